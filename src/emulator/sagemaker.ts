@@ -1,0 +1,8 @@
+/** The SageMaker JSON-RPC service (`x-amz-target: SageMaker.<Op>`): operations from the per-area files. */
+import type { JsonService } from './service';
+
+export const sagemakerService: JsonService = {
+  targetPrefix: 'SageMaker',
+  contentType: 'application/x-amz-json-1.1',
+  operations: {},
+};

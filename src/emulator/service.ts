@@ -1,0 +1,77 @@
+/**
+ * The contract between the HTTP server and the emulated services. A service is a JSON-RPC target
+ * prefix plus a table of operations; an operation gets the parsed JSON input and a context and
+ * returns the output object (or throws an {@link AwsError}).
+ */
+import type { EmulatorState } from './state';
+import type { FaultEngine } from './faults';
+
+export interface EmulatorTimings {
+  /** Creating -> InService / Failed. */
+  endpointCreateMs: number;
+  /** UpdateEndpoint: Updating -> InService (new fleet, or rolled back). */
+  endpointUpdateMs: number;
+  /** Deleting -> gone. */
+  endpointDeleteMs: number;
+  /** UpdateEndpointWeightsAndCapacities: Updating -> InService. */
+  weightsUpdateMs: number;
+}
+
+export interface EmulatorSettings {
+  /**
+   * Whether the (imaginary) caller may call application-autoscaling:DeregisterScalableTarget. When false,
+   * DeleteEndpoint is refused while the endpoint has registered scalable targets.
+   */
+  callerCanDeregisterScalableTargets: boolean;
+}
+
+export interface RequestContext {
+  /** Current time, epoch milliseconds. */
+  now(): number;
+  region: string;
+  accountId: string;
+  state: EmulatorState;
+  headers: Record<string, string | string[] | undefined>;
+  /** Current phase durations (after `PUT /_emulator/timings`). Fault multipliers are applied by `faults`. */
+  timings: EmulatorTimings;
+  settings: EmulatorSettings;
+  faults: FaultEngine;
+  /** Ask the server to run `advanceState` at (or just after) this epoch-ms time. */
+  wakeAt(epochMs: number): void;
+}
+
+export type Operation = (input: any, ctx: RequestContext) => unknown | Promise<unknown>;
+
+export interface JsonService {
+  /** The `x-amz-target` prefix, e.g. `SageMaker`, `AnyScaleFrontendService`, `GraniteServiceVersion20100801`. */
+  targetPrefix: string;
+  /** Response Content-Type, e.g. `application/x-amz-json-1.1`. */
+  contentType: string;
+  /**
+   * awsQuery-compatible services (CloudWatch): error responses also carry
+   * `x-amzn-query-error: <AwsError.queryCode ?? code>;Sender` (`;Receiver` for status >= 500).
+   */
+  queryCompatible?: boolean;
+  operations: Record<string, Operation>;
+}
+
+/** A SageMaker Runtime request (`POST /endpoints/{EndpointName}/invocations`), as the server read it. */
+export interface RuntimeRequest {
+  /** Decoded from the URI path. */
+  endpointName: string;
+  body: Buffer;
+  /** Lower-cased header names, as Node delivers them. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface RuntimeResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body: Buffer | Uint8Array | string;
+}
+
+/**
+ * Handles InvokeEndpoint. Throw an {@link AwsError} for errors: the server sends it restJson-style
+ * (`x-amzn-ErrorType` header, JSON body with `message` plus `AwsError.body`).
+ */
+export type RuntimeHandler = (request: RuntimeRequest, ctx: RequestContext) => RuntimeResponse | Promise<RuntimeResponse>;
