@@ -1,0 +1,76 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+
+/**
+ * The one place that knows AWS error names. An AWS SDK error reaching the activity boundary becomes an
+ * ApplicationFailure whose type is the AWS error code: client faults (validation, not found, limits) are
+ * non-retryable, throttling and server faults are retried by Temporal with backoff after the SDK's own
+ * retries gave up.
+ */
+
+/** Codes the AWS SDK itself treats as throttling (they arrive as 400s but must be retried). */
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'LimitExceededException', // Application Auto Scaling uses it for rate limits, and the SDK retries it
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+  'SlowDown',
+  'PriorRequestNotComplete',
+]);
+
+/** Client faults that a later attempt can still succeed on. */
+const RETRYABLE_CLIENT_FAULTS = new Set(['ConcurrentUpdateException', 'ConflictException', 'ResourceInUse']);
+
+interface AwsServiceError {
+  name: string;
+  message: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+export function isAwsError(err: unknown): err is AwsServiceError {
+  return err instanceof Error && typeof (err as Partial<AwsServiceError>).$metadata === 'object';
+}
+
+export function isThrottling(err: unknown): boolean {
+  return isAwsError(err) && (THROTTLING.has(err.name) || err.$metadata?.httpStatusCode === 429);
+}
+
+/** SageMaker reports a missing endpoint, config or model as a ValidationException "Could not find …". */
+export function isSageMakerNotFound(err: unknown): boolean {
+  return (
+    isAwsError(err) &&
+    ((err.name === 'ValidationException' && /^Could not find|does not exist/.test(err.message)) ||
+      err.name === 'ResourceNotFound')
+  );
+}
+
+export function isSageMakerAlreadyExists(err: unknown): boolean {
+  return isAwsError(err) && err.name === 'ValidationException' && /^Cannot create already existing/.test(err.message);
+}
+
+export function toApplicationFailure(err: AwsServiceError): ApplicationFailure {
+  const retryable = err.$fault === 'server' || isThrottling(err) || RETRYABLE_CLIENT_FAULTS.has(err.name);
+  const requestId = err.$metadata?.requestId;
+  return ApplicationFailure.create({
+    type: err.name,
+    message: `${err.name}: ${err.message}`,
+    nonRetryable: !retryable,
+    details: requestId ? [{ requestId, httpStatusCode: err.$metadata?.httpStatusCode }] : undefined,
+  });
+}
+
+export class AwsErrorInterceptor implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    try {
+      return await next(input);
+    } catch (err) {
+      throw isAwsError(err) ? toApplicationFailure(err) : err;
+    }
+  }
+}

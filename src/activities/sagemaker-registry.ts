@@ -1,0 +1,120 @@
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageCommand,
+  DescribeModelPackageGroupCommand,
+  ListModelPackagesCommand,
+  UpdateModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { STAGES, type Stage } from '../domain/deploy';
+import { isAwsError } from './aws-errors';
+import type { ApprovalStatus, ModelRegistry, ModelVersion, RegisterVersionRequest } from './registry';
+
+/**
+ * SageMaker Model Registry: a model is a model package group, a version is a versioned model package.
+ * Approval lives in ModelApprovalStatus, the MLflow-style stage in ModelLifeCycle.
+ */
+export class SageMakerModelRegistry implements ModelRegistry {
+  constructor(private readonly client: SageMakerClient) {}
+
+  async registerVersion(request: RegisterVersionRequest): Promise<ModelVersion> {
+    await this.ensureGroup(request.model);
+    const { ModelPackageArn } = await this.client.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: request.model,
+        ModelPackageDescription: request.description,
+        InferenceSpecification: {
+          Containers: [{ Image: request.image, ModelDataUrl: request.modelDataUrl }],
+          SupportedContentTypes: ['application/json'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
+        ModelApprovalStatus: 'PendingManualApproval',
+        ModelLifeCycle: { Stage: STAGES.none, StageStatus: 'Registered' },
+        CustomerMetadataProperties: request.metadata && Object.keys(request.metadata).length ? request.metadata : undefined,
+        // AWS: a repeated ClientToken returns the package already created instead of a new version.
+        ClientToken: request.idempotencyToken,
+      })
+    );
+    return this.describe(ModelPackageArn!);
+  }
+
+  async getVersion(model: string, version: number): Promise<ModelVersion> {
+    return this.describe(await this.arnOf(model, version));
+  }
+
+  async listVersions(model: string): Promise<ModelVersion[]> {
+    const versions: ModelVersion[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListModelPackagesCommand({ ModelPackageGroupName: model, ModelPackageType: 'Versioned', MaxResults: 100, NextToken })
+      );
+      for (const s of page.ModelPackageSummaryList ?? []) versions.push(await this.describe(s.ModelPackageArn!));
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
+    return versions;
+  }
+
+  async setApproval(model: string, version: number, status: ApprovalStatus, description?: string): Promise<void> {
+    await this.client.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: await this.arnOf(model, version),
+        ModelApprovalStatus: status,
+        ApprovalDescription: description?.slice(0, 1024),
+      })
+    );
+  }
+
+  async setStage(model: string, version: number, stage: Stage, status: string, description?: string): Promise<void> {
+    await this.client.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: await this.arnOf(model, version),
+        ModelLifeCycle: { Stage: stage, StageStatus: status, StageDescription: description?.slice(0, 1024) },
+      })
+    );
+  }
+
+  private async ensureGroup(name: string): Promise<void> {
+    try {
+      await this.client.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: name }));
+      return;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    try {
+      await this.client.send(
+        new CreateModelPackageGroupCommand({ ModelPackageGroupName: name, ModelPackageGroupDescription: 'Created by modelship' })
+      );
+    } catch (err) {
+      // Two runs registering the first versions of one model race here; the loser's group exists.
+      if (!(isAwsError(err) && /already exists/i.test(err.message))) throw err;
+    }
+  }
+
+  /** Versioned package ARNs are `…:model-package/<group>/<version>`; the group's ARN gives the prefix. */
+  private async arnOf(model: string, version: number): Promise<string> {
+    const group = await this.client.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: model }));
+    return `${group.ModelPackageGroupArn!.replace(':model-package-group/', ':model-package/')}/${version}`;
+  }
+
+  private async describe(arn: string): Promise<ModelVersion> {
+    const p: DescribeModelPackageCommandOutput = await this.client.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+    const container = p.InferenceSpecification?.Containers?.[0];
+    return {
+      model: p.ModelPackageGroupName!,
+      version: p.ModelPackageVersion!,
+      ref: p.ModelPackageArn!,
+      image: container?.Image ?? '',
+      modelDataUrl: container?.ModelDataUrl ?? '',
+      approval: (p.ModelApprovalStatus ?? 'PendingManualApproval') as ApprovalStatus,
+      stage: (p.ModelLifeCycle?.Stage ?? STAGES.none) as Stage,
+      stageStatus: p.ModelLifeCycle?.StageStatus,
+    };
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return isAwsError(err) && err.name === 'ValidationException' && /does not exist/.test(err.message);
+}

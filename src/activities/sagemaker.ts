@@ -1,0 +1,230 @@
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  UpdateEndpointCommand,
+  type DescribeEndpointCommandOutput,
+  type ProductionVariantInstanceType,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import type { EndpointSummary, VariantSpec } from '../domain/endpoint';
+import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
+
+export interface ModelSpec {
+  name: string;
+  image: string;
+  modelDataUrl: string;
+  executionRoleArn: string;
+  environment?: Record<string, string>;
+}
+
+/** Failure types the workflows react to. */
+export const FAILURES = {
+  endpointNotReady: 'EndpointNotReady',
+  endpointFailed: 'EndpointFailed',
+  endpointMissing: 'EndpointNotFound',
+  resourceConflict: 'ResourceConflict',
+} as const;
+
+/**
+ * SageMaker hosting activities. Each one is one step that is safe to repeat: "already exists" with the
+ * same spec and "already gone" count as success, because a retried attempt may follow one whose AWS call
+ * succeeded but whose result was lost.
+ */
+export function createSageMakerActivities(sagemaker: SageMakerClient) {
+  async function describeEndpoint(endpointName: string): Promise<EndpointSummary | null> {
+    try {
+      return summarize(await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })));
+    } catch (err) {
+      if (isSageMakerNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  return {
+    describeEndpoint,
+
+    async createModel(spec: ModelSpec): Promise<string> {
+      try {
+        const out = await sagemaker.send(
+          new CreateModelCommand({
+            ModelName: spec.name,
+            ExecutionRoleArn: spec.executionRoleArn,
+            PrimaryContainer: { Image: spec.image, ModelDataUrl: spec.modelDataUrl, Environment: spec.environment },
+          })
+        );
+        return out.ModelArn!;
+      } catch (err) {
+        if (!isSageMakerAlreadyExists(err)) throw err;
+        const existing = await sagemaker.send(new DescribeModelCommand({ ModelName: spec.name }));
+        const c = existing.PrimaryContainer;
+        if (c?.Image !== spec.image || c?.ModelDataUrl !== spec.modelDataUrl) {
+          throw ApplicationFailure.nonRetryable(
+            `model ${spec.name} already exists with a different container (${c?.Image}, ${c?.ModelDataUrl})`,
+            FAILURES.resourceConflict
+          );
+        }
+        return existing.ModelArn!;
+      }
+    },
+
+    async createEndpointConfig(name: string, variants: VariantSpec[]): Promise<string> {
+      try {
+        const out = await sagemaker.send(
+          new CreateEndpointConfigCommand({
+            EndpointConfigName: name,
+            ProductionVariants: variants.map((v) => ({
+              VariantName: v.variantName,
+              ModelName: v.modelName,
+              InstanceType: v.instanceType as ProductionVariantInstanceType,
+              InitialInstanceCount: v.instanceCount,
+              InitialVariantWeight: v.weight,
+            })),
+          })
+        );
+        return out.EndpointConfigArn!;
+      } catch (err) {
+        if (!isSageMakerAlreadyExists(err)) throw err;
+        // Config names carry a hash of their variants, so an existing one with this name holds this spec.
+        const existing = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+        return existing.EndpointConfigArn!;
+      }
+    },
+
+    async createEndpoint(endpointName: string, endpointConfigName: string): Promise<string> {
+      try {
+        const out = await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+        return out.EndpointArn!;
+      } catch (err) {
+        if (!isSageMakerAlreadyExists(err)) throw err;
+        const existing = await describeEndpoint(endpointName);
+        if (existing && targetConfig(existing) === endpointConfigName) return existing.arn;
+        throw ApplicationFailure.nonRetryable(
+          `endpoint ${endpointName} already exists on config ${existing?.configName}; refusing to take it over`,
+          FAILURES.resourceConflict
+        );
+      }
+    },
+
+    async updateEndpoint(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false): Promise<void> {
+      const before = await describeEndpoint(endpointName);
+      // A retry after an accepted update finds the endpoint already moving to (or on) the new config.
+      if (before && targetConfig(before) === endpointConfigName) return;
+      await sagemaker.send(
+        new UpdateEndpointCommand({
+          EndpointName: endpointName,
+          EndpointConfigName: endpointConfigName,
+          RetainAllVariantProperties: retainAllVariantProperties,
+        })
+      );
+    },
+
+    /**
+     * One poll of an endpoint that should settle in InService. Throws a benign retryable failure while it
+     * is still changing, so Temporal's retry policy is the poll loop (retries are not written to history).
+     */
+    async awaitEndpointInService(endpointName: string): Promise<EndpointSummary> {
+      const ep = await describeEndpoint(endpointName);
+      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURES.endpointMissing);
+      if (ep.status === 'InService') return ep;
+      if (ep.status === 'Failed') {
+        throw ApplicationFailure.nonRetryable(
+          `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`,
+          FAILURES.endpointFailed,
+          ep
+        );
+      }
+      throw notReady(`endpoint ${endpointName} is ${ep.status}`);
+    },
+
+    /** One poll of an endpoint being deleted; succeeds once DescribeEndpoint no longer finds it. */
+    async awaitEndpointDeleted(endpointName: string): Promise<void> {
+      const ep = await describeEndpoint(endpointName);
+      if (ep) throw notReady(`endpoint ${endpointName} is ${ep.status}`);
+    },
+
+    async deleteEndpoint(endpointName: string): Promise<boolean> {
+      const ep = await describeEndpoint(endpointName);
+      if (!ep) return false;
+      if (ep.status === 'Deleting') return true;
+      // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
+      if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
+        throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to delete it`);
+      }
+      try {
+        await sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName }));
+      } catch (err) {
+        if (!isSageMakerNotFound(err)) throw err;
+      }
+      return true;
+    },
+
+    async deleteEndpointConfig(name: string): Promise<boolean> {
+      try {
+        await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
+        return true;
+      } catch (err) {
+        if (isSageMakerNotFound(err)) return false;
+        throw err;
+      }
+    },
+
+    async deleteModel(name: string): Promise<boolean> {
+      try {
+        await sagemaker.send(new DeleteModelCommand({ ModelName: name }));
+        return true;
+      } catch (err) {
+        if (isSageMakerNotFound(err)) return false;
+        throw err;
+      }
+    },
+
+    /**
+     * Compensation for an endpoint update: waits until the endpoint settles and, if it ended on any other
+     * config than `endpointConfigName`, updates it back and waits again. Retried until it holds.
+     */
+    async restoreEndpointConfig(endpointName: string, endpointConfigName: string): Promise<void> {
+      const ep = await describeEndpoint(endpointName);
+      if (!ep) return;
+      if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${endpointConfigName}`);
+      if (ep.configName === endpointConfigName) return;
+      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+      throw notReady(`endpoint ${endpointName} is being restored to ${endpointConfigName}`);
+    },
+  };
+}
+
+function notReady(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: FAILURES.endpointNotReady, category: ApplicationFailureCategory.BENIGN });
+}
+
+/** The config an endpoint is on, or is moving to while an update is in flight. */
+function targetConfig(ep: EndpointSummary): string | undefined {
+  return ep.pendingConfigName ?? ep.configName;
+}
+
+function summarize(out: DescribeEndpointCommandOutput): EndpointSummary {
+  return {
+    name: out.EndpointName!,
+    arn: out.EndpointArn!,
+    status: out.EndpointStatus!,
+    configName: out.EndpointConfigName,
+    pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
+    failureReason: out.FailureReason,
+    variants: (out.ProductionVariants ?? []).map((v) => ({
+      variantName: v.VariantName!,
+      currentWeight: v.CurrentWeight,
+      desiredWeight: v.DesiredWeight,
+      currentInstanceCount: v.CurrentInstanceCount,
+      desiredInstanceCount: v.DesiredInstanceCount,
+      images: (v.DeployedImages ?? []).map((i) => i.SpecifiedImage!).filter(Boolean),
+    })),
+  };
+}

@@ -1,0 +1,165 @@
+import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { deployInputSchema, STAGES, type ApprovalDecision, type DeployInput, type DeployResult, type DeployStatus } from '../domain/deploy';
+import { parseDuration } from '../domain/duration';
+import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
+import { endpointConfigName, modelName } from '../domain/names';
+import { resolvePollPolicy } from '../domain/polling';
+import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
+import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { DeployState } from './deploy-state';
+import { rootMessage, Saga } from './saga';
+
+export const approveSignal = wf.defineSignal<[ApprovalDecision]>('approve');
+export const rejectSignal = wf.defineSignal<[ApprovalDecision]>('reject');
+export const deployStatusQuery = wf.defineQuery<DeployStatus>('status');
+
+const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const undo = wf.proxyActivities<Activities>(UNDO);
+
+/**
+ * register → stage → deploy: registers a model version, stages it, waits for approval, then creates the
+ * SageMaker model, endpoint config and endpoint (or moves an existing endpoint to the new config) and
+ * waits until the endpoint really serves it. On failure, what this run created is removed, the endpoint
+ * is left on its previous config, and the registry records the failure.
+ */
+export async function deployModel(input: DeployInput): Promise<DeployResult> {
+  const checked = validate(deployInputSchema, input);
+  if (!checked.ok) {
+    throw ApplicationFailure.nonRetryable(`invalid deploy input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
+  }
+  const req = checked.value;
+  const { endpointName, variantName } = req;
+  const state = new DeployState(req);
+  wf.setHandler(deployStatusQuery, () => state.status);
+  wf.setHandler(approveSignal, (d) => state.decide('approved', d));
+  wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
+  const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.inServiceTimeout)));
+
+  // 1. Register the version (the run id makes the registration idempotent across retries).
+  state.step('registering');
+  const registered = await aws.registerModelVersion({
+    model: req.model.name,
+    image: req.model.image,
+    modelDataUrl: req.model.modelDataUrl,
+    description: req.model.description,
+    metadata: { ...req.model.metadata, 'modelship:workflow-id': wf.workflowInfo().workflowId },
+    idempotencyToken: wf.workflowInfo().runId,
+  });
+  const { version } = registered;
+  state.registered(version, registered.ref);
+  const stageIt = (stage: typeof STAGES.staging | typeof STAGES.production, status: string, description?: string) =>
+    aws.transitionModelStage({ model: req.model.name, version, stage, status, description, archiveExisting: req.archiveExisting });
+
+  // 2. Stage it, and wait for a human (or auto-approve).
+  state.step('staging');
+  await stageIt(STAGES.staging, 'PendingApproval');
+  state.step('awaiting-approval');
+  if (req.autoApprove) state.decide('auto', { by: 'modelship', reason: 'autoApprove' });
+  else if (!(await wf.condition(() => state.decided, parseDuration(req.approvalTimeout)))) {
+    await aws.setModelApproval(req.model.name, version, 'Rejected', `no approval within ${req.approvalTimeout}`);
+    state.step('failed');
+    throw ApplicationFailure.nonRetryable(`version ${version} was not approved within ${req.approvalTimeout}`, 'ApprovalTimedOut');
+  }
+  const approval = state.status.approval!;
+  if (approval.decision === 'rejected') {
+    await aws.setModelApproval(req.model.name, version, 'Rejected', approval.reason ?? `rejected by ${approval.by ?? 'an operator'}`);
+    state.step('failed');
+    throw ApplicationFailure.nonRetryable(
+      `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`,
+      'ApprovalRejected'
+    );
+  }
+  await aws.setModelApproval(req.model.name, version, 'Approved', approval.reason ?? `approved by ${approval.by ?? 'modelship'}`);
+
+  // 3. Deploy: model, config, endpoint (create or update), each undo registered before its step.
+  const saga = new Saga();
+  const sageMakerModel = modelName(req.model.name, version);
+  const variants: VariantSpec[] = [
+    { variantName, modelName: sageMakerModel, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 },
+  ];
+  const configName = endpointConfigName(endpointName, `v${version}`, variants);
+  let previousConfig: string | undefined;
+  let endpointArn: string;
+  try {
+    // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
+    const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName) : null;
+    previousConfig = existing?.configName;
+    state.status.previousEndpointConfigName = previousConfig;
+
+    state.step('creating-model');
+    saga.add(`delete model ${sageMakerModel}`, () => undo.deleteModel(sageMakerModel));
+    await aws.createModel({
+      name: sageMakerModel,
+      image: registered.image,
+      modelDataUrl: registered.modelDataUrl,
+      executionRoleArn: req.executionRoleArn,
+      environment: req.model.environment,
+    });
+    state.created({ kind: 'model', name: sageMakerModel });
+
+    state.step('creating-endpoint-config');
+    saga.add(`delete endpoint config ${configName}`, () => undo.deleteEndpointConfig(configName));
+    await aws.createEndpointConfig(configName, variants);
+    state.created({ kind: 'endpoint-config', name: configName });
+
+    if (existing) {
+      state.step('updating-endpoint');
+      saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
+        undo.restoreEndpointConfig(endpointName, existing.configName!)
+      );
+      await aws.updateEndpoint(endpointName, configName);
+    } else {
+      state.step('creating-endpoint');
+      saga.add(`delete endpoint ${endpointName}`, async () => {
+        await undo.deleteEndpoint(endpointName);
+        await undo.awaitEndpointDeleted(endpointName);
+      });
+      await aws.createEndpoint(endpointName, configName);
+      state.created({ kind: 'endpoint', name: endpointName });
+    }
+
+    state.step('waiting-in-service');
+    const ep = await waits.awaitEndpointInService(endpointName);
+    endpointArn = ep.arn;
+
+    state.step('verifying');
+    const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount: req.instanceCount }] });
+    if (problems.length) {
+      throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`, 'DeploymentRolledBack');
+    }
+  } catch (err) {
+    const failedAt = state.status.step;
+    state.step('compensating');
+    const reason = rootMessage(err);
+    const { done, failed } = await saga.compensate();
+    await wf.CancellationScope.nonCancellable(() =>
+      undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason })
+    );
+    state.status.error = reason;
+    state.step('failed');
+    throw ApplicationFailure.nonRetryable(
+      `deploying version ${version} to ${endpointName} failed while ${failedAt}: ${reason}. ` +
+        `Rolled back: ${done.join(', ') || 'nothing to undo'}` +
+        (failed.length ? `. ROLLBACK INCOMPLETE, needs an operator: ${failed.join('; ')}` : ''),
+      failed.length ? 'RollbackIncomplete' : 'DeploymentFailed',
+      { failedAt, reason, rolledBack: done, rollbackFailures: failed }
+    );
+  }
+
+  // 4. The endpoint serves the version: now the registry may say so.
+  state.step('promoting');
+  const archived = await stageIt(req.stage, 'Deployed', `serving on endpoint ${endpointName}`);
+  state.step('succeeded');
+  return {
+    endpointName,
+    endpointArn,
+    endpointConfigName: configName,
+    previousEndpointConfigName: previousConfig,
+    sageMakerModelName: sageMakerModel,
+    modelPackageArn: registered.ref,
+    version,
+    archived: archived.map((v) => `${req.model.name}/${v}`),
+  };
+}

@@ -1,0 +1,1 @@
+export { deployModel } from './deploy';
