@@ -7,6 +7,7 @@ import type { EmulatorControl } from './control';
 import type { FaultRule } from './faults';
 import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
+import type { TrafficSpec, TrafficStatus } from './traffic';
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never };
 
@@ -53,6 +54,22 @@ export class EmulatorControlClient implements Async<EmulatorControl> {
   }
   setSettings(settings: Partial<EmulatorSettings>): Promise<EmulatorSettings> {
     return this.call('PUT', 'settings', settings);
+  }
+
+  traffic(): Promise<TrafficStatus[]> {
+    return this.call('GET', 'traffic');
+  }
+  startTraffic(spec: TrafficSpec): Promise<TrafficStatus> {
+    return this.call('POST', 'traffic', spec);
+  }
+  async stopTraffic(endpointName: string): Promise<boolean> {
+    return (await this.call<{ stopped: boolean }>('DELETE', `traffic/${encodeURIComponent(endpointName)}`)).stopped;
+  }
+  async stopAllTraffic(): Promise<void> {
+    await this.call('DELETE', 'traffic');
+  }
+  async clearMetrics(): Promise<void> {
+    await this.call('DELETE', 'metrics');
   }
 
   private async call<T>(method: string, route: string, body?: unknown): Promise<T> {

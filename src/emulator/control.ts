@@ -6,6 +6,7 @@ import type { CallStats } from './calls';
 import type { FaultRule } from './faults';
 import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
+import type { TrafficSpec, TrafficStatus } from './traffic';
 
 export interface EmulatorControl {
   /** `GET /_emulator/state`: every model, config, endpoint, package, target, policy and alarm. */
@@ -32,6 +33,16 @@ export interface EmulatorControl {
   settings(): EmulatorSettings;
   /** `PUT /_emulator/settings` (partial body): merges, returns the result. */
   setSettings(settings: Partial<EmulatorSettings>): EmulatorSettings;
+  /** `GET /_emulator/traffic`: running traffic generators and their counters. */
+  traffic(): TrafficStatus[];
+  /** `POST /_emulator/traffic` (body: `{endpointName, rps[, targetVariant, payload]}`): starts or replaces one. */
+  startTraffic(spec: TrafficSpec): TrafficStatus;
+  /** `DELETE /_emulator/traffic/{endpointName}`: returns whether one was running. */
+  stopTraffic(endpointName: string): boolean;
+  /** `DELETE /_emulator/traffic`. */
+  stopAllTraffic(): void;
+  /** `DELETE /_emulator/metrics`: forget every CloudWatch datapoint. */
+  clearMetrics(): void;
 }
 
 /** Routes `/_emulator/<route>` requests onto a control. Returns undefined for an unknown route. */
@@ -42,6 +53,9 @@ export function routeControlRequest(
   body: unknown,
 ): { status: number; body: unknown } | undefined {
   const ok = (value: unknown = { ok: true }) => ({ status: 200, body: value });
+  if (method === 'DELETE' && route.startsWith('traffic/')) {
+    return ok({ stopped: control.stopTraffic(decodeURIComponent(route.slice('traffic/'.length))) });
+  }
   switch (`${method} ${route}`) {
     case 'GET health':
       return ok();
@@ -79,6 +93,16 @@ export function routeControlRequest(
     case 'PUT settings':
       if (!isPlainObject(body)) return { status: 400, body: { message: 'expected an object of settings' } };
       return ok(control.setSettings(body as Partial<EmulatorSettings>));
+    case 'GET traffic':
+      return ok(control.traffic());
+    case 'POST traffic':
+      return ok(control.startTraffic(body as TrafficSpec));
+    case 'DELETE traffic':
+      control.stopAllTraffic();
+      return ok();
+    case 'DELETE metrics':
+      control.clearMetrics();
+      return ok();
     default:
       return undefined;
   }

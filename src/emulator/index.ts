@@ -27,3 +27,5 @@ export { AwsError } from './errors';
 export type { EmulatorState, ModelBehaviour, StateSnapshot } from './state';
 export { behaviourOfVariant } from './state';
 export { runEmulatorFromArgs } from './main';
+export type { MetricsStoreOptions } from './metrics';
+export type { TrafficSpec, TrafficStatus } from './traffic';

@@ -16,6 +16,10 @@ import { FaultEngine, type FaultRule } from './faults';
 import { advanceState } from './endpoint-transitions';
 import { sagemakerService } from './sagemaker';
 import { autoscalingService } from './autoscaling';
+import { createCloudWatchService } from './cloudwatch';
+import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
+import { createRuntimeHandler, invokeEndpoint, type RuntimeOptions } from './runtime';
+import { TrafficGenerator, type TrafficSpec } from './traffic';
 import type {
   EmulatorSettings,
   EmulatorTimings,
@@ -38,16 +42,9 @@ import {
  * The services every emulator serves. THE place to add a JSON-RPC service (e.g. CloudWatch):
  * import it and append it here.
  */
-function builtInServices(): JsonService[] {
-  return [sagemakerService, autoscalingService];
+function builtInServices(options: EmulatorOptions): JsonService[] {
+  return [sagemakerService, autoscalingService, createCloudWatchService({ metrics: options.metrics })];
 }
-
-/**
- * The InvokeEndpoint handler used when `options.runtimeHandler` is not given. Until the runtime exists,
- * the server answers InvokeEndpoint with a restJson `UnknownOperationException`.
- * Part B: set this to the handler exported by runtime.ts.
- */
-const builtInRuntimeHandler: RuntimeHandler | undefined = undefined;
 
 /** Defaults: a few seconds, so the offline demo looks like a (very fast) real deployment. Tests pass ~100 ms. */
 export const DEFAULT_TIMINGS: EmulatorTimings = {
@@ -83,8 +80,15 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Model behaviours keyed by container image (or model name). Default: every model healthy, no errors. */
   behaviours?: Record<string, ModelBehaviour>;
-  /** InvokeEndpoint handler. Default: the built-in runtime (when present). */
+  /** InvokeEndpoint handler. Default: the built-in runtime (runtime.ts). */
   runtimeHandler?: RuntimeHandler;
+  /** Metric store: retention (default 3 h), samples per series (default 200,000), ingestion delay (default 0). */
+  metrics?: MetricsStoreOptions;
+  /**
+   * Background traffic started with the emulator, e.g. `[{ endpointName: 'iris', rps: 50 }]`. Each generator
+   * sends nothing until its endpoint serves (InService or Updating). Default none.
+   */
+  traffic?: TrafficSpec[];
   /** Extra JSON-RPC services, in addition to the built-in ones. */
   services?: JsonService[];
   /** Largest request body accepted, bytes. Default 6 MB. */
@@ -130,8 +134,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultEngine(options.faults ?? [], now, options.random);
   const calls = new CallLog();
   const services = new Map<string, JsonService>();
-  for (const service of [...builtInServices(), ...(options.services ?? [])]) services.set(service.targetPrefix, service);
-  let runtimeHandler = options.runtimeHandler ?? builtInRuntimeHandler;
+  for (const service of [...builtInServices(options), ...(options.services ?? [])]) services.set(service.targetPrefix, service);
+  const runtimeOptions: RuntimeOptions = {
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  };
+  let runtimeHandler: RuntimeHandler | undefined = options.runtimeHandler ?? createRuntimeHandler(runtimeOptions);
+  // Background traffic uses the same invocation path as HTTP requests, without waiting out model latency.
+  const traffic = new TrafficGenerator(
+    (input) => invokeEndpoint({ state, now, region, accountId }, input, { ...runtimeOptions, wait: false }),
+    now,
+  );
+  const startConfiguredTraffic = (): void => {
+    for (const spec of options.traffic ?? []) traffic.start(spec);
+  };
 
   // ---- timers: one per requested wake-up, all cancelled on close/reset ----
   const timers = new Set<NodeJS.Timeout>();
@@ -205,6 +221,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state: () => snapshotState(state),
     reset: () => {
       cancelTimers();
+      traffic.stopAll();
       clearState(state);
       for (const [key, behaviour] of Object.entries(options.behaviours ?? {})) state.behaviours.set(key, behaviour);
       Object.assign(timings, initialTimings);
@@ -212,6 +229,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults.setRules(options.faults ?? []);
       faults.resetCounts();
       calls.clear();
+      startConfiguredTraffic();
       markDirty();
     },
     calls: () => calls.stats(faults.counts()),
@@ -244,7 +262,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return { ...settings };
     },
+    traffic: () => traffic.status(),
+    startTraffic: (spec) => traffic.start(spec),
+    stopTraffic: (endpointName) => traffic.stop(endpointName),
+    stopAllTraffic: () => traffic.stopAll(),
+    clearMetrics: () => metricsStoreOf(state, options.metrics).clear(),
   };
+  startConfiguredTraffic();
 
   // ---- request handling ----
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -394,6 +418,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (closed) return;
       closed = true;
       cancelTimers();
+      traffic.stopAll();
       if (persistPath) saveNow();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
