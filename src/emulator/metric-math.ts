@@ -17,7 +17,7 @@ type Token = { type: 'num'; value: number } | { type: 'id'; value: string } | { 
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/()])|(\S))/gy;
+  const re = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),[\]])|(\S))/gy;
   let m: RegExpExecArray | null;
   while (re.lastIndex < text.length && (m = re.exec(text)) !== null) {
     if (m[1] !== undefined) tokens.push({ type: 'num', value: Number(m[1]) });
