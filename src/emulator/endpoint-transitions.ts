@@ -1,7 +1,133 @@
-/** Completes endpoint transitions whose time has come. */
+/**
+ * The asynchronous half of the endpoint status machine (aws-semantics §3.2). Operations start a
+ * transition (status + `transition.dueAt`) and ask the server to wake up; `advanceState` completes
+ * due transitions. The server also runs it before every request, so reads never see a stale state.
+ */
+import { isHealthy, behaviourFor, EndpointStatus, type EndpointRecord, type EndpointVariantRecord } from './state';
 import type { RequestContext } from './service';
 
 /** Completes every due transition; returns true when anything changed. */
-export function advanceState(_ctx: RequestContext): boolean {
-  return false;
+export function advanceState(ctx: RequestContext): boolean {
+  let changed = false;
+  const now = ctx.now();
+  for (const endpoint of [...ctx.state.endpoints.values()]) {
+    // A completion may start a follow-up phase (RollingBack) that is already due with zero timings.
+    for (let guard = 0; endpoint.transition && endpoint.transition.dueAt <= now && guard < 4; guard++) {
+      completeTransition(ctx, endpoint);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Starts (or replaces) the endpoint's transition and schedules its completion. */
+export function startTransition(
+  ctx: RequestContext,
+  endpoint: EndpointRecord,
+  kind: NonNullable<EndpointRecord['transition']>['kind'],
+  baseMs: number,
+  extra: { rollingBack?: boolean } = {},
+): void {
+  const startedAt = ctx.now();
+  const dueAt = startedAt + ctx.faults.transitionDelay(kind, endpoint.name, baseMs);
+  endpoint.transition = { kind, startedAt, dueAt, ...(extra.rollingBack ? { rollingBack: true } : {}) };
+  ctx.wakeAt(dueAt);
+}
+
+/** AWS's text when a container fails its health check (the usual reason a create ends Failed). */
+export function pingFailureReason(variantName: string): string {
+  return `The primary container for production variant ${variantName} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
+}
+
+/** Why this fleet cannot come up, or undefined when it can (fault rules first, then model behaviours). */
+function fleetFailure(ctx: RequestContext, endpoint: EndpointRecord, kind: 'create' | 'update', fleet: EndpointVariantRecord[]) {
+  const injected = ctx.faults.takeTransitionFailure(kind, endpoint.name);
+  if (injected) return injected;
+  for (const variant of fleet) {
+    const behaviour = behaviourFor(ctx.state, variant.image, variant.modelName);
+    if (!isHealthy(behaviour)) return behaviour.failureReason ?? pingFailureReason(variant.variantName);
+  }
+  return undefined;
+}
+
+function settle(fleet: EndpointVariantRecord[], now: number): EndpointVariantRecord[] {
+  return fleet.map((v) => ({
+    ...v,
+    currentWeight: v.desiredWeight,
+    currentInstanceCount: v.desiredInstanceCount,
+    variantStatus: [],
+    deployedAt: now,
+  }));
+}
+
+function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void {
+  const transition = endpoint.transition!;
+  const now = ctx.now();
+  delete endpoint.transition;
+  endpoint.lastModifiedTime = now;
+  switch (transition.kind) {
+    case 'create': {
+      const fleet = endpoint.pendingDeployment?.variants ?? [];
+      delete endpoint.pendingDeployment;
+      const failure = fleetFailure(ctx, endpoint, 'create', fleet);
+      if (failure) {
+        // AWS: a failed create ends Failed, with FailureReason and no ProductionVariants.
+        endpoint.status = EndpointStatus.Failed;
+        endpoint.failureReason = failure;
+        endpoint.variants = [];
+      } else {
+        endpoint.status = EndpointStatus.InService;
+        endpoint.variants = settle(fleet, now);
+        delete endpoint.failureReason;
+      }
+      return;
+    }
+    case 'update': {
+      const pending = endpoint.pendingDeployment;
+      delete endpoint.pendingDeployment;
+      const fleet = pending?.variants ?? [];
+      const failure = fleetFailure(ctx, endpoint, 'update', fleet);
+      endpoint.status = EndpointStatus.InService;
+      if (failure || !pending) {
+        // AWS: a failed update is not an endpoint failure: traffic stays on the old fleet and config,
+        // the endpoint returns to InService and FailureReason says why.
+        endpoint.failureReason = failure ?? 'Update failed.';
+      } else {
+        endpoint.variants = settle(fleet, now);
+        endpoint.endpointConfigName = pending.endpointConfigName;
+        if (pending.dataCaptureConfig === null) delete endpoint.dataCaptureConfig;
+        else if (pending.dataCaptureConfig) endpoint.dataCaptureConfig = pending.dataCaptureConfig;
+        delete endpoint.failureReason;
+      }
+      return;
+    }
+    case 'weights': {
+      if (transition.rollingBack) {
+        // RollingBack -> InService: the requested values are abandoned.
+        endpoint.variants = endpoint.variants.map((v) => ({
+          ...v,
+          desiredWeight: v.currentWeight,
+          desiredInstanceCount: v.currentInstanceCount,
+          variantStatus: [],
+        }));
+        endpoint.status = EndpointStatus.InService;
+        return;
+      }
+      const failure = ctx.faults.takeTransitionFailure('weights', endpoint.name);
+      if (failure) {
+        // AWS: a failed weight/capacity change goes RollingBack, then back to InService.
+        endpoint.status = EndpointStatus.RollingBack;
+        endpoint.failureReason = failure;
+        startTransition(ctx, endpoint, 'weights', ctx.timings.weightsUpdateMs, { rollingBack: true });
+        return;
+      }
+      endpoint.variants = settle(endpoint.variants, now);
+      endpoint.status = EndpointStatus.InService;
+      delete endpoint.failureReason;
+      return;
+    }
+    case 'delete':
+      ctx.state.endpoints.delete(endpoint.name);
+      return;
+  }
 }

@@ -124,6 +124,8 @@ export interface PendingDeploymentRecord {
   endpointConfigName: string;
   startTime: number;
   variants: EndpointVariantRecord[];
+  /** Data capture the endpoint gets when the deployment succeeds (null: none). */
+  dataCaptureConfig?: Record<string, unknown> | null;
 }
 
 export const TransitionKind = {
@@ -139,6 +141,8 @@ export interface TransitionRecord {
   kind: TransitionKind;
   startedAt: number;
   dueAt: number;
+  /** weights only: the RollingBack phase after a failed change. */
+  rollingBack?: boolean;
 }
 
 export interface EndpointRecord {
