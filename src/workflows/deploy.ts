@@ -25,6 +25,25 @@ const undo = wf.proxyActivities<Activities>(UNDO);
  * is left on its previous config, and the registry records the failure.
  */
 export async function deployModel(input: DeployInput): Promise<DeployResult> {
+  const run: { state?: DeployState } = {};
+  return failWithType(runDeploy(input, run), () => run.state?.status.step ?? 'validating');
+}
+
+/**
+ * Every way the pipeline ends in failure surfaces as an ApplicationFailure with a type (InvalidInput,
+ * ApprovalRejected, DeploymentFailed, …) so CI can tell a refused input from a rolled-back deployment
+ * from AWS being unreachable. Errors that escaped the steps' own handling become `PipelineFailed`.
+ */
+async function failWithType<T>(run: Promise<T>, step: () => string): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof ApplicationFailure || wf.isCancellation(err)) throw err;
+    throw ApplicationFailure.nonRetryable(`failed while ${step()}: ${rootMessage(err)}`, 'PipelineFailed');
+  }
+}
+
+async function runDeploy(input: DeployInput, run: { state?: DeployState }): Promise<DeployResult> {
   const checked = validate(deployInputSchema, input);
   if (!checked.ok) {
     throw ApplicationFailure.nonRetryable(`invalid deploy input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
@@ -32,6 +51,7 @@ export async function deployModel(input: DeployInput): Promise<DeployResult> {
   const req = checked.value;
   const { endpointName, variantName } = req;
   const state = new DeployState(req);
+  run.state = state;
   wf.setHandler(deployStatusQuery, () => state.status);
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: setup, type check, then every test against one real Temporal dev server and the
+# local AWS emulator. Extra arguments select test files or folders (default: all of test/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TEMPORAL_CLI_PATH="$(bash scripts/setup.sh)"
+export TEMPORAL_CLI_PATH
+echo "# type check" >&2
+npx tsc --noEmit -p .
+exec npx tsx scripts/run-tests.ts "$@"

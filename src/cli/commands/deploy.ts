@@ -1,0 +1,110 @@
+import { Command, Option } from 'commander';
+import { deployInputSchema, type DeployStatus } from '../../domain/deploy';
+import { endpointWorkflowId } from '../../domain/names';
+import { validate } from '../../domain/validation';
+import { deployModel, deployStatusQuery } from '../../workflows/deploy';
+import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
+import { readInputFile, setPath } from '../input-file';
+import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
+
+interface DeployFlags extends TemporalOptions, OutputOptions {
+  file?: string;
+  endpoint?: string;
+  model?: string;
+  image?: string;
+  modelDataUrl?: string;
+  description?: string;
+  role?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  variant?: string;
+  stage?: string;
+  autoApprove?: boolean;
+  archive?: boolean;
+  approvalTimeout?: string;
+  timeout?: string;
+}
+
+export function deployCommand(): Command {
+  const cmd = new Command('deploy')
+    .summary('register a model version, stage it, and deploy it to an endpoint')
+    .description(
+      'Registers a new version of a model in the SageMaker Model Registry, stages it, waits for approval\n' +
+        '(an `approve` signal, or --auto-approve), then creates the SageMaker model, endpoint config and\n' +
+        'endpoint, or moves an existing endpoint to the new config, and waits until the endpoint really\n' +
+        'serves it. On failure everything this run created is removed and the endpoint stays on its previous\n' +
+        'config. Fields come from --file (YAML or JSON, same names as the workflow input) and/or flags;\n' +
+        'flags win.'
+    )
+    .option('-f, --file <path>', 'pipeline input as YAML or JSON')
+    .option('--endpoint <name>', 'endpoint to create or update (endpointName)')
+    .option('--model <name>', 'registered model name: the model package group (model.name)')
+    .option('--image <uri>', 'inference container image (model.image)')
+    .option('--model-data-url <url>', 's3:// URL of the model artifacts (model.modelDataUrl)')
+    .option('--description <text>', 'version description (model.description)')
+    .option('--role <arn>', 'execution role SageMaker assumes (executionRoleArn)')
+    .option('--instance-type <type>', 'e.g. ml.m5.large (instanceType)')
+    .option('--instance-count <n>', 'instances (instanceCount, default 1)', (v) => Number(v))
+    .option('--variant <name>', 'production variant name (variantName, default AllTraffic)')
+    .addOption(new Option('--stage <stage>', 'stage reached once serving (default Production)').choices(['Staging', 'Production']))
+    .option('--auto-approve', 'skip the human approval step (autoApprove)')
+    .option('--no-archive', 'keep previous holders of the stage instead of archiving them (archiveExisting=false)')
+    .option('--approval-timeout <duration>', 'how long to wait for approval, e.g. 4h (default 7d)')
+    .option('--timeout <duration>', 'deadline for InService, e.g. 30m (inServiceTimeout, default 60m)')
+    .option('--json', 'print one JSON document with the result or failure instead of progress lines')
+    .option('--no-wait', 'start the pipeline, print its workflow id and exit')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  modelship deploy --endpoint churn-prod --model churn --image 1234.dkr.ecr.us-east-1.amazonaws.com/churn:7 \\\n' +
+        '    --model-data-url s3://models/churn/7/model.tar.gz --role arn:aws:iam::123456789012:role/sm-exec \\\n' +
+        '    --instance-type ml.m5.large --auto-approve\n' +
+        '  modelship deploy -f deploy.yaml --json\n'
+    );
+  return addTemporalOptions(cmd).action(async (flags: DeployFlags) => {
+    process.exitCode = await deploy(flags);
+  });
+}
+
+async function deploy(flags: DeployFlags): Promise<number> {
+  const input: Record<string, unknown> = flags.file ? readInputFile(flags.file) : {};
+  setPath(input, 'endpointName', flags.endpoint);
+  setPath(input, 'model.name', flags.model);
+  setPath(input, 'model.image', flags.image);
+  setPath(input, 'model.modelDataUrl', flags.modelDataUrl);
+  setPath(input, 'model.description', flags.description);
+  setPath(input, 'executionRoleArn', flags.role);
+  setPath(input, 'instanceType', flags.instanceType);
+  setPath(input, 'instanceCount', flags.instanceCount);
+  setPath(input, 'variantName', flags.variant);
+  setPath(input, 'stage', flags.stage);
+  setPath(input, 'autoApprove', flags.autoApprove);
+  if (flags.archive === false) setPath(input, 'archiveExisting', false);
+  setPath(input, 'approvalTimeout', flags.approvalTimeout);
+  setPath(input, 'inServiceTimeout', flags.timeout);
+
+  const checked = validate(deployInputSchema, input);
+  if (!checked.ok) refuseInvalid(checked.issues);
+  const client = await connectClient(flags);
+  return runPipeline(
+    {
+      client,
+      workflow: deployModel,
+      workflowId: endpointWorkflowId(checked.value.endpointName),
+      taskQueue: flags.taskQueue,
+      args: [input as Parameters<typeof deployModel>[0]],
+      statusQuery: deployStatusQuery,
+      describe: describeDeployStatus,
+    },
+    flags
+  );
+}
+
+export function describeDeployStatus(s: DeployStatus): string {
+  const version = s.version ? ` ${s.modelName} v${s.version}` : '';
+  if (s.step === 'awaiting-approval') {
+    return `awaiting approval of${version}: run \`modelship approve ${s.endpointName}\` (or \`modelship reject ${s.endpointName}\`)`;
+  }
+  const created = s.created.filter((c) => c.kind !== 'model-package').map((c) => c.name);
+  return `${s.step}${version}${created.length ? ` (created: ${created.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
+}

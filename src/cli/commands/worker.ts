@@ -1,0 +1,63 @@
+import { createServer } from 'node:http';
+import { Command, Option } from 'commander';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createAwsClients } from '../../aws';
+import { createLogger, temporalLogger } from '../../logging';
+import { createWorker } from '../../worker';
+import { addAwsOptions, awsConfig, type AwsOptions } from '../aws-options';
+import { addTemporalOptions, type TemporalOptions } from '../connection';
+
+interface WorkerFlags extends TemporalOptions, AwsOptions {
+  maxConcurrentActivities: number;
+  healthPort?: number;
+  metricsAddress?: string;
+}
+
+export function workerCommand(): Command {
+  const cmd = new Command('worker')
+    .summary('run a modelship worker (workflows and AWS activities) against a Temporal server')
+    .description(
+      'Polls the task queue and runs modelship pipelines. Runs until SIGTERM/SIGINT, then stops taking\n' +
+        'new work and gives in-flight activities 30s to finish. Logs are JSON lines on stdout.'
+    )
+    .addOption(new Option('--max-concurrent-activities <n>', 'activity slots').env('MODELSHIP_MAX_CONCURRENT_ACTIVITIES').default(20).argParser(Number))
+    .addOption(new Option('--health-port <port>', 'serve GET /healthz and /readyz on this port').env('MODELSHIP_HEALTH_PORT').argParser(Number))
+    .addOption(new Option('--metrics-address <host:port>', 'serve Prometheus metrics of the Temporal runtime here').env('MODELSHIP_METRICS_ADDRESS'));
+  return addAwsOptions(addTemporalOptions(cmd)).action(runWorker);
+}
+
+async function runWorker(flags: WorkerFlags): Promise<void> {
+  const logger = createLogger();
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: flags.metricsAddress ? { metrics: { prometheus: { bindAddress: flags.metricsAddress } } } : undefined,
+  });
+  const connection = await NativeConnection.connect({
+    address: flags.address,
+    tls: flags.tls || flags.apiKey ? true : undefined,
+    apiKey: flags.apiKey,
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: flags.namespace,
+    taskQueue: flags.taskQueue,
+    clients: createAwsClients(awsConfig(flags)),
+    maxConcurrentActivities: flags.maxConcurrentActivities,
+  });
+  const health = flags.healthPort
+    ? createServer((req, res) => {
+        // Liveness: the process answers. Readiness: the worker is polling.
+        const ok = req.url === '/healthz' || (req.url === '/readyz' && worker.getState() === 'RUNNING');
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ state: worker.getState() }));
+      }).listen(flags.healthPort)
+    : undefined;
+  logger.info({ address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue }, 'modelship worker started');
+  try {
+    await worker.run();
+  } finally {
+    health?.close();
+    await connection.close();
+    logger.info('modelship worker stopped');
+  }
+}
