@@ -1,10 +1,11 @@
 /** The SageMaker JSON-RPC service (`x-amz-target: SageMaker.<Op>`): operations from the per-area files. */
 import { endpointOperations } from './sagemaker-endpoints';
 import { modelOperations } from './sagemaker-models';
+import { registryOperations } from './sagemaker-registry';
 import type { JsonService } from './service';
 
 export const sagemakerService: JsonService = {
   targetPrefix: 'SageMaker',
   contentType: 'application/x-amz-json-1.1',
-  operations: { ...modelOperations, ...endpointOperations },
+  operations: { ...modelOperations, ...endpointOperations, ...registryOperations },
 };

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CloudWatchServiceException,
+  type DescribeAlarmsCommandInput,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -274,7 +275,7 @@ describe('CloudWatch alarms', () => {
   });
 
   it('filters by AlarmNames, AlarmNamePrefix, StateValue, ActionPrefix and AlarmTypes', async () => {
-    const d = (input: ConstructorParameters<typeof DescribeAlarmsCommand>[0]) => bed.cloudwatch.send(new DescribeAlarmsCommand(input));
+    const d = (input: DescribeAlarmsCommandInput) => bed.cloudwatch.send(new DescribeAlarmsCommand(input));
     assert.deepEqual(names((await d({})).MetricAlarms), ['ep-green-5xx', 'ep-green-latency', 'other-alarm']);
     assert.deepEqual(names((await d({ AlarmNames: ['other-alarm', 'unknown'] })).MetricAlarms), ['other-alarm']);
     assert.deepEqual(names((await d({ AlarmNamePrefix: 'ep-' })).MetricAlarms), ['ep-green-5xx', 'ep-green-latency']);

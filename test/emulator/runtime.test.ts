@@ -87,7 +87,7 @@ describe('InvokeEndpoint', () => {
   it('answers model 5xx errors with ModelError 424 and counts them in Invocation5XXErrors', async () => {
     const since = new Date(Date.now() - 1000);
     await deployEndpoint(bed, 'faulty', [{ variantName: 'green', image: 'img/faulty', weight: 1 }]);
-    const outcomes = await inBatches(1000, 100, async () => {
+    const outcomes = await inBatches(500, 100, async () => {
       try {
         await invoke(bed, 'faulty');
         return 'ok';
@@ -102,18 +102,19 @@ describe('InvokeEndpoint', () => {
       }
     });
     const errors = outcomes.filter((o) => o === 'error').length;
-    assert.ok(Math.abs(errors / 1000 - 0.3) < 0.06, `error share ${errors / 1000}`);
+    // Binomial(500, 0.3): sd ~ 0.02; allow 4 sd.
+    assert.ok(Math.abs(errors / 500 - 0.3) < 0.08, `error share ${errors / 500}`);
     // Each request publishes 0 or 1, so the Average is exactly the observed error rate.
-    assert.deepEqual(await stat(bed, 'faulty', 'green', 'Invocation5XXErrors', 'Average', since), [errors / 1000]);
+    assert.deepEqual(await stat(bed, 'faulty', 'green', 'Invocation5XXErrors', 'Average', since), [errors / 500]);
     assert.deepEqual(await stat(bed, 'faulty', 'green', 'Invocation4XXErrors', 'Sum', since), [0]);
-    assert.deepEqual(await stat(bed, 'faulty', 'green', 'Invocations', 'Sum', since), [1000]);
+    assert.deepEqual(await stat(bed, 'faulty', 'green', 'Invocations', 'Sum', since), [500]);
   });
 
   it('counts model 4xx errors in Invocation4XXErrors', async () => {
     const since = new Date(Date.now() - 1000);
     await deployEndpoint(bed, 'picky', [{ variantName: 'green', image: 'img/picky', weight: 1 }]);
     let clientErrors = 0;
-    await inBatches(500, 100, async () => {
+    await inBatches(300, 100, async () => {
       try {
         await invoke(bed, 'picky');
       } catch (err) {

@@ -1,0 +1,207 @@
+/** SageMaker Model Registry through the real SDK client. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
+  DescribeModelPackageCommand,
+  DescribeModelPackageGroupCommand,
+  ListModelPackageGroupsCommand,
+  ListModelPackagesCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import { ARN_PREFIX, ROLE, rejection, startTestEnv, type TestEnv } from './helpers';
+
+const spec = { Containers: [{ Image: 'repo/iris:3', ModelDataUrl: 's3://bucket/iris/3/model.tar.gz' }], SupportedContentTypes: ['application/json'] };
+
+async function withGroup(env: TestEnv, name = 'iris'): Promise<void> {
+  await env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: name, ModelPackageGroupDescription: 'Iris models' }));
+}
+
+test('a model package group can be created, described and listed', async () => {
+  const env = await startTestEnv();
+  try {
+    const out = await env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'iris', ModelPackageGroupDescription: 'd' }));
+    assert.equal(out.ModelPackageGroupArn, `${ARN_PREFIX}:model-package-group/iris`);
+    const byArn = await env.sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: out.ModelPackageGroupArn }));
+    assert.equal(byArn.ModelPackageGroupName, 'iris');
+    assert.equal(byArn.ModelPackageGroupStatus, 'Completed');
+    assert.equal(byArn.ModelPackageGroupDescription, 'd');
+    assert.ok(byArn.CreationTime instanceof Date);
+    const list = await env.sm.send(new ListModelPackageGroupsCommand({}));
+    assert.deepEqual(list.ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName), ['iris']);
+    const dup = await rejection(() => env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'iris' })));
+    assert.equal(dup.name, 'ValidationException');
+    assert.match(dup.message, /^Model Package Group already exists/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('describing a missing group fails with "ModelPackageGroup <arn> does not exist."', async () => {
+  const env = await startTestEnv();
+  try {
+    const err = await rejection(() => env.sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'ghost' })));
+    assert.equal(err.name, 'ValidationException');
+    assert.equal(err.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
+    const create = await rejection(() =>
+      env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'ghost', InferenceSpecification: spec })),
+    );
+    assert.equal(create.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
+  } finally {
+    await env.close();
+  }
+});
+
+test('model packages in a group get versions 1, 2, 3 and default to PendingManualApproval', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const arns: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
+      arns.push(out.ModelPackageArn!);
+    }
+    assert.deepEqual(arns, [1, 2, 3].map((v) => `${ARN_PREFIX}:model-package/iris/${v}`));
+    const pkg = await env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: arns[1] }));
+    assert.equal(pkg.ModelPackageGroupName, 'iris');
+    assert.equal(pkg.ModelPackageVersion, 2);
+    assert.equal(pkg.ModelApprovalStatus, 'PendingManualApproval');
+    assert.equal(pkg.ModelPackageStatus, 'Completed');
+    assert.deepEqual(pkg.InferenceSpecification, spec);
+    assert.ok(pkg.CreationTime instanceof Date);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a repeated ClientToken returns the same package ARN and creates nothing', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const input = { ModelPackageGroupName: 'iris', InferenceSpecification: spec, ClientToken: 'token-123' };
+    const first = await env.sm.send(new CreateModelPackageCommand(input));
+    const again = await env.sm.send(new CreateModelPackageCommand(input));
+    assert.equal(again.ModelPackageArn, first.ModelPackageArn);
+    const other = await env.sm.send(new CreateModelPackageCommand({ ...input, ClientToken: 'token-456' }));
+    assert.equal(other.ModelPackageArn, `${ARN_PREFIX}:model-package/iris/2`);
+    assert.equal(env.emu.control.state().modelPackages.length, 2);
+    const creates = env.emu.control.calls().creates.filter((c) => c.operation === 'SageMaker.CreateModelPackage');
+    assert.deepEqual(creates.map((c) => c.clientToken), ['token-123', 'token-123', 'token-456']);
+  } finally {
+    await env.close();
+  }
+});
+
+test('UpdateModelPackage sets approval and lifecycle, and merges and removes metadata', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const { ModelPackageArn } = await env.sm.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'iris',
+        InferenceSpecification: spec,
+        CustomerMetadataProperties: { run: 'abc', stage: 'None' },
+      }),
+    );
+    await env.sm.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn,
+        ModelApprovalStatus: 'Approved',
+        ApprovalDescription: 'passed canary',
+        ModelLifeCycle: { Stage: 'Production', StageStatus: 'Deployed', StageDescription: 'live on ep' },
+        CustomerMetadataProperties: { stage: 'Production', owner: 'ml' },
+        CustomerMetadataPropertiesToRemove: ['run'],
+      }),
+    );
+    const pkg = await env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }));
+    assert.equal(pkg.ModelApprovalStatus, 'Approved');
+    assert.equal(pkg.ApprovalDescription, 'passed canary');
+    assert.deepEqual(pkg.ModelLifeCycle, { Stage: 'Production', StageStatus: 'Deployed', StageDescription: 'live on ep' });
+    assert.deepEqual(pkg.CustomerMetadataProperties, { stage: 'Production', owner: 'ml' });
+    assert.ok(pkg.LastModifiedTime instanceof Date);
+  } finally {
+    await env.close();
+  }
+});
+
+test('ListModelPackages filters by group and approval, ascending by default, and finds the latest approved', async () => {
+  let now = 1_700_000_000_000;
+  const env = await startTestEnv({ now: () => now });
+  try {
+    await withGroup(env);
+    await withGroup(env, 'other');
+    for (const status of ['Approved', 'Rejected', 'Approved', 'PendingManualApproval'] as const) {
+      now += 1000;
+      await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec, ModelApprovalStatus: status }));
+    }
+    await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'other', InferenceSpecification: spec, ModelApprovalStatus: 'Approved' }));
+    const all = await env.sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'iris' }));
+    assert.deepEqual(all.ModelPackageSummaryList?.map((p) => p.ModelPackageVersion), [1, 2, 3, 4]);
+    assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageName, undefined);
+    assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageGroupName, 'iris');
+    const latest = await env.sm.send(
+      new ListModelPackagesCommand({
+        ModelPackageGroupName: `${ARN_PREFIX}:model-package-group/iris`,
+        ModelApprovalStatus: 'Approved',
+        SortBy: 'CreationTime',
+        SortOrder: 'Descending',
+        MaxResults: 1,
+      }),
+    );
+    assert.deepEqual(latest.ModelPackageSummaryList?.map((p) => p.ModelPackageArn), [`${ARN_PREFIX}:model-package/iris/3`]);
+    assert.ok(latest.NextToken);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a model can be created from a model package, and a missing package is rejected', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const { ModelPackageArn } = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
+    await env.sm.send(new CreateModelCommand({ ModelName: 'iris-3', ExecutionRoleArn: ROLE, PrimaryContainer: { ModelPackageName: ModelPackageArn } }));
+    const err = await rejection(() =>
+      env.sm.send(
+        new CreateModelCommand({ ModelName: 'iris-9', ExecutionRoleArn: ROLE, PrimaryContainer: { ModelPackageName: `${ARN_PREFIX}:model-package/iris/9` } }),
+      ),
+    );
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /does not exist\.$/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a group with versions cannot be deleted until its packages are', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const { ModelPackageArn } = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
+    const err = await rejection(() => env.sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'iris' })));
+    assert.equal(err.name, 'ValidationException');
+    await env.sm.send(new DeleteModelPackageCommand({ ModelPackageName: ModelPackageArn }));
+    await env.sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'iris' }));
+    const state = env.emu.control.state();
+    assert.equal(state.modelPackageGroups.length, 0);
+    assert.equal(state.modelPackages.length, 0);
+  } finally {
+    await env.close();
+  }
+});
+
+test('describing a missing package version fails with a ValidationException ending "does not exist."', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    const err = await rejection(() => env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: `${ARN_PREFIX}:model-package/iris/7` })));
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /does not exist\.$/);
+  } finally {
+    await env.close();
+  }
+});
