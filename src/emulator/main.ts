@@ -7,7 +7,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
 const USAGE = `usage: emulator [--port 4566] [--host 127.0.0.1] [--region us-east-1] [--account-id 123456789012]
                 [--state-file path.json] [--create-ms N] [--update-ms N] [--delete-ms N] [--weights-ms N]
-                [--no-deregister-permission]`;
+                [--no-deregister-permission] [--traffic <endpoint>=<rps>]... [--metrics-delay-ms N]`;
 
 /** Parses CLI arguments into emulator options (throws with a usage text on bad input). */
 export function parseEmulatorArgs(args: string[]): EmulatorOptions {
@@ -24,6 +24,8 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       'delete-ms': { type: 'string' },
       'weights-ms': { type: 'string' },
       'no-deregister-permission': { type: 'boolean' },
+      traffic: { type: 'string', multiple: true },
+      'metrics-delay-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -50,6 +52,15 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
   if (values['account-id']) options.accountId = values['account-id'];
   if (values['state-file']) options.persistPath = values['state-file'];
   if (values['no-deregister-permission']) options.callerCanDeregisterScalableTargets = false;
+  const metricsDelay = int('metrics-delay-ms', values['metrics-delay-ms']);
+  if (metricsDelay !== undefined) options.metrics = { ingestionDelayMs: metricsDelay };
+  if (values.traffic) {
+    options.traffic = values.traffic.map((spec) => {
+      const m = /^(.+)=(\d+(?:\.\d+)?)$/.exec(spec);
+      if (!m || !(Number(m[2]) > 0)) throw new Error(`--traffic expects <endpoint>=<rps> with rps > 0, got ${spec}\n${USAGE}`);
+      return { endpointName: m[1]!, rps: Number(m[2]) };
+    });
+  }
   return options;
 }
 
