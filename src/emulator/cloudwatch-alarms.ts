@@ -4,6 +4,7 @@
 // Application Auto Scaling's target-tracking policies put their AlarmHigh/AlarmLow alarms in
 // the same map.
 
+import { alarmArn } from './arns';
 import { AwsError } from './errors';
 import { parsePercentile } from './metrics';
 import type { Operation, RequestContext } from './service';
@@ -34,10 +35,6 @@ const TREAT_MISSING_DATA = ['breaching', 'notBreaching', 'ignore', 'missing'];
 const DEFAULT_MAX_RECORDS = 50;
 
 const seconds = (ms: number) => ms / 1000;
-
-export function alarmArn(ctx: RequestContext, name: string): string {
-  return `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${name}`;
-}
 
 /** The `MetricAlarm` wire shape (timestamps in epoch seconds). */
 export function metricAlarmToWire(a: AlarmRecord): Record<string, unknown> {
