@@ -32,7 +32,11 @@ async function main() {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-timeout=300000', ...files],
-    { stdio: 'inherit', env: { ...process.env, MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address } }
+    { stdio: 'inherit', env: {
+      ...process.env,
+      MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // see bin/modelship
+    }, }
   );
   const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   await server.stop();

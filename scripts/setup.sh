@@ -14,8 +14,11 @@ node -e 'const [maj, min] = process.versions.node.split(".").map(Number); proces
 stamp=node_modules/.modelship-lock-sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  echo "modelship setup: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "modelship setup: installing npm dependencies" >&2
+  # `npm install` with the committed lock installs exactly the locked tree. Not `npm ci`: it rejects a
+  # lock that lacks other platforms' optional packages (e.g. @swc/core-darwin-arm64), which registry
+  # mirrors that carry only this platform's builds produce.
+  npm install --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
 

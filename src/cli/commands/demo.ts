@@ -43,7 +43,8 @@ export function demoCommand(): Command {
 async function runDemo(flags: DemoFlags): Promise<void> {
   const cliPath = process.env.TEMPORAL_CLI_PATH;
   if (!cliPath) throw new CliError('TEMPORAL_CLI_PATH is not set: run the demo with `npm run demo`, which installs the Temporal CLI');
-  Runtime.install({ logger: temporalLogger(createLogger('warn'), 'WARN') });
+  // Expected failures (the broken v3) are the demo's point; the worker need only report real errors.
+  Runtime.install({ logger: temporalLogger(createLogger('error'), 'ERROR') });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'modelship-demo-'));
   const uiPort = (await portIsFree(flags.uiPort)) ? flags.uiPort : await freePort();
@@ -73,6 +74,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     if (onApproval) {
       void (async () => {
         while ((await handle.query(deployStatusQuery)).step !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, 2000)); // long enough to see the run wait
         await onApproval();
         await handle.signal(approveSignal, { by: 'demo-operator', reason: 'offline evaluation passed' });
       })();
