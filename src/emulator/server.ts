@@ -20,6 +20,7 @@ import { createCloudWatchService } from './cloudwatch';
 import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import { createRuntimeHandler, invokeEndpoint, type RuntimeOptions } from './runtime';
 import { TrafficGenerator, type TrafficSpec } from './traffic';
+import { AlarmEvaluator, type AlarmEvaluationOptions } from './alarm-evaluation';
 import type {
   EmulatorSettings,
   EmulatorTimings,
@@ -89,6 +90,11 @@ export interface EmulatorOptions {
    * sends nothing until its endpoint serves (InService or Updating). Default none.
    */
   traffic?: TrafficSpec[];
+  /**
+   * Evaluate metric alarms against the emulator's metrics on a timer (default every 1000 ms), so alarms
+   * change state by themselves as real ones do. Default off: alarms then only change through SetAlarmState.
+   */
+  alarmEvaluation?: boolean | AlarmEvaluationOptions;
   /** Extra JSON-RPC services, in addition to the built-in ones. */
   services?: JsonService[];
   /** Largest request body accepted, bytes. Default 6 MB. */
@@ -145,6 +151,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     (input) => invokeEndpoint({ state, now, region, accountId }, input, { ...runtimeOptions, wait: false }),
     now,
   );
+  const alarmEvaluator = options.alarmEvaluation
+    ? new AlarmEvaluator(state, now, { ...(options.alarmEvaluation === true ? {} : options.alarmEvaluation), ...(options.metrics ? { metrics: options.metrics } : {}) })
+    : undefined;
+  alarmEvaluator?.start();
   const startConfiguredTraffic = (): void => {
     for (const spec of options.traffic ?? []) traffic.start(spec);
   };
@@ -419,6 +429,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closed = true;
       cancelTimers();
       traffic.stopAll();
+      alarmEvaluator?.stop();
       if (persistPath) saveNow();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

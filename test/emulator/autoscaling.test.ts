@@ -1,0 +1,306 @@
+/** Application Auto Scaling for SageMaker variants, and its coupling with UpdateEndpoint/DeleteEndpoint. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DeleteScalingPolicyCommand,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  ObjectNotFoundException,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
+
+const NS = 'sagemaker' as const;
+const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
+const RID = 'endpoint/ep/variant/blue';
+
+async function liveEndpoint(env: TestEnv, instanceCount = 2): Promise<void> {
+  await createModel(env.sm, 'm1', 'repo/iris:1');
+  await createModel(env.sm, 'm2', 'repo/iris:2');
+  await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: instanceCount }]);
+  await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
+  await waitForStatus(env.sm, 'ep', 'InService');
+}
+
+async function register(env: TestEnv, min = 1, max = 4): Promise<string | undefined> {
+  const out = await env.aas.send(
+    new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MinCapacity: min, MaxCapacity: max }),
+  );
+  return out.ScalableTargetARN;
+}
+
+async function trackInvocations(env: TestEnv, name = 'invocations'): Promise<void> {
+  await env.aas.send(
+    new PutScalingPolicyCommand({
+      PolicyName: name,
+      ServiceNamespace: NS,
+      ResourceId: RID,
+      ScalableDimension: DIM,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      },
+    }),
+  );
+}
+
+test('RegisterScalableTarget registers a variant and DescribeScalableTargets returns it', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    const arn = await register(env);
+    assert.match(arn ?? '', /^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/[0-9a-f]+$/);
+    const out = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [RID] }));
+    const target = out.ScalableTargets?.[0];
+    assert.equal(target?.MinCapacity, 1);
+    assert.equal(target?.MaxCapacity, 4);
+    assert.equal(target?.ScalableDimension, DIM);
+    assert.match(target?.RoleARN ?? '', /AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint$/);
+    assert.ok(target?.CreationTime instanceof Date);
+    assert.deepEqual(target?.SuspendedState, { DynamicScalingInSuspended: false, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false });
+    const unknown = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ['endpoint/x/variant/y'] }));
+    assert.deepEqual(unknown.ScalableTargets, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('registering again updates the target in place and keeps omitted capacities', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    const arn = await register(env, 1, 4);
+    const again = await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MaxCapacity: 8 }));
+    assert.equal(again.ScalableTargetARN, arn);
+    const out = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }));
+    assert.deepEqual(out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]), [[1, 8]]);
+  } finally {
+    await env.close();
+  }
+});
+
+test('registering a target for a missing endpoint or variant is a ValidationException', async () => {
+  const env = await startTestEnv();
+  try {
+    const err = await rejection(() => register(env));
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /endpoint\/ep\/variant\/blue/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a minimum above the current capacity moves the variant up through Updating', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env, 1);
+    await register(env, 3, 6);
+    const updating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    assert.equal(updating.EndpointStatus, 'Updating');
+    assert.equal(updating.ProductionVariants?.[0]?.DesiredInstanceCount, 3);
+    const done = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.equal(done.ProductionVariants?.[0]?.CurrentInstanceCount, 3);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleting it removes them', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    const put = await env.aas.send(
+      new PutScalingPolicyCommand({
+        PolicyName: 'invocations',
+        ServiceNamespace: NS,
+        ResourceId: RID,
+        ScalableDimension: DIM,
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 70,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        },
+      }),
+    );
+    assert.match(put.PolicyARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:policyName\/invocations$/);
+    const names = put.Alarms?.map((a) => a.AlarmName) ?? [];
+    assert.equal(names.length, 2);
+    assert.match(names[0]!, /^TargetTracking-endpoint\/ep\/variant\/blue-AlarmHigh-[0-9a-f-]{36}$/);
+    assert.match(names[1]!, /^TargetTracking-endpoint\/ep\/variant\/blue-AlarmLow-[0-9a-f-]{36}$/);
+    const alarms = env.emu.control.state().alarms;
+    const high = alarms.find((a) => a.alarmName === names[0]);
+    assert.equal(high?.metricName, 'InvocationsPerInstance');
+    assert.equal(high?.threshold, 70);
+    assert.deepEqual(high?.dimensions, [
+      { Name: 'EndpointName', Value: 'ep' },
+      { Name: 'VariantName', Value: 'blue' },
+    ]);
+
+    const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, ResourceId: RID }));
+    assert.equal(described.ScalingPolicies?.[0]?.PolicyType, 'TargetTrackingScaling');
+    assert.equal(described.ScalingPolicies?.[0]?.TargetTrackingScalingPolicyConfiguration?.TargetValue, 70);
+    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms, put.Alarms);
+
+    await env.aas.send(new DeleteScalingPolicyCommand({ PolicyName: 'invocations', ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
+    assert.equal(env.emu.control.state().alarms.length, 0);
+    assert.equal(env.emu.control.state().scalingPolicies.length, 0);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a step scaling policy is stored without alarms', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    const put = await env.aas.send(
+      new PutScalingPolicyCommand({
+        PolicyName: 'step',
+        ServiceNamespace: NS,
+        ResourceId: RID,
+        ScalableDimension: DIM,
+        PolicyType: 'StepScaling',
+        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+      }),
+    );
+    assert.equal(put.Alarms, undefined);
+    const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
+    assert.equal(described.ScalingPolicies?.[0]?.StepScalingPolicyConfiguration?.AdjustmentType, 'ChangeInCapacity');
+    assert.equal(env.emu.control.state().alarms.length, 0);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a policy for an unregistered target fails with ObjectNotFoundException', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    const err = await rejection(() => trackInvocations(env));
+    assert.ok(err instanceof ObjectNotFoundException);
+    assert.equal(
+      err.message,
+      'No scalable target registered for service namespace: sagemaker, resource ID: endpoint/ep/variant/blue, scalable dimension: sagemaker:variant:DesiredInstanceCount',
+    );
+  } finally {
+    await env.close();
+  }
+});
+
+test('DeregisterScalableTarget deletes the target with its policies and alarms; a second call is ObjectNotFound', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    await trackInvocations(env);
+    await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
+    const state = env.emu.control.state();
+    assert.equal(state.scalableTargets.length, 0);
+    assert.equal(state.scalingPolicies.length, 0);
+    assert.equal(state.alarms.length, 0);
+    const err = await rejection(() => env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM })));
+    assert.equal(err.name, 'ObjectNotFoundException');
+    assert.match(err.message, /^No scalable target registered for service namespace: sagemaker, resource ID: endpoint\/ep\/variant\/blue/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('UpdateEndpoint is refused when it changes the instance type of an autoscaled variant', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InstanceType: 'ml.c5.xlarge' }]);
+    const err = await rejection(() => env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' })));
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /instance type of variant blue/);
+    const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    assert.equal(ep.EndpointStatus, 'InService');
+  } finally {
+    await env.close();
+  }
+});
+
+test('UpdateEndpoint is refused when it removes an autoscaled variant', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'green', ModelName: 'm2' }]);
+    const err = await rejection(() => env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' })));
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /variant blue .* cannot be removed/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('UpdateEndpoint that only changes the model of an autoscaled variant is allowed', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 2 }]);
+    await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
+    const done = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.equal(done.EndpointConfigName, 'c2');
+  } finally {
+    await env.close();
+  }
+});
+
+test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    await trackInvocations(env);
+    await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
+    await waitForGone(env.sm, 'ep');
+    const state = env.emu.control.state();
+    assert.deepEqual([state.scalableTargets.length, state.scalingPolicies.length, state.alarms.length], [0, 0, 0]);
+  } finally {
+    await env.close();
+  }
+});
+
+test('without DeregisterScalableTarget permission, DeleteEndpoint is refused until the targets are removed', async () => {
+  const env = await startTestEnv({ callerCanDeregisterScalableTargets: false });
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    const err = await rejection(() => env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' })));
+    assert.equal(err.name, 'ValidationException');
+    assert.equal(
+      err.message,
+      'An Application AutoScaling scalable target exists for a variant being deleted, and the IAM identity used to invoke DeleteEndpoint does not have application-autoscaling:DeregisterScalableTarget permission to deregister the scalable target.',
+    );
+    await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
+    await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
+    await waitForGone(env.sm, 'ep');
+  } finally {
+    await env.close();
+  }
+});
+
+test('autoscaling inputs are validated with AWS constraint texts', async () => {
+  const env = await startTestEnv();
+  try {
+    const err = await rejection(() =>
+      env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: undefined as unknown as string, ScalableDimension: DIM })),
+    );
+    assert.equal(err.name, 'ValidationException');
+    assert.equal(err.message, "1 validation error detected: Value null at 'resourceId' failed to satisfy constraint: Member must not be null");
+  } finally {
+    await env.close();
+  }
+});
