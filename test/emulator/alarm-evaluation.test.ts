@@ -80,6 +80,7 @@ describe('alarm evaluation rules', () => {
 
   it('evaluates metric-math alarms on their ReturnData query', () => {
     const a = alarm({
+      evaluationPeriods: 1,
       threshold: 0.5,
       comparisonOperator: 'GreaterThanThreshold',
       metrics: [
