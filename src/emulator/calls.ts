@@ -11,6 +11,8 @@ export interface CreateCall {
   time: number;
   /** Error code when the call failed (including injected faults). */
   error?: string;
+  /** The call took effect even though `error` was answered (a `serverError` fault with `afterApply`). */
+  applied?: boolean;
 }
 
 export interface CallStats {
@@ -52,7 +54,7 @@ export class CallLog {
   private errors = new Map<string, Map<string, number>>();
   private creates: CreateCall[] = [];
 
-  record(operationId: string, input: unknown, time: number, errorCode?: string): void {
+  record(operationId: string, input: unknown, time: number, errorCode?: string, applied = !errorCode): void {
     this.counts.set(operationId, (this.counts.get(operationId) ?? 0) + 1);
     if (errorCode) {
       const perOp = this.errors.get(operationId) ?? new Map<string, number>();
@@ -67,6 +69,7 @@ export class CallLog {
     const call: CreateCall = { operation: operationId, name, time };
     if (typeof fields['ClientToken'] === 'string') call.clientToken = fields['ClientToken'];
     if (errorCode) call.error = errorCode;
+    if (errorCode && applied) call.applied = true;
     this.creates.push(call);
   }
 

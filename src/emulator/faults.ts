@@ -39,6 +39,11 @@ export interface ServerErrorFault extends OperationMatch {
   /** Error code. Default `InternalFailure` for 500, `ServiceUnavailable` otherwise. */
   code?: string;
   message?: string;
+  /**
+   * Apply the operation first, then answer the 5xx: the change is made but the caller cannot tell (a lost
+   * response). This is the failure that makes idempotent retries necessary. Default false.
+   */
+  afterApply?: boolean;
 }
 
 /** Delay the response. */
@@ -141,9 +146,23 @@ export class FaultEngine {
         throw throttlingError();
       }
     }
+    this.throwServerError(operationId, false);
+  }
+
+  /** The error of an `afterApply` rule that fires for this call (the operation has taken effect), if any. */
+  lostResponse(operationId: string): AwsError | undefined {
+    try {
+      this.throwServerError(operationId, true);
+      return undefined;
+    } catch (error) {
+      return error as AwsError;
+    }
+  }
+
+  private throwServerError(operationId: string, afterApply: boolean): void {
     for (const rs of this.matching(operationId, 'serverError')) {
       const rule = rs.rule as ServerErrorFault;
-      if (!this.roll(rule.rate ?? 1)) continue;
+      if ((rule.afterApply ?? false) !== afterApply || !this.roll(rule.rate ?? 1)) continue;
       this.fire(rs);
       const status = rule.status ?? 500;
       const code = rule.code ?? (status === 500 ? 'InternalFailure' : 'ServiceUnavailable');

@@ -312,6 +312,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const contentType = service?.contentType ?? 'application/x-amz-json-1.1';
     const operationId = target ?? '(no x-amz-target)';
     let input: unknown;
+    let recorded = false;
     try {
       if (req.method !== 'POST') throw new AwsError('UnknownOperationException', `${req.method} is not supported; AWS JSON protocols use POST.`, 404);
       const operation = service && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
@@ -327,12 +328,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const ctx = context(req.headers);
       advanceState(ctx);
       const output = await operation(input, ctx);
-      calls.record(operationId, input, now());
       if (!READ_ONLY_OPERATION.test(operationName)) markDirty();
+      const lost = faults.lostResponse(operationId);
+      calls.record(operationId, input, now(), lost?.code, true);
+      recorded = true;
+      if (lost) throw lost;
       send(res, 200, { 'content-type': contentType, 'x-amzn-RequestId': requestId }, JSON.stringify(output ?? {}));
     } catch (error) {
       const awsError = toAwsError(error, onInternalError);
-      calls.record(operationId, input, now(), awsError.code);
+      if (!recorded) calls.record(operationId, input, now(), awsError.code);
       const headers: Record<string, string> = {
         'content-type': contentType,
         'x-amzn-RequestId': requestId,
