@@ -81,7 +81,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs `fn`, expecting it to reject; returns the error for assertions. */
-export async function rejection(fn: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+export async function rejection(fn: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number }; $fault?: string }> {
   try {
     await fn();
   } catch (e) {

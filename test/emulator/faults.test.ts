@@ -1,0 +1,195 @@
+/** Fault injection: throttling, server errors, latency, slow and failing transitions. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateEndpointCommand,
+  DescribeEndpointCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { EmulatorControlClient } from '../../src/emulator';
+import { createConfig, createModel, rejection, sleep, startTestEnv, waitForStatus, type TestEnv } from './helpers';
+
+async function liveEndpoint(env: TestEnv): Promise<void> {
+  await createModel(env.sm, 'm1', 'repo/iris:1');
+  await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
+  await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
+  await waitForStatus(env.sm, 'ep', 'InService');
+}
+
+test('injected throttling is ThrottlingException / Rate exceeded with HTTP 400', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'throttle', operations: ['ListModels'] }] });
+  try {
+    const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
+    assert.equal(err.name, 'ThrottlingException');
+    assert.equal(err.message, 'Rate exceeded');
+    assert.equal(err.$metadata?.httpStatusCode, 400);
+    assert.equal(env.emu.control.calls().faults['throttle'], 1);
+    assert.deepEqual(env.emu.control.calls().errors['SageMaker.ListModels'], { ThrottlingException: 1 });
+  } finally {
+    await env.close();
+  }
+});
+
+test('the SDK retries a one-shot throttle as throttling and succeeds on the second attempt', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'throttle', operations: ['SageMaker.ListModels'], times: 1 }] }, { maxAttempts: 3 });
+  try {
+    const out = await env.sm.send(new ListModelsCommand({}));
+    assert.equal(out.$metadata.attempts, 2);
+    assert.equal(env.emu.control.calls().counts['SageMaker.ListModels'], 2);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a requests-per-second budget throttles the calls above it, account-wide across operations', async () => {
+  const env = await startTestEnv({
+    faults: [{ kind: 'throttle', operations: ['ListModels', 'ListEndpoints'], requestsPerSecond: 5, burst: 5 }],
+  });
+  try {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? env.sm.send(new ListModelsCommand({})) : env.sm.send(new ListEndpointsCommand({})))),
+    );
+    const throttled = results.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'ThrottlingException');
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 5);
+    assert.equal(throttled.length, 5);
+    // Other operations are not budgeted.
+    await createModel(env.sm, 'm1');
+    // The bucket refills at the budgeted rate.
+    await sleep(450);
+    await env.sm.send(new ListModelsCommand({}));
+  } finally {
+    await env.close();
+  }
+});
+
+test('a per-operation budget gives each operation its own bucket', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'throttle', requestsPerSecond: 1, burst: 1, scope: 'operation', operations: ['ListModels', 'ListEndpoints'] }] });
+  try {
+    await env.sm.send(new ListModelsCommand({}));
+    await env.sm.send(new ListEndpointsCommand({}));
+    const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
+    assert.equal(err.name, 'ThrottlingException');
+  } finally {
+    await env.close();
+  }
+});
+
+test('an injected 500 is retried by the SDK as a transient error', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'serverError', operations: ['ListModels'], times: 1 }] }, { maxAttempts: 2 });
+  try {
+    const out = await env.sm.send(new ListModelsCommand({}));
+    assert.equal(out.$metadata.attempts, 2);
+    assert.equal(env.emu.control.calls().faults['serverError'], 1);
+  } finally {
+    await env.close();
+  }
+});
+
+test('an injected 503 surfaces as ServiceUnavailable, a server fault', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'serverError', status: 503 }] });
+  try {
+    const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
+    assert.equal(err.name, 'ServiceUnavailable');
+    assert.equal(err.$fault, 'server');
+    assert.equal(err.$metadata?.httpStatusCode, 503);
+  } finally {
+    await env.close();
+  }
+});
+
+test('injected latency delays the response', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'latency', ms: 150, operations: ['ListModels'] }] });
+  try {
+    const started = Date.now();
+    await env.sm.send(new ListModelsCommand({}));
+    assert.ok(Date.now() - started >= 150);
+    assert.equal(env.emu.control.calls().faults['latency'], 1);
+  } finally {
+    await env.close();
+  }
+});
+
+test('slowTransitions multiplies the duration of endpoint transitions', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
+  try {
+    await createModel(env.sm, 'm1');
+    await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
+    const started = Date.now();
+    await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
+    await sleep(200);
+    const creating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    assert.equal(creating.EndpointStatus, 'Creating');
+    await waitForStatus(env.sm, 'ep', 'InService');
+    assert.ok(Date.now() - started >= 400);
+  } finally {
+    await env.close();
+  }
+});
+
+test('failTransition makes a create end Failed with the given reason', async () => {
+  const env = await startTestEnv({ faults: [{ kind: 'failTransition', transitions: ['create'], failureReason: 'Insufficient capacity.', times: 1 }] });
+  try {
+    await createModel(env.sm, 'm1');
+    await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
+    await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
+    const failed = await waitForStatus(env.sm, 'ep', 'Failed');
+    assert.equal(failed.FailureReason, 'Insufficient capacity.');
+    assert.equal(env.emu.control.calls().faults['failTransition'], 1);
+  } finally {
+    await env.close();
+  }
+});
+
+test('failTransition on an update rolls back to InService on the old config', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: ['ep'] }]);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 3 }]);
+    await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
+    const after = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.equal(after.EndpointConfigName, 'c1');
+    assert.match(after.FailureReason ?? '', /^Request to service failed/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('failTransition on a weights update goes RollingBack, then InService with the old values', async () => {
+  const env = await startTestEnv({ timings: { weightsUpdateMs: 150 } });
+  try {
+    await liveEndpoint(env);
+    env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['weights'], times: 1 }]);
+    await env.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 4 }] }),
+    );
+    const rolling = await waitForStatus(env.sm, 'ep', 'RollingBack');
+    assert.ok(rolling.FailureReason);
+    const after = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.deepEqual([after.ProductionVariants?.[0]?.CurrentInstanceCount, after.ProductionVariants?.[0]?.DesiredInstanceCount], [1, 1]);
+  } finally {
+    await env.close();
+  }
+});
+
+test('faults can be set over the control API and are counted in the call stats', async () => {
+  const env = await startTestEnv();
+  try {
+    const client = new EmulatorControlClient(env.emu.url);
+    await client.setFaults([{ kind: 'throttle', operations: ['ListModels'], times: 2 }]);
+    assert.deepEqual(await client.faults(), [{ kind: 'throttle', operations: ['ListModels'], times: 2 }]);
+    await rejection(() => env.sm.send(new ListModelsCommand({})));
+    await rejection(() => env.sm.send(new ListModelsCommand({})));
+    await env.sm.send(new ListModelsCommand({}));
+    const stats = await client.calls();
+    assert.equal(stats.faults['throttle'], 2);
+    assert.equal(stats.counts['SageMaker.ListModels'], 3);
+    await assert.rejects(() => client.setFaults([{ kind: 'nonsense' } as never]), /unknown fault rule/);
+  } finally {
+    await env.close();
+  }
+});
+
