@@ -1,5 +1,5 @@
 // CloudWatch (AWS JSON 1.0, awsQueryCompatible; x-amz-target GraniteServiceVersion20100801.<Op>):
-// the metric reads a canary gate needs (GetMetricData, ListMetrics), PutMetricData for custom
+// the metric reads a canary gate needs (GetMetricData, GetMetricStatistics, ListMetrics), PutMetricData for custom
 // metrics, and the alarm operations (cloudwatch-alarms.ts).
 //
 // Deliberate deviation: any Period >= 1 second is accepted and buckets start exactly at
@@ -272,6 +272,70 @@ export function getMetricData(input: any, store: MetricsStore, nowMs: number): u
   };
 }
 
+const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+// GetMetricStatistics' documented cap on points per call.
+const MAX_STATISTICS_DATAPOINTS = 1440;
+
+/** GetMetricStatistics: the older single-metric read; points oldest first. */
+function getMetricStatistics(input: any, store: MetricsStore, nowMs: number): unknown {
+  const namespace: unknown = input?.Namespace;
+  const metricName: unknown = input?.MetricName;
+  if (typeof namespace !== 'string' || namespace === '') throw cloudWatchErrors.missingParameter('The parameter Namespace is required.');
+  if (typeof metricName !== 'string' || metricName === '') throw cloudWatchErrors.missingParameter('The parameter MetricName is required.');
+  const startMs = parseTimestampMs(input.StartTime, 'StartTime');
+  const endMs = parseTimestampMs(input.EndTime, 'EndTime');
+  if (startMs >= endMs) {
+    throw cloudWatchErrors.invalidParameterValue('The parameter StartTime must be less than the parameter EndTime.');
+  }
+  const period = input.Period;
+  if (period === undefined) throw cloudWatchErrors.missingParameter('The parameter Period is required.');
+  if (!Number.isInteger(period) || period < 1) {
+    throw cloudWatchErrors.invalidParameterValue(`The parameter Period must be a whole number of seconds >= 1; received ${String(period)}.`);
+  }
+  const statistics: string[] = Array.isArray(input.Statistics) ? input.Statistics : [];
+  const extended: string[] = Array.isArray(input.ExtendedStatistics) ? input.ExtendedStatistics : [];
+  // AWS: exactly one of Statistics and ExtendedStatistics.
+  if ((statistics.length === 0) === (extended.length === 0)) {
+    throw cloudWatchErrors.invalidParameterCombination('You must specify either Statistics or ExtendedStatistics, but not both.');
+  }
+  for (const s of statistics) {
+    if (!(STATISTICS as readonly string[]).includes(s)) {
+      throw cloudWatchErrors.invalidParameterValue(`The value ${s} for parameter Statistics is not valid; expected ${STATISTICS.join(', ')}.`);
+    }
+  }
+  for (const s of extended) {
+    if (!s.startsWith('p') || !isSupportedStatistic(s)) {
+      throw cloudWatchErrors.invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported by the emulator; expected a percentile such as p99.`);
+    }
+  }
+  const requested = Math.ceil((endMs - startMs) / (period * 1000));
+  if (requested > MAX_STATISTICS_DATAPOINTS) {
+    // Text as real CloudWatch reports it.
+    throw cloudWatchErrors.invalidParameterCombination(
+      `You have requested up to ${requested} datapoints, which exceeds the limit of ${MAX_STATISTICS_DATAPOINTS}. ` +
+        'You may reduce the datapoints requested by increasing Period, or decreasing the time range.',
+    );
+  }
+  const identity = { namespace, metricName, dimensions: (input.Dimensions ?? []) as Dimension[] };
+  const unit: string | undefined = input.Unit;
+  const units = store.unitsOf(identity);
+  const reportedUnit = unit ?? (units.length === 1 ? units[0]! : 'None');
+  const points = new Map<number, Record<string, unknown>>();
+  for (const stat of [...statistics, ...extended]) {
+    const r = store.query({ ...identity, stat: stat as Statistic, periodSeconds: period, startMs, endMs, nowMs, ...(unit !== undefined ? { unit } : {}) });
+    r.timestampsMs.forEach((t, i) => {
+      let point = points.get(t);
+      if (!point) {
+        point = { Timestamp: t / 1000, Unit: reportedUnit };
+        points.set(t, point);
+      }
+      if (stat.startsWith('p')) point['ExtendedStatistics'] = { ...(point['ExtendedStatistics'] as object | undefined), [stat]: r.values[i] };
+      else point[stat] = r.values[i];
+    });
+  }
+  return { Label: metricName, Datapoints: [...points.keys()].sort((a, b) => a - b).map((t) => points.get(t)) };
+}
+
 /** ListMetrics: metrics with retained samples (real CloudWatch keeps them listed for two weeks). */
 function listMetrics(input: any, store: MetricsStore): unknown {
   const dims: unknown = input?.Dimensions;
@@ -330,6 +394,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     queryCompatible: true,
     operations: {
       GetMetricData: (input, ctx) => getMetricData(input, store(ctx), ctx.now()),
+      GetMetricStatistics: (input, ctx) => getMetricStatistics(input, store(ctx), ctx.now()),
       ListMetrics: (input, ctx) => listMetrics(input, store(ctx)),
       PutMetricData: (input, ctx) => putMetricData(input, store(ctx), ctx.now()),
       ...alarmOperations,

@@ -297,6 +297,12 @@ export class MetricsStore {
     };
   }
 
+  /** Units the metric's retained samples were stored with. */
+  unitsOf(identity: MetricIdentity): string[] {
+    const byUnit = this.series.get(identityKey(identity));
+    return byUnit ? [...byUnit.values()].filter((s) => s.size > 0).map((s) => s.unit) : [];
+  }
+
   /**
    * Metrics with at least one retained sample, optionally filtered. A dimension filter without
    * a value matches any value of that dimension name (ListMetrics semantics).

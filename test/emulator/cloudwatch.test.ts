@@ -6,6 +6,7 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  GetMetricStatisticsCommand,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   ListMetricsCommand,
@@ -157,6 +158,44 @@ describe('CloudWatch GetMetricData', () => {
     await assert.rejects(
       get({ MetricDataQueries: [{ ...metricQuery('a', 'Latency', 'Sum', 60), Expression: 'a' }] }),
       (err: unknown) => err instanceof InvalidParameterCombinationException,
+    );
+  });
+
+  it('serves GetMetricStatistics with statistics, percentiles and the stored unit', async () => {
+    const r = await bed.cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: NS,
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+        StartTime: at(0),
+        EndTime: at(60),
+        Period: 30,
+        Statistics: ['Sum', 'SampleCount'],
+      }),
+    );
+    assert.equal(r.Label, 'Latency');
+    assert.deepEqual(
+      r.Datapoints!.map((d) => [d.Timestamp, d.Sum, d.SampleCount, d.Unit]),
+      [
+        [at(0), 5050, 100, 'Milliseconds'],
+        [at(30), 5, 1, 'Milliseconds'],
+      ],
+    );
+    const p = await bed.cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: NS, MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+        StartTime: at(0), EndTime: at(30), Period: 30, ExtendedStatistics: ['p90'],
+      }),
+    );
+    assert.deepEqual(p.Datapoints![0]!.ExtendedStatistics, { p90: 90 });
+  });
+
+  it('rejects GetMetricStatistics asking for more than 1440 datapoints', async () => {
+    await assert.rejects(
+      bed.cloudwatch.send(
+        new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Latency', StartTime: at(0), EndTime: at(3600), Period: 1, Statistics: ['Sum'] }),
+      ),
+      (err: unknown) => err instanceof InvalidParameterCombinationException && /exceeds the limit of 1440/.test(err.message),
     );
   });
 
