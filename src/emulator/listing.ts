@@ -86,7 +86,8 @@ export function listPage<T extends Listable>(
     (item) =>
       (needle === undefined || item.name.toLowerCase().includes(needle)) &&
       (request.creationTimeBefore === undefined || item.creationTime < request.creationTimeBefore) &&
-      (request.creationTimeAfter === undefined || item.creationTime > request.creationTimeAfter),
+      // AWS: CreationTimeAfter is inclusive ("greater than or equal to"), CreationTimeBefore exclusive.
+      (request.creationTimeAfter === undefined || item.creationTime >= request.creationTimeAfter),
   );
   filtered.sort((a, b) => {
     const ka = sortKey(a, request.sortBy);
