@@ -1,23 +1,22 @@
 // CloudWatch metric alarms over `state.alarms`: DescribeAlarms, PutMetricAlarm, SetAlarmState,
-// DeleteAlarms. Alarms are stored, listed and switched by hand (SetAlarmState); the emulator
-// does not evaluate them against metrics, so an alarm stays in the state it was last put in.
-// Application Auto Scaling's target-tracking policies put their AlarmHigh/AlarmLow alarms in
-// the same map.
+// DeleteAlarms. Alarms change state through SetAlarmState, or, when the emulator runs with
+// `alarmEvaluation`, through alarm-evaluation.ts reading the emulated metrics. Application Auto
+// Scaling's target-tracking policies put their AlarmHigh/AlarmLow alarms in the same map.
 
 import { alarmArn } from './arns';
-import { AwsError } from './errors';
+import { cloudWatchErrors } from './cloudwatch-errors';
 import { parsePercentile } from './metrics';
 import type { Operation, RequestContext } from './service';
 import { AlarmStateValue, type AlarmRecord } from './state';
 
-// Same constructors as cloudwatch.ts (kept local to avoid an import cycle).
-const invalidParameterValue = (m: string) => new AwsError('InvalidParameterValueException', m, 400, {}, 'InvalidParameterValue');
-const invalidParameterCombination = (m: string) =>
-  new AwsError('InvalidParameterCombinationException', m, 400, {}, 'InvalidParameterCombination');
-const missingParameter = (m: string) => new AwsError('MissingRequiredParameterException', m, 400, {}, 'MissingParameter');
-const invalidNextToken = (m: string) => new AwsError('InvalidNextToken', m, 400, {}, 'InvalidNextToken');
-const resourceNotFound = (m: string) => new AwsError('ResourceNotFound', m, 404, {}, 'ResourceNotFound');
-const invalidFormat = (m: string) => new AwsError('InvalidFormatFault', m, 400, {}, 'InvalidFormat');
+const {
+  invalidParameterValue,
+  invalidParameterCombination,
+  missingParameter,
+  invalidNextToken,
+  resourceNotFound,
+  invalidFormat,
+} = cloudWatchErrors;
 
 const STATE_VALUES: readonly string[] = Object.values(AlarmStateValue);
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm', 'LogAlarm'] as const;

@@ -6,8 +6,8 @@
 // StartTime. Real CloudWatch wants multiples of 60 for standard-resolution metrics and rounds
 // StartTime down; modelship's tests bake for seconds, not minutes.
 
-import { AwsError } from './errors';
 import { alarmOperations } from './cloudwatch-alarms';
+import { cloudWatchErrors } from './cloudwatch-errors';
 import { MathError, evaluateExpression, parseExpression, referencedIds, type MathNode } from './metric-math';
 import {
   isSupportedStatistic,
@@ -21,21 +21,6 @@ import {
 import type { JsonService, RequestContext } from './service';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801';
-
-// Modeled CloudWatch errors with their awsQuery codes (the SDK reads x-amzn-query-error first).
-export const cloudWatchErrors = {
-  invalidParameterValue: (message: string) =>
-    new AwsError('InvalidParameterValueException', message, 400, {}, 'InvalidParameterValue'),
-  invalidParameterCombination: (message: string) =>
-    new AwsError('InvalidParameterCombinationException', message, 400, {}, 'InvalidParameterCombination'),
-  missingParameter: (message: string) =>
-    new AwsError('MissingRequiredParameterException', message, 400, {}, 'MissingParameter'),
-  /** The query code real CloudWatch answers for a malformed query Id (reported, not in the docs). */
-  validation: (message: string) => new AwsError('ValidationException', message, 400, {}, 'ValidationError'),
-  invalidNextToken: (message: string) => new AwsError('InvalidNextToken', message, 400, {}, 'InvalidNextToken'),
-  resourceNotFound: (message: string) => new AwsError('ResourceNotFound', message, 404, {}, 'ResourceNotFound'),
-  invalidFormat: (message: string) => new AwsError('InvalidFormatFault', message, 400, {}, 'InvalidFormat'),
-} as const;
 
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 const MAX_QUERIES = 500;
