@@ -150,6 +150,36 @@ describe('register → stage → deploy', () => {
     assert.deepEqual(versions.map((v) => [v.version, v.stage, v.stageStatus]), [[1, 'Production', 'Deployed'], [2, 'Staging', 'DeploymentFailed']]);
   });
 
+  it('retries creates whose response was lost without creating anything twice', async () => {
+    const ep = uniqueName('lost');
+    const model = uniqueName('m');
+    // Each create takes effect, then answers 500 three times running: the SDK's own 3 attempts all fail,
+    // so Temporal's activity retry must find the resource already there and carry on.
+    const ops = ['CreateModelPackage', 'CreateModel', 'CreateEndpointConfig', 'CreateEndpoint'];
+    h.emulator.control.setFaults(ops.map((op) => ({ kind: 'serverError', operations: [`SageMaker.${op}`], afterApply: true, times: 3 })));
+    try {
+      const result = await (await start(deployInput(ep, model, '1'))).result();
+      assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointStatus, 'InService');
+      assert.equal(result.version, 1);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const creates = h.emulator.control.calls().creates.filter((c) => c.name?.includes(model) || c.name?.includes(ep));
+    // Models, configs and endpoints: each name took effect exactly once; the retries met "already exists".
+    const effective = creates.filter((c) => ops.slice(1).includes(c.operation.split('.')[1]) && (!c.error || c.applied));
+    const perResource = new Map<string, number>();
+    for (const c of effective) perResource.set(`${c.operation} ${c.name}`, (perResource.get(`${c.operation} ${c.name}`) ?? 0) + 1);
+    assert.equal(perResource.size, 3, `one of each create: ${[...perResource.keys()]}`);
+    for (const [resource, n] of perResource) assert.equal(n, 1, `${resource} took effect ${n} times`);
+    // The registry: every attempt carried the run's ClientToken, so they all named the one version.
+    const tokens = new Set(creates.filter((c) => c.operation === 'SageMaker.CreateModelPackage').map((c) => c.clientToken));
+    assert.equal(tokens.size, 1);
+    assert.equal((await registryVersions(h.aws.sagemaker, model)).length, 1, 'one registered version');
+    // Each kind of create really lost a response (the retries that followed met "already exists").
+    const lost = new Set(creates.filter((c) => c.applied).map((c) => c.operation.split('.')[1]));
+    assert.deepEqual([...lost].sort(), [...ops].sort());
+  });
+
   it('refuses bad input with the field and rule named, before any AWS call', async () => {
     const ep = uniqueName('bad');
     const callsBefore = total(h.emulator.control.calls());
