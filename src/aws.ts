@@ -1,3 +1,5 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SageMakerClient, type SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
 
 /**
@@ -19,6 +21,8 @@ export interface AwsConfig {
 
 export interface AwsClients {
   sagemaker: SageMakerClient;
+  autoscaling: ApplicationAutoScalingClient;
+  cloudwatch: CloudWatchClient;
 }
 
 export function createAwsClients(config: AwsConfig = {}): AwsClients {
@@ -28,7 +32,11 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
     maxAttempts: config.maxAttempts,
     credentials: config.credentials,
   };
-  return { sagemaker: new SageMakerClient(common) };
+  return {
+    sagemaker: new SageMakerClient(common),
+    autoscaling: new ApplicationAutoScalingClient(common),
+    cloudwatch: new CloudWatchClient(common),
+  };
 }
 
 export function destroyAwsClients(clients: AwsClients): void {

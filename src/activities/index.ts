@@ -1,4 +1,8 @@
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { createAutoScalingActivities } from './autoscaling';
+import { createCloudWatchActivities } from './cloudwatch';
 import { createRegistryActivities } from './registry-activities';
 import { createSageMakerActivities } from './sagemaker';
 import { SageMakerModelRegistry } from './sagemaker-registry';
@@ -6,14 +10,18 @@ import type { ModelRegistry } from './registry';
 
 export interface ActivityClients {
   sagemaker: SageMakerClient;
+  autoscaling: ApplicationAutoScalingClient;
+  cloudwatch: CloudWatchClient;
   /** @default SageMaker Model Registry through `sagemaker` */
   registry?: ModelRegistry;
 }
 
-/** Every activity modelship's workflows call, bound to the given AWS clients. */
+/** Every activity modelship's workflows call, bound to the given AWS clients: one module per service. */
 export function createActivities(clients: ActivityClients) {
   return {
     ...createSageMakerActivities(clients.sagemaker),
+    ...createAutoScalingActivities(clients.autoscaling),
+    ...createCloudWatchActivities(clients.cloudwatch),
     ...createRegistryActivities(clients.registry ?? new SageMakerModelRegistry(clients.sagemaker)),
   };
 }
