@@ -113,7 +113,7 @@ test('injected latency delays the response', async () => {
 });
 
 test('slowTransitions multiplies the duration of endpoint transitions', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
+  const env = await startTestEnv({ timings: { endpointCreateMs: 100 }, faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
   try {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);

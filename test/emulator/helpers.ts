@@ -10,7 +10,7 @@ import {
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 
-export const TEST_TIMINGS = { endpointCreateMs: 100, endpointUpdateMs: 100, endpointDeleteMs: 50, weightsUpdateMs: 50 };
+export const TEST_TIMINGS = { endpointCreateMs: 50, endpointUpdateMs: 50, endpointDeleteMs: 30, weightsUpdateMs: 30 };
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
