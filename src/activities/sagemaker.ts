@@ -8,13 +8,15 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  ListEndpointsCommand,
   UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
   type DescribeEndpointCommandOutput,
   type ProductionVariantInstanceType,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { EndpointSummary, VariantSpec } from '../domain/endpoint';
+import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
 import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
 
 export interface ModelSpec {
@@ -48,8 +50,71 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     }
   }
 
+  async function describeEndpointConfig(name: string): Promise<EndpointConfigSummary | null> {
+    try {
+      const out = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+      return {
+        name: out.EndpointConfigName!,
+        variants: (out.ProductionVariants ?? []).map((v) => ({
+          variantName: v.VariantName!,
+          modelName: v.ModelName!,
+          instanceType: v.InstanceType!,
+          instanceCount: v.InitialInstanceCount ?? 1,
+          weight: v.InitialVariantWeight ?? 1, // AWS: InitialVariantWeight defaults to 1.0
+        })),
+      };
+    } catch (err) {
+      if (isSageMakerNotFound(err)) return null;
+      throw err;
+    }
+  }
+
   return {
     describeEndpoint,
+    describeEndpointConfig,
+
+    /**
+     * Shifts weights and/or desired instance counts in place. A retry after an accepted call finds the
+     * desired values already set and does nothing; an endpoint still Updating is waited for.
+     */
+    async updateEndpointWeightsAndCapacities(endpointName: string, desired: VariantWeightAndCapacity[]): Promise<void> {
+      const ep = await describeEndpoint(endpointName);
+      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURES.endpointMissing);
+      const already = desired.every((d) => {
+        const v = ep.variants.find((x) => x.variantName === d.variantName);
+        return v && (d.weight === undefined || v.desiredWeight === d.weight) && (d.instanceCount === undefined || v.desiredInstanceCount === d.instanceCount);
+      });
+      if (already) return;
+      if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to change weights`);
+      await sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: endpointName,
+          DesiredWeightsAndCapacities: desired.map((d) => ({
+            VariantName: d.variantName,
+            DesiredWeight: d.weight,
+            DesiredInstanceCount: d.instanceCount,
+          })),
+        })
+      );
+    },
+
+    /** Endpoints whose current or pending config serves `modelName` (a model in use must not be deleted). */
+    async endpointsUsingModel(modelName: string): Promise<string[]> {
+      const users: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken }));
+        for (const e of page.Endpoints ?? []) {
+          const ep = await describeEndpoint(e.EndpointName!);
+          for (const config of [ep?.configName, ep?.pendingConfigName]) {
+            const c = config ? await describeEndpointConfig(config) : null;
+            if (c?.variants.some((v) => v.modelName === modelName)) users.push(e.EndpointName!);
+          }
+        }
+        NextToken = page.NextToken || undefined;
+      } while (NextToken);
+      return [...new Set(users)];
+    },
 
     async createModel(spec: ModelSpec): Promise<string> {
       try {

@@ -40,6 +40,19 @@ export interface VariantSpec {
   weight: number;
 }
 
+/** An endpoint config as DescribeEndpointConfig reports it (Initial* values as the variants' spec). */
+export interface EndpointConfigSummary {
+  name: string;
+  variants: VariantSpec[];
+}
+
+/** In-place change of one variant (UpdateEndpointWeightsAndCapacities). */
+export interface VariantWeightAndCapacity {
+  variantName: string;
+  weight?: number;
+  instanceCount?: number;
+}
+
 export interface ExpectedEndpoint {
   configName: string;
   /** Variants that must be serving, with the weight and instance count asked for (when given). */
