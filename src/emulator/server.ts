@@ -21,6 +21,7 @@ import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import { createRuntimeHandler, invokeEndpoint, type RuntimeOptions } from './runtime';
 import { TrafficGenerator, type TrafficSpec } from './traffic';
 import { AlarmEvaluator, type AlarmEvaluationOptions } from './alarm-evaluation';
+import { ScalingSimulator, type ScalingSimulationOptions } from './autoscaling-simulation';
 import type {
   EmulatorSettings,
   EmulatorTimings,
@@ -95,6 +96,12 @@ export interface EmulatorOptions {
    * change state by themselves as real ones do. Default off: alarms then only change through SetAlarmState.
    */
   alarmEvaluation?: boolean | AlarmEvaluationOptions;
+  /**
+   * Simulate target-tracking autoscaling: SageMakerVariantInvocationsPerInstance policies move their variant's
+   * desired instance count from the last minute of metrics (see autoscaling-simulation.ts). Default off:
+   * desired counts then change only through the API.
+   */
+  autoscalingSimulation?: boolean | ScalingSimulationOptions;
   /** Extra JSON-RPC services, in addition to the built-in ones. */
   services?: JsonService[];
   /** Largest request body accepted, bytes. Default 6 MB. */
@@ -226,6 +233,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   runAdvance();
   for (const endpoint of state.endpoints.values()) if (endpoint.transition) wakeAt(endpoint.transition.dueAt);
 
+  const scaling = options.autoscalingSimulation ? new ScalingSimulator() : undefined;
+
   // ---- control ----
   const control: EmulatorControl = {
     state: () => snapshotState(state),
@@ -239,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faults.setRules(options.faults ?? []);
       faults.resetCounts();
       calls.clear();
+      scaling?.clear();
       startConfiguredTraffic();
       markDirty();
     },
@@ -279,6 +289,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearMetrics: () => metricsStoreOf(state, options.metrics).clear(),
   };
   startConfiguredTraffic();
+
+  // ---- optional autoscaling simulation ----
+  const scalingTimer = scaling
+    ? setInterval(() => {
+        try {
+          const ctx = context({});
+          advanceState(ctx);
+          if (scaling.tick(ctx, metricsStoreOf(state, options.metrics)).length > 0) markDirty();
+        } catch (e) {
+          onInternalError(e);
+        }
+      }, (typeof options.autoscalingSimulation === 'object' ? options.autoscalingSimulation.intervalMs : undefined) ?? 1000)
+    : undefined;
+  scalingTimer?.unref();
 
   // ---- request handling ----
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -434,6 +458,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       cancelTimers();
       traffic.stopAll();
       alarmEvaluator?.stop();
+      if (scalingTimer) clearInterval(scalingTimer);
       if (persistPath) saveNow();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

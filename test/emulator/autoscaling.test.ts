@@ -11,6 +11,7 @@ import {
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
 
 const NS = 'sagemaker' as const;
@@ -300,6 +301,57 @@ test('autoscaling inputs are validated with AWS constraint texts', async () => {
     );
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, "1 validation error detected: Value null at 'resourceId' failed to satisfy constraint: Member must not be null");
+  } finally {
+    await env.close();
+  }
+});
+
+async function invoke(env: TestEnv, times: number): Promise<void> {
+  const runtime = new SageMakerRuntimeClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    for (let i = 0; i < times; i += 10) {
+      await Promise.all(
+        Array.from({ length: Math.min(10, times - i) }, () =>
+          runtime.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: '{}', ContentType: 'application/json' })),
+        ),
+      );
+    }
+  } finally {
+    runtime.destroy();
+  }
+}
+
+test('with autoscalingSimulation, invocations per instance above target scale the variant out within max', async () => {
+  const env = await startTestEnv({ autoscalingSimulation: { intervalMs: 30 } });
+  try {
+    await liveEndpoint(env, 1);
+    await register(env, 1, 3);
+    await invoke(env, 250); // 250 in the last minute on 1 instance
+    await trackInvocations(env); // target 70 per instance -> ceil(250/70) = 4, capped at max 3
+    const deadline = Date.now() + 3000;
+    let count = 0;
+    while (Date.now() < deadline) {
+      const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+      count = ep.ProductionVariants?.[0]?.CurrentInstanceCount ?? 0;
+      if (ep.EndpointStatus === 'InService' && count === 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(count, 3);
+  } finally {
+    await env.close();
+  }
+});
+
+test('without autoscalingSimulation, traffic never changes the instance count', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env, 1);
+    await register(env, 1, 3);
+    await trackInvocations(env);
+    await invoke(env, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    assert.deepEqual([ep.EndpointStatus, ep.ProductionVariants?.[0]?.DesiredInstanceCount], ['InService', 1]);
   } finally {
     await env.close();
   }
