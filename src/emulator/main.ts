@@ -7,7 +7,8 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
 const USAGE = `usage: emulator [--port 4566] [--host 127.0.0.1] [--region us-east-1] [--account-id 123456789012]
                 [--state-file path.json] [--create-ms N] [--update-ms N] [--delete-ms N] [--weights-ms N]
-                [--no-deregister-permission] [--traffic <endpoint>=<rps>]... [--metrics-delay-ms N]`;
+                [--no-deregister-permission] [--traffic <endpoint>=<rps>]... [--metrics-delay-ms N]
+                [--autoscaling-simulation]`;
 
 /** Parses CLI arguments into emulator options (throws with a usage text on bad input). */
 export function parseEmulatorArgs(args: string[]): EmulatorOptions {
@@ -26,6 +27,7 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       'no-deregister-permission': { type: 'boolean' },
       traffic: { type: 'string', multiple: true },
       'metrics-delay-ms': { type: 'string' },
+      'autoscaling-simulation': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -52,6 +54,7 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
   if (values['account-id']) options.accountId = values['account-id'];
   if (values['state-file']) options.persistPath = values['state-file'];
   if (values['no-deregister-permission']) options.callerCanDeregisterScalableTargets = false;
+  if (values['autoscaling-simulation']) options.autoscalingSimulation = true;
   const metricsDelay = int('metrics-delay-ms', values['metrics-delay-ms']);
   if (metricsDelay !== undefined) options.metrics = { ingestionDelayMs: metricsDelay };
   if (values.traffic) {

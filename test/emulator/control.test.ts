@@ -122,10 +122,13 @@ test('the control object in process and over HTTP see the same endpoint', async 
 });
 
 test('the standalone entry parses port, timings and persistence flags', () => {
-  const options = parseEmulatorArgs(['--port', '4566', '--create-ms', '500', '--state-file', 'state.json', '--no-deregister-permission']);
+  const options = parseEmulatorArgs([
+    '--port', '4566', '--create-ms', '500', '--state-file', 'state.json', '--no-deregister-permission', '--autoscaling-simulation',
+  ]);
   assert.equal(options.port, 4566);
   assert.equal(options.timings?.endpointCreateMs, 500);
   assert.equal(options.persistPath, 'state.json');
   assert.equal(options.callerCanDeregisterScalableTargets, false);
+  assert.equal(options.autoscalingSimulation, true);
   assert.throws(() => parseEmulatorArgs(['--port', 'x']), /--port must be a non-negative integer/);
 });
