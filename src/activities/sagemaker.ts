@@ -8,12 +8,14 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  ListEndpointConfigsCommand,
   ListEndpointsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   type DescribeEndpointCommandOutput,
   type ProductionVariantInstanceType,
   type SageMakerClient,
+  type VariantPropertyType,
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
@@ -53,15 +55,21 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
   async function describeEndpointConfig(name: string): Promise<EndpointConfigSummary | null> {
     try {
       const out = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+      const { EndpointConfigName, EndpointConfigArn, ProductionVariants, CreationTime, $metadata, ...configExtra } = out;
       return {
         name: out.EndpointConfigName!,
-        variants: (out.ProductionVariants ?? []).map((v) => ({
-          variantName: v.VariantName!,
-          modelName: v.ModelName!,
-          instanceType: v.InstanceType!,
-          instanceCount: v.InitialInstanceCount ?? 1,
-          weight: v.InitialVariantWeight ?? 1, // AWS: InitialVariantWeight defaults to 1.0
-        })),
+        variants: (out.ProductionVariants ?? []).map((v) => {
+          const { VariantName, ModelName, InstanceType, InitialInstanceCount, InitialVariantWeight, ...extra } = v;
+          return {
+            variantName: v.VariantName!,
+            modelName: v.ModelName!,
+            instanceType: v.InstanceType!,
+            instanceCount: v.InitialInstanceCount ?? 1,
+            weight: v.InitialVariantWeight ?? 1, // AWS: InitialVariantWeight defaults to 1.0
+            ...(Object.keys(extra).length ? { extra } : {}),
+          };
+        }),
+        ...(Object.keys(configExtra).length ? { extra: configExtra } : {}),
       };
     } catch (err) {
       if (isSageMakerNotFound(err)) return null;
@@ -140,12 +148,15 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       }
     },
 
-    async createEndpointConfig(name: string, variants: VariantSpec[]): Promise<string> {
+    /** `extra`: config-level fields copied from another config (DataCaptureConfig, KmsKeyId, …). */
+    async createEndpointConfig(name: string, variants: VariantSpec[], extra: Record<string, unknown> = {}): Promise<string> {
       try {
         const out = await sagemaker.send(
           new CreateEndpointConfigCommand({
+            ...extra,
             EndpointConfigName: name,
             ProductionVariants: variants.map((v) => ({
+              ...v.extra,
               VariantName: v.variantName,
               ModelName: v.modelName,
               InstanceType: v.instanceType as ProductionVariantInstanceType,
@@ -178,7 +189,16 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       }
     },
 
-    async updateEndpoint(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false): Promise<void> {
+    /**
+     * `retainAllVariantProperties` keeps the live desired counts and weights of same-named variants;
+     * `excludeRetainedVariantProperties` names the ones taken from the new config anyway.
+     */
+    async updateEndpoint(
+      endpointName: string,
+      endpointConfigName: string,
+      retainAllVariantProperties = false,
+      excludeRetainedVariantProperties: VariantPropertyType[] = []
+    ): Promise<void> {
       const before = await describeEndpoint(endpointName);
       // A retry after an accepted update finds the endpoint already moving to (or on) the new config.
       if (before && targetConfig(before) === endpointConfigName) return;
@@ -187,6 +207,9 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           EndpointName: endpointName,
           EndpointConfigName: endpointConfigName,
           RetainAllVariantProperties: retainAllVariantProperties,
+          ExcludeRetainedVariantProperties: excludeRetainedVariantProperties.length
+            ? excludeRetainedVariantProperties.map((p) => ({ VariantPropertyType: p }))
+            : undefined,
         })
       );
     },
@@ -241,6 +264,32 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       }
     },
 
+    /** Names of endpoint configs whose name starts with `prefix` (ListEndpointConfigs, every page). */
+    async listEndpointConfigNames(prefix: string): Promise<string[]> {
+      const names: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await sagemaker.send(new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 100, NextToken }));
+        names.push(...(page.EndpointConfigs ?? []).map((c) => c.EndpointConfigName!).filter((n) => n.startsWith(prefix)));
+        NextToken = page.NextToken || undefined;
+      } while (NextToken);
+      return names.sort();
+    },
+
+    /** Which of `names` are not SageMaker models (checked before anything is changed). */
+    async missingModels(names: string[]): Promise<string[]> {
+      const missing: string[] = [];
+      for (const name of names) {
+        try {
+          await sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+        } catch (err) {
+          if (!isSageMakerNotFound(err)) throw err;
+          missing.push(name);
+        }
+      }
+      return missing;
+    },
+
     async deleteModel(name: string): Promise<boolean> {
       try {
         await sagemaker.send(new DeleteModelCommand({ ModelName: name }));
@@ -255,12 +304,18 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
      * Compensation for an endpoint update: waits until the endpoint settles and, if it ended on any other
      * config than `endpointConfigName`, updates it back and waits again. Retried until it holds.
      */
-    async restoreEndpointConfig(endpointName: string, endpointConfigName: string): Promise<void> {
+    async restoreEndpointConfig(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false): Promise<void> {
       const ep = await describeEndpoint(endpointName);
       if (!ep) return;
       if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${endpointConfigName}`);
       if (ep.configName === endpointConfigName) return;
-      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+      await sagemaker.send(
+        new UpdateEndpointCommand({
+          EndpointName: endpointName,
+          EndpointConfigName: endpointConfigName,
+          RetainAllVariantProperties: retainAllVariantProperties || undefined,
+        })
+      );
       throw notReady(`endpoint ${endpointName} is being restored to ${endpointConfigName}`);
     },
   };

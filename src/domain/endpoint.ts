@@ -38,12 +38,19 @@ export interface VariantSpec {
   instanceType: string;
   instanceCount: number;
   weight: number;
+  /**
+   * The variant's other ProductionVariant fields (VolumeSizeInGB, RoutingConfig, …) as DescribeEndpointConfig
+   * returned them: a config built by copying an existing one must not silently drop them.
+   */
+  extra?: Record<string, unknown>;
 }
 
 /** An endpoint config as DescribeEndpointConfig reports it (Initial* values as the variants' spec). */
 export interface EndpointConfigSummary {
   name: string;
   variants: VariantSpec[];
+  /** Config-level fields other than the variants (DataCaptureConfig, KmsKeyId, AsyncInferenceConfig, …), verbatim. */
+  extra?: Record<string, unknown>;
 }
 
 /** In-place change of one variant (UpdateEndpointWeightsAndCapacities). */
@@ -91,4 +98,30 @@ export function endpointMismatches(ep: EndpointSummary, expected: ExpectedEndpoi
 
 function sameNumber(a: number | undefined, b: number): boolean {
   return a !== undefined && Math.abs(a - b) < 1e-6;
+}
+
+/**
+ * Application Auto Scaling on one variant, as DescribeScalableTargets and DescribeScalingPolicies report
+ * it: everything needed to register the target and re-create its policies after a deregistration.
+ */
+export interface VariantScaling {
+  variantName: string;
+  /** `endpoint/<endpoint>/variant/<variant>` */
+  resourceId: string;
+  minCapacity: number;
+  maxCapacity: number;
+  /** The role AWS reported; a service-linked role is not passed back (AWS picks it itself). */
+  roleArn?: string;
+  /** SuspendedState as AWS reported it. */
+  suspendedState?: Record<string, boolean>;
+  policies: ScalingPolicySpec[];
+}
+
+export interface ScalingPolicySpec {
+  policyName: string;
+  policyType: string;
+  /** TargetTrackingScalingPolicyConfiguration, verbatim. */
+  targetTracking?: Record<string, unknown>;
+  /** StepScalingPolicyConfiguration, verbatim. */
+  stepScaling?: Record<string, unknown>;
 }
