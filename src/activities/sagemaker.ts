@@ -106,8 +106,11 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       );
     },
 
-    /** Endpoints whose current or pending config serves `modelName` (a model in use must not be deleted). */
-    async endpointsUsingModel(modelName: string): Promise<string[]> {
+    /**
+     * Endpoints whose current or pending config is `ref.config` or serves `ref.model`: superseded models and
+     * configs are deleted only once no endpoint uses them.
+     */
+    async endpointsUsing(ref: { model?: string; config?: string }): Promise<string[]> {
       const users: string[] = [];
       let NextToken: string | undefined;
       do {
@@ -115,8 +118,11 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         for (const e of page.Endpoints ?? []) {
           const ep = await describeEndpoint(e.EndpointName!);
           for (const config of [ep?.configName, ep?.pendingConfigName]) {
-            const c = config ? await describeEndpointConfig(config) : null;
-            if (c?.variants.some((v) => v.modelName === modelName)) users.push(e.EndpointName!);
+            if (!config) continue;
+            if (config === ref.config) users.push(e.EndpointName!);
+            if (!ref.model) continue;
+            const c = await describeEndpointConfig(config);
+            if (c?.variants.some((v) => v.modelName === ref.model)) users.push(e.EndpointName!);
           }
         }
         NextToken = page.NextToken || undefined;
