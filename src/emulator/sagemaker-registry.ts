@@ -156,7 +156,7 @@ const createModelPackage: Operation = (input, ctx) => {
   const metadata = readMetadata(fields, 'CustomerMetadataProperties');
   const inference = readInferenceSpecification(fields.struct('InferenceSpecification'));
   fields.string('ModelPackageRegistrationType', { oneOf: ['Logged', 'Registered'] });
-  const tags = fields.list('Tags', { max: 50 });
+  const tags = fields.has('Tags') ? readTags(fields) : undefined;
   fields.check();
 
   // AWS: ClientToken makes CreateModelPackage idempotent: a repeated token returns the first call's ARN
@@ -196,6 +196,7 @@ const createModelPackage: Operation = (input, ctx) => {
     if (ctx.state.modelPackages.has(arn)) throw validationError(`ModelPackage ${arn} already exists.`);
     record = { arn, name: packageName!, creationTime: now, extra: pick(fields.input, PACKAGE_EXTRA_MEMBERS) };
     if (approval !== undefined) record.approvalStatus = approval;
+    if (tags) record.tags = tags;
   }
   if (description !== undefined) record.description = description;
   if (lifeCycle) record.modelLifeCycle = lifeCycle;

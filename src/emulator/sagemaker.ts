@@ -2,10 +2,11 @@
 import { endpointOperations } from './sagemaker-endpoints';
 import { modelOperations } from './sagemaker-models';
 import { registryOperations } from './sagemaker-registry';
+import { tagOperations } from './sagemaker-tags';
 import type { JsonService } from './service';
 
 export const sagemakerService: JsonService = {
   targetPrefix: 'SageMaker',
   contentType: 'application/x-amz-json-1.1',
-  operations: { ...modelOperations, ...endpointOperations, ...registryOperations },
+  operations: { ...modelOperations, ...endpointOperations, ...registryOperations, ...tagOperations },
 };

@@ -202,6 +202,8 @@ export interface ModelPackageRecord {
   customerMetadataProperties?: Record<string, string>;
   inferenceSpecification?: Record<string, unknown>;
   clientToken?: string;
+  /** Unversioned packages only (versioned ones inherit the group's tags). */
+  tags?: Tag[];
   /** Other input members echoed by DescribeModelPackage (MetadataProperties, ModelMetrics, Domain, ...). */
   extra: Record<string, unknown>;
 }

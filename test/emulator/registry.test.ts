@@ -2,15 +2,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AddTagsCommand,
   CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DeleteModelPackageCommand,
+  DeleteTagsCommand,
   DeleteModelPackageGroupCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageGroupCommand,
   ListModelPackageGroupsCommand,
   ListModelPackagesCommand,
+  ListTagsCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { ARN_PREFIX, ROLE, rejection, startTestEnv, type TestEnv } from './helpers';
@@ -201,6 +204,27 @@ test('describing a missing package version fails with a ValidationException endi
     const err = await rejection(() => env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: `${ARN_PREFIX}:model-package/iris/7` })));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /does not exist\.$/);
+  } finally {
+    await env.close();
+  }
+});
+
+test('AddTags, ListTags and DeleteTags work on models, endpoints and groups', async () => {
+  const env = await startTestEnv();
+  try {
+    await withGroup(env);
+    await env.sm.send(new CreateModelCommand({ ModelName: 'm1', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/iris:1' }, Tags: [{ Key: 'team', Value: 'ml' }] }));
+    const modelArn = `${ARN_PREFIX}:model/m1`;
+    await env.sm.send(new AddTagsCommand({ ResourceArn: modelArn, Tags: [{ Key: 'run', Value: 'r-1' }, { Key: 'team', Value: 'ds' }] }));
+    const listed = await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }));
+    assert.deepEqual(listed.Tags, [{ Key: 'team', Value: 'ds' }, { Key: 'run', Value: 'r-1' }]);
+    await env.sm.send(new DeleteTagsCommand({ ResourceArn: modelArn, TagKeys: ['team'] }));
+    assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }))).Tags, [{ Key: 'run', Value: 'r-1' }]);
+    const groupArn = `${ARN_PREFIX}:model-package-group/iris`;
+    await env.sm.send(new AddTagsCommand({ ResourceArn: groupArn, Tags: [{ Key: 'owner', Value: 'ml' }] }));
+    assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: groupArn }))).Tags, [{ Key: 'owner', Value: 'ml' }]);
+    const missing = await rejection(() => env.sm.send(new ListTagsCommand({ ResourceArn: `${ARN_PREFIX}:model/ghost` })));
+    assert.equal(missing.name, 'ValidationException');
   } finally {
     await env.close();
   }
