@@ -318,7 +318,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     const invocation = /\/endpoints\/([^/]+)\/invocations$/.exec(path);
     if (req.method === 'POST' && invocation && !req.headers['x-amz-target']) {
-      return handleRuntime(decodeURIComponent(invocation[1]!), req, body, res, requestId);
+      return handleRuntime(safeDecode(invocation[1]!), req, body, res, requestId);
     }
     return handleJsonRpc(req, body, res, requestId);
   }
@@ -511,6 +511,15 @@ function toAwsError(error: unknown, onInternalError: (e: unknown) => void): AwsE
   if (error instanceof AwsError) return error;
   onInternalError(error);
   return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+}
+
+/** A path segment decoded, or as sent when it is not valid percent-encoding (never throws). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

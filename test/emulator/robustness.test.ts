@@ -106,3 +106,16 @@ test('an unknown control route is a 404 and a bad control body a 400', async () 
     await env.close();
   }
 });
+
+test('an invocation path with broken percent-encoding gets an AWS error, not a crash', async () => {
+  const env = await startTestEnv();
+  try {
+    const response = await fetch(`${env.emu.url}/endpoints/%E0%A4%A/invocations`, { method: 'POST', body: '{}' });
+    assert.ok(response.status >= 400 && response.status < 500);
+    assert.ok(response.headers.get('x-amzn-errortype'));
+    const ok = await env.sm.send(new ListModelsCommand({}));
+    assert.deepEqual(ok.Models, []);
+  } finally {
+    await env.close();
+  }
+});
