@@ -50,6 +50,17 @@ function fleetFailure(ctx: RequestContext, endpoint: EndpointRecord, kind: 'crea
   return undefined;
 }
 
+/**
+ * AWS: with AutoRollbackConfiguration, an alarm in ALARM during the deployment rolls all traffic back to
+ * the old fleet. Checked when the update ends (the emulator's stand-in for the baking period). The
+ * FailureReason text is UNCONFIRMED.
+ */
+function alarmRollback(ctx: RequestContext, alarmNames: string[] | undefined): string | undefined {
+  const firing = (alarmNames ?? []).filter((name) => ctx.state.alarms.get(name)?.stateValue === 'ALARM');
+  if (firing.length === 0) return undefined;
+  return `Deployment was rolled back because the auto-rollback alarm(s) ${firing.join(', ')} went into ALARM state.`;
+}
+
 function settle(fleet: EndpointVariantRecord[], now: number): EndpointVariantRecord[] {
   return fleet.map((v) => ({
     ...v,
@@ -86,7 +97,7 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
       const pending = endpoint.pendingDeployment;
       delete endpoint.pendingDeployment;
       const fleet = pending?.variants ?? [];
-      const failure = fleetFailure(ctx, endpoint, 'update', fleet);
+      const failure = fleetFailure(ctx, endpoint, 'update', fleet) ?? alarmRollback(ctx, pending?.autoRollbackAlarms);
       endpoint.status = EndpointStatus.InService;
       if (failure || !pending) {
         // AWS: a failed update is not an endpoint failure: traffic stays on the old fleet and config,

@@ -177,6 +177,11 @@ const describeEndpoint: Operation = (input, ctx) => {
 
 const RETAINABLE = ['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig'] as const;
 
+function autoRollbackAlarmNames(deploymentConfig: Record<string, unknown> | undefined): string[] {
+  const rollback = deploymentConfig?.['AutoRollbackConfiguration'] as { Alarms?: { AlarmName?: unknown }[] } | undefined;
+  return (rollback?.Alarms ?? []).map((a) => a.AlarmName).filter((n): n is string => typeof n === 'string');
+}
+
 /**
  * AWS: UpdateEndpoint is refused when it would change the instance type of a variant registered as a
  * scalable target, or remove such a variant; a model-only change is allowed (aws-semantics §4.4).
@@ -249,6 +254,8 @@ const updateEndpoint: Operation = (input, ctx) => {
   };
   if (deploymentConfig) endpoint.lastDeploymentConfig = { ...deploymentConfig.input };
   else if (!retainDeploymentConfig) delete endpoint.lastDeploymentConfig;
+  const rollbackAlarms = autoRollbackAlarmNames(endpoint.lastDeploymentConfig);
+  if (rollbackAlarms.length > 0) endpoint.pendingDeployment.autoRollbackAlarms = rollbackAlarms;
   // AWS: the old fleet keeps serving; the top-level EndpointConfigName stays the old one until the swap.
   endpoint.status = EndpointStatus.Updating;
   endpoint.lastModifiedTime = ctx.now();

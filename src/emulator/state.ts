@@ -126,6 +126,8 @@ export interface PendingDeploymentRecord {
   variants: EndpointVariantRecord[];
   /** Data capture the endpoint gets when the deployment succeeds (null: none). */
   dataCaptureConfig?: Record<string, unknown> | null;
+  /** DeploymentConfig.AutoRollbackConfiguration alarm names: any in ALARM when the update ends rolls it back. */
+  autoRollbackAlarms?: string[];
 }
 
 export const TransitionKind = {

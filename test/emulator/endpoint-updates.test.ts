@@ -7,6 +7,7 @@ import {
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ARN_PREFIX, createConfig, createModel, rejection, startTestEnv, waitForStatus, type TestEnv } from './helpers';
 
 /** An InService endpoint `ep` on config `c1` (variant `blue`, model m1, 2 instances). */
@@ -198,6 +199,45 @@ test('UpdateEndpoint with a missing config fails with "Could not find endpoint c
     const state = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(state.EndpointStatus, 'InService');
   } finally {
+    await env.close();
+  }
+});
+
+test('an auto-rollback alarm in ALARM when the update ends rolls it back to the old config', async () => {
+  const env = await startTestEnv();
+  const cw = new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    await liveEndpoint(env);
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'ep-5xx',
+        MetricName: 'Invocation5XXErrors',
+        Namespace: 'AWS/SageMaker',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0.05,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cw.send(new SetAlarmStateCommand({ AlarmName: 'ep-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2' }]);
+    await env.sm.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'ep',
+        EndpointConfigName: 'c2',
+        DeploymentConfig: {
+          BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 } },
+          AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'ep-5xx' }] },
+        },
+      }),
+    );
+    const after = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.equal(after.EndpointConfigName, 'c1');
+    assert.match(after.FailureReason ?? '', /ep-5xx/);
+    assert.equal(after.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms?.[0]?.AlarmName, 'ep-5xx');
+  } finally {
+    cw.destroy();
     await env.close();
   }
 });
