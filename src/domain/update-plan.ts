@@ -1,0 +1,345 @@
+/**
+ * The endpoint update pipeline's input and its plan: what the new endpoint config holds, and whether the
+ * Application Auto Scaling update rule (procedures.md, "Autoscaling on SageMaker variants") forces the
+ * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
+ */
+import { z } from 'zod';
+import type {
+  EndpointConfigSummary,
+  EndpointSummary,
+  ExpectedEndpoint,
+  VariantScaling,
+  VariantSpec,
+  VariantWeightAndCapacity,
+} from './endpoint';
+import { endpointConfigName } from './names';
+import { awsName, duration, instanceCount, instanceType, type InputIssue, type Validated } from './validation';
+
+const weight = z
+  .number({ error: 'must be a number (weights are relative: 95 and 5 split traffic 95%/5%)' })
+  .min(0, { error: 'must be 0 or more' });
+
+const pollPolicy = z.strictObject({
+  min: duration.optional(),
+  max: duration.optional(),
+  backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
+});
+
+/** A change to a variant the endpoint has; fields left out keep their current values. */
+const variantChange = z
+  .strictObject({
+    variantName: awsName,
+    modelName: awsName.optional(),
+    instanceType: instanceType.optional(),
+    instanceCount: instanceCount.optional(),
+    weight: weight.optional(),
+  })
+  .refine((c) => c.modelName !== undefined || c.instanceType !== undefined || c.instanceCount !== undefined || c.weight !== undefined, {
+    error: 'must change at least one of modelName, instanceType, instanceCount, weight',
+  });
+
+/** A variant the endpoint does not have yet. */
+const variantAddition = z.strictObject({
+  variantName: awsName,
+  modelName: awsName,
+  instanceType,
+  /** @default 1 */
+  instanceCount: instanceCount.default(1),
+  /** @default 1 */
+  weight: weight.default(1),
+});
+
+/** Input of the endpoint update pipeline. */
+export const updateInputSchema = z
+  .strictObject({
+    /** The endpoint to update; it must exist. */
+    endpointName: awsName,
+    /** Variants to change (model, instance type, instance count, weight). */
+    change: z.array(variantChange).default([]),
+    /** Variants to add. */
+    add: z.array(variantAddition).default([]),
+    /** Names of variants to remove. */
+    remove: z.array(awsName).default([]),
+    /**
+     * Instance counts to raise variants to before the update, with UpdateEndpointWeightsAndCapacities:
+     * autoscaling cannot add capacity while the update runs (AWS advice). Variant name → instance count.
+     */
+    raiseCapacityDuringUpdate: z.record(awsName, instanceCount).optional(),
+    /** UpdateEndpoint's RetainAllVariantProperties: kept variants keep their live counts and weights. @default true */
+    retainAllVariantProperties: z.boolean({ error: 'must be true or false' }).default(true),
+    /** Deadline for each wait for InService (before and after the update). @default '60m' */
+    inServiceTimeout: duration.default('60m'),
+    /** How the InService waits poll DescribeEndpoint. */
+    poll: pollPolicy.default({}),
+  })
+  .superRefine((input, ctx) => {
+    if (!input.change.length && !input.add.length && !input.remove.length) {
+      ctx.addIssue({ code: 'custom', path: ['change'], message: 'nothing to update: give at least one variant to change, add or remove' });
+    }
+    const seen = new Set<string>();
+    const named: Array<[string, Array<string | number>]> = [
+      ...input.change.map((c, i): [string, Array<string | number>] => [c.variantName, ['change', i, 'variantName']]),
+      ...input.add.map((a, i): [string, Array<string | number>] => [a.variantName, ['add', i, 'variantName']]),
+      ...input.remove.map((r, i): [string, Array<string | number>] => [r, ['remove', i]]),
+    ];
+    for (const [name, path] of named) {
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path, message: `variant ${name} is named more than once in change/add/remove` });
+      seen.add(name);
+    }
+  });
+
+export type UpdateInput = z.input<typeof updateInputSchema>;
+export type UpdateRequest = z.output<typeof updateInputSchema>;
+
+/** What AWS reports about the endpoint when the plan is made. */
+export interface UpdateFacts {
+  /** DescribeEndpoint, InService. */
+  endpoint: EndpointSummary;
+  /** DescribeEndpointConfig of the config the endpoint serves. */
+  config: EndpointConfigSummary;
+  /** Scalable targets (with their policies) of the endpoint's variants. */
+  scaling: VariantScaling[];
+}
+
+export type RetainedVariantProperty = 'DesiredInstanceCount' | 'DesiredWeight';
+
+export interface UpdatePlan {
+  endpointName: string;
+  currentConfigName: string;
+  /** The config to create and move the endpoint to. */
+  newConfigName: string;
+  variants: VariantSpec[];
+  /** Config-level fields copied from the current config. */
+  configExtra?: Record<string, unknown>;
+  /** One line per change, for people. */
+  changes: string[];
+  /** Nothing differs from what the endpoint runs: the pipeline succeeds without touching it. */
+  unchanged: boolean;
+  /** Models the new config names that the current one does not: they must exist before anything changes. */
+  newModels: string[];
+  /** Whether AWS would refuse the update while targets are registered, and why. */
+  autoscalingRule: { applies: boolean; reasons: string[] };
+  /** Scaling to remove before the update (the snapshot put back if anything fails). */
+  deregister: VariantScaling[];
+  /** Scaling to register again after the update: as before (min, max, suspended state, policies). */
+  restore: VariantScaling[];
+  /** Autoscaled variants the update removes: there is nothing to re-register. */
+  notRestored: Array<{ variantName: string; reason: string }>;
+  /** Instance counts to raise before the update. */
+  raise: VariantWeightAndCapacity[];
+  /** The raised variants' counts before the raise: put back if the update fails. */
+  capacityBefore: VariantWeightAndCapacity[];
+  retainAllVariantProperties: boolean;
+  /** Properties the new config decides even though the others are retained (counts/weights asked for). */
+  excludeRetainedVariantProperties: RetainedVariantProperty[];
+  /** What the endpoint must report afterwards. */
+  expected: ExpectedEndpoint;
+}
+
+// AWS: an endpoint config holds 1 to 10 production variants.
+const MAX_VARIANTS = 10;
+
+/**
+ * Computes the update. The new config copies the current one (same variant names, models, instance types
+ * and every other field) with the asked-for changes; instance counts and weights start from what the
+ * variants run now, so the result is the same whether SageMaker retains the live values or takes the
+ * config's. Returns named issues for an update that cannot be done.
+ */
+export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Validated<UpdatePlan> {
+  const { endpoint, config, scaling } = facts;
+  const issues: InputIssue[] = [];
+  const names = config.variants.map((v) => v.variantName);
+  const has = (name: string) => names.includes(name);
+  const list = names.join(', ');
+  const live = (name: string) => endpoint.variants.find((v) => v.variantName === name);
+  const scalingOf = (name: string) => scaling.find((s) => s.variantName === name);
+
+  req.change.forEach((c, i) => {
+    if (!has(c.variantName)) {
+      issues.push({ field: `change.${i}.variantName`, rule: `endpoint ${endpoint.name} has no variant ${c.variantName} (it has ${list}); use add for a new variant` });
+      return;
+    }
+    const target = scalingOf(c.variantName);
+    if (target && c.instanceCount !== undefined && (c.instanceCount < target.minCapacity || c.instanceCount > target.maxCapacity)) {
+      issues.push({
+        field: `change.${i}.instanceCount`,
+        rule: `must be within the variant's autoscaling range ${target.minCapacity}-${target.maxCapacity}; got ${c.instanceCount}`,
+      });
+    }
+  });
+  req.add.forEach((a, i) => {
+    if (has(a.variantName)) issues.push({ field: `add.${i}.variantName`, rule: `endpoint ${endpoint.name} already has variant ${a.variantName}; use change` });
+  });
+  req.remove.forEach((r, i) => {
+    if (!has(r)) issues.push({ field: `remove.${i}`, rule: `endpoint ${endpoint.name} has no variant ${r} (it has ${list})` });
+  });
+  const kept = config.variants.filter((v) => !req.remove.includes(v.variantName));
+  if (kept.length + req.add.length === 0) {
+    issues.push({ field: 'remove', rule: `cannot remove every variant of endpoint ${endpoint.name}: an endpoint serves at least one (delete the endpoint instead)` });
+  }
+  if (kept.length + req.add.length > MAX_VARIANTS) {
+    issues.push({ field: 'add', rule: `an endpoint config holds at most ${MAX_VARIANTS} variants; this update would give ${kept.length + req.add.length}` });
+  }
+  for (const [name, count] of Object.entries(req.raiseCapacityDuringUpdate ?? {})) {
+    const field = `raiseCapacityDuringUpdate.${name}`;
+    if (!kept.some((v) => v.variantName === name)) {
+      issues.push({ field, rule: `must name a variant the endpoint keeps (${kept.map((v) => v.variantName).join(', ') || 'none'})` });
+      continue;
+    }
+    const now = live(name)?.desiredInstanceCount;
+    if (now !== undefined && count < now) issues.push({ field, rule: `must be at least the ${now} instances the variant runs now (it raises capacity); got ${count}` });
+    const target = scalingOf(name);
+    if (target && count > target.maxCapacity) {
+      issues.push({ field, rule: `must be at most the variant's autoscaling MaxCapacity ${target.maxCapacity}; got ${count}` });
+    }
+  }
+  if (issues.length) return { ok: false, issues };
+
+  const raise = new Map(Object.entries(req.raiseCapacityDuringUpdate ?? {}));
+  const changes: string[] = [];
+  const variants: VariantSpec[] = kept.map((current) => {
+    const name = current.variantName;
+    const change = req.change.find((c) => c.variantName === name);
+    const running: VariantSpec = {
+      ...current,
+      instanceCount: raise.get(name) ?? live(name)?.desiredInstanceCount ?? current.instanceCount,
+      weight: live(name)?.desiredWeight ?? current.weight,
+    };
+    const next: VariantSpec = {
+      ...running,
+      ...(change?.modelName !== undefined ? { modelName: change.modelName } : {}),
+      ...(change?.instanceType !== undefined ? { instanceType: change.instanceType } : {}),
+      ...(change?.instanceCount !== undefined ? { instanceCount: change.instanceCount } : {}),
+      ...(change?.weight !== undefined ? { weight: change.weight } : {}),
+    };
+    for (const key of ['modelName', 'instanceType', 'instanceCount', 'weight'] as const) {
+      if (change?.[key] !== undefined && next[key] !== running[key]) changes.push(`${name}: ${key} ${running[key]} → ${next[key]}`);
+    }
+    return next;
+  });
+  for (const a of req.add) {
+    variants.push({ variantName: a.variantName, modelName: a.modelName, instanceType: a.instanceType, instanceCount: a.instanceCount, weight: a.weight });
+    changes.push(`${a.variantName}: added (${a.modelName} on ${a.instanceCount} × ${a.instanceType}, weight ${a.weight})`);
+  }
+  for (const r of req.remove) changes.push(`${r}: removed`);
+
+  // The AWS update rule: UpdateEndpoint is refused while a variant whose instance type changes, or which is
+  // removed, is a registered scalable target. A model-only change is allowed with scaling in place.
+  const reasons: string[] = [];
+  const deregister: VariantScaling[] = [];
+  const restore: VariantScaling[] = [];
+  const notRestored: UpdatePlan['notRestored'] = [];
+  for (const s of scaling) {
+    const before = config.variants.find((v) => v.variantName === s.variantName);
+    const after = variants.find((v) => v.variantName === s.variantName);
+    if (!before) continue;
+    if (!after) {
+      reasons.push(`variant ${s.variantName} is autoscaled and is removed`);
+      deregister.push(s);
+      notRestored.push({ variantName: s.variantName, reason: 'the update removes the variant, so its scalable target and policies are not re-created' });
+    } else if (after.instanceType !== before.instanceType) {
+      reasons.push(`variant ${s.variantName} is autoscaled and its instance type changes from ${before.instanceType} to ${after.instanceType}`);
+      deregister.push(s);
+      restore.push(s);
+    }
+  }
+
+  const exclude: RetainedVariantProperty[] = [];
+  if (req.retainAllVariantProperties) {
+    if (req.change.some((c) => c.instanceCount !== undefined)) exclude.push('DesiredInstanceCount');
+    if (req.change.some((c) => c.weight !== undefined)) exclude.push('DesiredWeight');
+  }
+  const askedFor = (v: VariantSpec) => req.change.find((c) => c.variantName === v.variantName) ?? req.add.find((a) => a.variantName === v.variantName);
+  const configExtra = config.extra;
+  const newConfigName = endpointConfigName(endpoint.name, 'update', { variants, configExtra });
+  return {
+    ok: true,
+    value: {
+      endpointName: endpoint.name,
+      currentConfigName: config.name,
+      newConfigName,
+      variants,
+      ...(configExtra ? { configExtra } : {}),
+      changes,
+      unchanged: changes.length === 0,
+      newModels: [...new Set(variants.map((v) => v.modelName).filter((m) => !config.variants.some((c) => c.modelName === m)))],
+      autoscalingRule: { applies: deregister.length > 0, reasons },
+      deregister,
+      restore,
+      notRestored,
+      raise: [...raise].map(([variantName, count]) => ({ variantName, instanceCount: count })),
+      capacityBefore: [...raise.keys()].flatMap((variantName) => {
+        const count = live(variantName)?.desiredInstanceCount;
+        return count === undefined ? [] : [{ variantName, instanceCount: count }];
+      }),
+      retainAllVariantProperties: req.retainAllVariantProperties,
+      excludeRetainedVariantProperties: exclude,
+      expected: {
+        configName: newConfigName,
+        variants: variants.map((v) => {
+          const asked = askedFor(v);
+          return {
+            variantName: v.variantName,
+            ...(asked?.instanceCount !== undefined ? { instanceCount: v.instanceCount } : {}),
+            ...(asked?.weight !== undefined ? { weight: v.weight } : {}),
+          };
+        }),
+      },
+    },
+  };
+}
+
+/** Where the model names of the request are, for naming the field of a model that does not exist. */
+export function modelFields(req: UpdateRequest, models: string[]): InputIssue[] {
+  return models.map((model) => {
+    const c = req.change.findIndex((x) => x.modelName === model);
+    const field = c >= 0 ? `change.${c}.modelName` : `add.${req.add.findIndex((x) => x.modelName === model)}.modelName`;
+    return { field, rule: `no SageMaker model named ${model} exists; create it first` };
+  });
+}
+
+export const UPDATE_STEPS = [
+  'validating',
+  'planning',
+  'removing-scaling',
+  'raising-capacity',
+  'waiting-in-service',
+  'creating-endpoint-config',
+  'updating-endpoint',
+  'waiting-updated',
+  'verifying',
+  'restoring-scaling',
+  'compensating',
+  'succeeded',
+  'failed',
+] as const;
+export type UpdateStep = (typeof UPDATE_STEPS)[number];
+
+/** Where the variants' autoscaling is: on as before, removed for the update, or registered again. */
+export type ScalingState = 'untouched' | 'removed' | 'restored' | 'restore-failed';
+
+export interface UpdateStatus {
+  step: UpdateStep;
+  endpointName: string;
+  plan?: UpdatePlan;
+  /** The targets and policies removed for the update, as they were: what is put back. */
+  snapshot?: VariantScaling[];
+  scaling: ScalingState;
+  /** What this run created (the new endpoint config). */
+  created: Array<{ kind: 'endpoint-config'; name: string }>;
+  error?: string;
+}
+
+export interface UpdateResult {
+  endpointName: string;
+  /** False when the endpoint already ran what was asked: nothing was changed. */
+  changed: boolean;
+  endpointConfigName: string;
+  previousEndpointConfigName: string;
+  changes: string[];
+  autoscaling: {
+    /** Variants whose targets and policies were removed for the update and registered again. */
+    restored: string[];
+    notRestored: Array<{ variantName: string; reason: string }>;
+  };
+}
