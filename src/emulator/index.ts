@@ -26,6 +26,7 @@ export type {
 export { AwsError } from './errors';
 export type { EmulatorState, ModelBehaviour, StateSnapshot } from './state';
 export { behaviourOfVariant } from './state';
-export { runEmulatorFromArgs } from './main';
+export { runEmulatorFromArgs, parseEmulatorArgs } from './main';
+export type { ScalingSimulationOptions } from './autoscaling-simulation';
 export type { MetricsStoreOptions } from './metrics';
 export type { TrafficSpec, TrafficStatus } from './traffic';
