@@ -1,0 +1,382 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointConfigCommand,
+  ListEndpointConfigsCommand,
+  type ProductionVariant,
+} from '@aws-sdk/client-sagemaker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CallStats } from '../../src/emulator';
+import { endpointWorkflowId } from '../../src/domain/names';
+import type { UpdateInput } from '../../src/domain/update-plan';
+import { describeEndpoint } from '../../src/inventory';
+import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
+import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { workflowBundle } from '../support/temporal';
+
+let h: Harness;
+before(async () => {
+  h = await createHarness();
+});
+after(async () => h?.close());
+
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+const NS = 'sagemaker' as const;
+const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
+const FAST_POLL = { min: '100ms', max: '500ms' };
+
+async function createModel(name: string, tag: string): Promise<void> {
+  await h.aws.sagemaker.send(
+    new CreateModelCommand({
+      ModelName: name,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:${tag}`, ModelDataUrl: `s3://models/churn/${tag}/model.tar.gz` },
+    })
+  );
+}
+
+/**
+ * An InService endpoint whose variants are Application Auto Scaling targets with a target-tracking and a
+ * step policy each, set up with the AWS SDK directly (the way an operator would have done it).
+ */
+async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Promise<string> {
+  const ep = uniqueName(prefix);
+  await createModel(`${ep}-m1`, '1');
+  const production: ProductionVariant[] = variants.map((v) => ({
+    VariantName: v,
+    ModelName: `${ep}-m1`,
+    InstanceType: 'ml.m5.large',
+    InitialInstanceCount: 2,
+    InitialVariantWeight: 1,
+  }));
+  await h.aws.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: `${ep}-v1`, ProductionVariants: production }));
+  await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+  await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+  for (const v of variants) {
+    const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/${v}`, ScalableDimension: DIM };
+    await h.aws.autoscaling.send(
+      new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 6, SuspendedState: { DynamicScalingInSuspended: true } })
+    );
+    await h.aws.autoscaling.send(
+      new PutScalingPolicyCommand({
+        ...id,
+        PolicyName: 'invocations-per-instance',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 70,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+          ScaleInCooldown: 300,
+          ScaleOutCooldown: 60,
+        },
+      })
+    );
+    await h.aws.autoscaling.send(
+      new PutScalingPolicyCommand({
+        ...id,
+        PolicyName: 'step-out',
+        PolicyType: 'StepScaling',
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: 'ChangeInCapacity',
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+          Cooldown: 120,
+          MetricAggregationType: 'Average',
+        },
+      })
+    );
+  }
+  return ep;
+}
+
+/**
+ * The endpoint's scaling as Application Auto Scaling reports it. ARNs, creation times and the names of
+ * the alarms target tracking manages are left out: AWS regenerates those when a target is registered
+ * again (the alarms keep their kind: AlarmHigh / AlarmLow).
+ */
+async function scalingOf(ep: string) {
+  const prefix = `endpoint/${ep}/variant/`;
+  const targets = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }))).ScalableTargets ?? [];
+  const policies = (await h.aws.autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS }))).ScalingPolicies ?? [];
+  return {
+    targets: targets
+      .filter((t) => t.ResourceId!.startsWith(prefix))
+      .map(({ ScalableTargetARN, CreationTime, ...t }) => t)
+      .sort((a, b) => a.ResourceId!.localeCompare(b.ResourceId!)),
+    policies: policies
+      .filter((p) => p.ResourceId!.startsWith(prefix))
+      .map(({ PolicyARN, CreationTime, Alarms, ...p }) => ({ ...p, alarms: (Alarms ?? []).map((a) => /-(Alarm(High|Low))-/.exec(a.AlarmName!)?.[1]) }))
+      .sort((a, b) => `${a.ResourceId}/${a.PolicyName}`.localeCompare(`${b.ResourceId}/${b.PolicyName}`)),
+  };
+}
+
+async function servedVariants(ep: string) {
+  const desc = await describeEndpoint(h.aws.sagemaker, ep);
+  const config = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: desc.EndpointConfigName }));
+  return { status: desc.EndpointStatus, configName: desc.EndpointConfigName!, variants: config.ProductionVariants ?? [], live: desc.ProductionVariants ?? [] };
+}
+
+async function configsOf(ep: string): Promise<string[]> {
+  const out = await h.aws.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: ep, MaxResults: 100 }));
+  return (out.EndpointConfigs ?? []).map((c) => c.EndpointConfigName!).sort();
+}
+
+function start(input: UpdateInput, taskQueue = h.taskQueue) {
+  return h.client.workflow.start(updateSageMakerEndpoint, { taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => assert.fail('expected the workflow to fail'),
+    (e: unknown) => e
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
+  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
+  return err.cause;
+}
+
+function count(calls: CallStats, op: string): number {
+  return calls.counts[op] ?? 0;
+}
+
+function delta(before: CallStats, op: string): number {
+  return count(h.emulator.control.calls(), op) - count(before, op);
+}
+
+const DEREGISTER = 'AnyScaleFrontendService.DeregisterScalableTarget';
+const REGISTER = 'AnyScaleFrontendService.RegisterScalableTarget';
+
+describe('endpoint update with autoscaling', () => {
+  it('changes an autoscaled variant’s instance type: scaling off for the update, then restored exactly', async () => {
+    const ep = await autoscaledEndpoint('itype');
+    const scalingBefore = await scalingOf(ep);
+    const calls = h.emulator.control.calls();
+
+    const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
+    const result = await handle.result();
+
+    const served = await servedVariants(ep);
+    assert.equal(served.status, 'InService');
+    assert.equal(served.configName, result.endpointConfigName);
+    assert.equal(served.variants[0].InstanceType, 'ml.c5.xlarge');
+    assert.equal(served.variants[0].ModelName, `${ep}-m1`, 'the model is copied from the previous config');
+    assert.equal(served.live[0].CurrentInstanceCount, 2, 'the instance count is kept');
+    assert.deepEqual(await scalingOf(ep), scalingBefore);
+    assert.equal(delta(calls, DEREGISTER), 1);
+    assert.equal(delta(calls, REGISTER), 1);
+    assert.deepEqual(result.autoscaling, { restored: ['AllTraffic'], notRestored: [] });
+    const status = await handle.query(updateStatusQuery);
+    assert.equal(status.step, 'succeeded');
+    assert.equal(status.scaling, 'restored');
+    assert.deepEqual(status.plan?.autoscalingRule.reasons, ['variant AllTraffic is autoscaled and its instance type changes from ml.m5.large to ml.c5.xlarge']);
+    assert.deepEqual(status.snapshot?.map((s) => [s.variantName, s.minCapacity, s.maxCapacity, s.policies.map((p) => p.policyName).sort()]), [
+      ['AllTraffic', 1, 6, ['invocations-per-instance', 'step-out']],
+    ]);
+  });
+
+  it('changes only the model of an autoscaled variant without deregistering anything', async () => {
+    const ep = await autoscaledEndpoint('model');
+    await createModel(`${ep}-m2`, '2');
+    const targetsBefore = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))).ScalableTargets;
+    const calls = h.emulator.control.calls();
+
+    const result = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', modelName: `${ep}-m2` }], poll: FAST_POLL })).result();
+
+    const served = await servedVariants(ep);
+    assert.equal(served.configName, result.endpointConfigName);
+    assert.equal(served.variants[0].ModelName, `${ep}-m2`);
+    assert.match(served.live[0].DeployedImages?.[0].SpecifiedImage ?? '', /churn:2$/);
+    assert.equal(delta(calls, DEREGISTER), 0, 'no DeregisterScalableTarget');
+    assert.equal(delta(calls, REGISTER), 0, 'no RegisterScalableTarget');
+    assert.equal(delta(calls, 'AnyScaleFrontendService.DeleteScalingPolicy'), 0, 'no DeleteScalingPolicy');
+    const targetsAfter = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))).ScalableTargets;
+    assert.deepEqual(targetsAfter, targetsBefore, 'the very same target, ARN and creation time included');
+    assert.deepEqual(result.autoscaling, { restored: [], notRestored: [] });
+  });
+
+  it('removes an autoscaled variant: its scaling goes with it, the other variant’s is untouched', async () => {
+    const ep = await autoscaledEndpoint('remove', ['blue', 'green']);
+    const before = await scalingOf(ep);
+    const calls = h.emulator.control.calls();
+
+    const result = await (await start({ endpointName: ep, remove: ['green'], poll: FAST_POLL })).result();
+
+    const served = await servedVariants(ep);
+    assert.deepEqual(served.variants.map((v) => v.VariantName), ['blue']);
+    const after = await scalingOf(ep);
+    assert.deepEqual(after.targets, before.targets.filter((t) => t.ResourceId!.endsWith('/blue')));
+    assert.deepEqual(after.policies, before.policies.filter((p) => p.ResourceId!.endsWith('/blue')));
+    assert.equal(delta(calls, DEREGISTER), 1);
+    assert.equal(delta(calls, REGISTER), 0, 'nothing to re-register for a removed variant');
+    assert.deepEqual(result.autoscaling.restored, []);
+    assert.deepEqual(result.autoscaling.notRestored.map((n) => n.variantName), ['green']);
+  });
+
+  it('puts the original scaling back when SageMaker rolls the update back (failTransition)', async () => {
+    const ep = await autoscaledEndpoint('rollback');
+    const before = await scalingOf(ep);
+    const configsBefore = await configsOf(ep);
+    const calls = h.emulator.control.calls();
+    h.emulator.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: [ep], failureReason: 'insufficient capacity for ml.c5.xlarge', times: 1 }]);
+    try {
+      const failure = await failureOf(
+        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL })).result()
+      );
+      assert.equal(failure.type, 'UpdateFailed');
+      assert.match(failure.message, /failed while verifying: .*insufficient capacity for ml\.c5\.xlarge/);
+      assert.match(failure.message, /restore autoscaling of AllTraffic/);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const served = await servedVariants(ep);
+    assert.equal(served.configName, `${ep}-v1`, 'still on the previous config');
+    assert.equal(served.variants[0].InstanceType, 'ml.m5.large');
+    assert.deepEqual(await scalingOf(ep), before);
+    assert.deepEqual(await configsOf(ep), configsBefore, 'the unused new config is deleted');
+    assert.equal(delta(calls, DEREGISTER), 1, 'the scaling was off for the update');
+    assert.equal(delta(calls, REGISTER), 1, 'and registered again by the compensation');
+  });
+
+  it('puts the original scaling back when the new model fails its health checks, and lowers raised capacity again', async () => {
+    const ep = await autoscaledEndpoint('unhealthy');
+    await createModel(`${ep}-m2`, 'broken');
+    h.emulator.control.setBehaviours({ '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:broken': { healthy: false, failureReason: 'container failed ping health check' } });
+    const before = await scalingOf(ep);
+    const calls = h.emulator.control.calls();
+    try {
+      const failure = await failureOf(
+        (
+          await start({
+            endpointName: ep,
+            change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge', modelName: `${ep}-m2` }],
+            raiseCapacityDuringUpdate: { AllTraffic: 4 },
+            poll: FAST_POLL,
+          })
+        ).result()
+      );
+      assert.equal(failure.type, 'UpdateFailed');
+      assert.match(failure.message, /container failed ping health check/);
+    } finally {
+      h.emulator.control.setBehaviours({});
+    }
+    assert.equal(delta(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), 2, 'raised, then lowered back');
+    const served = await servedVariants(ep);
+    assert.equal(served.configName, `${ep}-v1`);
+    assert.equal(served.live[0].DesiredInstanceCount, 2);
+    assert.deepEqual(await scalingOf(ep), before);
+  });
+
+  it('refuses bad input with the fields and rules named, before any AWS call', async () => {
+    const calls = h.emulator.control.calls();
+    const total = (c: CallStats) => Object.values(c.counts).reduce((n, v) => n + v, 0);
+    const input = {
+      endpointName: 'bad_name',
+      change: [{ variantName: 'AllTraffic' }],
+      add: [{ variantName: 'AllTraffic', modelName: 'm', instanceType: 'm5.large' }],
+    } as UpdateInput;
+
+    const failure = await failureOf((await start(input)).result());
+
+    assert.equal(failure.type, 'InvalidInput');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /endpointName: must be 1-63 letters, digits and hyphens.*got "bad_name"/);
+    assert.match(failure.message, /change\.0: must change at least one of modelName, instanceType, instanceCount, weight/);
+    assert.match(failure.message, /add\.0\.instanceType: must be a SageMaker instance type/);
+    assert.match(failure.message, /add\.0\.variantName: variant AllTraffic is named more than once/);
+    assert.equal(total(h.emulator.control.calls()), total(calls), 'no AWS call was made');
+  });
+
+  it('refuses an impossible plan (unknown variant, count outside the scaling range) without changing anything', async () => {
+    const ep = await autoscaledEndpoint('plan');
+    const calls = h.emulator.control.calls();
+
+    const failure = await failureOf(
+      (
+        await start({
+          endpointName: ep,
+          change: [
+            { variantName: 'Blue', instanceType: 'ml.c5.xlarge' },
+            { variantName: 'AllTraffic', instanceCount: 9 },
+          ],
+          poll: FAST_POLL,
+        })
+      ).result()
+    );
+
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, new RegExp(`change\\.0\\.variantName: endpoint ${ep} has no variant Blue \\(it has AllTraffic\\)`));
+    assert.match(failure.message, /change\.1\.instanceCount: must be within the variant's autoscaling range 1-6; got 9/);
+    const changed = Object.keys(h.emulator.control.calls().counts).filter((op) => !/\.(Describe|List)/.test(op) && delta(calls, op) > 0);
+    assert.deepEqual(changed, [], 'only reads');
+  });
+
+  it('finishes with scaling restored after its worker is killed between deregistration and re-registration', async () => {
+    const ep = await autoscaledEndpoint('crash');
+    const before = await scalingOf(ep);
+    const taskQueue = uniqueName('crash-queue');
+    const dir = mkdtempSync(path.join(tmpdir(), 'modelship-worker-'));
+    const bundlePath = path.join(dir, 'workflows.js');
+    writeFileSync(bundlePath, (await workflowBundle()).code);
+    // The update takes ~6 s instead of 300 ms: a window in which the targets are deregistered.
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['update'], endpoints: [ep] }]);
+    let worker = await startWorkerProcess(taskQueue, bundlePath);
+    try {
+      const handle = await start(
+        { endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: { min: '500ms', max: '1s' } },
+        taskQueue
+      );
+      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated', 30_000);
+      worker.kill('SIGKILL');
+      await new Promise((r) => worker.once('exit', r));
+      const meanwhile = await scalingOf(ep);
+      assert.deepEqual(meanwhile, { targets: [], policies: [] }, 'killed while the scaling was off');
+
+      worker = await startWorkerProcess(taskQueue, bundlePath);
+      const result = await handle.result();
+
+      assert.equal(result.changed, true);
+      const served = await servedVariants(ep);
+      assert.equal(served.configName, result.endpointConfigName);
+      assert.equal(served.variants[0].InstanceType, 'ml.c5.xlarge');
+      assert.deepEqual(await scalingOf(ep), before);
+    } finally {
+      h.emulator.control.setFaults([]);
+      worker.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A modelship worker in a child process, so that it can really be killed. Resolves once it polls. */
+async function startWorkerProcess(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../support/worker-process.ts')], {
+    env: {
+      ...process.env,
+      MODELSHIP_TEST_TEMPORAL_ADDRESS: h.env.address,
+      MODELSHIP_TEST_TASK_QUEUE: taskQueue,
+      MODELSHIP_TEST_AWS_ENDPOINT: h.emulator.url,
+      MODELSHIP_TEST_WORKFLOW_BUNDLE: bundlePath,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker ready')) resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
