@@ -282,6 +282,42 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       return names.sort();
     },
 
+    /** The current and pending configs of every endpoint but `exceptEndpoint`. */
+    async endpointConfigsInUse(exceptEndpoint: string): Promise<Array<{ endpointName: string; configName: string }>> {
+      const out: Array<{ endpointName: string; configName: string }> = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken }));
+        for (const e of page.Endpoints ?? []) {
+          if (e.EndpointName === exceptEndpoint) continue;
+          const ep = await describeEndpoint(e.EndpointName!);
+          for (const configName of new Set([ep?.configName, ep?.pendingConfigName])) {
+            if (configName) out.push({ endpointName: e.EndpointName!, configName });
+          }
+        }
+        NextToken = page.NextToken || undefined;
+      } while (NextToken);
+      return out;
+    },
+
+    /**
+     * Model name → one endpoint config that names it, over every config in the account: a model that any
+     * config still names must not be deleted (an endpoint could be moved back to that config).
+     */
+    async modelsUsedByEndpointConfigs(): Promise<Record<string, string>> {
+      const usedBy: Record<string, string> = {};
+      let NextToken: string | undefined;
+      do {
+        const page = await sagemaker.send(new ListEndpointConfigsCommand({ MaxResults: 100, NextToken }));
+        for (const c of page.EndpointConfigs ?? []) {
+          const config = await describeEndpointConfig(c.EndpointConfigName!);
+          for (const v of config?.variants ?? []) usedBy[v.modelName] ??= config!.name;
+        }
+        NextToken = page.NextToken || undefined;
+      } while (NextToken);
+      return usedBy;
+    },
+
     /** Which of `names` are not SageMaker models (checked before anything is changed). */
     async missingModels(names: string[]): Promise<string[]> {
       const missing: string[] = [];
