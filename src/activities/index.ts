@@ -3,6 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createAutoScalingActivities } from './autoscaling';
 import { createCloudWatchActivities } from './cloudwatch';
+import { createNotifyActivities } from './notify';
 import { createRegistryActivities } from './registry-activities';
 import { createSageMakerActivities } from './sagemaker';
 import { SageMakerModelRegistry } from './sagemaker-registry';
@@ -23,6 +24,7 @@ export function createActivities(clients: ActivityClients) {
     ...createAutoScalingActivities(clients.autoscaling),
     ...createCloudWatchActivities(clients.cloudwatch),
     ...createRegistryActivities(clients.registry ?? new SageMakerModelRegistry(clients.sagemaker)),
+    ...createNotifyActivities(),
   };
 }
 

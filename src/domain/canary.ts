@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { awsName, duration, instanceCount, instanceType, roleArn } from './validation';
+import { windowsSchema } from './windows';
+
+/** Default ramp: share of traffic (percent) on the canary at each step. */
+export const DEFAULT_STEPS = [5, 25, 50, 100];
+
+const steps = z
+  .array(z.number({ error: 'each step must be a percentage' }).gt(0, { error: 'each step must be above 0' }).max(100, { error: 'each step must be at most 100' }), {
+    error: 'must be a list of percentages such as [5, 25, 50, 100]',
+  })
+  .min(1, { error: 'must hold at least one step' })
+  .max(20, { error: 'at most 20 steps' })
+  .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]), { error: 'must be strictly increasing' })
+  .refine((s) => s[s.length - 1] === 100, { error: 'must end at 100' });
+
+export const gateSchema = z.strictObject({
+  /** Highest canary 5xx error rate (0..1) allowed, whatever the baseline does. @default 0.01 */
+  maxErrorRate: z.number().min(0).max(1, { error: 'must be a rate between 0 and 1' }).default(0.01),
+  /** Highest canary 5xx rate above the baseline's over the same window. @default 0.005 */
+  maxErrorRateIncrease: z.number().min(0).max(1, { error: 'must be a rate between 0 and 1' }).default(0.005),
+  /** Highest canary p99 ModelLatency (ms), whatever the baseline does. Unset: no absolute limit. */
+  maxP99LatencyMs: z.number().positive({ error: 'must be a positive number of milliseconds' }).optional(),
+  /** Highest canary p99 latency as a multiple of the baseline's. @default 1.5 */
+  maxLatencyRatio: z.number().min(1, { error: 'must be at least 1' }).default(1.5),
+  /** Canary invocations needed in the window before judging. @default 100 */
+  minInvocations: z.number().int().min(1, { error: 'must be at least 1' }).default(100),
+  /** What an inconclusive verdict (too little traffic) does: measure again, pause for a human, or fail. @default 'wait' */
+  onInconclusive: z.enum(['wait', 'pause', 'fail'], { error: 'must be "wait", "pause" or "fail"' }).default('wait'),
+  /** How many times in a row `wait` re-measures before failing. @default 3 */
+  maxInconclusive: z.number().int().min(1).max(100).default(3),
+  /** CloudWatch alarms that fail the gate when in ALARM. */
+  alarms: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 alarms' }).default([]),
+  /** Record verdicts without acting on them (a failing gate does not roll back). @default false */
+  dryRun: z.boolean().default(false),
+  /** CloudWatch period granularity (SageMaker publishes per minute). @default '60s' */
+  metricPeriod: duration.default('60s'),
+});
+
+export const canaryInputSchema = z
+  .strictObject({
+    endpointName: awsName,
+    /** The version to roll out: a registered model (package group) and version, which must be Approved. */
+    model: z.strictObject({
+      name: awsName,
+      version: z.number({ error: 'must be a version number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
+    }),
+    executionRoleArn: roleArn,
+    canary: z
+      .strictObject({
+        /** @default 'canary' */
+        variantName: awsName.default('canary'),
+        /** @default the baseline variant's instance type */
+        instanceType: instanceType.optional(),
+        /** @default 1 */
+        instanceCount: instanceCount.default(1),
+      })
+      .default({ variantName: 'canary', instanceCount: 1 }),
+    /** Canary traffic share (%) per step; strictly increasing, ending at 100. @default [5, 25, 50, 100] */
+    steps: steps.default(DEFAULT_STEPS),
+    /** Steps (by their percentage) that wait for an `approve` signal before traffic shifts to them. */
+    approvalSteps: z.array(z.number()).default([]),
+    /** How long each step serves traffic before its gate judges it. @default '10m' */
+    bake: duration.default('10m'),
+    gate: gateSchema.default(gateSchema.parse({})),
+    /** Longest a step may take to pass its gate, not counting pauses. @default '1h' */
+    progressDeadline: duration.default('1h'),
+    /** Deadline for each endpoint change to reach InService. @default '60m' */
+    inServiceTimeout: duration.default('60m'),
+    /** Allowed deployment windows; outside them the rollout holds before its next step. */
+    windows: windowsSchema.optional(),
+    /** Keep superseded models and configs instead of deleting them once unused. @default false */
+    keepSuperseded: z.boolean().default(false),
+    /** Allow a ramp without any gate check (dry run gate) on this endpoint. @default false */
+    force: z.boolean().default(false),
+    /** POST a JSON event here on start, each step, pause, abort, rollback and completion. */
+    webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    poll: z
+      .strictObject({ min: duration.optional(), max: duration.optional(), backoff: z.number().min(1).max(10).optional() })
+      .default({}),
+  })
+  .superRefine((input, ctx) => {
+    for (const s of input.approvalSteps) {
+      if (!input.steps.includes(s)) ctx.addIssue({ code: 'custom', path: ['approvalSteps'], message: `${s} is not one of the steps ${JSON.stringify(input.steps)}` });
+    }
+    if (input.gate.dryRun && !input.force) {
+      ctx.addIssue({ code: 'custom', path: ['gate', 'dryRun'], message: 'a dry-run gate never stops a bad canary; set force: true to ramp without a gate' });
+    }
+  });
+
+export type CanaryInput = z.input<typeof canaryInputSchema>;
+export type CanaryRequest = z.output<typeof canaryInputSchema>;
+export type GateConfig = z.output<typeof gateSchema>;
+
+export const CANARY_PHASES = [
+  'validating',
+  'preparing',
+  'starting',
+  'holding',
+  'awaiting-approval',
+  'shifting',
+  'baking',
+  'judging',
+  'paused',
+  'finalizing',
+  'cleaning-up',
+  'rolling-back',
+  'succeeded',
+  'rolled-back',
+] as const;
+export type CanaryPhase = (typeof CANARY_PHASES)[number];
+
+export interface OperatorAction {
+  at: string;
+  action: 'pause' | 'resume' | 'abort' | 'promote' | 'promote-full' | 'set-weight' | 'approve';
+  by?: string;
+  reason?: string;
+  detail?: string;
+}
+
+export interface VariantMetrics {
+  variantName: string;
+  invocations: number;
+  errors5xx: number;
+  errors4xx: number;
+  /** p99 ModelLatency in milliseconds; undefined when there was no traffic. */
+  p99LatencyMs?: number;
+}
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface GateResult {
+  step: number;
+  weight: number;
+  at: string;
+  window: { start: string; end: string };
+  baseline: VariantMetrics;
+  canary: VariantMetrics;
+  alarmsInAlarm: string[];
+  verdict: Verdict;
+  reasons: string[];
+  /** A dry-run gate records verdicts without acting on them. */
+  dryRun: boolean;
+}
+
+export interface CanaryStatus {
+  phase: CanaryPhase;
+  endpointName: string;
+  model: string;
+  version: number;
+  baselineVariant?: string;
+  canaryVariant: string;
+  /** Index into `steps` of the current step (-1 before the first). */
+  stepIndex: number;
+  steps: number[];
+  /** Canary traffic share (%) now. */
+  canaryWeight: number;
+  paused: boolean;
+  pausedUntil?: string;
+  gates: GateResult[];
+  actions: OperatorAction[];
+  error?: string;
+}
+
+export interface CanaryResult {
+  endpointName: string;
+  version: number;
+  endpointConfigName: string;
+  gates: GateResult[];
+  removed: string[];
+}
+
+/** Signal and update payloads. */
+export interface ActorInput {
+  by?: string;
+  reason?: string;
+}
+export interface PauseInput extends ActorInput {
+  /** Resume by itself after this long. */
+  duration?: string;
+}
+export interface PromoteInput extends ActorInput {
+  /** Straight to 100%, skipping the remaining steps and gates. */
+  full?: boolean;
+}
+export interface SetWeightInput extends ActorInput {
+  weight: number;
+}
