@@ -72,16 +72,27 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
       const out: VariantScaling[] = [];
       for (const t of targets) {
         const variantName = variantNames[ids.indexOf(t.ResourceId!)];
-        out.push({
-          variantName,
-          resourceId: t.ResourceId!,
-          minCapacity: t.MinCapacity!,
-          maxCapacity: t.MaxCapacity!,
-          roleArn: t.RoleARN,
-          suspendedState: t.SuspendedState as Record<string, boolean> | undefined,
-          policies: (await describePolicies(t.ResourceId!)).map(policySpec),
-        });
+        out.push(variantScaling(variantName, t, (await describePolicies(t.ResourceId!)).map(policySpec)));
       }
+      return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
+    },
+
+    /**
+     * Every scalable target registered for a variant of this endpoint, whatever the variant (it may be gone
+     * from the endpoint, or the endpoint itself may be gone), with its policies.
+     */
+    async describeEndpointScaling(endpointName: string): Promise<VariantScaling[]> {
+      const prefix = variantResourceId(endpointName, '');
+      const out: VariantScaling[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ScalableDimension: DIMENSION, NextToken }));
+        for (const t of page.ScalableTargets ?? []) {
+          if (!t.ResourceId!.startsWith(prefix)) continue;
+          out.push(variantScaling(t.ResourceId!.slice(prefix.length), t, (await describePolicies(t.ResourceId!)).map(policySpec)));
+        }
+        NextToken = page.NextToken || undefined;
+      } while (NextToken);
       return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
     },
 
@@ -154,6 +165,18 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
         }
       }
     },
+  };
+}
+
+function variantScaling(variantName: string, t: ScalableTarget, policies: ScalingPolicySpec[]): VariantScaling {
+  return {
+    variantName,
+    resourceId: t.ResourceId!,
+    minCapacity: t.MinCapacity!,
+    maxCapacity: t.MaxCapacity!,
+    roleArn: t.RoleARN,
+    suspendedState: t.SuspendedState as Record<string, boolean> | undefined,
+    policies,
   };
 }
 

@@ -1,0 +1,112 @@
+/**
+ * The endpoint delete pipeline's input, and which endpoint configs and models go with the endpoint.
+ * Pure: no AWS calls, no Temporal.
+ */
+import { z } from 'zod';
+import type { EndpointConfigSummary } from './endpoint';
+import { awsName, duration } from './validation';
+
+const pollPolicy = z.strictObject({
+  min: duration.optional(),
+  max: duration.optional(),
+  backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
+});
+
+/** Input of the endpoint delete pipeline. */
+export const deleteInputSchema = z.strictObject({
+  /** The endpoint to delete. One already gone is not an error: its leftovers are cleaned up. */
+  endpointName: awsName,
+  /**
+   * Also delete the endpoint's configs and their models (those no other config uses). false keeps them,
+   * like MLflow's "archive" choice, so the endpoint can be re-created from them. @default true
+   */
+  deleteConfigsAndModels: z.boolean({ error: 'must be true or false' }).default(true),
+  /** Deadline for the endpoint to settle (if it is updating) and be gone. @default '60m' */
+  deleteTimeout: duration.default('60m'),
+  /** How the waits poll DescribeEndpoint. */
+  poll: pollPolicy.default({}),
+});
+
+export type DeleteInput = z.input<typeof deleteInputSchema>;
+export type DeleteRequest = z.output<typeof deleteInputSchema>;
+
+export interface KeptResource {
+  kind: 'endpoint-config' | 'model';
+  name: string;
+  reason: string;
+}
+
+/**
+ * The endpoint's configs: the ones it serves or is moving to, and the ones modelship named for it
+ * (`<endpoint>-…`, as `endpointConfigName` builds them). A config that another endpoint serves is kept, and
+ * so is one named for a longer endpoint name that shares the prefix (`churn-prod-…` is not `churn`'s).
+ */
+export function configsToDelete(
+  endpointName: string,
+  named: string[],
+  referenced: string[],
+  /** Current and pending configs of the other endpoints. */
+  inUse: Array<{ endpointName: string; configName: string }>
+): { delete: string[]; kept: KeptResource[] } {
+  const others = [...new Set(inUse.map((u) => u.endpointName))].filter((e) => e !== endpointName);
+  const owner = (config: string) =>
+    others.filter((e) => e.startsWith(`${endpointName}-`) && config.startsWith(`${e}-`)).sort((a, b) => b.length - a.length)[0];
+  const kept: KeptResource[] = [];
+  const out: string[] = [];
+  for (const config of [...new Set([...referenced, ...named])].sort()) {
+    const user = inUse.find((u) => u.configName === config && u.endpointName !== endpointName);
+    const longer = referenced.includes(config) ? undefined : owner(config);
+    if (user) kept.push({ kind: 'endpoint-config', name: config, reason: `endpoint ${user.endpointName} uses it` });
+    else if (longer) kept.push({ kind: 'endpoint-config', name: config, reason: `named for endpoint ${longer}` });
+    else out.push(config);
+  }
+  return { delete: out, kept };
+}
+
+/** The models of the deleted configs that no remaining config uses (a model in use must not be deleted). */
+export function modelsToDelete(
+  deleted: EndpointConfigSummary[],
+  /** Model name → a remaining config that uses it. */
+  usedBy: Record<string, string>
+): { delete: string[]; kept: KeptResource[] } {
+  const models = [...new Set(deleted.flatMap((c) => c.variants.map((v) => v.modelName)))].sort();
+  return {
+    delete: models.filter((m) => !usedBy[m]),
+    kept: models.filter((m) => usedBy[m]).map((m) => ({ kind: 'model' as const, name: m, reason: `endpoint config ${usedBy[m]} uses it` })),
+  };
+}
+
+export const DELETE_STEPS = [
+  'validating',
+  'reading',
+  'removing-scaling',
+  'deleting-endpoint',
+  'waiting-deleted',
+  'deleting-configs',
+  'deleting-models',
+  'succeeded',
+  'failed',
+] as const;
+export type DeleteStep = (typeof DELETE_STEPS)[number];
+
+export interface DeleteStatus {
+  step: DeleteStep;
+  endpointName: string;
+  /** The config the endpoint served (and the one it was moving to), read before it was deleted. */
+  endpointConfigs: string[];
+  /** Variants whose scalable targets (and policies) were removed. */
+  scalingRemoved: string[];
+  deleted: Array<{ kind: 'endpoint' | 'endpoint-config' | 'model'; name: string }>;
+  kept: KeptResource[];
+  error?: string;
+}
+
+export interface DeleteResult {
+  endpointName: string;
+  /** False when the endpoint was already gone. */
+  endpointDeleted: boolean;
+  scalingRemoved: string[];
+  deletedEndpointConfigs: string[];
+  deletedModels: string[];
+  kept: KeptResource[];
+}

@@ -1,0 +1,120 @@
+import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { configsToDelete, deleteInputSchema, modelsToDelete, type DeleteInput, type DeleteResult, type DeleteStatus, type DeleteStep } from '../domain/delete-plan';
+import { parseDuration } from '../domain/duration';
+import type { EndpointConfigSummary } from '../domain/endpoint';
+import { resolvePollPolicy } from '../domain/polling';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
+import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { rootMessage } from './saga';
+
+export const deleteStatusQuery = wf.defineQuery<DeleteStatus>('status');
+
+const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const undo = wf.proxyActivities<Activities>(UNDO);
+
+/**
+ * Deletes an endpoint: its scaling policies and scalable targets first (modelship never relies on
+ * DeleteEndpoint deregistering them, which needs a permission the caller may lack), then the endpoint,
+ * then, unless kept, its endpoint configs and the models no other config uses. Whatever is already gone
+ * counts as deleted, so running it again is a no-op that succeeds.
+ */
+export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<DeleteResult> {
+  const checked = validate(deleteInputSchema, input);
+  if (!checked.ok) {
+    throw ApplicationFailure.nonRetryable(`invalid delete input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
+  }
+  const req = checked.value;
+  const name = req.endpointName;
+  const status: DeleteStatus = { step: 'validating', endpointName: name, endpointConfigs: [], scalingRemoved: [], deleted: [], kept: [] };
+  wf.setHandler(deleteStatusQuery, () => status);
+  wf.upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.endpoint, value: name },
+    { key: SEARCH_ATTRIBUTES.pipeline, value: 'delete' },
+  ]);
+  const step = (s: DeleteStep) => {
+    status.step = s;
+    wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: s }]);
+  };
+  const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.deleteTimeout)));
+
+  try {
+    step('reading');
+    const endpoint = await aws.describeEndpoint(name);
+    status.endpointConfigs = [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
+
+    // 1. Scaling first: targets left behind would refuse DeleteEndpoint for a caller without the
+    //    DeregisterScalableTarget permission, and outlive the endpoint otherwise.
+    step('removing-scaling');
+    const scaling = await aws.describeEndpointScaling(name);
+    await aws.deleteScalingPolicies(scaling);
+    await aws.deregisterScalableTargets(scaling);
+    status.scalingRemoved = scaling.map((s) => s.variantName);
+
+    if (endpoint) {
+      step('deleting-endpoint');
+      try {
+        // Waits for an Updating endpoint to settle: AWS refuses to delete one in progress.
+        await waits.deleteEndpoint(name);
+      } catch (err) {
+        // The endpoint stays: it must not stay without its autoscaling.
+        await wf.CancellationScope.nonCancellable(async () => {
+          if (await undo.describeEndpoint(name)) {
+            await undo.registerScalableTargets(scaling);
+            await undo.putScalingPolicies(scaling);
+          }
+        });
+        throw err;
+      }
+      step('waiting-deleted');
+      await waits.awaitEndpointDeleted(name);
+      status.deleted.push({ kind: 'endpoint', name });
+    }
+
+    if (req.deleteConfigsAndModels) {
+      step('deleting-configs');
+      const named = await aws.listEndpointConfigNames(`${name}-`);
+      const configs = configsToDelete(name, named, status.endpointConfigs, await aws.endpointConfigsInUse(name));
+      status.kept.push(...configs.kept);
+      const deletedConfigs: EndpointConfigSummary[] = [];
+      for (const configName of configs.delete) {
+        const config = await aws.describeEndpointConfig(configName);
+        if (!config) continue;
+        await aws.deleteEndpointConfig(configName);
+        deletedConfigs.push(config);
+        status.deleted.push({ kind: 'endpoint-config', name: configName });
+      }
+
+      step('deleting-models');
+      const models = modelsToDelete(deletedConfigs, deletedConfigs.length ? await aws.modelsUsedByEndpointConfigs() : {});
+      status.kept.push(...models.kept);
+      for (const model of models.delete) {
+        if (await aws.deleteModel(model)) status.deleted.push({ kind: 'model', name: model });
+      }
+    }
+  } catch (err) {
+    const failedAt = status.step;
+    status.error = rootMessage(err);
+    step('failed');
+    if (err instanceof ApplicationFailure && err.type === INVALID_INPUT) throw err;
+    throw ApplicationFailure.nonRetryable(
+      `deleting ${name} failed while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
+        ' (running the delete again continues from there)',
+      'DeleteFailed',
+      { failedAt, deleted: status.deleted }
+    );
+  }
+
+  step('succeeded');
+  const deleted = (kind: string) => status.deleted.filter((d) => d.kind === kind).map((d) => d.name);
+  return {
+    endpointName: name,
+    endpointDeleted: deleted('endpoint').length > 0,
+    scalingRemoved: status.scalingRemoved,
+    deletedEndpointConfigs: deleted('endpoint-config'),
+    deletedModels: deleted('model'),
+    kept: status.kept,
+  };
+}

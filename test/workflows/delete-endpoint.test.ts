@@ -1,0 +1,207 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DeleteInput } from '../../src/domain/delete-plan';
+import type { DeployInput } from '../../src/domain/deploy';
+import { endpointWorkflowId } from '../../src/domain/names';
+import type { CallStats } from '../../src/emulator';
+import { describeEndpoint } from '../../src/inventory';
+import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
+import { deployModel, rejectSignal } from '../../src/workflows/deploy';
+import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
+import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+
+let h: Harness;
+before(async () => {
+  h = await createHarness();
+});
+after(async () => h?.close());
+
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+const NS = 'sagemaker' as const;
+const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
+const FAST_POLL = { min: '100ms', max: '500ms' };
+
+async function createModel(name: string): Promise<void> {
+  await h.aws.sagemaker.send(
+    new CreateModelCommand({
+      ModelName: name,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
+    })
+  );
+}
+
+/** An InService endpoint on config `<ep>-v1` serving `model`, optionally autoscaled with a target-tracking policy. */
+async function endpoint(ep: string, model: string, autoscaled = true): Promise<void> {
+  await h.aws.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${ep}-v1`,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
+    })
+  );
+  await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+  await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+  if (!autoscaled) return;
+  const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: DIM };
+  await h.aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
+  await h.aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'invocations-per-instance',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
+    })
+  );
+}
+
+/** Everything the emulator holds whose name mentions `fragment`: models, configs, endpoints, targets, policies, alarms. */
+function leftovers(fragment: string) {
+  const s = h.emulator.control.state();
+  return {
+    models: s.models.map((m) => m.name).filter((n) => n.includes(fragment)).sort(),
+    endpointConfigs: s.endpointConfigs.map((c) => c.name).filter((n) => n.includes(fragment)).sort(),
+    endpoints: s.endpoints.map((e) => e.name).filter((n) => n.includes(fragment)).sort(),
+    scalableTargets: s.scalableTargets.map((t) => t.resourceId).filter((n) => n.includes(fragment)).sort(),
+    scalingPolicies: s.scalingPolicies.map((p) => `${p.resourceId}:${p.policyName}`).filter((n) => n.includes(fragment)).sort(),
+    alarms: s.alarms.map((a) => a.alarmName).filter((n) => n.includes(fragment)).sort(),
+  };
+}
+
+const NOTHING = { models: [], endpointConfigs: [], endpoints: [], scalableTargets: [], scalingPolicies: [], alarms: [] };
+
+function start(input: DeleteInput) {
+  return h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => assert.fail('expected the workflow to fail'),
+    (e: unknown) => e
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
+  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
+  return err.cause;
+}
+
+function mutatingCalls(before: CallStats): string[] {
+  const now = h.emulator.control.calls().counts;
+  return Object.keys(now).filter((op) => !/\.(Describe|List)/.test(op) && now[op] - (before.counts[op] ?? 0) > 0);
+}
+
+describe('endpoint delete', () => {
+  it('deletes an autoscaled, updated endpoint with every config, model, target and policy it had', async () => {
+    const ep = uniqueName('del');
+    await createModel(`${ep}-m1`);
+    await createModel(`${ep}-m2`);
+    await endpoint(ep, `${ep}-m1`);
+    // A second config, made by an update: the delete must find both.
+    await (
+      await h.client.workflow.start(updateSageMakerEndpoint, {
+        taskQueue: h.taskQueue,
+        workflowId: endpointWorkflowId(ep),
+        args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', modelName: `${ep}-m2` }], poll: FAST_POLL }],
+      })
+    ).result();
+    assert.equal(leftovers(ep).endpointConfigs.length, 2);
+    assert.equal(leftovers(ep).alarms.length, 2, 'target tracking made its two alarms');
+    // Without the permission, DeleteEndpoint is refused while targets exist: modelship removes them itself.
+    h.emulator.control.setSettings({ callerCanDeregisterScalableTargets: false });
+    try {
+      const handle = await start({ endpointName: ep, poll: FAST_POLL });
+      const result = await handle.result();
+
+      assert.deepEqual(leftovers(ep), NOTHING);
+      assert.equal(result.endpointDeleted, true);
+      assert.deepEqual(result.scalingRemoved, ['AllTraffic']);
+      assert.equal(result.deletedEndpointConfigs.length, 2);
+      assert.deepEqual(result.deletedModels, [`${ep}-m1`, `${ep}-m2`]);
+      assert.equal((await handle.query(deleteStatusQuery)).step, 'succeeded');
+    } finally {
+      h.emulator.control.setSettings({ callerCanDeregisterScalableTargets: true });
+    }
+  });
+
+  it('succeeds as a no-op when run again on the deleted endpoint', async () => {
+    const ep = uniqueName('again');
+    await createModel(`${ep}-m1`);
+    await endpoint(ep, `${ep}-m1`);
+    await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+    const calls = h.emulator.control.calls();
+
+    const second = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+
+    assert.deepEqual(second, { endpointName: ep, endpointDeleted: false, scalingRemoved: [], deletedEndpointConfigs: [], deletedModels: [], kept: [] });
+    assert.deepEqual(mutatingCalls(calls), [], 'nothing was changed');
+    assert.deepEqual(leftovers(ep), NOTHING);
+  });
+
+  it('keeps configs and models another endpoint uses, including one whose name starts with this endpoint’s', async () => {
+    const ep = uniqueName('shared');
+    const other = `${ep}-shadow`; // its configs (`<ep>-shadow-v1`) share this endpoint's name prefix
+    await createModel(`${ep}-m1`);
+    await endpoint(ep, `${ep}-m1`, false);
+    await endpoint(other, `${ep}-m1`, false);
+
+    const result = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+
+    assert.deepEqual(result.deletedEndpointConfigs, [`${ep}-v1`]);
+    assert.deepEqual(result.deletedModels, []);
+    assert.deepEqual(result.kept, [
+      { kind: 'endpoint-config', name: `${other}-v1`, reason: `endpoint ${other} uses it` },
+      { kind: 'model', name: `${ep}-m1`, reason: `endpoint config ${other}-v1 uses it` },
+    ]);
+    assert.equal((await describeEndpoint(h.aws.sagemaker, other)).EndpointStatus, 'InService');
+    await (await start({ endpointName: other, poll: FAST_POLL })).result();
+    assert.deepEqual(leftovers(ep), NOTHING);
+  });
+
+  it('keeps configs and models when asked to (deleteConfigsAndModels: false)', async () => {
+    const ep = uniqueName('keep');
+    await createModel(`${ep}-m1`);
+    await endpoint(ep, `${ep}-m1`);
+
+    const result = await (await start({ endpointName: ep, deleteConfigsAndModels: false, poll: FAST_POLL })).result();
+
+    assert.equal(result.endpointDeleted, true);
+    assert.deepEqual(leftovers(ep), { ...NOTHING, models: [`${ep}-m1`], endpointConfigs: [`${ep}-v1`] });
+  });
+
+  it('is refused while another pipeline runs on the endpoint', async () => {
+    const ep = uniqueName('busy');
+    const deploy: DeployInput = {
+      endpointName: ep,
+      model: { name: uniqueName('m'), image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: 's3://models/churn/1/model.tar.gz' },
+      executionRoleArn: ROLE,
+      instanceType: 'ml.m5.large',
+      autoApprove: false,
+    };
+    const running = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deploy] });
+
+    await assert.rejects(start({ endpointName: ep }), /already started|AlreadyStarted/i);
+
+    await running.signal(rejectSignal, { by: 'test' });
+    await running.result().catch(() => undefined);
+  });
+
+  it('refuses bad input with the fields and rules named, before any AWS call', async () => {
+    const total = (c: CallStats) => Object.values(c.counts).reduce((n, v) => n + v, 0);
+    const calls = h.emulator.control.calls();
+
+    const failure = await failureOf(
+      (await start({ endpointName: 'bad_name', deleteConfigsAndModels: 'yes', poll: { min: 'soon' } } as unknown as DeleteInput)).result()
+    );
+
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, /endpointName: must be 1-63 letters, digits and hyphens.*got "bad_name"/);
+    assert.match(failure.message, /deleteConfigsAndModels: must be true or false/);
+    assert.match(failure.message, /poll\.min: must be a duration such as 500ms/);
+    assert.equal(total(h.emulator.control.calls()), total(calls), 'no AWS call was made');
+  });
+});
