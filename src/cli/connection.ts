@@ -17,7 +17,7 @@ export function addTemporalOptions(cmd: Command): Command {
     .addOption(new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'))
     .addOption(new Option('--task-queue <name>', 'task queue the modelship worker polls').env('MODELSHIP_TASK_QUEUE').default(DEFAULT_TASK_QUEUE))
     .addOption(new Option('--api-key <key>', 'Temporal Cloud API key (implies TLS)').env('TEMPORAL_API_KEY'))
-    .addOption(new Option('--tls', 'connect with TLS').env('TEMPORAL_TLS'));
+    .addOption(new Option('--tls [bool]', 'connect with TLS (TEMPORAL_TLS=true|false)').env('TEMPORAL_TLS').argParser(parseBool));
 }
 
 export async function connectClient(opts: TemporalOptions): Promise<Client> {
@@ -28,4 +28,13 @@ export async function connectClient(opts: TemporalOptions): Promise<Client> {
     connectTimeout: '10s',
   });
   return new Client({ connection, namespace: opts.namespace });
+}
+
+/** `--tls` alone, or true/false/1/0/yes/no: commander would otherwise take any TEMPORAL_TLS value, even "false", as on. */
+function parseBool(value: string | boolean | undefined): boolean {
+  if (typeof value === 'boolean' || value === undefined) return value ?? true;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on', ''].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error(`TLS flag must be true or false; got ${JSON.stringify(value)}`);
 }
