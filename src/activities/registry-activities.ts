@@ -23,6 +23,12 @@ export function createRegistryActivities(registry: ModelRegistry) {
       return registry.getVersion(model, version);
     },
 
+    /** The newest Approved version of a model, or null: what a scheduled rollout deploys. */
+    async latestApprovedVersion(model: string): Promise<ModelVersion | null> {
+      const approved = (await registry.listVersions(model)).filter((v) => v.approval === 'Approved');
+      return approved.reduce<ModelVersion | null>((best, v) => (!best || v.version > best.version ? v : best), null);
+    },
+
     async setModelApproval(model: string, version: number, status: ApprovalStatus, description?: string): Promise<void> {
       await registry.setApproval(model, version, status, description);
     },
