@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo';
+import { deleteCommand } from './commands/delete';
 import { deployCommand } from './commands/deploy';
 import { emulatorCommand } from './commands/emulator';
 import { operateCommands } from './commands/operate';
+import { updateCommand } from './commands/update';
 import { workerCommand } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
 
@@ -10,6 +12,8 @@ const program = new Command('modelship')
   .description('Durable, auditable ML model deployment pipelines for Amazon SageMaker, on Temporal.')
   .showHelpAfterError()
   .addCommand(deployCommand())
+  .addCommand(updateCommand())
+  .addCommand(deleteCommand())
   .addCommand(workerCommand())
   .addCommand(emulatorCommand())
   .addCommand(demoCommand())
