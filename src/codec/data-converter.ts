@@ -1,0 +1,20 @@
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec } from './encryption-codec';
+import { codecKeysFromEnv } from './keys';
+
+/**
+ * The data converter every modelship client and worker uses: payload encryption when codec keys are
+ * configured (MODELSHIP_CODEC_KEYS or MODELSHIP_CODEC_KEYS_FILE), otherwise undefined, which leaves the
+ * SDK's default converter in place. Clients and workers must agree: a worker without the keys cannot
+ * read inputs a client encrypted.
+ */
+export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter | undefined {
+  const keys = codecKeysFromEnv(env);
+  return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+}
+
+/** The key id new payloads are encrypted with, for startup logs (never the key itself). */
+export function encryptionKeyIdOf(converter: DataConverter | undefined): string | undefined {
+  const codec = converter?.payloadCodecs?.find((c): c is EncryptionCodec => c instanceof EncryptionCodec);
+  return codec?.currentKeyId;
+}
