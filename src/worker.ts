@@ -19,6 +19,11 @@ export interface ModelshipWorkerOptions {
   maxConcurrentActivities?: number;
   /** Time in-flight activities get to finish on shutdown (SIGTERM). @default '30s' */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Payload codecs (encryption) for everything the worker reads and writes in history. Must match the
+   * clients' converter. @default the SDK's (no encryption); `dataConverterFromEnv()` builds modelship's
+   */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** Extra options passed to Worker.create unchanged. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -36,6 +41,7 @@ export async function createWorker(options: ModelshipWorkerOptions): Promise<Wor
     interceptors: { activity: [() => ({ inbound: new AwsErrorInterceptor() })] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.workerOptions,
   });
 }
