@@ -1,5 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { Option, type Command } from 'commander';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { DEFAULT_TASK_QUEUE } from '../worker';
 
 /** Options every command that talks to Temporal accepts; each has an environment variable. */
@@ -9,6 +11,12 @@ export interface TemporalOptions {
   taskQueue: string;
   apiKey?: string;
   tls?: boolean;
+  /** mTLS client certificate (PEM file); needs tlsKey. */
+  tlsCert?: string;
+  /** mTLS client private key (PEM file); needs tlsCert. */
+  tlsKey?: string;
+  /** CA that signed the server's certificate (PEM file), when the OS does not trust it. */
+  tlsCa?: string;
 }
 
 export function addTemporalOptions(cmd: Command): Command {
@@ -17,17 +25,44 @@ export function addTemporalOptions(cmd: Command): Command {
     .addOption(new Option('--namespace <name>', 'Temporal namespace').env('TEMPORAL_NAMESPACE').default('default'))
     .addOption(new Option('--task-queue <name>', 'task queue the modelship worker polls').env('MODELSHIP_TASK_QUEUE').default(DEFAULT_TASK_QUEUE))
     .addOption(new Option('--api-key <key>', 'Temporal Cloud API key (implies TLS)').env('TEMPORAL_API_KEY'))
-    .addOption(new Option('--tls [bool]', 'connect with TLS (TEMPORAL_TLS=true|false)').env('TEMPORAL_TLS').argParser(parseBool));
+    .addOption(new Option('--tls [bool]', 'connect with TLS (TEMPORAL_TLS=true|false)').env('TEMPORAL_TLS').argParser(parseBool))
+    .addOption(new Option('--tls-cert <path>', 'mTLS client certificate, PEM (implies TLS)').env('TEMPORAL_TLS_CERT'))
+    .addOption(new Option('--tls-key <path>', 'mTLS client private key, PEM').env('TEMPORAL_TLS_KEY'))
+    .addOption(new Option('--tls-ca <path>', 'CA certificate of the Temporal server, PEM (implies TLS)').env('TEMPORAL_TLS_CA'));
+}
+
+/**
+ * The `tls` connection option for both the client Connection and the worker's NativeConnection: mTLS
+ * when a client certificate is given, TLS with an API key or --tls, plain otherwise (local dev server).
+ */
+export function temporalTls(opts: TemporalOptions): TLSConfig | boolean | undefined {
+  if (!!opts.tlsCert !== !!opts.tlsKey) throw new Error('mTLS needs both --tls-cert (TEMPORAL_TLS_CERT) and --tls-key (TEMPORAL_TLS_KEY)');
+  if (opts.tlsCert || opts.tlsKey || opts.tlsCa) {
+    return {
+      ...(opts.tlsCert && opts.tlsKey ? { clientCertPair: { crt: readPem(opts.tlsCert, '--tls-cert'), key: readPem(opts.tlsKey, '--tls-key') } } : {}),
+      ...(opts.tlsCa ? { serverRootCACertificate: readPem(opts.tlsCa, '--tls-ca') } : {}),
+    };
+  }
+  return opts.tls || opts.apiKey ? true : undefined;
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 export async function connectClient(opts: TemporalOptions): Promise<Client> {
   const connection = await Connection.connect({
     address: opts.address,
-    tls: opts.tls || opts.apiKey ? true : undefined,
+    tls: temporalTls(opts),
     apiKey: opts.apiKey,
     connectTimeout: '10s',
   });
-  return new Client({ connection, namespace: opts.namespace });
+  // Payload encryption when codec keys are configured; must match the workers' (see docs/security.md).
+  return new Client({ connection, namespace: opts.namespace, dataConverter: dataConverterFromEnv() });
 }
 
 /** `--tls` alone, or true/false/1/0/yes/no: commander would otherwise take any TEMPORAL_TLS value, even "false", as on. */

@@ -5,7 +5,8 @@ import { createAwsClients } from '../../aws';
 import { createLogger, temporalLogger } from '../../logging';
 import { createWorker } from '../../worker';
 import { addAwsOptions, awsConfig, type AwsOptions } from '../aws-options';
-import { addTemporalOptions, type TemporalOptions } from '../connection';
+import { addTemporalOptions, temporalTls, type TemporalOptions } from '../connection';
+import { dataConverterFromEnv, encryptionKeyIdOf } from '../../codec/data-converter';
 
 interface WorkerFlags extends TemporalOptions, AwsOptions {
   maxConcurrentActivities: number;
@@ -32,9 +33,11 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     logger: temporalLogger(logger),
     telemetryOptions: flags.metricsAddress ? { metrics: { prometheus: { bindAddress: flags.metricsAddress } } } : undefined,
   });
+  // Read the codec keys before connecting: a malformed key stops the worker before it takes any work.
+  const dataConverter = dataConverterFromEnv();
   const connection = await NativeConnection.connect({
     address: flags.address,
-    tls: flags.tls || flags.apiKey ? true : undefined,
+    tls: temporalTls(flags),
     apiKey: flags.apiKey,
   });
   const worker = await createWorker({
@@ -43,6 +46,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     taskQueue: flags.taskQueue,
     clients: createAwsClients(awsConfig(flags)),
     maxConcurrentActivities: flags.maxConcurrentActivities,
+    dataConverter,
   });
   const health = flags.healthPort
     ? createServer((req, res) => {
@@ -52,7 +56,10 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
         res.end(JSON.stringify({ state: worker.getState() }));
       }).listen(flags.healthPort)
     : undefined;
-  logger.info({ address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue }, 'modelship worker started');
+  logger.info(
+    { address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue, payloadEncryptionKeyId: encryptionKeyIdOf(dataConverter) ?? null },
+    'modelship worker started'
+  );
   try {
     await worker.run();
   } finally {
