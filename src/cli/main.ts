@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { deleteCommand } from './commands/delete';
 import { deployCommand } from './commands/deploy';
@@ -17,6 +18,7 @@ const program = new Command('modelship')
   .addCommand(workerCommand())
   .addCommand(emulatorCommand())
   .addCommand(demoCommand())
+  .addCommand(codecServerCommand())
   .addHelpText('after', '\nExit codes: 0 ok, 1 pipeline failed (rolled back), 2 invalid input, 3 infrastructure error,\n4 rollback incomplete (operator needed), 5 another pipeline is running on the endpoint.');
 for (const cmd of operateCommands()) program.addCommand(cmd);
 
