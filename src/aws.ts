@@ -17,6 +17,18 @@ export interface AwsConfig {
   maxAttempts?: number;
   /** @default the SDK's default provider chain */
   credentials?: SageMakerClientConfig['credentials'];
+  /**
+   * The SDK's retry mode. `adaptive` adds a client-side rate limiter that slows the whole client down
+   * after throttling responses. @default the SDK's (`standard`, or AWS_RETRY_MODE)
+   */
+  retryMode?: 'standard' | 'adaptive';
+  /**
+   * Most requests per second each service's client sends (every attempt counts, retries included), shared
+   * by everything in this process that uses the clients. AWS rate limits are per account and service, so a
+   * worker running hundreds of pipelines at once stays inside the budget instead of being throttled into
+   * failures. Requests over the rate wait their turn. @default no limit
+   */
+  maxRequestsPerSecond?: number;
 }
 
 export interface AwsClients {
@@ -31,14 +43,57 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
     endpoint: config.endpoint,
     maxAttempts: config.maxAttempts,
     credentials: config.credentials,
+    ...(config.retryMode ? { retryMode: config.retryMode } : {}),
   };
-  return {
+  const clients: AwsClients = {
     sagemaker: new SageMakerClient(common),
     autoscaling: new ApplicationAutoScalingClient(common),
     cloudwatch: new CloudWatchClient(common),
   };
+  if (config.maxRequestsPerSecond !== undefined) {
+    if (!(config.maxRequestsPerSecond > 0)) throw new Error(`maxRequestsPerSecond must be a number > 0, got ${config.maxRequestsPerSecond}`);
+    for (const client of Object.values(clients)) limitRequestRate(client, new RequestRateLimiter(config.maxRequestsPerSecond));
+  }
+  return clients;
 }
 
 export function destroyAwsClients(clients: AwsClients): void {
   for (const client of Object.values(clients)) client.destroy();
+}
+
+/**
+ * Spaces requests evenly at `perSecond`, letting up to `burst` go at once after a quiet spell (a GCRA
+ * token bucket). Callers are served in arrival order.
+ */
+export class RequestRateLimiter {
+  private nextSlot = 0;
+  private readonly intervalMs: number;
+
+  constructor(perSecond: number, private readonly burst = Math.max(1, Math.floor(perSecond / 2))) {
+    this.intervalMs = 1000 / perSecond;
+  }
+
+  /** Resolves when the caller may send its request. */
+  async take(): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(this.nextSlot, now - (this.burst - 1) * this.intervalMs);
+    this.nextSlot = slot + this.intervalMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+}
+
+type Handler = (args: unknown) => Promise<unknown>;
+interface MiddlewareClient {
+  middlewareStack: { addRelativeTo(middleware: (next: Handler) => Handler, options: { name: string; relation: 'after'; toMiddleware: string }): void };
+}
+
+/** Every attempt (after the retry middleware, so retries count) waits for the limiter before it is sent. */
+function limitRequestRate(client: MiddlewareClient, limiter: RequestRateLimiter): void {
+  client.middlewareStack.addRelativeTo(
+    (next: Handler): Handler => async (args) => {
+      await limiter.take();
+      return next(args);
+    },
+    { name: 'modelshipRequestRateLimit', relation: 'after', toMiddleware: 'retryMiddleware' }
+  );
 }
