@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { codecServerCommand } from './commands/codec-server';
+import { canaryCommand } from './commands/canary';
 import { demoCommand } from './commands/demo';
+import { scheduleCommand } from './commands/schedule';
 import { deleteCommand } from './commands/delete';
 import { deployCommand } from './commands/deploy';
 import { emulatorCommand } from './commands/emulator';
@@ -13,6 +15,8 @@ const program = new Command('modelship')
   .description('Durable, auditable ML model deployment pipelines for Amazon SageMaker, on Temporal.')
   .showHelpAfterError()
   .addCommand(deployCommand())
+  .addCommand(canaryCommand())
+  .addCommand(scheduleCommand())
   .addCommand(updateCommand())
   .addCommand(deleteCommand())
   .addCommand(workerCommand())

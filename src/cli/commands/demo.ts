@@ -15,7 +15,7 @@ import { createWorker } from '../../worker';
 import { approveSignal, deployModel, deployStatusQuery } from '../../workflows/deploy';
 import { EXIT, CliError } from '../exit-codes';
 import { follow } from '../run-pipeline';
-import { describeDeployStatus } from './deploy';
+import { describeDeployStatus } from '../status-lines';
 
 interface DemoFlags {
   uiPort: number;

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
-import { deployInputSchema, type DeployStatus } from '../../domain/deploy';
+import { deployInputSchema } from '../../domain/deploy';
 import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import { deployModel, deployStatusQuery } from '../../workflows/deploy';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
+import { describeDeployStatus } from '../status-lines';
 
 interface DeployFlags extends TemporalOptions, OutputOptions {
   file?: string;
@@ -98,13 +99,4 @@ async function deploy(flags: DeployFlags): Promise<number> {
     },
     flags
   );
-}
-
-export function describeDeployStatus(s: DeployStatus): string {
-  const version = s.version ? ` ${s.modelName} v${s.version}` : '';
-  if (s.step === 'awaiting-approval') {
-    return `awaiting approval of${version}: run \`modelship approve ${s.endpointName}\` (or \`modelship reject ${s.endpointName}\`)`;
-  }
-  const created = s.created.filter((c) => c.kind !== 'model-package').map((c) => c.name);
-  return `${s.step}${version}${created.length ? ` (created: ${created.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
 }

@@ -1,62 +1,134 @@
 import { Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { endpointWorkflowId } from '../../domain/names';
-import { approveSignal, deployStatusQuery, rejectSignal } from '../../workflows/deploy';
+import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { abortSignal, pauseSignal, promoteSignal, resumeSignal, setWeightUpdate } from '../../workflows/canary';
+import { approveSignal, rejectSignal } from '../../workflows/deploy';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
-import { describeDeployStatus } from './deploy';
-import { follow } from '../run-pipeline';
+import { follow, type OutputOptions } from '../run-pipeline';
+import { anyStatusQuery, describeStatus } from '../status-lines';
 
-interface DecisionFlags extends TemporalOptions {
+interface ActorFlags extends TemporalOptions {
   by?: string;
   reason?: string;
 }
 
-/** Commands that operate a running pipeline, addressed by its endpoint. */
+/**
+ * Commands that operate the pipeline running on an endpoint (workflow `endpoint/<name>`), whatever its
+ * kind. Each is also a plain Temporal signal, update or query, usable from the Temporal CLI and UI.
+ */
 export function operateCommands(): Command[] {
-  const status = addTemporalOptions(
-    new Command('status')
-      .argument('<endpoint>', 'endpoint the pipeline runs on')
-      .summary("show a pipeline's current step and what it created")
-      .option('--json', 'print the raw status')
-  ).action(async (endpoint: string, flags: TemporalOptions & { json?: boolean }) => {
-    const client = await connectClient(flags);
-    const handle = client.workflow.getHandle(endpointWorkflowId(endpoint));
-    const [desc, s] = await Promise.all([describe(handle, endpoint), handle.query(deployStatusQuery)]);
-    if (flags.json) console.log(JSON.stringify({ workflowId: desc.workflowId, type: desc.type, runStatus: desc.status.name, status: s }, null, 2));
-    else console.log(`${desc.type} ${desc.status.name}: ${describeDeployStatus(s)}`);
-  });
+  const endpointArg = (cmd: Command) => cmd.argument('<endpoint>', 'endpoint the pipeline runs on');
+  const actor = (cmd: Command) =>
+    cmd
+      .option('--by <who>', 'who acts (recorded in the run and the registry)', process.env.USER)
+      .option('--reason <text>', 'why (recorded in the run)');
 
-  const watch = addTemporalOptions(
-    new Command('watch').argument('<endpoint>', 'endpoint the pipeline runs on').summary('follow a running pipeline until it ends').option('--json')
-  ).action(async (endpoint: string, flags: TemporalOptions & { json?: boolean }) => {
-    const client = await connectClient(flags);
-    const handle = client.workflow.getHandle(endpointWorkflowId(endpoint));
-    await describe(handle, endpoint);
-    process.exitCode = await follow(handle, deployStatusQuery, describeDeployStatus, flags);
-  });
+  const status = addTemporalOptions(endpointArg(new Command('status')).summary("show a pipeline's step, weights, gate numbers and actions").option('--json', 'print the raw status'))
+    .action(async (endpoint: string, flags: TemporalOptions & { json?: boolean }) => {
+      const { handle, desc } = await open(flags, endpoint);
+      const s = await handle.query(anyStatusQuery);
+      if (flags.json) console.log(JSON.stringify({ workflowId: desc.workflowId, runId: desc.runId, type: desc.type, runStatus: desc.status.name, status: s }, null, 2));
+      else console.log(`${desc.type} ${desc.status.name}: ${describeStatus(desc.type, s)}`);
+    });
 
-  const decision = (name: 'approve' | 'reject', signal: typeof approveSignal) =>
-    addTemporalOptions(
-      new Command(name)
-        .argument('<endpoint>', 'endpoint whose pipeline waits for approval')
-        .summary(`${name} the version a pipeline waits on`)
-        .option('--by <who>', 'who decides (recorded in the registry and the run)', process.env.USER)
-        .option('--reason <text>', 'why (recorded in the registry and the run)')
-    ).action(async (endpoint: string, flags: DecisionFlags) => {
-      const client = await connectClient(flags);
-      const handle = client.workflow.getHandle(endpointWorkflowId(endpoint));
-      await describe(handle, endpoint);
-      await handle.signal(signal, { by: flags.by, reason: flags.reason });
+  const watch = addTemporalOptions(endpointArg(new Command('watch')).summary('follow a running pipeline until it ends; exit code as the pipeline ends').option('--json'))
+    .action(async (endpoint: string, flags: TemporalOptions & OutputOptions) => {
+      const { handle, desc } = await open(flags, endpoint);
+      process.exitCode = await follow(handle, anyStatusQuery, (s) => describeStatus(desc.type, s), flags);
+    });
+
+  const signalCommand = (name: string, summary: string, send: (h: WorkflowHandle, f: ActorFlags & Record<string, unknown>) => Promise<void>) =>
+    addTemporalOptions(actor(endpointArg(new Command(name)).summary(summary))).action(async (endpoint: string, flags: ActorFlags & Record<string, unknown>) => {
+      const { handle } = await open(flags, endpoint, true);
+      await send(handle, flags);
       console.log(`${name} sent to ${handle.workflowId}`);
     });
 
-  return [status, watch, decision('approve', approveSignal), decision('reject', rejectSignal)];
+  const actorOf = (f: ActorFlags) => ({ by: f.by, reason: f.reason });
+  const commands = [
+    status,
+    watch,
+    signalCommand('approve', 'approve what the pipeline waits on (a deploy\'s version, a canary\'s next step)', (h, f) => h.signal(approveSignal, actorOf(f))),
+    signalCommand('reject', "reject the version a deploy waits on", (h, f) => h.signal(rejectSignal, actorOf(f))),
+    signalCommand('pause', 'pause a canary (stops the bake clock; --duration resumes by itself)', (h, f) =>
+      h.signal(pauseSignal, { ...actorOf(f), duration: f.duration as string | undefined })
+    ).option('--duration <duration>', 'resume by itself after this long, e.g. 30m'),
+    signalCommand('resume', 'resume a paused canary', (h, f) => h.signal(resumeSignal, actorOf(f))),
+    signalCommand('abort', 'abort a canary: all traffic back to the baseline, canary removed', (h, f) => h.signal(abortSignal, actorOf(f))),
+    signalCommand('promote', 'skip the rest of the current step (--full: straight to 100%)', (h, f) =>
+      h.signal(promoteSignal, { ...actorOf(f), full: !!f.full })
+    ).option('--full', 'go straight to 100%, skipping the remaining steps and gates'),
+    addTemporalOptions(actor(endpointArg(new Command('set-weight')).argument('<percent>', 'canary traffic share, 0-99', Number).summary("set a canary's traffic share now")))
+      .action(async (endpoint: string, weight: number, flags: ActorFlags) => {
+        const { handle } = await open(flags, endpoint, true);
+        try {
+          const s = await handle.executeUpdate(setWeightUpdate, { args: [{ weight, ...actorOf(flags) }] });
+          console.log(`canary now at ${s.canaryWeight}%`);
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) throw new CliError(`set-weight refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.invalidInput);
+          throw err;
+        }
+      }),
+    retryCommand(),
+    listCommand(),
+  ];
+  return commands;
 }
 
-async function describe(handle: { describe(): Promise<import('@temporalio/client').WorkflowExecutionDescription> }, endpoint: string) {
+/** Starts the endpoint's last pipeline again, with the same input, from its first step. */
+function retryCommand(): Command {
+  return addTemporalOptions(new Command('retry').argument('<endpoint>').summary('run the last (failed or aborted) pipeline on an endpoint again from its first step').option('--json').option('--no-wait'))
+    .action(async (endpoint: string, flags: TemporalOptions & OutputOptions) => {
+      const { client, handle, desc } = await open(flags, endpoint);
+      if (desc.status.name === 'RUNNING') throw new CliError(`the ${desc.type} pipeline on ${endpoint} is still running; abort it first`, EXIT.endpointBusy);
+      if (desc.status.name === 'COMPLETED') throw new CliError(`the last ${desc.type} pipeline on ${endpoint} succeeded; nothing to retry`, EXIT.invalidInput);
+      const history = await handle.fetchHistory();
+      const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const args = payloads.map((p) => defaultPayloadConverter.fromPayload(p));
+      const next = await client.workflow.start(desc.type, { workflowId: handle.workflowId, taskQueue: desc.taskQueue, args });
+      if (flags.wait === false) {
+        console.log(next.workflowId);
+        return;
+      }
+      if (!flags.json) console.log(`retrying ${desc.type} on ${endpoint} (run ${next.firstExecutionRunId})`);
+      process.exitCode = await follow(next, anyStatusQuery, (s) => describeStatus(desc.type, s), flags);
+    });
+}
+
+function listCommand(): Command {
+  return addTemporalOptions(
+    new Command('list')
+      .summary('list modelship pipelines (newest first)')
+      .option('--endpoint <name>', 'only this endpoint')
+      .option('--running', 'only running pipelines')
+      .option('--limit <n>', 'at most this many', Number, 20)
+  ).action(async (flags: TemporalOptions & { endpoint?: string; running?: boolean; limit: number }) => {
+    const client = await connectClient(flags);
+    const terms = [`${SEARCH_ATTRIBUTES.pipeline.name} IS NOT NULL`];
+    if (flags.endpoint) terms.push(`${SEARCH_ATTRIBUTES.endpoint.name} = ${JSON.stringify(flags.endpoint)}`);
+    if (flags.running) terms.push(`ExecutionStatus = "Running"`);
+    let n = 0;
+    for await (const w of client.workflow.list({ query: terms.join(' AND ') })) {
+      const sa = w.typedSearchAttributes;
+      console.log(
+        [w.workflowId, w.type, w.status.name, sa.get(SEARCH_ATTRIBUTES.model) ?? '', sa.get(SEARCH_ATTRIBUTES.version) ?? '', sa.get(SEARCH_ATTRIBUTES.step) ?? '', w.startTime.toISOString()].join('\t')
+      );
+      if (++n >= flags.limit) break;
+    }
+    if (!n) console.error('no modelship pipelines found');
+  });
+}
+
+async function open(flags: TemporalOptions, endpoint: string, mustRun = false): Promise<{ client: Client; handle: WorkflowHandle; desc: Awaited<ReturnType<WorkflowHandle['describe']>> }> {
+  const client = await connectClient(flags);
+  const handle = client.workflow.getHandle(endpointWorkflowId(endpoint));
   try {
-    return await handle.describe();
+    const desc = await handle.describe();
+    if (mustRun && desc.status.name !== 'RUNNING') throw new CliError(`no pipeline is running on ${endpoint} (the last ${desc.type} is ${desc.status.name})`, EXIT.invalidInput);
+    return { client, handle, desc };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new CliError(`no modelship pipeline has run on endpoint ${endpoint}`, EXIT.invalidInput);
     throw err;

@@ -1,0 +1,54 @@
+import type { CanaryStatus, GateResult } from '../domain/canary';
+import type { DeployStatus } from '../domain/deploy';
+import { defineQuery } from '@temporalio/workflow';
+import { describeDeleteStatus } from './commands/delete';
+import { describeUpdateStatus } from './commands/update';
+
+/** Every modelship workflow answers this query with its status (each defines it under the same name). */
+export const anyStatusQuery = defineQuery<unknown>('status');
+
+export function describeDeployStatus(s: DeployStatus): string {
+  const version = s.version ? ` ${s.modelName} v${s.version}` : '';
+  if (s.step === 'awaiting-approval') {
+    return `awaiting approval of${version}: run \`modelship approve ${s.endpointName}\` (or \`modelship reject ${s.endpointName}\`)`;
+  }
+  const created = s.created.filter((c) => c.kind !== 'model-package').map((c) => c.name);
+  return `${s.step}${version}${created.length ? ` (created: ${created.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
+}
+
+function describeGate(g: GateResult): string {
+  const rate = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(2)}%` : '-');
+  const p99 = (v?: number) => (v === undefined ? '-' : `${v.toFixed(1)}ms`);
+  return (
+    `gate ${g.weight}%: ${g.verdict}${g.dryRun ? ' (dry run)' : ''} ` +
+    `[canary ${g.canary.invocations} req, 5xx ${rate(g.canary.errors5xx, g.canary.invocations)}, p99 ${p99(g.canary.p99LatencyMs)} | ` +
+    `baseline ${g.baseline.invocations} req, 5xx ${rate(g.baseline.errors5xx, g.baseline.invocations)}, p99 ${p99(g.baseline.p99LatencyMs)}]`
+  );
+}
+
+export function describeCanaryStatus(s: CanaryStatus): string {
+  const step = s.stepIndex >= 0 ? ` step ${s.stepIndex + 1}/${s.steps.length}` : '';
+  const weights = s.stepIndex >= 0 ? ` canary ${s.canaryWeight}% / ${s.baselineVariant ?? 'baseline'} ${100 - s.canaryWeight}%` : '';
+  const last = s.gates.at(-1);
+  const paused = s.paused ? ` PAUSED${s.pausedUntil ? ` until ${s.pausedUntil}` : ''}` : '';
+  const hint = s.phase === 'awaiting-approval' ? ` — run \`modelship approve ${s.endpointName}\`` : '';
+  return `${s.phase}${step}${weights}${paused}${last ? `; last ${describeGate(last)}` : ''}${hint}${s.error ? ` error: ${s.error}` : ''}`;
+}
+
+/** One line for any modelship pipeline's status, by workflow type. */
+export function describeStatus(workflowType: string, status: unknown): string {
+  switch (workflowType) {
+    case 'deployModel':
+      return describeDeployStatus(status as DeployStatus);
+    case 'canaryRollout':
+      return describeCanaryStatus(status as CanaryStatus);
+    case 'updateSageMakerEndpoint':
+      return describeUpdateStatus(status as Parameters<typeof describeUpdateStatus>[0]);
+    case 'deleteSageMakerEndpoint':
+      return describeDeleteStatus(status as Parameters<typeof describeDeleteStatus>[0]);
+    default:
+      return JSON.stringify(status);
+  }
+}
+
+export { describeGate };
