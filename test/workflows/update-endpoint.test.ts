@@ -278,6 +278,33 @@ describe('endpoint update with autoscaling', () => {
     assert.deepEqual(await scalingOf(ep), before);
   });
 
+  it('cancelled mid-update: moves the endpoint back to its config and puts the original scaling back', async () => {
+    const ep = await autoscaledEndpoint('cancel');
+    const before = await scalingOf(ep);
+    const configsBefore = await configsOf(ep);
+    // A slow update, so that the cancel arrives while the endpoint is Updating towards the new config.
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 10, transitions: ['update'], endpoints: [ep] }]);
+    try {
+      const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
+      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated');
+      h.emulator.control.setFaults([]);
+      await handle.cancel();
+
+      const failure = await failureOf(handle.result());
+      assert.equal(failure.type, 'UpdateFailed');
+      assert.match(failure.message, /failed while waiting-updated/);
+      assert.match(failure.message, new RegExp(`restore endpoint ${ep} to ${ep}-v1`));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const served = await servedVariants(ep);
+    assert.equal(served.status, 'InService');
+    assert.equal(served.configName, `${ep}-v1`, 'back on the previous config');
+    assert.equal(served.variants[0].InstanceType, 'ml.m5.large');
+    assert.deepEqual(await scalingOf(ep), before);
+    assert.deepEqual(await configsOf(ep), configsBefore, 'the new config is deleted once unused');
+  });
+
   it('refuses bad input with the fields and rules named, before any AWS call', async () => {
     const calls = h.emulator.control.calls();
     const total = (c: CallStats) => Object.values(c.counts).reduce((n, v) => n + v, 0);
