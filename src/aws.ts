@@ -23,10 +23,11 @@ export interface AwsConfig {
    */
   retryMode?: 'standard' | 'adaptive';
   /**
-   * Most requests per second each service's client sends (every attempt counts, retries included), shared
-   * by everything in this process that uses the clients. AWS rate limits are per account and service, so a
-   * worker running hundreds of pipelines at once stays inside the budget instead of being throttled into
-   * failures. Requests over the rate wait their turn. @default no limit
+   * Most requests per second this process sends to any one AWS API operation (DescribeEndpoint,
+   * UpdateEndpoint, GetMetricData, ...): AWS throttles each operation per account, so a worker running
+   * hundreds of pipelines at once must stay inside each one's budget rather than be throttled into
+   * failures. Every attempt counts, retries included; requests over the rate wait their turn, in order.
+   * @default no limit
    */
   maxRequestsPerSecond?: number;
 }
@@ -52,7 +53,7 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
   };
   if (config.maxRequestsPerSecond !== undefined) {
     if (!(config.maxRequestsPerSecond > 0)) throw new Error(`maxRequestsPerSecond must be a number > 0, got ${config.maxRequestsPerSecond}`);
-    for (const client of Object.values(clients)) limitRequestRate(client, new RequestRateLimiter(config.maxRequestsPerSecond));
+    for (const client of Object.values(clients)) limitRequestRate(client, config.maxRequestsPerSecond);
   }
   return clients;
 }
@@ -84,16 +85,29 @@ export class RequestRateLimiter {
 
 type Handler = (args: unknown) => Promise<unknown>;
 interface MiddlewareClient {
-  middlewareStack: { addRelativeTo(middleware: (next: Handler) => Handler, options: { name: string; relation: 'after'; toMiddleware: string }): void };
+  middlewareStack: {
+    addRelativeTo(
+      middleware: (next: Handler, context: { commandName?: string }) => Handler,
+      options: { name: string; relation: 'after'; toMiddleware: string }
+    ): void;
+  };
 }
 
-/** Every attempt (after the retry middleware, so retries count) waits for the limiter before it is sent. */
-function limitRequestRate(client: MiddlewareClient, limiter: RequestRateLimiter): void {
+/**
+ * Every attempt (the middleware sits after the SDK's retry middleware, so retries count) waits for its
+ * operation's limiter before it is sent.
+ */
+function limitRequestRate(client: MiddlewareClient, perSecond: number): void {
+  const limiters = new Map<string, RequestRateLimiter>();
   client.middlewareStack.addRelativeTo(
-    (next: Handler): Handler => async (args) => {
-      await limiter.take();
-      return next(args);
-    },
+    (next: Handler, context: { commandName?: string }): Handler =>
+      async (args) => {
+        const operation = context.commandName ?? '*';
+        let limiter = limiters.get(operation);
+        if (!limiter) limiters.set(operation, (limiter = new RequestRateLimiter(perSecond)));
+        await limiter.take();
+        return next(args);
+      },
     { name: 'modelshipRequestRateLimit', relation: 'after', toMiddleware: 'retryMiddleware' }
   );
 }
