@@ -3,16 +3,34 @@
  * clients point at the emulator: the same production code, only the endpoint URL differs.
  */
 import { randomUUID } from 'node:crypto';
+import { format } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, Runtime, DefaultLogger, type LogEntry, type Worker } from '@temporalio/worker';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createWorker } from '../../src/worker';
 import { createTestEnv, workflowBundle } from './temporal';
 
-// Keep test output readable: the worker logs warnings for every expected activity failure otherwise.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+/**
+ * Every log line of the Temporal runtime, workers, workflows and activities in this test process (DEBUG
+ * and up), so tests can inspect what reached the logs, e.g. that no credential did. Runtime.install can
+ * run only once per process, which is why the capture lives here.
+ */
+export const capturedLogs: LogEntry[] = [];
+
+// Keep test output readable: only ERROR reaches the console; the worker logs warnings for every expected
+// activity failure otherwise.
+Runtime.install({
+  logger: new DefaultLogger('DEBUG', (entry) => {
+    capturedLogs.push(entry);
+    if (entry.level === 'ERROR') {
+      const date = new Date(Number(entry.timestampNanos / 1_000_000n));
+      process.stderr.write(`${format(date)} [${entry.level}] ${entry.message}${entry.meta === undefined ? '' : ` ${format(entry.meta)}`}\n`);
+    }
+  }),
+});
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDMODELSHIPTEST', secretAccessKey: 'modelship-test-secret' };
 
@@ -26,7 +44,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(emulatorOptions: EmulatorOptions = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Payload codecs for the worker and `client` (e.g. encryption). @default none, the SDK's converter */
+  dataConverter?: DataConverter;
+}
+
+export async function createHarness(emulatorOptions: EmulatorOptions = {}, options: HarnessOptions = {}): Promise<Harness> {
   const env = await createTestEnv();
   const emulator = await startEmulator({
     timings: { endpointCreateMs: 300, endpointUpdateMs: 300, endpointDeleteMs: 200, weightsUpdateMs: 200 },
@@ -42,11 +65,15 @@ export async function createHarness(emulatorOptions: EmulatorOptions = {}): Prom
     clients: aws,
     workflowBundle: await workflowBundle(),
     shutdownGraceTime: '1s',
+    dataConverter: options.dataConverter,
   });
   const running = worker.run();
   return {
     env,
-    client: env.client,
+    // env.client has the default converter: with a codec, the client must encode like the worker.
+    client: options.dataConverter
+      ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: options.dataConverter })
+      : env.client,
     emulator,
     aws,
     taskQueue,
