@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Client } from '@temporalio/client';
-import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startCodecServer, payloadToJSON, type JSONPayload, type RunningCodecServer } from '../../src/codec/codec-server';
@@ -135,6 +135,32 @@ describe('payload encryption', () => {
       const started = history.events?.[0].workflowExecutionStartedEventAttributes;
       const [decoded] = await codecOf(k1Only()).decode(started?.input?.payloads as Payload[]);
       assert.deepEqual(JSON.parse(text(decoded.data)), input);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('encrypts failure messages: the history hides why a deploy failed, the codec client still reports it', async () => {
+    const stack = await encryptedStack(k1Only());
+    try {
+      const ep = uniqueName('encfail');
+      const input = deployInput(ep, uniqueName('m'), 'broken');
+      const reason = 'container at confidential-registry failed ping health check';
+      h.emulator.control.setBehaviours({ [input.model.image]: { healthy: false, failureReason: reason } });
+      const handle = await stack.client.workflow.start(deployModel, { taskQueue: stack.taskQueue, workflowId: endpointWorkflowId(ep), args: [input] });
+
+      const err = await handle.result().then(() => assert.fail('expected the deploy to fail'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'DeploymentFailed');
+      assert.match(err.cause.message, /confidential-registry failed ping health check/);
+
+      const history = await rawHistory(handle.workflowId, handle.firstExecutionRunId);
+      const failed = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
+      assert.equal(failed?.failure?.message, 'Encoded failure', 'the message itself lives in the encrypted payload');
+      const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+      for (const secret of ['confidential-registry', input.model.image, input.model.modelDataUrl]) {
+        assert.ok(!bytes.includes(secret), `raw history holds "${secret}"`);
+      }
     } finally {
       await stack.stop();
     }
