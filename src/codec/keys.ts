@@ -58,8 +58,10 @@ export function parseKeyList(list: string, currentKeyId: string | undefined): Co
   const keys = new Map<string, Buffer>();
   for (const [i, entry] of list.split(',').map((e) => e.trim()).entries()) {
     const eq = entry.indexOf('=');
-    if (eq <= 0) {
-      throw new CodecKeyError(`${CODEC_ENV.keys}: entry ${i + 1} must be id=base64key (comma-separated); got ${entry ? `"${entry.slice(0, 16)}…"` : 'an empty entry'}`);
+    // A bare key ends in '=' padding and would otherwise parse as an id with an empty key: never echo
+    // an entry, it may be key material.
+    if (eq <= 0 || eq === entry.length - 1 || /^=+$/.test(entry.slice(eq + 1))) {
+      throw new CodecKeyError(`${CODEC_ENV.keys}: entry ${i + 1} must be id=base64key (comma-separated)${entry ? '' : '; got an empty entry'}`);
     }
     const id = entry.slice(0, eq).trim();
     addKey(keys, id, entry.slice(eq + 1).trim(), CODEC_ENV.keys);
@@ -114,7 +116,8 @@ function readKeysFile(file: string): unknown {
 
 function addKey(keys: Map<string, Buffer>, id: string, b64: string, source: string): void {
   if (!KEY_ID.test(id)) {
-    throw new CodecKeyError(`${source}: key id "${id.slice(0, 70)}" must be 1-64 letters, digits, '.', '_' or '-'`);
+    // Short ids are echoed to help; a long one may be a misplaced key.
+    throw new CodecKeyError(`${source}: key id ${id.length <= 64 ? `"${id}" ` : ''}must be 1-64 letters, digits, '.', '_' or '-'`);
   }
   if (keys.has(id)) throw new CodecKeyError(`${source}: key id "${id}" appears twice`);
   // Error messages name the key id and the rule, never the key material.
