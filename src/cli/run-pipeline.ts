@@ -17,6 +17,8 @@ export interface OutputOptions {
   json?: boolean;
   /** Start the workflow, print its id and return without waiting. */
   wait?: boolean;
+  /** Print the result document after success. @default true */
+  printResult?: boolean;
 }
 
 export interface StartPipeline<W extends Workflow, S> {
@@ -84,7 +86,8 @@ export async function follow<S>(
     const result = await handle.result();
     done = true;
     await progress;
-    console.log(out.json ? JSON.stringify({ status: 'succeeded', result }, null, 2) : `succeeded in ${formatDuration(Date.now() - started)}\n${JSON.stringify(result, null, 2)}`);
+    if (out.json) console.log(JSON.stringify({ status: 'succeeded', result }, null, 2));
+    else console.log(`succeeded in ${formatDuration(Date.now() - started)}${out.printResult === false ? '' : `\n${JSON.stringify(result, null, 2)}`}`);
     return EXIT.ok;
   } catch (err) {
     done = true;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { runEmulatorFromArgs } from '../../emulator';
 
 export function emulatorCommand(): Command {
   return new Command('emulator')
@@ -8,6 +7,7 @@ export function emulatorCommand(): Command {
     .allowUnknownOption(true)
     .argument('[args...]', 'emulator options; see `modelship emulator --help`')
     .action(async (args: string[]) => {
+      const { runEmulatorFromArgs } = require('../../emulator') as typeof import('../../emulator');
       await runEmulatorFromArgs(args);
     });
 }
