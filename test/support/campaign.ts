@@ -1,0 +1,777 @@
+/**
+ * The fault campaign: a mix of modelship pipelines run at once against the emulator with faults on
+ * (throttling, 5xx including lost responses, latency, slow and failing transitions), while the worker
+ * process is SIGKILLed at random moments and the Temporal dev server is restarted on its SQLite file.
+ * Afterwards every workflow must have reached the outcome its scenario expects, and the emulator's whole
+ * state must be exactly the expected final state: nothing orphaned, nothing created twice, autoscaled
+ * variants with exactly the scaling they had before.
+ *
+ * Used by test/workflows/fault-campaign.test.ts (CI size) and bench/fault-campaign.ts (any size).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DescribeEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
+import { freePort, startDevServer, type DevServer } from '../../src/dev-server';
+import type { CanaryInput } from '../../src/domain/canary';
+import type { DeleteInput } from '../../src/domain/delete-plan';
+import type { DeployInput } from '../../src/domain/deploy';
+import { endpointConfigName, endpointWorkflowId, modelName } from '../../src/domain/names';
+import type { UpdateInput } from '../../src/domain/update-plan';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import type { FaultRule } from '../../src/emulator/faults';
+import type { StateSnapshot } from '../../src/emulator/state';
+
+export const SCENARIO_KINDS = [
+  'deploy-ok',
+  'deploy-unhealthy-new',
+  'deploy-unhealthy-update',
+  'canary-ok',
+  'canary-unhealthy',
+  'update-autoscaled',
+  'update-rolled-back',
+  'delete-autoscaled',
+] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+
+export interface CampaignOptions {
+  /** Pipelines in all, spread over the scenario kinds in turn. */
+  pipelines: number;
+  /** Worker SIGKILLs at random moments. @default 3 */
+  kills?: number;
+  /** Dev server restarts (same port, same SQLite file). @default 1 */
+  serverRestarts?: number;
+  /** Seed of every random choice the campaign makes (kill times, fault rolls). @default time-based */
+  seed?: number;
+  /** Share of AWS calls answered ThrottlingException. @default 0.2 */
+  throttleRate?: number;
+  /** Share of AWS calls answered with a 5xx; a third of them after applying the call. @default 0.05 */
+  serverErrorRate?: number;
+  /** Latency added to a third of the calls, ms (plus up to as much jitter). @default 25 */
+  latencyMs?: number;
+  /** Window (ms after the pipelines start) in which the kills and the restart happen. @default 25000 */
+  chaosWindowMs?: number;
+  /** Give up waiting for the workflows after this long. @default 10 min */
+  timeoutMs?: number;
+  /** Path of the Temporal CLI. */
+  cliPath: string;
+  /** Progress lines. @default none */
+  log?: (line: string) => void;
+}
+
+export interface Outcome {
+  status: 'completed' | 'failed';
+  type?: string;
+  message?: string;
+}
+
+export interface PipelineReport {
+  kind: ScenarioKind;
+  endpoint: string;
+  expected: Outcome;
+  actual: Outcome;
+  ok: boolean;
+  durationMs: number;
+}
+
+export interface CampaignReport {
+  seed: number;
+  pipelines: PipelineReport[];
+  kills: number;
+  serverRestarts: number;
+  workerExitsUnplanned: number;
+  faults: Record<string, number>;
+  /** AWS calls answered with an error, per error code. */
+  errors: Record<string, number>;
+  calls: number;
+  /** Workflows whose outcome differs from the expected one. */
+  wrongOutcomes: string[];
+  /** Resources present but not expected (orphans) or expected but missing, and wrong contents. */
+  leaks: string[];
+  /** Creates that took effect more than once for the same resource. */
+  duplicates: string[];
+  /** Autoscaled variants whose targets and policies differ from before. */
+  scalingDiffs: string[];
+  durationMs: number;
+}
+
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+const INSTANCE = 'ml.m5.large';
+const FAST_POLL = { min: '200ms', max: '1s' };
+const NS = 'sagemaker';
+const DIM = 'sagemaker:variant:DesiredInstanceCount';
+const image = (group: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${group}:${tag}`;
+
+/** mulberry32: small, seedable, good enough to pick kill times and roll faults reproducibly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------ scenarios
+
+interface Scenario {
+  kind: ScenarioKind;
+  endpoint: string;
+  group: string;
+  workflowType: string;
+  input: unknown;
+  expected: Outcome;
+  /** Fault rules for this scenario's endpoint only (slow or failing transitions). */
+  faults: FaultRule[];
+  /** Behaviours of this scenario's images. */
+  behaviours: Record<string, { healthy?: boolean; failureReason?: string; errorRate?: number }>;
+  /** Background traffic (canaries need metrics). */
+  trafficRps?: number;
+  /** Creates what the pipeline starts from (no faults active). */
+  setup(aws: AwsClients, emulator: Emulator): Promise<void>;
+  /** What this scenario leaves behind. */
+  expect(actual: StateSnapshot): Expectation;
+  /** Scaling of the endpoint's variants before the run (for autoscaled endpoints). */
+  scalingBefore?: NormalizedScaling;
+}
+
+/** What one scenario must leave in the emulator: exact names, plus content checks. */
+interface Expectation {
+  models: string[];
+  configs: string[];
+  endpoints: Array<{ name: string; config: string; variants: Array<{ name: string; model: string; instanceType?: string }> }>;
+  /** `<group>/<version>` → approval, stage, stage status. */
+  packages: Record<string, [string | undefined, string | undefined, string | undefined]>;
+  groups: string[];
+  /** Problems found in the contents (a config serving the wrong model, …). */
+  problems: string[];
+}
+
+function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenario {
+  const endpoint = `${prefix}-${index}-${kind.replace(/[^a-z]/g, '').slice(0, 12)}`;
+  const group = `${endpoint}-m`;
+  const v1Model = modelName(group, 1);
+  const v2Model = modelName(group, 2);
+  const v1Config = `${endpoint}-v1`;
+  const base = { kind, endpoint, group, faults: [] as FaultRule[], behaviours: {}, setup: async () => undefined };
+  const deployInput = (tag: string): DeployInput => ({
+    endpointName: endpoint,
+    model: { name: group, image: image(group, tag), modelDataUrl: `s3://models/${group}/${tag}.tar.gz` },
+    executionRoleArn: ROLE,
+    instanceType: INSTANCE,
+    autoApprove: true,
+    poll: FAST_POLL,
+  });
+  const onV1 = (problems: string[] = []): Expectation => ({
+      models: [v1Model],
+      configs: [v1Config],
+      endpoints: [{ name: endpoint, config: v1Config, variants: [{ name: 'AllTraffic', model: v1Model, instanceType: INSTANCE }] }],
+      packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
+      groups: [group],
+      problems,
+  });
+
+  switch (kind) {
+    case 'deploy-ok': {
+      const spec = [{ variantName: 'AllTraffic', modelName: v1Model, instanceType: INSTANCE, instanceCount: 1, weight: 1 }];
+      const config = endpointConfigName(endpoint, 'v1', spec);
+      return {
+        ...base,
+        workflowType: 'deployModel',
+        input: deployInput('v1'),
+        expected: { status: 'completed' },
+        faults: [{ kind: 'slowTransitions', factor: 6, transitions: ['create'], endpoints: [endpoint] }],
+        expect: () => ({
+          models: [v1Model],
+          configs: [config],
+          endpoints: [{ name: endpoint, config, variants: [{ name: 'AllTraffic', model: v1Model, instanceType: INSTANCE }] }],
+          packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
+          groups: [group],
+          problems: [],
+        }),
+      };
+    }
+    case 'deploy-unhealthy-new':
+      return {
+        ...base,
+        workflowType: 'deployModel',
+        input: deployInput('broken'),
+        expected: { status: 'failed', type: 'DeploymentFailed' },
+        behaviours: { [image(group, 'broken')]: { healthy: false, failureReason: 'container failed ping health check' } },
+        expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Staging', 'DeploymentFailed'] }, groups: [group], problems: [] }),
+      };
+    case 'deploy-unhealthy-update':
+      return {
+        ...base,
+        workflowType: 'deployModel',
+        input: deployInput('broken'),
+        expected: { status: 'failed', type: 'DeploymentFailed' },
+        behaviours: { [image(group, 'broken')]: { healthy: false, failureReason: 'model data download failed' } },
+        setup: (aws) => seedEndpoint(aws, { endpoint, group }),
+        expect: () => {
+          const e = onV1();
+          e.packages[`${group}/2`] = ['Approved', 'Staging', 'DeploymentFailed'];
+          return e;
+        },
+      };
+    case 'canary-ok':
+    case 'canary-unhealthy': {
+      const healthy = kind === 'canary-ok';
+      const input: CanaryInput = {
+        endpointName: endpoint,
+        model: { name: group, version: 2 },
+        executionRoleArn: ROLE,
+        steps: [50, 100],
+        bake: '1500ms',
+        gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
+        poll: FAST_POLL,
+      };
+      return {
+        ...base,
+        workflowType: 'canaryRollout',
+        input,
+        expected: healthy ? { status: 'completed' } : { status: 'failed', type: 'GateFailed' },
+        behaviours: healthy ? {} : { [image(group, 'v2')]: { errorRate: 0.5 } },
+        trafficRps: 40,
+        setup: async (aws) => {
+          await seedEndpoint(aws, { endpoint, group });
+          await registerVersion(aws, group, image(group, 'v2'));
+        },
+        expect: (actual) => {
+          if (!healthy) {
+            const e = onV1();
+            e.packages[`${group}/2`] = ['Rejected', 'Staging', 'CanaryRolledBack'];
+            return e;
+          }
+          const ep = actual.endpoints.find((x) => x.name === endpoint);
+          const config = ep?.endpointConfigName ?? '(no endpoint)';
+          return {
+            models: [v2Model],
+            configs: [config],
+            endpoints: [{ name: endpoint, config, variants: [{ name: 'AllTraffic', model: v2Model, instanceType: INSTANCE }] }],
+            packages: { [`${group}/1`]: ['Approved', 'Archived', 'Superseded'], [`${group}/2`]: ['Approved', 'Production', 'Deployed'] },
+            groups: [group],
+            problems: config === v1Config ? [`${endpoint}: still on ${v1Config} after a successful canary`] : [],
+          };
+        },
+      };
+    }
+    case 'update-autoscaled':
+    case 'update-rolled-back': {
+      const ok = kind === 'update-autoscaled';
+      const input: UpdateInput = { endpointName: endpoint, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL };
+      return {
+        ...base,
+        workflowType: 'updateSageMakerEndpoint',
+        input,
+        expected: ok ? { status: 'completed' } : { status: 'failed', type: 'UpdateFailed' },
+        faults: ok
+          ? [{ kind: 'slowTransitions', factor: 8, transitions: ['update'], endpoints: [endpoint] }]
+          : [{ kind: 'failTransition', transitions: ['update'], endpoints: [endpoint], failureReason: 'insufficient capacity for ml.c5.xlarge', times: 1 }],
+        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true }),
+        expect: (actual) => {
+          if (!ok) return onV1();
+          const ep = actual.endpoints.find((x) => x.name === endpoint);
+          const config = ep?.endpointConfigName ?? '(no endpoint)';
+          return {
+            models: [v1Model],
+            configs: [v1Config, config],
+            endpoints: [{ name: endpoint, config, variants: [{ name: 'AllTraffic', model: v1Model, instanceType: 'ml.c5.xlarge' }] }],
+            packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
+            groups: [group],
+            problems: config === v1Config ? [`${endpoint}: still on ${v1Config} after a successful update`] : [],
+          };
+        },
+      };
+    }
+    case 'delete-autoscaled': {
+      const input: DeleteInput = { endpointName: endpoint, poll: FAST_POLL };
+      return {
+        ...base,
+        workflowType: 'deleteSageMakerEndpoint',
+        input,
+        expected: { status: 'completed' },
+        faults: [{ kind: 'slowTransitions', factor: 6, transitions: ['delete'], endpoints: [endpoint] }],
+        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true }),
+        expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] }, groups: [group], problems: [] }),
+      };
+    }
+  }
+}
+
+/** An endpoint serving version 1 of `group`, as if deployed earlier: model, config, endpoint, registry entry, optional scaling. */
+async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean }): Promise<void> {
+  const model = modelName(o.group, 1);
+  await aws.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: o.group }));
+  await aws.sagemaker.send(
+    new CreateModelPackageCommand({
+      ModelPackageGroupName: o.group,
+      InferenceSpecification: {
+        Containers: [{ Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }],
+        SupportedContentTypes: ['application/json'],
+        SupportedResponseMIMETypes: ['application/json'],
+      },
+      ModelApprovalStatus: 'Approved',
+      ModelLifeCycle: { Stage: 'Production', StageStatus: 'Deployed' },
+    })
+  );
+  await aws.sagemaker.send(
+    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` } })
+  );
+  await aws.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${o.endpoint}-v1`,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: INSTANCE, InitialInstanceCount: 2, InitialVariantWeight: 1 }],
+    })
+  );
+  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o.endpoint, EndpointConfigName: `${o.endpoint}-v1` }));
+  for (let i = 0; ; i++) {
+    const ep = await aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: o.endpoint }));
+    if (ep.EndpointStatus === 'InService') break;
+    if (i > 200) throw new Error(`seed endpoint ${o.endpoint} stuck in ${ep.EndpointStatus}`);
+    await sleep(50);
+  }
+  if (!o.autoscaled) return;
+  const id = { ServiceNamespace: NS, ResourceId: `endpoint/${o.endpoint}/variant/AllTraffic`, ScalableDimension: DIM } as const;
+  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 6, SuspendedState: { DynamicScalingInSuspended: true } }));
+  await aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'invocations-per-instance',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      },
+    })
+  );
+  await aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'step-out',
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+        Cooldown: 120,
+        MetricAggregationType: 'Average',
+      },
+    })
+  );
+}
+
+async function registerVersion(aws: AwsClients, group: string, img: string): Promise<void> {
+  await aws.sagemaker.send(
+    new CreateModelPackageCommand({
+      ModelPackageGroupName: group,
+      InferenceSpecification: { Containers: [{ Image: img, ModelDataUrl: `s3://models/${group}/v2.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      ModelApprovalStatus: 'Approved',
+      ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
+    })
+  );
+}
+
+// ------------------------------------------------------------------------------------ state checks
+
+export interface NormalizedScaling {
+  targets: Array<{ resourceId: string; min: number; max: number; roleArn: string; suspended: unknown }>;
+  /** Policies without ARNs and creation times; alarms by kind (AWS regenerates their names). */
+  policies: Array<{ resourceId: string; name: string; type: string; config: unknown; alarms: string[] }>;
+}
+
+/** The scaling of one endpoint's variants, comparable before and after a run. */
+export function scalingOf(state: StateSnapshot, endpoint: string): NormalizedScaling {
+  const prefix = `endpoint/${endpoint}/variant/`;
+  return {
+    targets: state.scalableTargets
+      .filter((t) => t.resourceId.startsWith(prefix))
+      .map((t) => ({ resourceId: t.resourceId, min: t.minCapacity, max: t.maxCapacity, roleArn: t.roleArn, suspended: t.suspendedState }))
+      .sort((a, b) => a.resourceId.localeCompare(b.resourceId)),
+    policies: state.scalingPolicies
+      .filter((p) => p.resourceId.startsWith(prefix))
+      .map((p) => ({
+        resourceId: p.resourceId,
+        name: p.policyName,
+        type: p.policyType,
+        config: p.targetTrackingScalingPolicyConfiguration ?? p.stepScalingPolicyConfiguration,
+        alarms: p.alarms.map((a) => /-(Alarm(High|Low))-/.exec(a.AlarmName)?.[1] ?? a.AlarmName).sort(),
+      }))
+      .sort((a, b) => `${a.resourceId}/${a.name}`.localeCompare(`${b.resourceId}/${b.name}`)),
+  };
+}
+
+function diffSets(what: string, actual: string[], expected: string[], out: string[]): void {
+  const a = new Set(actual);
+  const e = new Set(expected);
+  for (const x of a) if (!e.has(x)) out.push(`orphaned ${what} ${x}`);
+  for (const x of e) if (!a.has(x)) out.push(`missing ${what} ${x}`);
+}
+
+/** Compares the emulator's whole state with what the scenarios must leave. Returns every difference. */
+export function compareState(actual: StateSnapshot, scenarios: Scenario[]): string[] {
+  const out: string[] = [];
+  const exp = scenarios.map((s) => s.expect(actual));
+  out.push(...exp.flatMap((e) => e.problems));
+  diffSets('model', actual.models.map((m) => m.name), exp.flatMap((e) => e.models), out);
+  diffSets('endpoint config', actual.endpointConfigs.map((c) => c.name), exp.flatMap((e) => e.configs), out);
+  diffSets('endpoint', actual.endpoints.map((e) => e.name), exp.flatMap((e) => e.endpoints.map((x) => x.name)), out);
+  diffSets('model package group', actual.modelPackageGroups.map((g) => g.name), exp.flatMap((e) => e.groups), out);
+  const packages = Object.assign({}, ...exp.map((e) => e.packages)) as Expectation['packages'];
+  diffSets('model package', actual.modelPackages.map((p) => `${p.groupName}/${p.version}`), Object.keys(packages), out);
+  for (const p of actual.modelPackages) {
+    const want = packages[`${p.groupName}/${p.version}`];
+    const got = [p.approvalStatus, p.modelLifeCycle?.Stage, p.modelLifeCycle?.StageStatus];
+    if (want && JSON.stringify(got) !== JSON.stringify(want)) out.push(`model package ${p.groupName}/${p.version} is ${got.join('/')}, expected ${want.join('/')}`);
+  }
+  for (const want of exp.flatMap((e) => e.endpoints)) {
+    const ep = actual.endpoints.find((x) => x.name === want.name);
+    if (!ep) continue;
+    if (ep.status !== 'InService') out.push(`endpoint ${ep.name} is ${ep.status}`);
+    if (ep.endpointConfigName !== want.config) out.push(`endpoint ${ep.name} serves ${ep.endpointConfigName}, expected ${want.config}`);
+    if (ep.pendingDeployment) out.push(`endpoint ${ep.name} still has a pending deployment to ${ep.pendingDeployment.endpointConfigName}`);
+    const config = actual.endpointConfigs.find((c) => c.name === ep.endpointConfigName);
+    const variants = (config?.productionVariants ?? []).map((v) => ({ name: v.variantName, model: v.modelName, instanceType: v.instanceType }));
+    if (JSON.stringify(variants) !== JSON.stringify(want.variants)) out.push(`endpoint ${ep.name} config variants ${JSON.stringify(variants)}, expected ${JSON.stringify(want.variants)}`);
+    const live = ep.variants.map((v) => v.variantName);
+    if (JSON.stringify(live) !== JSON.stringify(want.variants.map((v) => v.name))) out.push(`endpoint ${ep.name} serves variants ${live}, expected ${want.variants.map((v) => v.name)}`);
+  }
+  // Scaling: exactly the targets and policies of the autoscaled endpoints that still exist, as before.
+  const expectedTargets = scenarios.flatMap((s) => (s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.targets.map((t) => t.resourceId) : []));
+  diffSets('scalable target', actual.scalableTargets.map((t) => t.resourceId), expectedTargets, out);
+  const expectedPolicies = scenarios.flatMap((s) =>
+    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.policies.map((p) => `${p.resourceId}/${p.name}`) : []
+  );
+  diffSets('scaling policy', actual.scalingPolicies.map((p) => `${p.resourceId}/${p.policyName}`), expectedPolicies, out);
+  const policyArns = new Set(actual.scalingPolicies.map((p) => p.policyArn));
+  const ownedAlarms = new Set(actual.scalingPolicies.flatMap((p) => p.alarms.map((a) => a.AlarmName)));
+  for (const a of actual.alarms) {
+    if (a.managedByPolicyArn && !policyArns.has(a.managedByPolicyArn)) out.push(`orphaned alarm ${a.alarmName} (its policy is gone)`);
+    else if (!ownedAlarms.has(a.alarmName)) out.push(`orphaned alarm ${a.alarmName}`);
+  }
+  return out;
+}
+
+/** Autoscaled endpoints that still exist must have exactly the targets and policies they had before. */
+export function compareScaling(actual: StateSnapshot, scenarios: Scenario[]): string[] {
+  const out: string[] = [];
+  for (const s of scenarios) {
+    if (!s.scalingBefore || !actual.endpoints.some((e) => e.name === s.endpoint)) continue;
+    const now = scalingOf(actual, s.endpoint);
+    if (JSON.stringify(now) !== JSON.stringify(s.scalingBefore)) {
+      out.push(`${s.endpoint}: scaling ${JSON.stringify(now)} differs from before ${JSON.stringify(s.scalingBefore)}`);
+    }
+  }
+  return out;
+}
+
+/** Create calls (models, configs, endpoints) that took effect more than once for the same name. */
+export function duplicateCreates(creates: Array<{ operation: string; name?: string; error?: string; applied?: boolean }>): string[] {
+  const effective = new Map<string, number>();
+  for (const c of creates) {
+    if (!/^SageMaker\.Create(Model|EndpointConfig|Endpoint)$/.test(c.operation)) continue;
+    if (c.error && !c.applied) continue;
+    const key = `${c.operation} ${c.name}`;
+    effective.set(key, (effective.get(key) ?? 0) + 1);
+  }
+  return [...effective].filter(([, n]) => n > 1).map(([key, n]) => `${key} took effect ${n} times`);
+}
+
+// ------------------------------------------------------------------------------------- the campaign
+
+/** A worker child process that is restarted whenever it dies, and can be SIGKILLed on purpose. */
+class WorkerSupervisor {
+  private child?: ChildProcess;
+  private stopping = false;
+  private planned = false;
+  unplannedExits = 0;
+  readonly stderr: string[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  async start(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.child = await this.spawnOnce();
+        return;
+      } catch (err) {
+        if (this.stopping) return;
+        if (attempt >= 60) throw err;
+        await sleep(1000); // e.g. the Temporal server is restarting
+      }
+    }
+  }
+
+  private spawnOnce(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (process.env.MODELSHIP_CAMPAIGN_DEBUG) process.stderr.write(`[worker ${child.pid}] ${chunk}`);
+      this.stderr.push(chunk.toString());
+      if (this.stderr.length > 50) this.stderr.shift();
+    });
+    return new Promise((resolve, reject) => {
+      const early = (code: number | null) => reject(new Error(`worker exited with ${code} before it was ready`));
+      child.once('exit', early);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (!chunk.toString().includes('worker ready')) return;
+        child.off('exit', early);
+        child.once('exit', () => {
+          if (this.planned || this.stopping) return;
+          // It died on its own (e.g. lost the server for too long): count it and bring it back.
+          this.unplannedExits++;
+          void this.start();
+        });
+        resolve(child);
+      });
+    });
+  }
+
+  /** SIGKILL (no graceful shutdown), then a fresh worker. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return this.start();
+    this.planned = true;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    this.planned = false;
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function outcomeOfError(err: unknown): Outcome | undefined {
+  if (!(err instanceof WorkflowFailedError)) return undefined;
+  const cause = err.cause;
+  return { status: 'failed', type: cause instanceof ApplicationFailure ? cause.type ?? undefined : cause?.name, message: cause?.message ?? err.message };
+}
+
+/** The workflow's result, riding out a Temporal server that is down or restarting. */
+async function awaitOutcome(client: Client, workflowId: string, deadline: number): Promise<Outcome> {
+  for (;;) {
+    try {
+      await client.workflow.getHandle(workflowId).result();
+      return { status: 'completed' };
+    } catch (err) {
+      const outcome = outcomeOfError(err);
+      if (outcome) return outcome;
+      if (Date.now() > deadline) throw new Error(`workflow ${workflowId} did not close in time: ${(err as Error).message}`);
+      await sleep(500);
+    }
+  }
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
+  const seed = options.seed ?? Date.now() % 2 ** 31;
+  const random = seededRandom(seed);
+  const log = options.log ?? (() => undefined);
+  const kills = options.kills ?? 3;
+  const restarts = options.serverRestarts ?? 1;
+  const chaosWindow = options.chaosWindowMs ?? 25_000;
+  const throttleRate = options.throttleRate ?? 0.2;
+  const serverErrorRate = options.serverErrorRate ?? 0.05;
+  const latencyMs = options.latencyMs ?? 25;
+  const started = Date.now();
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'modelship-campaign-'));
+  const port = await freePort();
+  const dbFilename = path.join(dir, 'temporal.db');
+  let server: DevServer | undefined;
+  let emulator: Emulator | undefined;
+  let aws: AwsClients | undefined;
+  let connection: Connection | undefined;
+  let workers: WorkerSupervisor | undefined;
+  try {
+    server = await startDevServer({ cliPath: options.cliPath, port, dbFilename });
+    log(`temporal dev server ${server.address}, db ${dbFilename}`);
+    emulator = await startEmulator({
+      timings: { endpointCreateMs: 400, endpointUpdateMs: 400, endpointDeleteMs: 300, weightsUpdateMs: 300 },
+      random: seededRandom(seed ^ 0x5eed),
+    });
+    aws = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'AKIDCAMPAIGN', secretAccessKey: 'campaign' } });
+    const bundlePath = path.join(dir, 'workflows.js');
+    writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger })).code);
+    const taskQueue = `campaign-${seed}`;
+    workers = new WorkerSupervisor({
+      MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
+      MODELSHIP_TEST_TASK_QUEUE: taskQueue,
+      MODELSHIP_TEST_AWS_ENDPOINT: emulator.url,
+      MODELSHIP_TEST_WORKFLOW_BUNDLE: bundlePath,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    await workers.start();
+
+    // Scenarios, set up without faults.
+    const prefix = `c${seed.toString(36)}`;
+    const scenarios = Array.from({ length: options.pipelines }, (_, i) => makeScenario(SCENARIO_KINDS[i % SCENARIO_KINDS.length], i, prefix));
+    for (let i = 0; i < scenarios.length; i += 8) await Promise.all(scenarios.slice(i, i + 8).map((s) => s.setup(aws!, emulator!)));
+    const seededState = emulator.control.state();
+    for (const s of scenarios) {
+      const scaling = scalingOf(seededState, s.endpoint);
+      if (scaling.targets.length) s.scalingBefore = scaling;
+    }
+    emulator.control.setBehaviours(Object.assign({}, ...scenarios.map((s) => s.behaviours)));
+    for (const s of scenarios) if (s.trafficRps) emulator.control.startTraffic({ endpointName: s.endpoint, rps: s.trafficRps });
+    emulator.control.clearCalls();
+    const mutating = [
+      'CreateModelPackage', 'UpdateModelPackage', 'CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'UpdateEndpoint',
+      'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel', 'RegisterScalableTarget',
+      'PutScalingPolicy', 'DeleteScalingPolicy', 'DeregisterScalableTarget',
+    ];
+    emulator.control.setFaults([
+      { kind: 'latency', ms: latencyMs, jitterMs: latencyMs, rate: 0.3 },
+      { kind: 'throttle', rate: throttleRate },
+      // A third of the 5xx on changes are lost responses: the change is made, the caller cannot tell.
+      { kind: 'serverError', operations: mutating, rate: serverErrorRate / 3, afterApply: true },
+      { kind: 'serverError', rate: serverErrorRate * (2 / 3), status: 500 },
+      ...scenarios.flatMap((s) => s.faults),
+    ]);
+    log(`${scenarios.length} pipelines seeded; faults on (throttle ${throttleRate}, 5xx ${serverErrorRate}, latency ${latencyMs}ms)`);
+
+    // Start every pipeline.
+    const client = new Client({ connection: (connection = await Connection.connect({ address: server.address })) });
+    const startedAt = new Map<string, number>();
+    for (const s of scenarios) {
+      await client.workflow.start(s.workflowType, { taskQueue, workflowId: endpointWorkflowId(s.endpoint), args: [s.input] });
+      startedAt.set(s.endpoint, Date.now());
+    }
+    const chaosStart = Date.now();
+
+    // Chaos: kills and restarts at random moments of the window, in time order.
+    const events = [
+      ...Array.from({ length: kills }, () => ({ at: random() * chaosWindow, what: 'kill' as const })),
+      ...Array.from({ length: restarts }, () => ({ at: chaosWindow * (0.3 + 0.4 * random()), what: 'restart' as const })),
+    ].sort((a, b) => a.at - b.at);
+    let killed = 0;
+    let restarted = 0;
+    const deadline = started + (options.timeoutMs ?? 600_000);
+    const finished = new Map<string, { outcome: Outcome; at: number }>();
+    const waiting = Promise.all(
+      scenarios.map(async (s) => {
+        const outcome = await awaitOutcome(client, endpointWorkflowId(s.endpoint), deadline);
+        finished.set(s.endpoint, { outcome, at: Date.now() });
+      })
+    );
+    const ticker = setInterval(() => {
+      const calls = Object.values(emulator!.control.calls().counts).reduce((a, b) => a + b, 0);
+      log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] ${finished.size}/${scenarios.length} closed, ${calls} AWS calls so far`);
+    }, process.env.MODELSHIP_CAMPAIGN_DEBUG ? 2_000 : 10_000);
+    for (const e of events) {
+      const wait = chaosStart + e.at - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (finished.size === scenarios.length) break;
+      if (e.what === 'kill') {
+        await workers.kill();
+        killed++;
+        log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] worker SIGKILLed and restarted (${finished.size}/${scenarios.length} done)`);
+      } else {
+        await server.stop();
+        await sleep(500);
+        server = await startDevServer({ cliPath: options.cliPath, port, dbFilename });
+        restarted++;
+        log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] temporal dev server restarted on ${server.address} (${finished.size}/${scenarios.length} done)`);
+      }
+    }
+    await waiting.finally(() => clearInterval(ticker));
+    log(`all ${scenarios.length} workflows closed after ${((Date.now() - chaosStart) / 1000).toFixed(1)}s`);
+
+    // Let the emulator settle (no faults, nothing in flight), then read everything.
+    emulator.control.stopAllTraffic();
+    const stats = emulator.control.calls();
+    emulator.control.setFaults([]);
+    for (let i = 0; i < 100 && emulator.control.state().endpoints.some((e) => e.transition); i++) await sleep(100);
+    const state = emulator.control.state();
+
+    const pipelines: PipelineReport[] = scenarios.map((s) => {
+      const { outcome, at } = finished.get(s.endpoint)!;
+      const ok = outcome.status === s.expected.status && (s.expected.type === undefined || outcome.type === s.expected.type);
+      return { kind: s.kind, endpoint: s.endpoint, expected: s.expected, actual: outcome, ok, durationMs: at - startedAt.get(s.endpoint)! };
+    });
+    const errors: Record<string, number> = {};
+    for (const perCode of Object.values(stats.errors)) for (const [code, n] of Object.entries(perCode)) errors[code] = (errors[code] ?? 0) + n;
+    return {
+      seed,
+      pipelines,
+      kills: killed,
+      serverRestarts: restarted,
+      workerExitsUnplanned: workers.unplannedExits,
+      faults: stats.faults,
+      errors,
+      calls: Object.values(stats.counts).reduce((a, b) => a + b, 0),
+      wrongOutcomes: pipelines
+        .filter((p) => !p.ok)
+        .map((p) => `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`),
+      leaks: compareState(state, scenarios),
+      duplicates: duplicateCreates(stats.creates),
+      scalingDiffs: compareScaling(state, scenarios),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await workers?.stop();
+    await connection?.close().catch(() => undefined);
+    if (aws) destroyAwsClients(aws);
+    await emulator?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatSummary(r: CampaignReport): string {
+  const outcomes = new Map<string, number>();
+  for (const p of r.pipelines) {
+    const key = `${p.kind}: ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}${p.ok ? '' : ' UNEXPECTED'}`;
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  }
+  const durations = r.pipelines.map((p) => p.durationMs).sort((a, b) => a - b);
+  const pct = (q: number) => (durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] / 1000).toFixed(1);
+  const lines = [
+    `fault campaign (seed ${r.seed}): ${r.pipelines.length} pipelines in ${(r.durationMs / 1000).toFixed(1)}s`,
+    `  chaos: ${r.kills} worker SIGKILLs, ${r.serverRestarts} Temporal server restarts, ${r.workerExitsUnplanned} unplanned worker exits`,
+    `  AWS calls: ${r.calls}; faults injected: ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `  errors answered: ${Object.entries(r.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `  pipeline time: median ${pct(0.5)}s, p90 ${pct(0.9)}s, max ${pct(1)}s`,
+    '  outcomes:',
+    ...[...outcomes].sort().map(([k, n]) => `    ${n} × ${k}`),
+    `  wrong outcomes: ${r.wrongOutcomes.length}`,
+    ...r.wrongOutcomes.map((x) => `    ${x}`),
+    `  leaks / state differences: ${r.leaks.length}`,
+    ...r.leaks.map((x) => `    ${x}`),
+    `  duplicate creates: ${r.duplicates.length}`,
+    ...r.duplicates.map((x) => `    ${x}`),
+    `  autoscaling differences: ${r.scalingDiffs.length}`,
+    ...r.scalingDiffs.map((x) => `    ${x}`),
+  ];
+  return lines.join('\n');
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
