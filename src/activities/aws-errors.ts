@@ -54,8 +54,18 @@ export function isSageMakerAlreadyExists(err: unknown): boolean {
   return isAwsError(err) && err.name === 'ValidationException' && /^Cannot create already existing/.test(err.message);
 }
 
+/**
+ * SageMaker refuses UpdateEndpoint, UpdateEndpointWeightsAndCapacities and DeleteEndpoint while the endpoint
+ * is Creating, Updating or Deleting. That passes by itself, so a later attempt can succeed. It is also what
+ * the SDK's own retry meets after a lost response: the first request took effect and the endpoint is now
+ * busy with it. The activity's next attempt then finds its change already made.
+ */
+export function isEndpointInProgress(err: unknown): boolean {
+  return isAwsError(err) && err.name === 'ValidationException' && /^Cannot update in-progress endpoint/.test(err.message);
+}
+
 export function toApplicationFailure(err: AwsServiceError): ApplicationFailure {
-  const retryable = err.$fault === 'server' || isThrottling(err) || RETRYABLE_CLIENT_FAULTS.has(err.name);
+  const retryable = err.$fault === 'server' || isThrottling(err) || RETRYABLE_CLIENT_FAULTS.has(err.name) || isEndpointInProgress(err);
   const requestId = err.$metadata?.requestId;
   return ApplicationFailure.create({
     type: err.name,
