@@ -98,7 +98,8 @@ test('registering a target for a missing endpoint or variant is a ValidationExce
 });
 
 test('a minimum above the current capacity moves the variant up through Updating', async () => {
-  const env = await startTestEnv();
+  // Long enough to observe Updating even on a loaded machine.
+  const env = await startTestEnv({ timings: { weightsUpdateMs: 1500 } });
   try {
     await liveEndpoint(env, 1);
     await register(env, 3, 6);

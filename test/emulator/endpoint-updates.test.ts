@@ -20,7 +20,7 @@ async function liveEndpoint(env: TestEnv): Promise<void> {
 }
 
 test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets when done', async () => {
-  const env = await startTestEnv({ timings: { endpointUpdateMs: 200 } });
+  const env = await startTestEnv({ timings: { endpointUpdateMs: 1500 } });
   try {
     await liveEndpoint(env);
     await createConfig(env.sm, 'c2', [
@@ -128,7 +128,7 @@ test('RetainAllVariantProperties keeps live counts and weights unless excluded',
 });
 
 test('UpdateEndpointWeightsAndCapacities sets Desired* at once and Current* when the update completes', async () => {
-  const env = await startTestEnv({ timings: { weightsUpdateMs: 200 } });
+  const env = await startTestEnv({ timings: { weightsUpdateMs: 1500 } });
   try {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [

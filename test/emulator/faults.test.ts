@@ -113,17 +113,18 @@ test('injected latency delays the response', async () => {
 });
 
 test('slowTransitions multiplies the duration of endpoint transitions', async () => {
-  const env = await startTestEnv({ timings: { endpointCreateMs: 100 }, faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
+  // 500 ms × 4: still Creating well after the unslowed 500 ms, even on a loaded machine.
+  const env = await startTestEnv({ timings: { endpointCreateMs: 500 }, faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
   try {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
     const started = Date.now();
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
-    await sleep(200);
+    await sleep(700);
     const creating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(creating.EndpointStatus, 'Creating');
     await waitForStatus(env.sm, 'ep', 'InService');
-    assert.ok(Date.now() - started >= 400);
+    assert.ok(Date.now() - started >= 2000);
   } finally {
     await env.close();
   }

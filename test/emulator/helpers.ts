@@ -48,7 +48,7 @@ export async function waitForStatus(
   sm: SageMakerClient,
   endpointName: string,
   status: string,
-  timeoutMs = 3000,
+  timeoutMs = 10_000,
 ): Promise<DescribeEndpointCommandOutput> {
   const deadline = Date.now() + timeoutMs;
   let last: string | undefined;

@@ -211,7 +211,7 @@ test('a deleted endpoint config can no longer be described', async () => {
 });
 
 test('CreateEndpoint goes Creating (no ProductionVariants, pending fleet) then InService with the variant fleet', async () => {
-  const env = await startTestEnv({ timings: { endpointCreateMs: 200 } });
+  const env = await startTestEnv({ timings: { endpointCreateMs: 1500 } });
   try {
     await createModel(env.sm, 'm1', 'repo/iris:3');
     await createConfig(env.sm, 'c1', [
@@ -301,7 +301,7 @@ test('an unhealthy model makes CreateEndpoint end Failed, which only DeleteEndpo
 });
 
 test('DeleteEndpoint goes Deleting then the endpoint is gone, keeping its config and model', async () => {
-  const env = await startTestEnv({ timings: { endpointDeleteMs: 150 } });
+  const env = await startTestEnv({ timings: { endpointDeleteMs: 1500 } });
   try {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
