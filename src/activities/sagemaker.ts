@@ -106,28 +106,13 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       );
     },
 
-    /**
-     * Endpoints whose current or pending config is `ref.config` or serves `ref.model`: superseded models and
-     * configs are deleted only once no endpoint uses them.
-     */
-    async endpointsUsing(ref: { model?: string; config?: string }): Promise<string[]> {
+    /** Which of `configNames` have a variant serving `modelName`. */
+    async configsUsingModel(configNames: string[], modelName: string): Promise<string[]> {
       const users: string[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken }));
-        for (const e of page.Endpoints ?? []) {
-          const ep = await describeEndpoint(e.EndpointName!);
-          for (const config of [ep?.configName, ep?.pendingConfigName]) {
-            if (!config) continue;
-            if (config === ref.config) users.push(e.EndpointName!);
-            if (!ref.model) continue;
-            const c = await describeEndpointConfig(config);
-            if (c?.variants.some((v) => v.modelName === ref.model)) users.push(e.EndpointName!);
-          }
-        }
-        NextToken = page.NextToken || undefined;
-      } while (NextToken);
-      return [...new Set(users)];
+      for (const name of configNames) {
+        if ((await describeEndpointConfig(name))?.variants.some((v) => v.modelName === modelName)) users.push(name);
+      }
+      return users;
     },
 
     async createModel(spec: ModelSpec): Promise<string> {

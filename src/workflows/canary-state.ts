@@ -3,8 +3,8 @@ import type { ActorInput, CanaryPhase, CanaryRequest, CanaryStatus, GateResult, 
 import { parseDuration } from '../domain/duration';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
-/** Phases in which the canary variant serves traffic and the ramp can be steered. */
-const STEERABLE: CanaryPhase[] = ['baking', 'judging', 'paused', 'holding', 'awaiting-approval'];
+/** Phases in which a weight change is applied at once (the bake loop picks it up). */
+const STEERABLE: CanaryPhase[] = ['baking', 'judging', 'paused'];
 
 /**
  * The canary rollout's state: what the `status` query returns and what operator signals and updates

@@ -105,7 +105,8 @@ export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
     state.phase('starting');
     await notify('started', { steps: req.steps });
     saga.add(`delete model ${newModel}`, async () => {
-      if ((await undo.endpointsUsing({ model: newModel })).length === 0) await undo.deleteModel(newModel);
+      // The version may already serve elsewhere (a staging endpoint): only this rollout's use is undone.
+      if (!(await usedByOtherEndpoints(newModel))) await undo.deleteModel(newModel);
     });
     await aws.createModel({ name: newModel, image: version.image, modelDataUrl: version.modelDataUrl, executionRoleArn: req.executionRoleArn });
     saga.add(`delete endpoint config ${rampConfig}`, () => undo.deleteEndpointConfig(rampConfig));
@@ -177,16 +178,22 @@ export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
   await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
   if (!req.keepSuperseded) {
     state.phase('cleaning-up');
-    for (const config of [rampConfig, original.name]) {
-      if ((await undo.endpointsUsing({ config })).length === 0 && (await undo.deleteEndpointConfig(config))) removed.push(config);
-    }
-    if (baseline.modelName !== newModel && (await undo.endpointsUsing({ model: baseline.modelName })).length === 0 && (await undo.deleteModel(baseline.modelName))) {
-      removed.push(baseline.modelName);
-    }
+    // The ramp config is this run's own; the original config and model may serve other endpoints too.
+    const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
+    if (await undo.deleteEndpointConfig(rampConfig)) removed.push(rampConfig);
+    if (!othersConfigs.includes(original.name) && (await undo.deleteEndpointConfig(original.name))) removed.push(original.name);
+    const oldModelElsewhere = (await undo.configsUsingModel(othersConfigs, baseline.modelName)).length > 0;
+    if (!oldModelElsewhere && (await undo.deleteModel(baseline.modelName))) removed.push(baseline.modelName);
   }
   state.phase('succeeded');
   await notify('completed', { endpointConfigName: finalConfig });
   return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed };
+
+  /** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */
+  async function usedByOtherEndpoints(model: string): Promise<boolean> {
+    const configs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
+    return (await undo.configsUsingModel(configs, model)).length > 0;
+  }
 
   /** Shifts traffic in place and checks the endpoint really took it. */
   async function shiftTo(weight: number): Promise<void> {
