@@ -1,4 +1,8 @@
 import type { Stage } from '../domain/deploy';
+import type { ModelRef } from '../domain/model-ref';
+
+/** Failure types of `resolve`: both are input errors, never retried. */
+export const REF_FAILURES = { unresolved: 'ModelRefUnresolved', unsupported: 'ModelRefUnsupported' } as const;
 
 export type ApprovalStatus = 'PendingManualApproval' | 'Approved' | 'Rejected';
 
@@ -13,6 +17,23 @@ export interface ModelVersion {
   approval: ApprovalStatus;
   stage: Stage;
   stageStatus?: string;
+  /** Aliases naming this version (MLflow); SageMaker's registry has none. */
+  aliases?: string[];
+}
+
+/**
+ * Who changed the registry, and why. Registries that can hold it beside the version (MLflow: version
+ * tags) record it, so the registry itself says which run moved what.
+ */
+export interface RegistryChange {
+  workflowId?: string;
+  actor?: string;
+  reason?: string;
+  /**
+   * The caller will archive the other holders of the stage: a registry that archives natively
+   * (MLflow's `archive_existing_versions`) may do it in the same call.
+   */
+  archiveExisting?: boolean;
 }
 
 export interface RegisterVersionRequest {
@@ -34,5 +55,11 @@ export interface ModelRegistry {
   getVersion(model: string, version: number): Promise<ModelVersion>;
   listVersions(model: string): Promise<ModelVersion[]>;
   setApproval(model: string, version: number, status: ApprovalStatus, description?: string): Promise<void>;
-  setStage(model: string, version: number, stage: Stage, status: string, description?: string): Promise<void>;
+  setStage(model: string, version: number, stage: Stage, status: string, description?: string, change?: RegistryChange): Promise<void>;
+  /**
+   * The one version a reference names now. Moving references (stage, alias, latest) are resolved here
+   * once per run; a reference this registry cannot hold (an alias in SageMaker's, a model package ARN in
+   * MLflow's) fails with a non-retryable error that says so.
+   */
+  resolve(ref: ModelRef): Promise<ModelVersion>;
 }

@@ -8,9 +8,11 @@ import {
   type DescribeModelPackageCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../domain/deploy';
+import { formatModelRef, type ModelRef } from '../domain/model-ref';
 import { isAwsError } from './aws-errors';
-import type { ApprovalStatus, ModelRegistry, ModelVersion, RegisterVersionRequest } from './registry';
+import { REF_FAILURES, type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
 
 /**
  * SageMaker Model Registry: a model is a model package group, a version is a versioned model package.
@@ -74,6 +76,28 @@ export class SageMakerModelRegistry implements ModelRegistry {
         ModelLifeCycle: { Stage: stage, StageStatus: status, StageDescription: description?.slice(0, 1024) },
       })
     );
+  }
+
+  async resolve(ref: ModelRef): Promise<ModelVersion> {
+    switch (ref.kind) {
+      case 'version':
+        return this.getVersion(ref.model, ref.version);
+      case 'model-package':
+        // Described by its ARN, so a package in another region or account is not mistaken for a local one.
+        return this.describe(ref.arn);
+      case 'alias':
+        throw ApplicationFailure.nonRetryable(
+          `${formatModelRef(ref)}: SageMaker Model Registry has no aliases; use a version, a stage (models:/${ref.model}/Production) or a model package ARN`,
+          REF_FAILURES.unsupported
+        );
+      case 'stage':
+      case 'latest': {
+        const versions = (await this.listVersions(ref.model)).filter((v) => ref.kind === 'latest' || v.stage === ref.stage);
+        const newest = versions.reduce<ModelVersion | null>((best, v) => (!best || v.version > best.version ? v : best), null);
+        if (!newest) throw ApplicationFailure.nonRetryable(`${formatModelRef(ref)}: no version of ${ref.model} matches`, REF_FAILURES.unresolved);
+        return newest;
+      }
+    }
   }
 
   private async ensureGroup(name: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelRefString } from './model-ref';
 import { awsName, duration, instanceCount, instanceType, roleArn } from './validation';
 import { windowsSchema } from './windows';
 
@@ -88,7 +89,32 @@ export const canaryInputSchema = z
     }
   });
 
-export type CanaryInput = z.input<typeof canaryInputSchema>;
+/**
+ * Canary input. `model` is either a registered version (`{ name, version }`) or a reference as users
+ * write it (`{ ref: 'models:/churn@champion' }`): the workflow resolves a reference to one version
+ * before anything else, records it in its status and result, and validates the rest as usual.
+ */
+export type CanaryInput = Omit<z.input<typeof canaryInputSchema>, 'model'> & { model: z.input<typeof canaryInputSchema>['model'] | CanaryModelRef };
+export type CanaryModelRef = z.input<typeof canaryModelRefSchema>;
+
+/** `model: { ref }`: see model-ref.ts for the forms. */
+export const canaryModelRefSchema = z.strictObject({ ref: modelRefString });
+
+/** The reference in a canary input, or undefined when it names a version directly. */
+export function canaryModelRef(input: { model?: unknown }): string | undefined {
+  const model = input.model;
+  return model && typeof model === 'object' && 'ref' in model ? (model as { ref: string }).ref : undefined;
+}
+
+/** What a run's model reference resolved to, recorded so the run can be reproduced. */
+export interface ResolvedModelRefRecord {
+  /** The reference as written (e.g. `models:/churn@champion`). */
+  ref: string;
+  /** The fixed reference it resolved to (`models:/churn/7` or a model package ARN). */
+  pinned: string;
+  /** Whether `ref` can name another version later. */
+  moving: boolean;
+}
 export type CanaryRequest = z.output<typeof canaryInputSchema>;
 export type GateConfig = z.output<typeof gateSchema>;
 
@@ -160,6 +186,8 @@ export interface CanaryStatus {
   gates: GateResult[];
   actions: OperatorAction[];
   error?: string;
+  /** Set when the input gave `model.ref`: which version it resolved to at the start of the run. */
+  modelRef?: ResolvedModelRefRecord;
 }
 
 export interface CanaryResult {
@@ -168,6 +196,8 @@ export interface CanaryResult {
   endpointConfigName: string;
   gates: GateResult[];
   removed: string[];
+  /** Set when the input gave `model.ref`. */
+  modelRef?: ResolvedModelRefRecord;
 }
 
 /** Signal and update payloads. */

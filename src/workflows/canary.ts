@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { canaryInputSchema, type ActorInput, type CanaryInput, type CanaryResult, type CanaryStatus, type PauseInput, type PromoteInput, type SetWeightInput } from '../domain/canary';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryResult, type CanaryStatus, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { evaluateGate } from '../domain/gate';
@@ -33,13 +33,15 @@ const notifier = wf.proxyActivities<Activities>({ startToCloseTimeout: '15s', re
  * resume, promote, abort, approve) and the `setWeight` update; `status` shows every gate and action.
  */
 export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
-  const checked = validate(canaryInputSchema, input);
+  const { named, modelRef } = await resolveModelRef(input);
+  const checked = validate(canaryInputSchema, named);
   if (!checked.ok) {
     throw ApplicationFailure.nonRetryable(`invalid canary input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
   }
   const req = checked.value;
   const { endpointName } = req;
   const state = new CanaryState(req);
+  state.status.modelRef = modelRef;
   wf.setHandler(canaryStatusQuery, () => state.status);
   wf.setHandler(pauseSignal, (p) => state.pause(p));
   wf.setHandler(resumeSignal, (p) => state.resume(p));
@@ -187,7 +189,7 @@ export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
   }
   state.phase('succeeded');
   await notify('completed', { endpointConfigName: finalConfig });
-  return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed };
+  return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed, modelRef };
 
   /** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */
   async function usedByOtherEndpoints(model: string): Promise<boolean> {
@@ -303,6 +305,25 @@ export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
     if (state.promotion === 'next') state.promotion = undefined;
     return !state.abortedBy;
   }
+}
+
+/**
+ * `model: { ref }` (e.g. `models:/churn@champion`) is resolved to one version before anything else, so a
+ * moving reference cannot change under a running rollout and the run records what it rolled out.
+ */
+async function resolveModelRef(input: CanaryInput): Promise<{ named: unknown; modelRef?: ResolvedModelRefRecord }> {
+  const ref = canaryModelRef(input);
+  if (ref === undefined) return { named: input };
+  const checked = validate(canaryModelRefSchema, input.model);
+  if (!checked.ok) {
+    const issues = checked.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` }));
+    throw ApplicationFailure.nonRetryable(`invalid canary input: ${describeIssues(issues)}`, INVALID_INPUT, ...issues);
+  }
+  const resolved = await aws.resolveModelRef(ref);
+  return {
+    named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
+    modelRef: { ref, pinned: resolved.pinned, moving: resolved.moving },
+  };
 }
 
 /** Holds while outside the allowed windows; returns true if aborted meanwhile. Promote overrides a hold. */
