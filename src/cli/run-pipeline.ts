@@ -30,6 +30,8 @@ export interface StartPipeline<W extends Workflow, S> {
   statusQuery: QueryDefinition<S>;
   /** One line describing a status, printed whenever it changes. */
   describe: (status: S) => string;
+  /** What the run does, in one line: shown in the Temporal UI's run list and header. */
+  summary?: string;
 }
 
 /**
@@ -39,7 +41,14 @@ export interface StartPipeline<W extends Workflow, S> {
 export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>, out: OutputOptions): Promise<number> {
   let handle: WorkflowHandleWithFirstExecutionRunId<W>;
   try {
-    const options = { workflowId: p.workflowId, taskQueue: p.taskQueue, args: p.args } as unknown as WorkflowStartOptions<W>;
+    const options = {
+      workflowId: p.workflowId,
+      taskQueue: p.taskQueue,
+      args: p.args,
+      staticSummary: p.summary,
+      // Who started it, for the audit trail (memo is encrypted by the payload codec when one is set).
+      memo: { startedBy: process.env.USER ?? 'unknown', startedWith: 'modelship CLI' },
+    } as unknown as WorkflowStartOptions<W>;
     handle = await p.client.workflow.start(p.workflow, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

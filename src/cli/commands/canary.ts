@@ -4,6 +4,7 @@ import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import { canaryRollout, canaryStatusQuery } from '../../workflows/canary';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
+import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeCanaryStatus } from '../status-lines';
@@ -79,10 +80,11 @@ export function canaryCommand(): Command {
     .option('--json', 'print one JSON document with the result or failure instead of progress lines')
     .option('--no-wait', 'start the rollout, print its workflow id and exit')
     .addHelpText('after', '\nExample:\n  modelship canary --endpoint churn-prod --model churn --version 8 --role arn:aws:iam::123456789012:role/sm-exec --bake 15m\n');
-  return addTemporalOptions(addCanaryOptions(cmd)).action(async (flags: TemporalOptions & OutputOptions & Record<string, unknown>) => {
+  return addPlanOptions(addTemporalOptions(addCanaryOptions(cmd))).action(async (flags: TemporalOptions & OutputOptions & Record<string, unknown>) => {
     const input = canaryInputFrom(flags);
     const checked = validate(canaryInputSchema, input);
     if (!checked.ok) refuseInvalid(checked.issues);
+    if (planRequested(flags)) return void (process.exitCode = await printPlan('canary', input, flags));
     process.exitCode = await runPipeline(
       {
         client: await connectClient(flags),
@@ -92,6 +94,7 @@ export function canaryCommand(): Command {
         args: [input as Parameters<typeof canaryRollout>[0]],
         statusQuery: canaryStatusQuery,
         describe: describeCanaryStatus,
+        summary: `canary ${checked.value.model.name} v${checked.value.model.version} on ${checked.value.endpointName} (${checked.value.steps.join(' → ')}%)`,
       },
       flags
     );

@@ -4,6 +4,7 @@ import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import { deployModel, deployStatusQuery } from '../../workflows/deploy';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
+import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeDeployStatus } from '../status-lines';
@@ -62,7 +63,7 @@ export function deployCommand(): Command {
         '    --instance-type ml.m5.large --auto-approve\n' +
         '  modelship deploy -f deploy.yaml --json\n'
     );
-  return addTemporalOptions(cmd).action(async (flags: DeployFlags) => {
+  return addPlanOptions(addTemporalOptions(cmd)).action(async (flags: DeployFlags) => {
     process.exitCode = await deploy(flags);
   });
 }
@@ -86,6 +87,7 @@ async function deploy(flags: DeployFlags): Promise<number> {
 
   const checked = validate(deployInputSchema, input);
   if (!checked.ok) refuseInvalid(checked.issues);
+  if (planRequested(flags)) return printPlan('deploy', input, flags);
   const client = await connectClient(flags);
   return runPipeline(
     {
@@ -96,6 +98,7 @@ async function deploy(flags: DeployFlags): Promise<number> {
       args: [input as Parameters<typeof deployModel>[0]],
       statusQuery: deployStatusQuery,
       describe: describeDeployStatus,
+      summary: `deploy ${checked.value.model.name} to ${checked.value.endpointName}`,
     },
     flags
   );
