@@ -61,7 +61,23 @@ export function mlflowOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Mlfl
     token: env.MLFLOW_TRACKING_TOKEN || undefined,
     username: env.MLFLOW_TRACKING_USERNAME || undefined,
     password: env.MLFLOW_TRACKING_PASSWORD || undefined,
+    productionAlias: env.MODELSHIP_MLFLOW_PRODUCTION_ALIAS,
+    previousAlias: env.MODELSHIP_MLFLOW_PREVIOUS_ALIAS,
   };
+}
+
+export const REGISTRY_KINDS = ['sagemaker', 'mlflow'] as const;
+export type RegistryKind = (typeof REGISTRY_KINDS)[number];
+
+/**
+ * The registry a worker uses: undefined for SageMaker's (the activities' default, through the SageMaker
+ * client), the MLflow adapter for `mlflow`, which needs a tracking server URI.
+ */
+export function registryFromConfig(kind: RegistryKind, env: NodeJS.ProcessEnv = process.env): MlflowModelRegistry | undefined {
+  if (kind === 'sagemaker') return undefined;
+  const options = mlflowOptionsFromEnv(env);
+  if (!options) throw new Error('--registry mlflow needs the tracking server: set MLFLOW_TRACKING_URI (or --mlflow-tracking-uri)');
+  return new MlflowModelRegistry(options);
 }
 
 interface MlflowModelVersion {

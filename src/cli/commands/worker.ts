@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { Command, Option } from 'commander';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from '../../aws';
+import { REGISTRY_KINDS, registryFromConfig, type RegistryKind } from '../../activities/mlflow-registry';
 import { createLogger, temporalLogger } from '../../logging';
 import { createWorker } from '../../worker';
 import { addAwsOptions, awsConfig, type AwsOptions } from '../aws-options';
@@ -12,6 +13,8 @@ interface WorkerFlags extends TemporalOptions, AwsOptions {
   maxConcurrentActivities: number;
   healthPort?: number;
   metricsAddress?: string;
+  registry: RegistryKind;
+  mlflowTrackingUri?: string;
 }
 
 export function workerCommand(): Command {
@@ -23,7 +26,9 @@ export function workerCommand(): Command {
     )
     .addOption(new Option('--max-concurrent-activities <n>', 'activity slots').env('MODELSHIP_MAX_CONCURRENT_ACTIVITIES').default(20).argParser(Number))
     .addOption(new Option('--health-port <port>', 'serve GET /healthz and /readyz on this port').env('MODELSHIP_HEALTH_PORT').argParser(Number))
-    .addOption(new Option('--metrics-address <host:port>', 'serve Prometheus metrics of the Temporal runtime here').env('MODELSHIP_METRICS_ADDRESS'));
+    .addOption(new Option('--metrics-address <host:port>', 'serve Prometheus metrics of the Temporal runtime here').env('MODELSHIP_METRICS_ADDRESS'))
+    .addOption(new Option('--registry <kind>', 'model registry the pipelines use').choices(REGISTRY_KINDS).env('MODELSHIP_REGISTRY').default('sagemaker'))
+    .addOption(new Option('--mlflow-tracking-uri <url>', 'MLflow tracking server, for --registry mlflow (token: MLFLOW_TRACKING_TOKEN)').env('MLFLOW_TRACKING_URI'));
   return addAwsOptions(addTemporalOptions(cmd)).action(runWorker);
 }
 
@@ -35,6 +40,8 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   });
   // Read the codec keys before connecting: a malformed key stops the worker before it takes any work.
   const dataConverter = dataConverterFromEnv();
+  // Same for the registry: `--registry mlflow` without a tracking server fails here, not in the first pipeline.
+  const registry = registryFromConfig(flags.registry, { ...process.env, MLFLOW_TRACKING_URI: flags.mlflowTrackingUri });
   const connection = await NativeConnection.connect({
     address: flags.address,
     tls: temporalTls(flags),
@@ -44,7 +51,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     connection,
     namespace: flags.namespace,
     taskQueue: flags.taskQueue,
-    clients: createAwsClients(awsConfig(flags)),
+    clients: { ...createAwsClients(awsConfig(flags)), registry },
     maxConcurrentActivities: flags.maxConcurrentActivities,
     dataConverter,
   });
@@ -57,7 +64,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
       }).listen(flags.healthPort)
     : undefined;
   logger.info(
-    { address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue, payloadEncryptionKeyId: encryptionKeyIdOf(dataConverter) ?? null },
+    { address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue, registry: flags.registry, payloadEncryptionKeyId: encryptionKeyIdOf(dataConverter) ?? null },
     'modelship worker started'
   );
   try {
