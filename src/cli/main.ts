@@ -7,6 +7,7 @@ import { deleteCommand } from './commands/delete';
 import { deployCommand } from './commands/deploy';
 import { emulatorCommand } from './commands/emulator';
 import { operateCommands } from './commands/operate';
+import { planCommand } from './commands/plan';
 import { updateCommand } from './commands/update';
 import { workerCommand } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
@@ -19,6 +20,7 @@ const program = new Command('modelship')
   .addCommand(scheduleCommand())
   .addCommand(updateCommand())
   .addCommand(deleteCommand())
+  .addCommand(planCommand())
   .addCommand(workerCommand())
   .addCommand(emulatorCommand())
   .addCommand(demoCommand())

@@ -3,7 +3,8 @@
  * Pure: no AWS calls, no Temporal.
  */
 import { z } from 'zod';
-import type { EndpointConfigSummary } from './endpoint';
+import { change, type PlannedChange } from './change-plan';
+import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from './endpoint';
 import { awsName, duration } from './validation';
 
 const pollPolicy = z.strictObject({
@@ -109,4 +110,90 @@ export interface DeleteResult {
   deletedEndpointConfigs: string[];
   deletedModels: string[];
   kept: KeptResource[];
+}
+
+/** What AWS holds for a delete plan. */
+export interface DeleteFacts {
+  endpoint: EndpointSummary | null;
+  /** Every scalable target (with its policies) registered for a variant of the endpoint. */
+  scaling: VariantScaling[];
+  /** Endpoint configs whose name starts with `<endpoint>-`. */
+  namedConfigs: string[];
+  /** Current and pending configs of the other endpoints. */
+  inUse: Array<{ endpointName: string; configName: string }>;
+  /** Every endpoint config in the account, in ListEndpointConfigs order (only needed to delete configs and models). */
+  configs: EndpointConfigSummary[];
+}
+
+export interface DeletePlan {
+  kind: 'delete';
+  endpointName: string;
+  /** False when the endpoint is already gone (its leftovers are still cleaned up). */
+  endpointDeleted: boolean;
+  /** The configs the endpoint serves or is moving to. */
+  endpointConfigs: string[];
+  /** Variants whose policies and scalable targets are removed, with what is removed. */
+  scalingRemoved: string[];
+  scaling: VariantScaling[];
+  deletedEndpointConfigs: string[];
+  deletedModels: string[];
+  kept: KeptResource[];
+  changes: PlannedChange[];
+  notes: string[];
+}
+
+/**
+ * What the delete pipeline would remove, decided the way it decides: `configsToDelete`, then
+ * `modelsToDelete` against the configs that remain once those are gone.
+ */
+export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
+  const name = req.endpointName;
+  const ep = facts.endpoint;
+  const endpointConfigs = [...new Set([ep?.configName, ep?.pendingConfigName].filter((c): c is string => !!c))];
+  const changes: PlannedChange[] = [];
+  const notes: string[] = [];
+  for (const s of facts.scaling) {
+    for (const p of s.policies) changes.push(change('delete', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId}`));
+    changes.push(change('delete', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}`));
+  }
+  if (ep) {
+    changes.push(change('delete', 'endpoint', name, `${ep.status}, on ${endpointConfigs.join(' → ') || '(no config)'}`));
+    if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService' && ep.status !== 'Deleting') {
+      notes.push(`endpoint ${name} is ${ep.status}: the delete waits for it to settle first`);
+    }
+  } else {
+    notes.push(`endpoint ${name} does not exist: only its leftovers are removed`);
+  }
+  const kept: KeptResource[] = [];
+  let deletedConfigs: EndpointConfigSummary[] = [];
+  let deletedModels: string[] = [];
+  if (req.deleteConfigsAndModels) {
+    const configs = configsToDelete(name, facts.namedConfigs, endpointConfigs, facts.inUse);
+    kept.push(...configs.kept);
+    deletedConfigs = configs.delete.flatMap((c) => facts.configs.filter((x) => x.name === c));
+    const gone = new Set(deletedConfigs.map((c) => c.name));
+    const usedBy: Record<string, string> = {};
+    for (const c of facts.configs) if (!gone.has(c.name)) for (const v of c.variants) usedBy[v.modelName] ??= c.name;
+    const models = modelsToDelete(deletedConfigs, usedBy);
+    kept.push(...models.kept);
+    deletedModels = models.delete;
+    for (const c of deletedConfigs) changes.push(change('delete', 'endpoint config', c.name));
+    for (const m of deletedModels) changes.push(change('delete', 'model', m));
+  } else {
+    notes.push('deleteConfigsAndModels is false: endpoint configs and models stay');
+  }
+  for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
+  return {
+    kind: 'delete',
+    endpointName: name,
+    endpointDeleted: !!ep,
+    endpointConfigs,
+    scalingRemoved: facts.scaling.map((s) => s.variantName),
+    scaling: facts.scaling,
+    deletedEndpointConfigs: deletedConfigs.map((c) => c.name),
+    deletedModels,
+    kept,
+    changes,
+    notes,
+  };
 }

@@ -4,6 +4,7 @@
  * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
  */
 import { z } from 'zod';
+import { change, describeVariant, type PlannedChange } from './change-plan';
 import type {
   EndpointConfigSummary,
   EndpointSummary,
@@ -342,4 +343,32 @@ export interface UpdateResult {
     restored: string[];
     notRestored: Array<{ variantName: string; reason: string }>;
   };
+}
+
+/**
+ * The plan as a list of changes, in the order the update pipeline makes them: scaling off, capacity
+ * raised, the new config, the endpoint moved, scaling back on.
+ */
+export function updatePlanChanges(plan: UpdatePlan): PlannedChange[] {
+  if (plan.unchanged) return [];
+  const out: PlannedChange[] = [];
+  for (const s of plan.deregister) {
+    for (const p of s.policies) out.push(change('delete', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId}`));
+    out.push(change('delete', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}`));
+  }
+  for (const r of plan.raise) {
+    const before = plan.capacityBefore.find((c) => c.variantName === r.variantName)?.instanceCount;
+    out.push(change('update', 'endpoint capacity', `${plan.endpointName}/${r.variantName}`, `${before ?? '?'} → ${r.instanceCount} instances before the update`));
+  }
+  out.push(change('create', 'endpoint config', plan.newConfigName, plan.variants.map(describeVariant).join('; ')));
+  const retain = plan.retainAllVariantProperties
+    ? `, retaining live counts and weights${plan.excludeRetainedVariantProperties.length ? ` except ${plan.excludeRetainedVariantProperties.join(', ')}` : ''}`
+    : '';
+  out.push(change('update', 'endpoint', plan.endpointName, `from ${plan.currentConfigName} to ${plan.newConfigName}${retain}`));
+  for (const s of plan.restore) {
+    const suspended = Object.entries(s.suspendedState ?? {}).filter(([, on]) => on).map(([k]) => k);
+    out.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}${suspended.length ? `, suspended ${suspended.join(', ')}` : ''} (as before)`));
+    for (const p of s.policies) out.push(change('create', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId} (as before)`));
+  }
+  return out;
 }

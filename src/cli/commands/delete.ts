@@ -4,6 +4,7 @@ import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../workflows/delete-endpoint';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
+import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
 
@@ -30,7 +31,7 @@ export function deleteCommand(): Command {
     .option('--json', 'print one JSON document with the result or failure instead of progress lines')
     .option('--no-wait', 'start the pipeline, print its workflow id and exit')
     .addHelpText('after', '\nExamples:\n  modelship delete --endpoint churn-staging\n  modelship delete --endpoint churn-prod --keep-configs-and-models --json\n');
-  return addTemporalOptions(cmd).action(async (flags: DeleteFlags) => {
+  return addPlanOptions(addTemporalOptions(cmd)).action(async (flags: DeleteFlags) => {
     process.exitCode = await deleteEndpoint(flags);
   });
 }
@@ -43,6 +44,7 @@ async function deleteEndpoint(flags: DeleteFlags): Promise<number> {
 
   const checked = validate(deleteInputSchema, input);
   if (!checked.ok) refuseInvalid(checked.issues);
+  if (planRequested(flags)) return printPlan('delete', input, flags);
   const client = await connectClient(flags);
   return runPipeline(
     {

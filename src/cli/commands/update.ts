@@ -4,6 +4,7 @@ import { updateInputSchema, type UpdateInput, type UpdateStatus } from '../../do
 import { validate } from '../../domain/validation';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../workflows/update-endpoint';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
+import { addPlanOptions, planRequested, printPlan } from './plan';
 import { CliError, EXIT } from '../exit-codes';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
@@ -56,7 +57,7 @@ export function updateCommand(): Command {
         '  modelship update --endpoint churn-prod --variant AllTraffic --model churn-v8\n' +
         '  modelship update -f update.yaml --json\n'
     );
-  return addTemporalOptions(cmd).action(async (flags: UpdateFlags) => {
+  return addPlanOptions(addTemporalOptions(cmd)).action(async (flags: UpdateFlags) => {
     process.exitCode = await update(flags);
   });
 }
@@ -84,6 +85,7 @@ async function update(flags: UpdateFlags): Promise<number> {
 
   const checked = validate(updateInputSchema, input);
   if (!checked.ok) refuseInvalid(checked.issues);
+  if (planRequested(flags)) return printPlan('update', input, flags);
   const client = await connectClient(flags);
   return runPipeline(
     {

@@ -1,0 +1,88 @@
+/**
+ * Plan mode: what a pipeline would change, made from what AWS holds now, without changing anything. Each
+ * function validates the input with the pipeline's own schema, reads the state (read-state.ts) and hands
+ * it to the pure plan of src/domain (the same functions and names the workflows use).
+ */
+import type { AwsClients } from '../aws';
+import { canaryInputSchema } from '../domain/canary';
+import { planCanary, type CanaryPlan } from '../domain/canary-plan';
+import type { PlannedChange, Planned, PlanRefusal } from '../domain/change-plan';
+import { deleteInputSchema, planDelete, type DeletePlan } from '../domain/delete-plan';
+import { deployInputSchema } from '../domain/deploy';
+import { planDeploy, type DeployPlan } from '../domain/deploy-plan';
+import { modelFields, planUpdate, updateInputSchema, updatePlanChanges, type UpdatePlan } from '../domain/update-plan';
+import { describeIssues, INVALID_INPUT, validate, type InputIssue } from '../domain/validation';
+import { createStateReader, readCanaryFacts, readDeleteFacts, readDeployFacts, type StateReader } from './read-state';
+
+export const PLAN_KINDS = ['deploy', 'canary', 'update', 'delete'] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
+/** planUpdate's plan; its one-line-per-variant `changes` are `variantChanges` here. */
+export type UpdatePipelinePlan = Omit<UpdatePlan, 'changes'> & { kind: 'update'; changes: PlannedChange[]; variantChanges: string[]; notes: string[] };
+export type PipelinePlan = DeployPlan | CanaryPlan | UpdatePipelinePlan | DeletePlan;
+
+function invalid(kind: string, issues: InputIssue[]): { ok: false; refusal: PlanRefusal } {
+  return { ok: false, refusal: { type: INVALID_INPUT, reason: `invalid ${kind} input: ${describeIssues(issues)}`, issues } };
+}
+
+export async function planDeployRun(input: unknown, reader: StateReader): Promise<Planned<DeployPlan>> {
+  const checked = validate(deployInputSchema, input);
+  if (!checked.ok) return invalid('deploy', checked.issues);
+  return { ok: true, plan: planDeploy(checked.value, await readDeployFacts(reader, checked.value)) };
+}
+
+export async function planCanaryRun(input: unknown, reader: StateReader): Promise<Planned<CanaryPlan>> {
+  const checked = validate(canaryInputSchema, input);
+  if (!checked.ok) return invalid('canary', checked.issues);
+  return planCanary(checked.value, await readCanaryFacts(reader, checked.value));
+}
+
+/** The update pipeline's own planning step (planUpdate on the same reads), and its model check. */
+export async function planUpdateRun(input: unknown, reader: StateReader): Promise<Planned<UpdatePipelinePlan>> {
+  const checked = validate(updateInputSchema, input);
+  if (!checked.ok) return invalid('update', checked.issues);
+  const req = checked.value;
+  const name = req.endpointName;
+  const aws = reader.activities;
+  const endpoint = await aws.describeEndpoint(name);
+  if (!endpoint) return invalid('update', [{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
+  if (endpoint.status === 'Failed') return { ok: false, refusal: { type: 'EndpointFailed', reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
+  const config = endpoint.configName ? await aws.describeEndpointConfig(endpoint.configName) : null;
+  if (!config) return { ok: false, refusal: { type: 'UpdateFailed', reason: `endpoint ${name} serves config ${endpoint.configName}, which no longer exists` } };
+  const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
+  const planned = planUpdate(req, { endpoint, config, scaling });
+  if (!planned.ok) return invalid('update', planned.issues);
+  const plan = planned.value;
+  const notes: string[] = [];
+  if (!plan.unchanged) {
+    const missing = await aws.missingModels(plan.newModels);
+    if (missing.length) return invalid('update', modelFields(req, missing));
+  } else notes.push(`endpoint ${name} already runs what was asked: the update succeeds without changing anything`);
+  if (endpoint.status !== 'InService') notes.push(`endpoint ${name} is ${endpoint.status}: the update waits for InService first, and plans again from what it then runs`);
+  for (const r of plan.autoscalingRule.reasons) notes.push(`autoscaling rule applies: ${r}; its scaling is removed for the update`);
+  for (const n of plan.notRestored) notes.push(`${n.variantName}: ${n.reason}`);
+  if (plan.restore.length) notes.push('if the update fails, the endpoint goes back to its config and the removed scaling is registered again');
+  const { changes: variantChanges, ...rest } = plan;
+  return { ok: true, plan: { kind: 'update', ...rest, variantChanges, changes: updatePlanChanges(plan), notes } };
+}
+
+export async function planDeleteRun(input: unknown, reader: StateReader): Promise<Planned<DeletePlan>> {
+  const checked = validate(deleteInputSchema, input);
+  if (!checked.ok) return invalid('delete', checked.issues);
+  return { ok: true, plan: planDelete(checked.value, await readDeleteFacts(reader, checked.value)) };
+}
+
+/** The plan of one pipeline run: what it would change in AWS and the registry, or why it would refuse. */
+export async function makePlan(kind: PlanKind, input: unknown, clients: AwsClients): Promise<Planned<PipelinePlan>> {
+  const reader = createStateReader(clients);
+  switch (kind) {
+    case 'deploy':
+      return planDeployRun(input, reader);
+    case 'canary':
+      return planCanaryRun(input, reader);
+    case 'update':
+      return planUpdateRun(input, reader);
+    case 'delete':
+      return planDeleteRun(input, reader);
+  }
+}

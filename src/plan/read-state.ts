@@ -1,0 +1,115 @@
+/**
+ * Reads what a plan is made from: the endpoint, its configs, scaling targets and policies, and the
+ * registry, through the same activities the pipelines use (plain async functions here, outside Temporal)
+ * and the real AWS SDK. Reads only: nothing here creates, updates or deletes anything.
+ */
+import { DescribeModelPackageGroupCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
+import { createActivities, type Activities } from '../activities';
+import { isAwsError } from '../activities/aws-errors';
+import type { ModelRegistry, ModelVersion } from '../activities/registry';
+import { SageMakerModelRegistry } from '../activities/sagemaker-registry';
+import type { AwsClients } from '../aws';
+import type { CanaryRequest } from '../domain/canary';
+import type { CanaryFacts } from '../domain/canary-plan';
+import type { RegistryVersionFacts } from '../domain/change-plan';
+import type { DeleteFacts, DeleteRequest } from '../domain/delete-plan';
+import type { DeployRequest } from '../domain/deploy';
+import { deployResources, nextVersion, type DeployFacts } from '../domain/deploy-plan';
+import type { EndpointConfigSummary } from '../domain/endpoint';
+import { modelName } from '../domain/names';
+
+export interface StateReader {
+  clients: AwsClients;
+  activities: Activities;
+  registry: Pick<ModelRegistry, 'getVersion' | 'listVersions'>;
+}
+
+export function createStateReader(clients: AwsClients, registry?: Pick<ModelRegistry, 'getVersion' | 'listVersions'>): StateReader {
+  return { clients, activities: createActivities(clients), registry: registry ?? new SageMakerModelRegistry(clients.sagemaker) };
+}
+
+/** The registry's "does not exist" (a missing group or version): a ValidationException in SageMaker. */
+function isMissing(err: unknown): boolean {
+  return isAwsError(err) && err.name === 'ValidationException' && /does not exist/i.test(err.message);
+}
+
+const versionFacts = (v: ModelVersion): RegistryVersionFacts => ({ version: v.version, stage: v.stage, approval: v.approval });
+
+async function groupExists(r: StateReader, group: string): Promise<boolean> {
+  try {
+    await r.clients.sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    return true;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+}
+
+async function versionsOf(r: StateReader, group: string): Promise<RegistryVersionFacts[]> {
+  return (await groupExists(r, group)) ? (await r.registry.listVersions(group)).map(versionFacts) : [];
+}
+
+export async function readDeployFacts(r: StateReader, req: DeployRequest): Promise<DeployFacts> {
+  const exists = await groupExists(r, req.model.name);
+  const versions = exists ? (await r.registry.listVersions(req.model.name)).map(versionFacts) : [];
+  const names = deployResources(req, nextVersion(versions));
+  return {
+    endpoint: await r.activities.describeEndpoint(req.endpointName),
+    groupExists: exists,
+    versions,
+    existing: {
+      model: (await r.activities.missingModels([names.sageMakerModelName])).length === 0,
+      config: (await r.activities.describeEndpointConfig(names.endpointConfigName)) !== null,
+    },
+  };
+}
+
+export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promise<CanaryFacts> {
+  let version: RegistryVersionFacts | null = null;
+  try {
+    version = versionFacts(await r.registry.getVersion(req.model.name, req.model.version));
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+  }
+  const endpoint = await r.activities.describeEndpoint(req.endpointName);
+  const config = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
+  const otherEndpoints: CanaryFacts['otherEndpoints'] = [];
+  for (const use of await r.activities.endpointConfigsInUse(req.endpointName)) {
+    const c = await r.activities.describeEndpointConfig(use.configName);
+    otherEndpoints.push({ ...use, models: c?.variants.map((v) => v.modelName) ?? [] });
+  }
+  return {
+    version,
+    endpoint,
+    config,
+    otherEndpoints,
+    versions: version ? await versionsOf(r, req.model.name) : [],
+    modelExists: (await r.activities.missingModels([modelName(req.model.name, req.model.version)])).length === 0,
+  };
+}
+
+export async function readDeleteFacts(r: StateReader, req: DeleteRequest): Promise<DeleteFacts> {
+  const name = req.endpointName;
+  return {
+    endpoint: await r.activities.describeEndpoint(name),
+    scaling: await r.activities.describeEndpointScaling(name),
+    namedConfigs: req.deleteConfigsAndModels ? await r.activities.listEndpointConfigNames(`${name}-`) : [],
+    inUse: req.deleteConfigsAndModels ? await r.activities.endpointConfigsInUse(name) : [],
+    configs: req.deleteConfigsAndModels ? await allEndpointConfigs(r) : [],
+  };
+}
+
+/** Every endpoint config in the account, described, in ListEndpointConfigs order (what decides which models stay). */
+async function allEndpointConfigs(r: StateReader): Promise<EndpointConfigSummary[]> {
+  const out: EndpointConfigSummary[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await r.clients.sagemaker.send(new ListEndpointConfigsCommand({ MaxResults: 100, NextToken }));
+    for (const c of page.EndpointConfigs ?? []) {
+      const config = await r.activities.describeEndpointConfig(c.EndpointConfigName!);
+      if (config) out.push(config);
+    }
+    NextToken = page.NextToken || undefined;
+  } while (NextToken);
+  return out;
+}
