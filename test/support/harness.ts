@@ -8,6 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, type LogEntry, type Worker } from '@temporalio/worker';
+import type { ModelRegistry } from '../../src/activities/registry';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createWorker } from '../../src/worker';
@@ -47,6 +48,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Payload codecs for the worker and `client` (e.g. encryption). @default none, the SDK's converter */
   dataConverter?: DataConverter;
+  /** The worker's model registry. @default SageMaker's, in the emulator */
+  registry?: ModelRegistry;
 }
 
 export async function createHarness(emulatorOptions: EmulatorOptions = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -62,7 +65,7 @@ export async function createHarness(emulatorOptions: EmulatorOptions = {}, optio
     connection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    clients: aws,
+    clients: { ...aws, registry: options.registry },
     workflowBundle: await workflowBundle(),
     shutdownGraceTime: '1s',
     dataConverter: options.dataConverter,
