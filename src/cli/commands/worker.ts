@@ -11,6 +11,7 @@ import { dataConverterFromEnv, encryptionKeyIdOf } from '../../codec/data-conver
 
 interface WorkerFlags extends TemporalOptions, AwsOptions {
   maxConcurrentActivities: number;
+  maxAwsRequestsPerSecond?: number;
   healthPort?: number;
   metricsAddress?: string;
   registry: RegistryKind;
@@ -25,6 +26,11 @@ export function workerCommand(): Command {
         'new work and gives in-flight activities 30s to finish. Logs are JSON lines on stdout.'
     )
     .addOption(new Option('--max-concurrent-activities <n>', 'activity slots').env('MODELSHIP_MAX_CONCURRENT_ACTIVITIES').default(20).argParser(Number))
+    .addOption(
+      new Option('--max-aws-requests-per-second <n>', 'most requests per second to each AWS API operation (e.g. DescribeEndpoint), retries included; keeps a busy worker inside the account\'s rate limits')
+        .env('MODELSHIP_MAX_AWS_REQUESTS_PER_SECOND')
+        .argParser(Number)
+    )
     .addOption(new Option('--health-port <port>', 'serve GET /healthz and /readyz on this port').env('MODELSHIP_HEALTH_PORT').argParser(Number))
     .addOption(new Option('--metrics-address <host:port>', 'serve Prometheus metrics of the Temporal runtime here').env('MODELSHIP_METRICS_ADDRESS'))
     .addOption(new Option('--registry <kind>', 'model registry the pipelines use').choices(REGISTRY_KINDS).env('MODELSHIP_REGISTRY').default('sagemaker'))
@@ -51,7 +57,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     connection,
     namespace: flags.namespace,
     taskQueue: flags.taskQueue,
-    clients: { ...createAwsClients(awsConfig(flags)), registry },
+    clients: { ...createAwsClients({ ...awsConfig(flags), maxRequestsPerSecond: flags.maxAwsRequestsPerSecond }), registry },
     maxConcurrentActivities: flags.maxConcurrentActivities,
     dataConverter,
   });
