@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -14,6 +16,10 @@ import { describeEndpoint } from '../../src/inventory';
 import { createWorker } from '../../src/worker';
 import { approveSignal, deployModel, deployStatusQuery } from '../../src/workflows/deploy';
 import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { temporalCliPath } from '../support/temporal';
+
+// Async on purpose: the codec server answering the CLI runs in this process's event loop.
+const execFileAsync = promisify(execFile);
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -239,6 +245,26 @@ describe('codec server', () => {
       assert.deepEqual(back.payloads, [plain]);
     } finally {
       await stack.stop();
+    }
+  });
+
+  it('lets the Temporal CLI show decrypted payloads (TEMPORAL_CODEC_ENDPOINT, TEMPORAL_CODEC_AUTH)', async () => {
+    const client = new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default', dataConverter: k1Only() });
+    const workflowId = `endpoint/${uniqueName('cli')}`;
+    // Nobody polls this queue: the started event's input is all the CLI needs to show.
+    const handle = await client.workflow.start('deployModel', { taskQueue: uniqueName('idle'), workflowId, args: [{ modelDataUrl: 's3://confidential-models/x' }] });
+    try {
+      const show = async (env: NodeJS.ProcessEnv) =>
+        (await execFileAsync(temporalCliPath(), ['workflow', 'show', '--address', h.env.address, '--namespace', h.env.namespace ?? 'default', '-w', workflowId, '--output', 'json'], { env: { ...process.env, ...env } })).stdout;
+      const inputData = (out: string) => {
+        const started = (JSON.parse(out) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: JSONPayload[] } } }[] }).events[0];
+        return Buffer.from(started.workflowExecutionStartedEventAttributes?.input.payloads[0].data ?? '', 'base64').toString();
+      };
+      assert.ok(!inputData(await show({})).includes('confidential'), 'without the codec server the CLI sees ciphertext');
+      const decoded = inputData(await show({ TEMPORAL_CODEC_ENDPOINT: server.url, TEMPORAL_CODEC_AUTH: `Bearer ${token}` }));
+      assert.deepEqual(JSON.parse(decoded), { modelDataUrl: 's3://confidential-models/x' });
+    } finally {
+      await handle.terminate('test done');
     }
   });
 
