@@ -319,7 +319,10 @@ async function resolveModelRef(input: CanaryInput): Promise<{ named: unknown; mo
     const issues = checked.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` }));
     throw ApplicationFailure.nonRetryable(`invalid canary input: ${describeIssues(issues)}`, INVALID_INPUT, ...issues);
   }
-  const resolved = await aws.resolveModelRef(ref);
+  const resolved = await aws.resolveModelRef(ref).catch((err: unknown) => {
+    // A reference that names nothing is an input error, typed so CI can tell it from a failed rollout.
+    throw ApplicationFailure.nonRetryable(`model.ref ${ref} did not resolve: ${rootMessage(err)}`, 'ModelRefUnresolved');
+  });
   return {
     named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
     modelRef: { ref, pinned: resolved.pinned, moving: resolved.moving },
