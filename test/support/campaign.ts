@@ -113,7 +113,7 @@ const INSTANCE = 'ml.m5.large';
 const FAST_POLL = { min: '200ms', max: '1s' };
 const NS = 'sagemaker';
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
-const image = (group: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${group}:${tag}`;
+export const image = (group: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${group}:${tag}`;
 
 /** mulberry32: small, seedable, good enough to pick kill times and roll faults reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -317,7 +317,7 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
 }
 
 /** An endpoint serving version 1 of `group`, as if deployed earlier: model, config, endpoint, registry entry, optional scaling. */
-async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean }): Promise<void> {
+export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean }): Promise<void> {
   const model = modelName(o.group, 1);
   await aws.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: o.group }));
   await aws.sagemaker.send(
@@ -379,7 +379,7 @@ async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: strin
   );
 }
 
-async function registerVersion(aws: AwsClients, group: string, img: string): Promise<void> {
+export async function registerVersion(aws: AwsClients, group: string, img: string): Promise<void> {
   await aws.sagemaker.send(
     new CreateModelPackageCommand({
       ModelPackageGroupName: group,
