@@ -1,0 +1,227 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary';
+import { planCanary, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary-plan';
+import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
+import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
+import { planDeploy, type DeployFacts } from '../../src/domain/deploy-plan';
+import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../../src/domain/endpoint';
+import { endpointConfigName } from '../../src/domain/names';
+import { planUpdate, updateInputSchema, updatePlanChanges } from '../../src/domain/update-plan';
+import { validate } from '../../src/domain/validation';
+import { renderPlan } from '../../src/plan/render';
+
+const ROLE = 'arn:aws:iam::123456789012:role/sm';
+
+function parsed<T>(schema: Parameters<typeof validate>[0], input: unknown): T {
+  const r = validate(schema, input);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
+  return r.value as T;
+}
+
+function endpoint(configName: string, counts: number[] = [2], status = 'InService'): EndpointSummary {
+  return {
+    name: 'churn',
+    arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn',
+    status,
+    configName,
+    variants: counts.map((c, i) => ({ variantName: i ? `v${i}` : 'AllTraffic', desiredInstanceCount: c, currentInstanceCount: c, desiredWeight: 1, currentWeight: 1, images: [] })),
+  };
+}
+
+const config = (name: string, model: string, variants = 1): EndpointConfigSummary => ({
+  name,
+  variants: Array.from({ length: variants }, (_, i) => ({ variantName: i ? `v${i}` : 'AllTraffic', modelName: model, instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 })),
+});
+
+describe('deploy plan', () => {
+  const input: DeployInput = {
+    endpointName: 'churn',
+    model: { name: 'churn', image: 'img:7', modelDataUrl: 's3://m/7' },
+    executionRoleArn: ROLE,
+    instanceType: 'ml.m5.large',
+    instanceCount: 2,
+    autoApprove: true,
+  };
+  const req = parsed<Parameters<typeof planDeploy>[0]>(deployInputSchema, input);
+  const fresh: DeployFacts = { endpoint: null, groupExists: false, versions: [], existing: { model: false, config: false } };
+
+  it('creates the group, version 1, the model, the config and the endpoint, with the names the workflow builds', () => {
+    const plan = planDeploy(req, fresh);
+    const variants = [{ variantName: 'AllTraffic', modelName: 'churn-v1', instanceType: 'ml.m5.large', instanceCount: 2, weight: 1 }];
+    assert.equal(plan.version, 1);
+    assert.equal(plan.sageMakerModelName, 'churn-v1');
+    assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v1', variants));
+    assert.equal(plan.endpointAction, 'create');
+    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`), [
+      'create model package group',
+      'create model version',
+      'update model version',
+      'update model version',
+      'create model',
+      'create endpoint config',
+      'create endpoint',
+      'update model version',
+    ]);
+  });
+
+  it('moves an existing endpoint from its config, archiving Staging holders when staged and the stage’s holders once serving', () => {
+    const versions = [
+      { version: 3, stage: 'Production', approval: 'Approved' },
+      { version: 5, stage: 'Staging', approval: 'PendingManualApproval' },
+      { version: 4, stage: 'Archived', approval: 'Approved' },
+    ];
+    const plan = planDeploy(req, { ...fresh, endpoint: endpoint('churn-v3-abc'), groupExists: true, versions });
+    assert.equal(plan.version, 6);
+    assert.equal(plan.endpointAction, 'update');
+    assert.equal(plan.previousEndpointConfigName, 'churn-v3-abc');
+    assert.deepEqual([plan.archivedWhenStaged, plan.archived], [['churn/5'], ['churn/3']]);
+    assert.ok(plan.changes.some((c) => c.action === 'update' && c.resource === 'endpoint' && c.detail === `from churn-v3-abc to ${plan.endpointConfigName}`));
+    const keepAll = planDeploy({ ...req, archiveExisting: false }, { ...fresh, groupExists: true, versions });
+    assert.deepEqual([keepAll.archivedWhenStaged, keepAll.archived], [[], []]);
+    const toStaging = planDeploy({ ...req, stage: 'Staging' }, { ...fresh, groupExists: true, versions });
+    assert.deepEqual([toStaging.archivedWhenStaged, toStaging.archived], [['churn/5'], []], 'archived once, when staged');
+  });
+
+  it('without autoApprove, says it waits for approval; a leftover model of that name is reused, not created', () => {
+    const plan = planDeploy({ ...req, autoApprove: false }, { ...fresh, existing: { model: true, config: false } });
+    assert.ok(plan.notes.some((n) => n.includes('modelship approve churn')));
+    assert.deepEqual(plan.changes.find((c) => c.resource === 'model')?.action, 'keep');
+  });
+});
+
+describe('canary plan', () => {
+  const input: CanaryInput = { endpointName: 'churn', model: { name: 'churn', version: 2 }, executionRoleArn: ROLE, steps: [10, 50, 100], approvalSteps: [50] };
+  const req = parsed<Parameters<typeof planCanary>[0]>(canaryInputSchema, input);
+  const facts: CanaryFacts = {
+    version: { version: 2, stage: 'Staging', approval: 'Approved' },
+    endpoint: endpoint('churn-v1-abc', [3]),
+    config: config('churn-v1-abc', 'churn-v1'),
+    otherEndpoints: [],
+    versions: [
+      { version: 1, stage: 'Production', approval: 'Approved' },
+      { version: 2, stage: 'Staging', approval: 'Approved' },
+    ],
+    modelExists: false,
+  };
+  const planned = (f: Partial<CanaryFacts> = {}, r = req): CanaryPlan => {
+    const p = planCanary(r, { ...facts, ...f });
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.refusal));
+    return p.plan;
+  };
+  const refusal = (f: Partial<CanaryFacts>, r = req) => {
+    const p = planCanary(r, { ...facts, ...f });
+    assert.ok(!p.ok);
+    return p.refusal.type;
+  };
+
+  it('builds the ramp from the live baseline and the canary, shifts weights per step, then one final variant', () => {
+    const plan = planned();
+    assert.deepEqual(plan.baseline, { variantName: 'AllTraffic', modelName: 'churn-v1', instanceType: 'ml.m5.large', instanceCount: 3, weight: 1 });
+    assert.deepEqual(plan.canary, { variantName: 'canary', modelName: 'churn-v2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 10 });
+    assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', [{ ...plan.baseline, weight: 90 }, plan.canary]));
+    assert.equal(plan.finalEndpointConfigName, endpointConfigName('churn', 'v2', [{ ...plan.baseline, modelName: 'churn-v2', weight: 1 }]));
+    assert.deepEqual(plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via]), [
+      [90, 10, false, 'UpdateEndpoint'],
+      [50, 50, true, 'UpdateEndpointWeightsAndCapacities'],
+      [0, 100, false, 'UpdateEndpointWeightsAndCapacities'],
+    ]);
+    assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
+    assert.deepEqual(plan.archived, ['churn/1']);
+  });
+
+  it('keeps the old config and model another endpoint uses, and everything with keepSuperseded', () => {
+    const plan = planned({ otherEndpoints: [{ endpointName: 'churn-b', configName: 'churn-v1-abc', models: ['churn-v1'] }] });
+    assert.deepEqual(plan.removed, [plan.rampEndpointConfigName]);
+    assert.deepEqual(plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`), [
+      'endpoint-config churn-v1-abc: endpoint churn-b uses it',
+      'model churn-v1: endpoint churn-b serves it',
+    ]);
+    assert.deepEqual(planned({}, { ...req, keepSuperseded: true }).removed, []);
+  });
+
+  it('refuses what the rollout refuses, with the workflow’s failure type', () => {
+    assert.equal(refusal({ version: null }), 'VersionNotFound');
+    assert.equal(refusal({ version: { version: 2, stage: 'None', approval: 'PendingManualApproval' } }), 'VersionNotApproved');
+    assert.equal(refusal({ endpoint: null }), 'EndpointNotFound');
+    assert.equal(refusal({ endpoint: endpoint('churn-v1-abc', [1], 'Failed') }), 'EndpointFailed');
+    assert.equal(refusal({ config: config('churn-v1-abc', 'churn-v1', 2) }), 'EndpointNotReady');
+    assert.equal(refusal({}, { ...req, canary: { ...req.canary, variantName: 'AllTraffic' } }), 'InvalidInput');
+    assert.equal(refusal({ config: config('churn-v1-abc', 'churn-v2') }), 'AlreadyServing');
+  });
+
+  it('prints a weights table and the changes with their symbols', () => {
+    const text = renderPlan(planned());
+    assert.match(text, /^\+ create model churn-v2 \(churn version 2\)$/m);
+    assert.match(text, /^~ update endpoint churn from churn-v1-abc to churn-canary-v2-\w+ \(canary 10%\)$/m);
+    assert.match(text, /^- delete model churn-v1$/m);
+    assert.match(text, /^ {2}2 +50% +50% +approval, weights shift/m);
+  });
+});
+
+describe('delete plan', () => {
+  const req = parsed<Parameters<typeof planDelete>[0]>(deleteInputSchema, { endpointName: 'churn' });
+  const scaling: VariantScaling[] = [
+    { variantName: 'AllTraffic', resourceId: 'endpoint/churn/variant/AllTraffic', minCapacity: 1, maxCapacity: 4, policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }] },
+  ];
+  const facts: DeleteFacts = {
+    endpoint: endpoint('churn-v2'),
+    scaling,
+    namedConfigs: ['churn-v1', 'churn-v2', 'churn-prod-v1'],
+    inUse: [{ endpointName: 'churn-prod', configName: 'churn-prod-v1' }, { endpointName: 'other', configName: 'shared' }],
+    configs: [config('churn-v2', 'm2'), config('churn-v1', 'm1'), config('churn-prod-v1', 'm1'), config('shared', 'm0')],
+  };
+
+  it('removes scaling first, then the endpoint, its configs and the models no remaining config names', () => {
+    const plan = planDelete(req, facts);
+    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`), [
+      'delete scaling policy tt',
+      'delete scalable target endpoint/churn/variant/AllTraffic',
+      'delete endpoint churn',
+      'delete endpoint config churn-v1',
+      'delete endpoint config churn-v2',
+      'delete model m2',
+      'keep endpoint config churn-prod-v1',
+      'keep model m1',
+    ]);
+    assert.deepEqual(plan.kept.map((k) => k.reason), ['endpoint churn-prod uses it', 'endpoint config churn-prod-v1 uses it']);
+  });
+
+  it('an endpoint already gone leaves only its leftovers; keeping configs and models deletes only scaling and endpoint', () => {
+    const gone = planDelete(req, { ...facts, endpoint: null, scaling: [], namedConfigs: [] });
+    assert.deepEqual([gone.endpointDeleted, gone.changes], [false, []]);
+    const kept = planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, namedConfigs: [], inUse: [], configs: [] });
+    assert.deepEqual(kept.changes.map((c) => c.resource), ['scaling policy', 'scalable target', 'endpoint']);
+  });
+});
+
+describe('update plan as changes', () => {
+  const ep = endpoint('churn-v1', [2]);
+  const cfg = config('churn-v1', 'churn-v1');
+  const scaling: VariantScaling[] = [
+    { variantName: 'AllTraffic', resourceId: 'endpoint/churn/variant/AllTraffic', minCapacity: 1, maxCapacity: 4, policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }] },
+  ];
+  const plan = (input: object) => {
+    const p = planUpdate(parsed(updateInputSchema, { endpointName: 'churn', ...input }), { endpoint: ep, config: cfg, scaling });
+    assert.ok(p.ok);
+    return p.value;
+  };
+
+  it('an instance type change removes the scaling, moves the endpoint, and registers the same scaling again', () => {
+    const p = plan({ change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }] });
+    assert.deepEqual(updatePlanChanges(p).map((c) => `${c.action} ${c.resource} ${c.name}`), [
+      'delete scaling policy tt',
+      'delete scalable target endpoint/churn/variant/AllTraffic',
+      `create endpoint config ${p.newConfigName}`,
+      'update endpoint churn',
+      'create scalable target endpoint/churn/variant/AllTraffic',
+      'create scaling policy tt',
+    ]);
+  });
+
+  it('a model-only change leaves scaling alone; an update to what runs already changes nothing', () => {
+    const p = plan({ change: [{ variantName: 'AllTraffic', modelName: 'churn-v2' }] });
+    assert.deepEqual(updatePlanChanges(p).map((c) => c.resource), ['endpoint config', 'endpoint']);
+    assert.deepEqual(updatePlanChanges(plan({ change: [{ variantName: 'AllTraffic', modelName: 'churn-v1' }] })), []);
+  });
+});
