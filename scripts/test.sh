@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_CLI_PATH="$(bash scripts/setup.sh)"
 export TEMPORAL_CLI_PATH
+bash scripts/mlflow.sh  # the MLflow tracking server the MLflow registry tests start (project-local venv; instant when present)
 echo "# type check" >&2
 npx tsc --noEmit -p .
 exec npx tsx scripts/run-tests.ts "$@"
