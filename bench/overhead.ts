@@ -1,0 +1,160 @@
+/**
+ * Engine overhead: the register → deploy → wait pipeline as a plain sequential script (the same AWS calls,
+ * made by the same activity functions, no Temporal) against the `deployModel` workflow on one worker, with
+ * endpoint transitions that take no time. Then workflows per second at saturation: many deploys to
+ * distinct endpoints at once for a fixed time.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../src/activities';
+import { createAwsClients, destroyAwsClients } from '../src/aws';
+import { STAGES, type DeployInput } from '../src/domain/deploy';
+import type { VariantSpec } from '../src/domain/endpoint';
+import { endpointConfigName, endpointWorkflowId, modelName } from '../src/domain/names';
+import { deployModel } from '../src/workflows/deploy';
+import { startEmulatorProcess, startWorkerProcess, type BenchEnv } from './env';
+import { procFigures, sleep, summarize, table, type Summary } from './stats';
+import { BENCH_CREDENTIALS } from './worker-process';
+
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+/** Activities deployModel runs for a new endpoint with autoApprove (each one a step of the script). */
+const STEPS = 9;
+
+export interface OverheadResult {
+  runs: number;
+  scriptMs: Summary;
+  workflowMs: Summary;
+  ratio: number;
+  perStepOverheadMs: number;
+  callsPerPipeline: { script: number; workflow: number };
+  saturation: { concurrency: number; seconds: number; elapsedSeconds: number; completed: number; failed: number; perSecond: number; workerCpuSeconds: number; serverCpuSeconds: number; workerPeakRssBytes: number };
+}
+
+export async function runOverhead(env: BenchEnv, opts: { quick: boolean }, log: (line: string) => void): Promise<OverheadResult> {
+  const runs = opts.quick ? 15 : 40;
+  const saturation = opts.quick ? { concurrency: 40, seconds: 20 } : { concurrency: 100, seconds: 60 };
+  const tag = randomUUID().slice(0, 6);
+  const emulator = await startEmulatorProcess(['--create-ms', '0', '--update-ms', '0', '--weights-ms', '0', '--delete-ms', '0']);
+  const taskQueue = `bench-overhead-${tag}`;
+  const worker = await startWorkerProcess({ address: env.server.address, taskQueue, awsEndpoint: emulator.url, bundlePath: env.bundlePath });
+  const clients = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: BENCH_CREDENTIALS });
+  const activities = createActivities(clients);
+  const input = (endpoint: string): DeployInput => ({
+    endpointName: endpoint,
+    model: { name: `${endpoint}-m`, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${endpoint}:1`, modelDataUrl: `s3://models/${endpoint}/1.tar.gz` },
+    executionRoleArn: ROLE,
+    instanceType: 'ml.m5.large',
+    autoApprove: true,
+  });
+
+  /** The same steps deployModel takes, in order, as a plain script. */
+  async function script(endpoint: string): Promise<void> {
+    const req = input(endpoint);
+    const model = req.model.name;
+    const { version } = await activities.registerModelVersion({ model, image: req.model.image, modelDataUrl: req.model.modelDataUrl, metadata: {}, idempotencyToken: randomUUID() });
+    await activities.transitionModelStage({ model, version, stage: STAGES.staging, status: 'PendingApproval', archiveExisting: true });
+    await activities.setModelApproval(model, version, 'Approved', 'approved by modelship');
+    if (await activities.describeEndpoint(endpoint)) throw new Error(`${endpoint} exists`);
+    const sageMakerModel = modelName(model, version);
+    await activities.createModel({ name: sageMakerModel, image: req.model.image, modelDataUrl: req.model.modelDataUrl, executionRoleArn: ROLE });
+    const variants: VariantSpec[] = [{ variantName: 'AllTraffic', modelName: sageMakerModel, instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 }];
+    const configName = endpointConfigName(endpoint, `v${version}`, variants);
+    await activities.createEndpointConfig(configName, variants);
+    await activities.createEndpoint(endpoint, configName);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await activities.awaitEndpointInService(endpoint);
+        break;
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) || err.nonRetryable || attempt > 30) throw err;
+        await sleep(1000);
+      }
+    }
+    await activities.transitionModelStage({ model, version, stage: STAGES.production, status: 'Deployed', description: `serving on endpoint ${endpoint}`, archiveExisting: true });
+  }
+  async function workflow(endpoint: string): Promise<void> {
+    await env.client.workflow.execute(deployModel, { taskQueue, workflowId: endpointWorkflowId(endpoint), args: [input(endpoint)], workflowExecutionTimeout: '5m' });
+  }
+  async function timed(fn: (endpoint: string) => Promise<void>, prefix: string): Promise<{ ms: number[]; calls: number }> {
+    await emulator.control.clearCalls();
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await fn(`${prefix}-${tag}-${i}`);
+      ms.push(performance.now() - t0);
+    }
+    const calls = Object.values((await emulator.control.calls()).counts).reduce((a, b) => a + b, 0);
+    return { ms, calls: calls / runs };
+  }
+
+  try {
+    // Warm both paths (module loading, connections, the worker's workflow cache), then alternate-free runs.
+    await script(`warm-s-${tag}`);
+    await workflow(`warm-w-${tag}`);
+    const s = await timed(script, 'ovs');
+    const w = await timed(workflow, 'ovw');
+    const scriptMs = summarize(s.ms);
+    const workflowMs = summarize(w.ms);
+    const perStepOverheadMs = (workflowMs.mean - scriptMs.mean) / STEPS;
+    log(
+      table(
+        ['pipeline (register → deploy → wait)', 'runs', 'mean ms', 'p50 ms', 'p95 ms', 'AWS calls each'],
+        [
+          ['plain script (same AWS calls, no engine)', String(runs), scriptMs.mean.toFixed(0), scriptMs.p50.toFixed(0), scriptMs.p95.toFixed(0), s.calls.toFixed(1)],
+          ['deployModel workflow, one worker', String(runs), workflowMs.mean.toFixed(0), workflowMs.p50.toFixed(0), workflowMs.p95.toFixed(0), w.calls.toFixed(1)],
+        ]
+      )
+    );
+    log(`time ratio workflow/script ${(workflowMs.mean / scriptMs.mean).toFixed(1)}x; engine overhead per step ${perStepOverheadMs.toFixed(0)} ms (${STEPS} activities per run)`);
+
+    // Saturation: `concurrency` clients each deploying to a new endpoint, again and again, for a fixed time.
+    const before = { worker: procFigures(worker.pid), server: procFigures(env.server.process.pid) };
+    const t0 = Date.now();
+    const end = t0 + saturation.seconds * 1000;
+    let completed = 0;
+    let failed = 0;
+    let seq = 0;
+    await Promise.all(
+      Array.from({ length: saturation.concurrency }, async () => {
+        while (Date.now() < end) {
+          try {
+            await workflow(`sat-${tag}-${seq++}`);
+            completed++;
+          } catch {
+            failed++;
+          }
+        }
+      })
+    );
+    const elapsed = (Date.now() - t0) / 1000;
+    const after = { worker: procFigures(worker.pid), server: procFigures(env.server.process.pid) };
+    const sat = {
+      ...saturation,
+      elapsedSeconds: elapsed,
+      completed,
+      failed,
+      // Every deploy started in the window, over the time until the last one finished.
+      perSecond: completed / elapsed,
+      workerCpuSeconds: (after.worker?.cpuSeconds ?? NaN) - (before.worker?.cpuSeconds ?? NaN),
+      serverCpuSeconds: (after.server?.cpuSeconds ?? NaN) - (before.server?.cpuSeconds ?? NaN),
+      workerPeakRssBytes: after.worker?.peakRssBytes ?? NaN,
+    };
+    log(
+      `saturation: ${sat.concurrency} concurrent deploys started for ${saturation.seconds}s, all finished after ${elapsed.toFixed(0)}s: ${completed} completed, ${failed} failed, ` +
+        `${sat.perSecond.toFixed(1)} workflows/s; worker CPU ${sat.workerCpuSeconds.toFixed(1)}s, server CPU ${sat.serverCpuSeconds.toFixed(1)}s, worker peak RSS ${Math.round(sat.workerPeakRssBytes / 1048576)} MiB`
+    );
+    return {
+      runs,
+      scriptMs,
+      workflowMs,
+      ratio: workflowMs.mean / scriptMs.mean,
+      perStepOverheadMs,
+      callsPerPipeline: { script: s.calls, workflow: w.calls },
+      saturation: sat,
+    };
+  } finally {
+    destroyAwsClients(clients);
+    await worker.stop();
+    await emulator.stop();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench [-- --quick] [--only fleet,waits,overhead] [--json file]`: benchmarks that print figures.
+ * One run starts one Temporal dev server; each section starts the emulator and ONE modelship worker in
+ * child processes. Every load has a count and a time limit. Figures, not assertions.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startBenchEnv } from './env';
+import { runFleet, type FleetOptions, type FleetResult, type FleetWorkerConfig } from './fleet';
+import { runOverhead, type OverheadResult } from './overhead';
+import { machineInfo, mib, num, sec, table } from './stats';
+import { runWaits, type WaitsResult } from './waits';
+
+const SECTIONS = ['fleet', 'waits', 'overhead'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** Before: the SDK's defaults. After: what modelship's worker does now (see docs/benchmarks.md). */
+const BEFORE: FleetWorkerConfig = { label: 'before (SDK defaults)' };
+const AFTER: FleetWorkerConfig = { label: 'after (25 req/s per op, adaptive)', maxRequestsPerSecond: 25, retryMode: 'adaptive' };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      sizes: { type: 'string' },
+    },
+    strict: true,
+  });
+  const quick = values.quick!;
+  const only = (values.only?.split(',') ?? SECTIONS) as Section[];
+  for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only takes ${SECTIONS.join(',')}; got ${s}`);
+  const cliPath = process.env.TEMPORAL_CLI_PATH;
+  if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run `npm run bench`, which installs the Temporal CLI');
+
+  const machine = machineInfo();
+  const out = (line = '') => console.log(line);
+  out(`# modelship benchmarks (${quick ? 'quick' : 'full'})`);
+  out(`date ${machine.date}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage.join(' ')}; node ${machine.node}; ${machine.platform}`);
+  out(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+
+  const env = await startBenchEnv(cliPath);
+  const report: { machine: typeof machine; quick: boolean; fleet?: FleetResult[]; waits?: WaitsResult; overhead?: OverheadResult; loadAverageAtEnd?: number[] } = { machine, quick };
+  try {
+    if (only.includes('fleet')) {
+      const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [10, 50] : [10, 100, 1000];
+      const plan: Array<Pick<FleetOptions, 'n' | 'worker' | 'cleanup'>> = [
+        ...sizes.map((n) => ({ n, worker: AFTER, cleanup: false })),
+        // Before/after at a size the SDK defaults survive in reasonable time.
+        { n: quick ? 50 : 100, worker: BEFORE, cleanup: false },
+        // The cleanup each rollout does by default scans every endpoint in the account: shown at a small size.
+        { n: 10, worker: AFTER, cleanup: true },
+      ];
+      report.fleet = [];
+      out('\n## 1. Fleet: N canaries at once on one worker (budget: DescribeEndpoint 30/s account-wide, every other operation 50/s)');
+      for (const p of plan) {
+        const result = await runFleet(
+          env,
+          { ...p, bakeMs: 2000, transitionMs: 1000, describeEndpointBudget: 30, operationBudget: 50, timeoutMs: Math.min(12 * 60_000, 120_000 + p.n * 2_000) },
+          out
+        );
+        report.fleet.push(result);
+        out(fleetRow(result));
+      }
+      printFleet(report.fleet, out);
+    }
+    if (only.includes('waits')) {
+      out('\n## 2. Waiting for InService');
+      report.waits = await runWaits(env, { quick }, out);
+    }
+    if (only.includes('overhead')) {
+      out('\n## 3. Engine overhead');
+      report.overhead = await runOverhead(env, { quick }, out);
+    }
+  } finally {
+    await env.close();
+  }
+  report.loadAverageAtEnd = machineInfo().loadAverage;
+  out(`\nload average at end: ${report.loadAverageAtEnd.join(' ')}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+}
+
+function fleetRow(r: FleetResult): string {
+  return `  -> ${r.options.worker.label} n=${r.options.n}${r.options.cleanup ? ' +cleanup' : ''}: wall ${sec(r.wallMs)}s (ideal ${sec(r.idealMs)}s), ${r.completed} ok, ${r.failed} failed, ${r.timedOut} timed out, ${r.totalThrottles} throttles`;
+}
+
+function printFleet(results: FleetResult[], out: (line?: string) => void): void {
+  out('\nideal per rollout = 4 bakes (2s) + UpdateEndpoint + 3 weight shifts + final UpdateEndpoint (1s each) = 13.0s\n');
+  out(
+    table(
+      ['worker', 'N', 'cleanup', 'wall s', 'ideal s', 'lag p50 s', 'lag p95 s', 'lag max s', 'ok', 'failed', 'worker peak RSS MiB', 'worker CPU s', 'server CPU s', 'API calls', 'calls/rollout', 'DescribeEndpoint/rollout', 'throttles'],
+      results.map((r) => [
+        r.options.worker.label,
+        String(r.options.n),
+        r.options.cleanup ? 'yes' : 'no',
+        sec(r.wallMs),
+        sec(r.idealMs),
+        sec(r.lagMs.p50),
+        sec(r.lagMs.p95),
+        sec(r.lagMs.max),
+        String(r.completed),
+        String(r.failed + r.timedOut),
+        mib(r.workerPeakRssBytes),
+        num(r.workerCpuSeconds, 1),
+        num(r.serverCpuSeconds, 1),
+        String(r.totalCalls),
+        num(r.totalCalls / r.options.n, 1),
+        num((r.calls['SageMaker.DescribeEndpoint'] ?? 0) / r.options.n, 1),
+        String(r.totalThrottles),
+      ])
+    )
+  );
+  for (const r of results) {
+    const head = `${r.options.worker.label} N=${r.options.n}${r.options.cleanup ? ' +cleanup' : ''}`;
+    const ops = Object.entries(r.calls).sort((a, b) => b[1] - a[1]).map(([op, c]) => `${op.replace(/^[A-Za-z]+\./, '')} ${num(c / r.options.n, 1)}`);
+    out(`\n${head}: calls per rollout: ${ops.join(', ')}`);
+    if (r.totalThrottles) out(`  throttled: ${Object.entries(r.throttles).map(([op, c]) => `${op} ${c}`).join(', ')}`);
+    if (Object.keys(r.otherErrors).length) out(`  other errors: ${Object.entries(r.otherErrors).map(([k, c]) => `${k} ${c}`).join(', ')}`);
+    if (Object.keys(r.failures).length) out(`  failures: ${Object.entries(r.failures).map(([k, c]) => `${c}x ${k}`).join('; ')}`);
+    out(`  gate verdicts: ${Object.entries(r.gateVerdicts).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}; emulator CPU ${num(r.emulatorCpuSeconds, 1)}s`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  }
+);
