@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       for (const p of plan) {
         const result = await runFleet(
           env,
-          { ...p, bakeMs: 2000, transitionMs: 1000, describeEndpointBudget: 30, operationBudget: 50, timeoutMs: Math.min(12 * 60_000, 120_000 + p.n * 2_000) },
+          { ...p, bakeMs: 2000, transitionMs: 1000, describeEndpointBudget: 30, operationBudget: 50, timeoutMs: Math.min(10 * 60_000, 120_000 + p.n * 2_000) },
           out
         );
         report.fleet.push(result);
