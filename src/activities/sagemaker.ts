@@ -27,6 +27,8 @@ export interface ModelSpec {
   modelDataUrl: string;
   executionRoleArn: string;
   environment?: Record<string, string>;
+  vpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
+  tags?: Array<{ Key: string; Value: string }>;
 }
 
 /** Failure types the workflows react to. */
@@ -122,6 +124,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             ModelName: spec.name,
             ExecutionRoleArn: spec.executionRoleArn,
             PrimaryContainer: { Image: spec.image, ModelDataUrl: spec.modelDataUrl, Environment: spec.environment },
+            VpcConfig: spec.vpcConfig,
+            Tags: spec.tags,
           })
         );
         return out.ModelArn!;
@@ -165,9 +169,9 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       }
     },
 
-    async createEndpoint(endpointName: string, endpointConfigName: string): Promise<string> {
+    async createEndpoint(endpointName: string, endpointConfigName: string, tags?: Array<{ Key: string; Value: string }>): Promise<string> {
       try {
-        const out = await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+        const out = await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName, Tags: tags }));
         return out.EndpointArn!;
       } catch (err) {
         if (!isSageMakerAlreadyExists(err)) throw err;

@@ -11,6 +11,60 @@ const pollPolicy = z.strictObject({
   backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
 });
 
+const s3Uri = z
+  .string({ error: 'required: an s3:// URI' })
+  .max(512, { error: 'must be at most 512 characters' })
+  .regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/\S*)?$/, { error: (iss) => `must be an s3://bucket/prefix URI; got ${JSON.stringify(iss.input)}` });
+
+const snsTopicArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: (iss) => `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>); got ${JSON.stringify(iss.input)}` });
+
+/** Network placement of the model's containers (CreateModel VpcConfig). */
+const vpcConfigSchema = z.strictObject({
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a security group id such as sg-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }))
+    .min(1, { error: 'must list 1-5 security group ids' })
+    .max(5, { error: 'must list 1-5 security group ids' }),
+  subnets: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a subnet id such as subnet-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }))
+    .min(1, { error: 'must list 1-16 subnet ids' })
+    .max(16, { error: 'must list 1-16 subnet ids' }),
+});
+
+/** Request/response capture to S3 (CreateEndpointConfig DataCaptureConfig). */
+const dataCaptureSchema = z.strictObject({
+  destinationS3Uri: s3Uri,
+  /** @default 100 */
+  samplingPercentage: z.number().int({ error: 'must be a whole percentage' }).min(0, { error: 'must be 0-100' }).max(100, { error: 'must be 0-100' }).optional(),
+  /** @default ['Input', 'Output'] */
+  captureModes: z
+    .array(z.enum(['Input', 'Output'], { error: 'each must be "Input" or "Output"' }))
+    .min(1, { error: 'must list "Input", "Output" or both' })
+    .max(2, { error: 'must list "Input", "Output" or both' })
+    .optional(),
+  /** @default true */
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  kmsKeyId: z.string().min(1).max(2048, { error: 'must be at most 2048 characters' }).optional(),
+});
+
+/** Asynchronous inference (CreateEndpointConfig AsyncInferenceConfig). */
+const asyncInferenceSchema = z.strictObject({
+  outputS3Uri: s3Uri,
+  failureS3Uri: s3Uri.optional(),
+  successTopicArn: snsTopicArn.optional(),
+  errorTopicArn: snsTopicArn.optional(),
+  maxConcurrentInvocationsPerInstance: z.number().int().min(1, { error: 'must be 1-1000' }).max(1000, { error: 'must be 1-1000' }).optional(),
+});
+
+/** AWS tags: at most 50, keys 1-128 characters not starting with "aws:", values at most 256. */
+const tagsSchema = z
+  .record(
+    z.string().min(1, { error: 'tag keys must not be empty' }).max(128, { error: 'tag keys must be at most 128 characters' }).refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'tag keys must not start with "aws:" (reserved by AWS)' }),
+    z.string({ error: 'tag values must be strings' }).max(256, { error: 'tag values must be at most 256 characters' })
+  )
+  .refine((t) => Object.keys(t).length <= 50, { error: 'at most 50 tags' });
+
 /** Input of the register → stage → deploy pipeline. */
 export const deployInputSchema = z.strictObject({
   /** The SageMaker endpoint to create, or to move to the new version if it exists. */
@@ -45,7 +99,68 @@ export const deployInputSchema = z.strictObject({
   inServiceTimeout: duration.default('60m'),
   /** How the InService wait polls DescribeEndpoint. */
   poll: pollPolicy.default({}),
+  /**
+   * What to do with an existing endpoint (MLflow's deploy modes): `create` refuses one; `replace` moves it
+   * to one variant serving the new version; `add` keeps its variants and adds one for the new version
+   * with weight `addWeight`, for traffic to be shifted later. @default 'replace'
+   */
+  mode: z.enum(['create', 'replace', 'add'], { error: 'must be "create", "replace" or "add"' }).optional(),
+  /** In `add` mode, the new variant's initial weight (MLflow uses 0: no traffic until shifted). @default 0 */
+  addWeight: z.number().min(0, { error: 'must be 0 or more' }).max(1000, { error: 'must be at most 1000' }).optional(),
+  /** Keep the superseded endpoint config and models (true) or delete them once unused (false). @default true */
+  archive: z.boolean({ error: 'must be true or false' }).optional(),
+  vpcConfig: vpcConfigSchema.optional(),
+  /** Data capture for the new config. Unset: the endpoint's current capture settings are kept. */
+  dataCapture: dataCaptureSchema.optional(),
+  /** Tags on the SageMaker model, endpoint config and (new) endpoint. */
+  tags: tagsSchema.optional(),
+  asyncInference: asyncInferenceSchema.optional(),
+  /**
+   * Role to assume for a cross-account deploy. Validated, but not supported yet: the worker's activities
+   * use the worker's own credentials, so a deploy naming a role is refused rather than sent to the wrong account.
+   */
+  assumeRoleArn: roleArn
+    .superRefine((_arn, ctx) => {
+      ctx.addIssue({ code: 'custom', message: 'cross-account deploys (assuming a role) are not supported yet; run a worker whose credentials are in the target account' });
+    })
+    .optional(),
 });
+
+/** SageMaker's shapes for the deploy input's hosting options: what createModel/createEndpointConfig send. */
+export function sageMakerHostingOptions(req: DeployRequest, previousConfigExtra: Record<string, unknown> = {}) {
+  const tags = req.tags ? Object.entries(req.tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
+  const capture = req.dataCapture
+    ? {
+        EnableCapture: req.dataCapture.enabled ?? true,
+        InitialSamplingPercentage: req.dataCapture.samplingPercentage ?? 100,
+        DestinationS3Uri: req.dataCapture.destinationS3Uri,
+        ...(req.dataCapture.kmsKeyId ? { KmsKeyId: req.dataCapture.kmsKeyId } : {}),
+        CaptureOptions: (req.dataCapture.captureModes ?? ['Input', 'Output']).map((CaptureMode) => ({ CaptureMode })),
+      }
+    : // MLflow's deploy drops capture settings on every update; an endpoint keeps them here unless told otherwise.
+      previousConfigExtra.DataCaptureConfig;
+  const a = req.asyncInference;
+  const asyncConfig = a
+    ? {
+        OutputConfig: {
+          S3OutputPath: a.outputS3Uri,
+          ...(a.failureS3Uri ? { S3FailurePath: a.failureS3Uri } : {}),
+          ...(a.successTopicArn || a.errorTopicArn ? { NotificationConfig: { SuccessTopic: a.successTopicArn, ErrorTopic: a.errorTopicArn } } : {}),
+        },
+        ...(a.maxConcurrentInvocationsPerInstance ? { ClientConfig: { MaxConcurrentInvocationsPerInstance: a.maxConcurrentInvocationsPerInstance } } : {}),
+      }
+    : undefined;
+  return {
+    vpcConfig: req.vpcConfig ? { SecurityGroupIds: req.vpcConfig.securityGroupIds, Subnets: req.vpcConfig.subnets } : undefined,
+    tags,
+    /** Config-level fields of CreateEndpointConfig. */
+    configExtra: {
+      ...(capture ? { DataCaptureConfig: capture } : {}),
+      ...(asyncConfig ? { AsyncInferenceConfig: asyncConfig } : {}),
+      ...(tags ? { Tags: tags } : {}),
+    } as Record<string, unknown>,
+  };
+}
 
 export type DeployInput = z.input<typeof deployInputSchema>;
 export type DeployRequest = z.output<typeof deployInputSchema>;
@@ -101,4 +216,6 @@ export interface DeployResult {
   modelPackageArn: string;
   version: number;
   archived: string[];
+  /** Superseded endpoint configs and models deleted because `archive` was false. */
+  removed?: string[];
 }

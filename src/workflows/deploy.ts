@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { deployInputSchema, STAGES, type ApprovalDecision, type DeployInput, type DeployResult, type DeployStatus } from '../domain/deploy';
+import { deployInputSchema, sageMakerHostingOptions, STAGES, type ApprovalDecision, type DeployInput, type DeployResult, type DeployStatus } from '../domain/deploy';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { endpointConfigName, modelName } from '../domain/names';
@@ -57,6 +57,9 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
   const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.inServiceTimeout)));
 
+  // MLflow's `create` mode: an existing endpoint is refused before anything is registered.
+  if (req.mode === 'create' && (await aws.describeEndpoint(endpointName))) throw endpointExists(endpointName);
+
   // 1. Register the version (the run id makes the registration idempotent across retries).
   state.step('registering');
   const registered = await aws.registerModelVersion({
@@ -96,10 +99,9 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   // 3. Deploy: model, config, endpoint (create or update), each undo registered before its step.
   const saga = new Saga();
   const sageMakerModel = modelName(req.model.name, version);
-  const variants: VariantSpec[] = [
-    { variantName, modelName: sageMakerModel, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 },
-  ];
-  const configName = endpointConfigName(endpointName, `v${version}`, variants);
+  const newVariant: VariantSpec = { variantName, modelName: sageMakerModel, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 };
+  let variants: VariantSpec[] = [newVariant];
+  let configName = endpointConfigName(endpointName, `v${version}`, variants);
   let previousConfig: string | undefined;
   let endpointArn: string;
   try {
@@ -107,6 +109,19 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName) : null;
     previousConfig = existing?.configName;
     state.status.previousEndpointConfigName = previousConfig;
+    if (existing && req.mode === 'create') throw endpointExists(endpointName);
+    const previous = previousConfig ? await aws.describeEndpointConfig(previousConfig) : null;
+    const hosting = sageMakerHostingOptions(req, previous?.extra);
+    // `add` keeps the endpoint's variants and config-level settings, and appends the new version's variant.
+    const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
+    if (req.mode === 'add' && previous) {
+      if (previous.variants.some((v) => v.variantName === variantName)) {
+        throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`, INVALID_INPUT);
+      }
+      variants = [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }];
+    }
+    // The name hashes everything the config holds, so a changed option never reuses an older config.
+    configName = endpointConfigName(endpointName, `v${version}`, Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
 
     state.step('creating-model');
     saga.add(`delete model ${sageMakerModel}`, () => undo.deleteModel(sageMakerModel));
@@ -116,12 +131,14 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
       modelDataUrl: registered.modelDataUrl,
       executionRoleArn: req.executionRoleArn,
       environment: req.model.environment,
+      vpcConfig: hosting.vpcConfig,
+      tags: hosting.tags,
     });
     state.created({ kind: 'model', name: sageMakerModel });
 
     state.step('creating-endpoint-config');
     saga.add(`delete endpoint config ${configName}`, () => undo.deleteEndpointConfig(configName));
-    await aws.createEndpointConfig(configName, variants);
+    await aws.createEndpointConfig(configName, variants, configExtra);
     state.created({ kind: 'endpoint-config', name: configName });
 
     if (existing) {
@@ -129,14 +146,15 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
       saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
         undo.restoreEndpointConfig(endpointName, existing.configName!)
       );
-      await aws.updateEndpoint(endpointName, configName);
+      // In `add` mode the existing variants keep their live weights and instance counts.
+      await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
     } else {
       state.step('creating-endpoint');
       saga.add(`delete endpoint ${endpointName}`, async () => {
         await undo.deleteEndpoint(endpointName);
         await undo.awaitEndpointDeleted(endpointName);
       });
-      await aws.createEndpoint(endpointName, configName);
+      await aws.createEndpoint(endpointName, configName, hosting.tags);
       state.created({ kind: 'endpoint', name: endpointName });
     }
 
@@ -171,6 +189,16 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   // 4. The endpoint serves the version: now the registry may say so.
   state.step('promoting');
   const archived = await stageIt(req.stage, 'Deployed', `serving on endpoint ${endpointName}`);
+  // MLflow's archive=False: the superseded config and models go, once nothing else uses them.
+  const removed: string[] = [];
+  if (req.archive === false && previousConfig && req.mode !== 'add') {
+    const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
+    const old = await undo.describeEndpointConfig(previousConfig);
+    if (!othersConfigs.includes(previousConfig) && (await undo.deleteEndpointConfig(previousConfig))) removed.push(previousConfig);
+    for (const m of new Set(old?.variants.map((v) => v.modelName) ?? [])) {
+      if (m !== sageMakerModel && (await undo.configsUsingModel(othersConfigs, m)).length === 0 && (await undo.deleteModel(m))) removed.push(m);
+    }
+  }
   state.step('succeeded');
   return {
     endpointName,
@@ -181,5 +209,10 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     modelPackageArn: registered.ref,
     version,
     archived: archived.map((v) => `${req.model.name}/${v}`),
+    removed,
   };
+}
+
+function endpointExists(endpointName: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`endpoint ${endpointName} already exists and mode is "create"; use mode "replace" or "add"`, 'EndpointExists');
 }
