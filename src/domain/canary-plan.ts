@@ -57,6 +57,8 @@ export interface CanaryPlan {
   kept: KeptResource[];
   /** Versions archived when the new one becomes Production (`<model>/<version>`). */
   archived: string[];
+  /** The `model.ref` the version was resolved from, when the input named one. */
+  modelRef?: { ref: string; pinned: string; moving: boolean };
   changes: PlannedChange[];
   notes: string[];
 }

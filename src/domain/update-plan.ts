@@ -367,8 +367,8 @@ export function updatePlanChanges(plan: UpdatePlan): PlannedChange[] {
   out.push(change('update', 'endpoint', plan.endpointName, `from ${plan.currentConfigName} to ${plan.newConfigName}${retain}`));
   for (const s of plan.restore) {
     const suspended = Object.entries(s.suspendedState ?? {}).filter(([, on]) => on).map(([k]) => k);
-    out.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}${suspended.length ? `, suspended ${suspended.join(', ')}` : ''} (as before)`));
-    for (const p of s.policies) out.push(change('create', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId} (as before)`));
+    out.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}${suspended.length ? `, suspended ${suspended.join(', ')}` : ''}, as before`));
+    for (const p of s.policies) out.push(change('create', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId}, as before`));
   }
   return out;
 }

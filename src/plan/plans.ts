@@ -4,7 +4,7 @@
  * it to the pure plan of src/domain (the same functions and names the workflows use).
  */
 import type { AwsClients } from '../aws';
-import { canaryInputSchema } from '../domain/canary';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema } from '../domain/canary';
 import { planCanary, type CanaryPlan } from '../domain/canary-plan';
 import type { PlannedChange, Planned, PlanRefusal } from '../domain/change-plan';
 import { deleteInputSchema, planDelete, type DeletePlan } from '../domain/delete-plan';
@@ -31,10 +31,30 @@ export async function planDeployRun(input: unknown, reader: StateReader): Promis
   return { ok: true, plan: planDeploy(checked.value, await readDeployFacts(reader, checked.value)) };
 }
 
+/** A `model: { ref }` is resolved first, as the rollout resolves it; the plan names the version it resolves to now. */
 export async function planCanaryRun(input: unknown, reader: StateReader): Promise<Planned<CanaryPlan>> {
-  const checked = validate(canaryInputSchema, input);
+  let named = input;
+  let modelRef: CanaryPlan['modelRef'];
+  const ref = input && typeof input === 'object' ? canaryModelRef(input) : undefined;
+  if (ref !== undefined) {
+    const model = validate(canaryModelRefSchema, (input as { model: unknown }).model);
+    if (!model.ok) return invalid('canary', model.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` })));
+    try {
+      const resolved = await reader.activities.resolveModelRef(ref);
+      named = { ...(input as object), model: { name: resolved.version.model, version: resolved.version.version } };
+      modelRef = { ref, pinned: resolved.pinned, moving: resolved.moving };
+    } catch (err) {
+      return { ok: false, refusal: { type: 'ModelRefUnresolved', reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+  }
+  const checked = validate(canaryInputSchema, named);
   if (!checked.ok) return invalid('canary', checked.issues);
-  return planCanary(checked.value, await readCanaryFacts(reader, checked.value));
+  const planned = planCanary(checked.value, await readCanaryFacts(reader, checked.value));
+  if (!planned.ok || !modelRef) return planned;
+  const notes = modelRef.moving
+    ? [`${modelRef.ref} names ${modelRef.pinned} now; it is a moving reference, resolved again when the rollout starts`, ...planned.plan.notes]
+    : planned.plan.notes;
+  return { ok: true, plan: { ...planned.plan, modelRef, notes } };
 }
 
 /** The update pipeline's own planning step (planUpdate on the same reads), and its model check. */
