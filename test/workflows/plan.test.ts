@@ -216,7 +216,7 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
       executionRoleArn: ROLE,
       steps: [20, 100],
       approvalSteps: [100],
-      bake: '1500ms',
+      bake: '800ms',
       gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
       poll: FAST_POLL,
     };
@@ -242,6 +242,8 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     );
     assert.deepEqual([plan.baseline.modelName, plan.baseline.instanceCount, plan.canary.modelName, plan.canary.instanceCount], [`${model}-v1`, 2, `${model}-v2`, 1]);
     assert.deepEqual(plan.removed.slice(1), [plan.originalEndpointConfigName, `${model}-v1`]);
+    const byRef = ok(await changesNothing(() => planCanaryRun({ ...input, model: { ref: `models:/${model}/2` } }, reader())));
+    assert.deepEqual([byRef.rampEndpointConfigName, byRef.finalEndpointConfigName, byRef.modelRef?.moving], [plan.rampEndpointConfigName, plan.finalEndpointConfigName, false]);
 
     const calls = h.emulator.control.calls();
     h.emulator.control.startTraffic({ endpointName: ep, rps: 200 });
@@ -308,10 +310,8 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
   it('delete: scaling, endpoint, configs and models to delete, and the model kept for another endpoint, match the run', async () => {
     const ep = uniqueName('plan-del');
     const other = uniqueName('plan-keep');
-    await createModel(`${ep}-own`, '1');
-    await createModel(`${ep}-shared`, '2');
-    await endpoint(ep, `${ep}-own`, true);
-    await endpoint(other, `${ep}-shared`, false);
+    await Promise.all([createModel(`${ep}-own`, '1'), createModel(`${ep}-shared`, '2')]);
+    await Promise.all([endpoint(ep, `${ep}-own`, true), endpoint(other, `${ep}-shared`, false)]);
     // A second config named for the endpoint, serving the shared model: it goes, the shared model stays.
     await h.aws.sagemaker.send(
       new CreateEndpointConfigCommand({
