@@ -15,9 +15,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { CanaryInput } from '../src/domain/canary';
 import type { DeployInput } from '../src/domain/deploy';
 import { endpointWorkflowId } from '../src/domain/names';
-import { canaryRollout } from '../src/workflows/canary';
+import { canaryRollout, canaryStatusQuery } from '../src/workflows/canary';
 import { deleteSageMakerEndpoint } from '../src/workflows/delete-endpoint';
 import { approveSignal, deployModel, deployStatusQuery } from '../src/workflows/deploy';
+import { scheduledPromote, scheduledRollout } from '../src/workflows/scheduled';
 import { updateSageMakerEndpoint } from '../src/workflows/update-endpoint';
 import { image, registerVersion, seedEndpoint } from '../test/support/campaign';
 import { createHarness, eventually, type Harness } from '../test/support/harness';
@@ -110,6 +111,30 @@ const SCENARIOS: Record<string, Scenario> = {
         args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: POLL }],
       })
     );
+  },
+  /** A scheduled firing: the newest Approved version goes out through a child canary. */
+  'scheduled-rollout': async (h, ep) => {
+    await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m` });
+    await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
+    h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
+    const { model: _version, ...canary } = canaryInput(ep, `${ep}-m`);
+    const handle = await h.client.workflow.start(scheduledRollout, { taskQueue: h.taskQueue, workflowId: `schedule-${ep}`, args: [{ canary: { ...canary, model: { name: `${ep}-m` } } }] });
+    await handle.result();
+    h.emulator.control.stopTraffic(ep);
+    return handle;
+  },
+  /** A scheduled promotion of a running canary (promote --full by signal). */
+  'scheduled-promote': async (h, ep) => {
+    await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m` });
+    await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
+    h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
+    const rollout = await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ ...canaryInput(ep, `${ep}-m`), bake: '10m' }] });
+    await eventually(() => rollout.query(canaryStatusQuery), (s) => s.phase === 'baking');
+    const handle = await h.client.workflow.start(scheduledPromote, { taskQueue: h.taskQueue, workflowId: `promote-${ep}`, args: [{ endpointName: ep, full: true, reason: 'fixture' }] });
+    await handle.result();
+    await rollout.result();
+    h.emulator.control.stopTraffic(ep);
+    return handle;
   },
   'delete-autoscaled': async (h, ep) => {
     await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m`, autoscaled: true });

@@ -14,7 +14,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 
 const DIR = path.join(__dirname, 'histories');
 /** Every workflow kind must have recorded runs; a new workflow type needs fixtures before it ships. */
-const KINDS = ['deployModel', 'canaryRollout', 'updateSageMakerEndpoint', 'deleteSageMakerEndpoint'];
+const KINDS = ['deployModel', 'canaryRollout', 'updateSageMakerEndpoint', 'deleteSageMakerEndpoint', 'scheduledRollout', 'scheduledPromote'];
 
 interface Fixture {
   name: string;
