@@ -89,12 +89,14 @@ export const canaryInputSchema = z
     }
   });
 
+export type CanaryInput = z.input<typeof canaryInputSchema>;
+
 /**
- * Canary input. `model` is either a registered version (`{ name, version }`) or a reference as users
- * write it (`{ ref: 'models:/churn@champion' }`): the workflow resolves a reference to one version
- * before anything else, records it in its status and result, and validates the rest as usual.
+ * The same input with `model` given as a reference as users write it (`{ ref: 'models:/churn@champion' }`):
+ * the workflow resolves it to one version before anything else, records it in its status and result,
+ * and validates the rest as usual.
  */
-export type CanaryInput = Omit<z.input<typeof canaryInputSchema>, 'model'> & { model: z.input<typeof canaryInputSchema>['model'] | CanaryModelRef };
+export type CanaryRefInput = Omit<CanaryInput, 'model'> & { model: CanaryModelRef };
 export type CanaryModelRef = z.input<typeof canaryModelRefSchema>;
 
 /** `model: { ref }`: see model-ref.ts for the forms. */

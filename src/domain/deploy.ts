@@ -59,11 +59,15 @@ const asyncInferenceSchema = z.strictObject({
 
 /** AWS tags: at most 50, keys 1-128 characters not starting with "aws:", values at most 256. */
 const tagsSchema = z
-  .record(
-    z.string().min(1, { error: 'tag keys must not be empty' }).max(128, { error: 'tag keys must be at most 128 characters' }).refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'tag keys must not start with "aws:" (reserved by AWS)' }),
-    z.string({ error: 'tag values must be strings' }).max(256, { error: 'tag values must be at most 256 characters' })
-  )
-  .refine((t) => Object.keys(t).length <= 50, { error: 'at most 50 tags' });
+  .record(z.string(), z.string({ error: 'tag values must be strings' }).max(256, { error: 'tag values must be at most 256 characters' }))
+  .superRefine((tags, ctx) => {
+    // Checked here rather than in a key schema, whose issues zod reports only as "Invalid key in record".
+    if (Object.keys(tags).length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 tags' });
+    for (const key of Object.keys(tags)) {
+      if (key.length < 1 || key.length > 128) ctx.addIssue({ code: 'custom', path: [key], message: 'tag keys must be 1-128 characters' });
+      else if (key.toLowerCase().startsWith('aws:')) ctx.addIssue({ code: 'custom', path: [key], message: 'tag keys must not start with "aws:" (reserved by AWS)' });
+    }
+  });
 
 /** Input of the register → stage → deploy pipeline. */
 export const deployInputSchema = z.strictObject({

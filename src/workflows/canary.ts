@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryResult, type CanaryStatus, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryRefInput, type CanaryResult, type CanaryStatus, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { evaluateGate } from '../domain/gate';
@@ -32,7 +32,7 @@ const notifier = wf.proxyActivities<Activities>({ startToCloseTimeout: '15s', re
  * traffic back to the baseline at once and removes the canary. Operators steer with signals (pause,
  * resume, promote, abort, approve) and the `setWeight` update; `status` shows every gate and action.
  */
-export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
+export async function canaryRollout(input: CanaryInput | CanaryRefInput): Promise<CanaryResult> {
   const { named, modelRef } = await resolveModelRef(input);
   const checked = validate(canaryInputSchema, named);
   if (!checked.ok) {
@@ -311,7 +311,7 @@ export async function canaryRollout(input: CanaryInput): Promise<CanaryResult> {
  * `model: { ref }` (e.g. `models:/churn@champion`) is resolved to one version before anything else, so a
  * moving reference cannot change under a running rollout and the run records what it rolled out.
  */
-async function resolveModelRef(input: CanaryInput): Promise<{ named: unknown; modelRef?: ResolvedModelRefRecord }> {
+async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ named: unknown; modelRef?: ResolvedModelRefRecord }> {
   const ref = canaryModelRef(input);
   if (ref === undefined) return { named: input };
   const checked = validate(canaryModelRefSchema, input.model);

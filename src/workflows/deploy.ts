@@ -110,7 +110,8 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     previousConfig = existing?.configName;
     state.status.previousEndpointConfigName = previousConfig;
     if (existing && req.mode === 'create') throw endpointExists(endpointName);
-    const previous = previousConfig ? await aws.describeEndpointConfig(previousConfig) : null;
+    // Reading the current config is a step older histories lack: the patch keeps their replay deterministic.
+    const previous = previousConfig && wf.patched('deploy-reads-previous-config') ? await aws.describeEndpointConfig(previousConfig) : null;
     const hosting = sageMakerHostingOptions(req, previous?.extra);
     // `add` keeps the endpoint's variants and config-level settings, and appends the new version's variant.
     const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
