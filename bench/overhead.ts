@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { createAwsClients, destroyAwsClients } from '../src/aws';
 import { STAGES, type DeployInput } from '../src/domain/deploy';
@@ -38,7 +39,14 @@ export async function runOverhead(env: BenchEnv, opts: { quick: boolean }, log: 
   const taskQueue = `bench-overhead-${tag}`;
   const worker = await startWorkerProcess({ address: env.server.address, taskQueue, awsEndpoint: emulator.url, bundlePath: env.bundlePath });
   const clients = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: BENCH_CREDENTIALS });
-  const activities = createActivities(clients);
+  const real = createActivities(clients);
+  // Activities may read their context (e.g. the workflow id for the registry's audit trail); outside a
+  // worker a mock context provides it, at the cost of a function call.
+  const context = new MockActivityEnvironment({ workflowExecution: { workflowId: `script-${tag}`, runId: tag } } as never);
+  const activities = new Proxy(real, {
+    get: (target, name: keyof typeof real) =>
+      (...args: unknown[]) => context.run(target[name] as (...a: unknown[]) => Promise<unknown>, ...args),
+  }) as typeof real;
   const input = (endpoint: string): DeployInput => ({
     endpointName: endpoint,
     model: { name: `${endpoint}-m`, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${endpoint}:1`, modelDataUrl: `s3://models/${endpoint}/1.tar.gz` },
