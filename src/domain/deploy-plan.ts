@@ -3,13 +3,19 @@
  * from the registry and the endpoint as they are. Pure: no AWS calls, no Temporal. The names come from
  * the same functions, with the same spec, as the deploy workflow's.
  */
-import { change, describeVariant, type PlannedChange, type RegistryVersionFacts } from './change-plan';
-import { STAGES, type DeployRequest } from './deploy';
-import type { EndpointSummary, VariantSpec } from './endpoint';
+import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
+import type { KeptResource } from './delete-plan';
+import { sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
+import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
+import { INVALID_INPUT } from './validation';
 
 export interface DeployFacts {
   endpoint: EndpointSummary | null;
+  /** The config the endpoint serves now (its variants and config-level settings carry over). */
+  previousConfig: EndpointConfigSummary | null;
+  /** Current and pending configs of every other endpoint, with the models they serve (for `archive: false`). */
+  otherEndpoints: Array<{ endpointName: string; configName: string; models: string[] }>;
   /** The model package group (the registered model) exists. */
   groupExists: boolean;
   versions: RegistryVersionFacts[];
@@ -33,12 +39,18 @@ export interface DeployPlan {
   /** Create the endpoint, or move the existing one (UpdateEndpoint) from `previousEndpointConfigName`. */
   endpointAction: 'create' | 'update';
   previousEndpointConfigName?: string;
+  mode: 'create' | 'replace' | 'add';
+  /** Config-level fields of the new config (data capture, async inference, tags). */
+  configExtra?: Record<string, unknown>;
   approval: { auto: boolean; timeout: string };
   stage: string;
   /** Versions archived when the new one is staged (they held Staging). `<model>/<version>`. */
   archivedWhenStaged: string[];
   /** Versions archived once the endpoint serves the new one (they held `stage`), as the result reports them. */
   archived: string[];
+  /** Superseded config and models deleted after the deploy (`archive: false`), as the result's `removed`. */
+  removed: string[];
+  kept: KeptResource[];
   changes: PlannedChange[];
   notes: string[];
 }
@@ -48,19 +60,39 @@ export function nextVersion(versions: RegistryVersionFacts[]): number {
   return versions.reduce((max, v) => Math.max(max, v.version), 0) + 1;
 }
 
-/** The SageMaker model, variants and endpoint config a deploy of `version` creates (as the workflow builds them). */
-export function deployResources(req: DeployRequest, version: number): { sageMakerModelName: string; variants: VariantSpec[]; endpointConfigName: string } {
+/**
+ * The SageMaker model, variants, config-level fields and endpoint config a deploy of `version` creates, as
+ * the workflow builds them: `add` keeps the current config's variants and settings, and the config name
+ * hashes everything the config holds.
+ */
+export function deployResources(
+  req: DeployRequest,
+  version: number,
+  previous: EndpointConfigSummary | null
+): { sageMakerModelName: string; variants: VariantSpec[]; configExtra: Record<string, unknown>; endpointConfigName: string } {
   const sageMakerModelName = modelName(req.model.name, version);
-  const variants: VariantSpec[] = [
-    { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 },
-  ];
-  return { sageMakerModelName, variants, endpointConfigName: endpointConfigName(req.endpointName, `v${version}`, variants) };
+  const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 };
+  const hosting = sageMakerHostingOptions(req, previous?.extra);
+  const add = req.mode === 'add' && previous;
+  const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
+  const variants = add ? [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }] : [newVariant];
+  const spec = Object.keys(configExtra).length ? { variants, extra: configExtra } : variants;
+  return { sageMakerModelName, variants, configExtra, endpointConfigName: endpointConfigName(req.endpointName, `v${version}`, spec) };
 }
 
-export function planDeploy(req: DeployRequest, facts: DeployFacts): DeployPlan {
+export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<DeployPlan> {
   const model = req.model.name;
+  const ep = facts.endpoint;
+  const mode = req.mode ?? 'replace';
+  if (ep && mode === 'create') {
+    return { ok: false, refusal: { type: 'EndpointExists', reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` } };
+  }
+  if (ep && mode === 'add' && facts.previousConfig?.variants.some((v) => v.variantName === req.variantName)) {
+    return { ok: false, refusal: { type: INVALID_INPUT, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` } };
+  }
   const version = nextVersion(facts.versions);
-  const { sageMakerModelName, variants, endpointConfigName: configName } = deployResources(req, version);
+  const previous = ep ? facts.previousConfig : null;
+  const { sageMakerModelName, variants, configExtra, endpointConfigName: configName } = deployResources(req, version, previous);
   const ref = (v: number) => `${model}/${v}`;
   const changes: PlannedChange[] = [];
   const notes: string[] = [`version ${version} is predicted: a registration of ${model} made before this run's would take it`];
@@ -86,9 +118,9 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): DeployPlan {
       ? change('keep', 'endpoint config', configName, 'exists already with this spec: reused')
       : change('create', 'endpoint config', configName, variants.map(describeVariant).join('; '))
   );
-  const ep = facts.endpoint;
   if (ep) {
-    changes.push(change('update', 'endpoint', req.endpointName, `from ${ep.configName ?? '(none)'} to ${configName}`));
+    const retain = mode === 'add' ? ', the existing variants keeping their live weights and counts' : '';
+    changes.push(change('update', 'endpoint', req.endpointName, `from ${ep.configName ?? '(none)'} to ${configName}${retain}`));
     if (ep.status !== 'InService') notes.push(`endpoint ${req.endpointName} is ${ep.status}: the run waits for InService before changing it${ep.status === 'Failed' ? ', and fails, since a Failed endpoint never gets there' : ''}`);
   } else {
     changes.push(change('create', 'endpoint', req.endpointName, `on ${configName}`));
@@ -99,9 +131,27 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): DeployPlan {
     ? facts.versions.filter((v) => v.stage === req.stage && !archivedWhenStaged.includes(v.version)).map((v) => v.version)
     : [];
   for (const v of archived) changes.push(change('update', 'model version', ref(v), `stage ${req.stage} → Archived (Superseded)`));
+
+  // archive: false (MLflow's): the superseded config and its models go once no other endpoint uses them.
+  const removed: string[] = [];
+  const kept: KeptResource[] = [];
+  if (req.archive === false && ep?.configName && mode !== 'add') {
+    const old = ep.configName;
+    const configUser = facts.otherEndpoints.find((o) => o.configName === old);
+    if (configUser) kept.push({ kind: 'endpoint-config', name: old, reason: `endpoint ${configUser.endpointName} uses it` });
+    else if (previous) removed.push(old);
+    for (const m of new Set(previous?.variants.map((v) => v.modelName) ?? [])) {
+      if (m === sageMakerModelName) continue;
+      const user = facts.otherEndpoints.find((o) => o.models.includes(m));
+      if (user) kept.push({ kind: 'model', name: m, reason: `endpoint ${user.endpointName} serves it` });
+      else removed.push(m);
+    }
+    for (const r of removed) changes.push(change('delete', r === old ? 'endpoint config' : 'model', r));
+    for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
+  }
   notes.push(`if the endpoint does not end up serving ${configName}, the run deletes what it created, leaves the endpoint on its previous config and records DeploymentFailed on version ${version}`);
 
-  return {
+  return { ok: true, plan: {
     kind: 'deploy',
     endpointName: req.endpointName,
     model,
@@ -112,11 +162,15 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): DeployPlan {
     variants,
     endpointAction: ep ? 'update' : 'create',
     ...(ep?.configName ? { previousEndpointConfigName: ep.configName } : {}),
+    mode,
+    ...(Object.keys(configExtra).length ? { configExtra } : {}),
     approval: { auto: req.autoApprove, timeout: req.approvalTimeout },
     stage: req.stage,
     archivedWhenStaged: archivedWhenStaged.map(ref),
     archived: archived.map(ref),
+    removed,
+    kept,
     changes,
     notes,
-  };
+  } };
 }

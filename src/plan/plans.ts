@@ -28,7 +28,7 @@ function invalid(kind: string, issues: InputIssue[]): { ok: false; refusal: Plan
 export async function planDeployRun(input: unknown, reader: StateReader): Promise<Planned<DeployPlan>> {
   const checked = validate(deployInputSchema, input);
   if (!checked.ok) return invalid('deploy', checked.issues);
-  return { ok: true, plan: planDeploy(checked.value, await readDeployFacts(reader, checked.value)) };
+  return planDeploy(checked.value, await readDeployFacts(reader, checked.value));
 }
 
 /** A `model: { ref }` is resolved first, as the rollout resolves it; the plan names the version it resolves to now. */

@@ -52,9 +52,13 @@ async function versionsOf(r: StateReader, group: string): Promise<RegistryVersio
 export async function readDeployFacts(r: StateReader, req: DeployRequest): Promise<DeployFacts> {
   const exists = await groupExists(r, req.model.name);
   const versions = exists ? (await r.registry.listVersions(req.model.name)).map(versionFacts) : [];
-  const names = deployResources(req, nextVersion(versions));
+  const endpoint = await r.activities.describeEndpoint(req.endpointName);
+  const previousConfig = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
+  const names = deployResources(req, nextVersion(versions), previousConfig);
   return {
-    endpoint: await r.activities.describeEndpoint(req.endpointName),
+    endpoint,
+    previousConfig,
+    otherEndpoints: req.archive === false && endpoint ? await otherEndpoints(r, req.endpointName) : [],
     groupExists: exists,
     versions,
     existing: {
@@ -73,19 +77,24 @@ export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promi
   }
   const endpoint = await r.activities.describeEndpoint(req.endpointName);
   const config = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
-  const otherEndpoints: CanaryFacts['otherEndpoints'] = [];
-  for (const use of await r.activities.endpointConfigsInUse(req.endpointName)) {
-    const c = await r.activities.describeEndpointConfig(use.configName);
-    otherEndpoints.push({ ...use, models: c?.variants.map((v) => v.modelName) ?? [] });
-  }
   return {
     version,
     endpoint,
     config,
-    otherEndpoints,
+    otherEndpoints: await otherEndpoints(r, req.endpointName),
     versions: version ? await versionsOf(r, req.model.name) : [],
     modelExists: (await r.activities.missingModels([modelName(req.model.name, req.model.version)])).length === 0,
   };
+}
+
+/** Current and pending configs of every endpoint but `endpointName`, with the models they serve. */
+async function otherEndpoints(r: StateReader, endpointName: string): Promise<CanaryFacts['otherEndpoints']> {
+  const out: CanaryFacts['otherEndpoints'] = [];
+  for (const use of await r.activities.endpointConfigsInUse(endpointName)) {
+    const c = await r.activities.describeEndpointConfig(use.configName);
+    out.push({ ...use, models: c?.variants.map((v) => v.modelName) ?? [] });
+  }
+  return out;
 }
 
 export async function readDeleteFacts(r: StateReader, req: DeleteRequest): Promise<DeleteFacts> {

@@ -4,7 +4,7 @@ import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary';
 import { planCanary, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary-plan';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
-import { planDeploy, type DeployFacts } from '../../src/domain/deploy-plan';
+import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../../src/domain/endpoint';
 import { endpointConfigName } from '../../src/domain/names';
 import { planUpdate, updateInputSchema, updatePlanChanges } from '../../src/domain/update-plan';
@@ -44,10 +44,15 @@ describe('deploy plan', () => {
     autoApprove: true,
   };
   const req = parsed<Parameters<typeof planDeploy>[0]>(deployInputSchema, input);
-  const fresh: DeployFacts = { endpoint: null, groupExists: false, versions: [], existing: { model: false, config: false } };
+  const fresh: DeployFacts = { endpoint: null, previousConfig: null, otherEndpoints: [], groupExists: false, versions: [], existing: { model: false, config: false } };
+  const deployPlan = (r: typeof req, f: DeployFacts): DeployPlan => {
+    const p = planDeploy(r, f);
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.refusal));
+    return p.plan;
+  };
 
   it('creates the group, version 1, the model, the config and the endpoint, with the names the workflow builds', () => {
-    const plan = planDeploy(req, fresh);
+    const plan = deployPlan(req, fresh);
     const variants = [{ variantName: 'AllTraffic', modelName: 'churn-v1', instanceType: 'ml.m5.large', instanceCount: 2, weight: 1 }];
     assert.equal(plan.version, 1);
     assert.equal(plan.sageMakerModelName, 'churn-v1');
@@ -71,22 +76,50 @@ describe('deploy plan', () => {
       { version: 5, stage: 'Staging', approval: 'PendingManualApproval' },
       { version: 4, stage: 'Archived', approval: 'Approved' },
     ];
-    const plan = planDeploy(req, { ...fresh, endpoint: endpoint('churn-v3-abc'), groupExists: true, versions });
+    const plan = deployPlan(req, { ...fresh, endpoint: endpoint('churn-v3-abc'), groupExists: true, versions });
     assert.equal(plan.version, 6);
     assert.equal(plan.endpointAction, 'update');
     assert.equal(plan.previousEndpointConfigName, 'churn-v3-abc');
     assert.deepEqual([plan.archivedWhenStaged, plan.archived], [['churn/5'], ['churn/3']]);
     assert.ok(plan.changes.some((c) => c.action === 'update' && c.resource === 'endpoint' && c.detail === `from churn-v3-abc to ${plan.endpointConfigName}`));
-    const keepAll = planDeploy({ ...req, archiveExisting: false }, { ...fresh, groupExists: true, versions });
+    const keepAll = deployPlan({ ...req, archiveExisting: false }, { ...fresh, groupExists: true, versions });
     assert.deepEqual([keepAll.archivedWhenStaged, keepAll.archived], [[], []]);
-    const toStaging = planDeploy({ ...req, stage: 'Staging' }, { ...fresh, groupExists: true, versions });
+    const toStaging = deployPlan({ ...req, stage: 'Staging' }, { ...fresh, groupExists: true, versions });
     assert.deepEqual([toStaging.archivedWhenStaged, toStaging.archived], [['churn/5'], []], 'archived once, when staged');
   });
 
   it('without autoApprove, says it waits for approval; a leftover model of that name is reused, not created', () => {
-    const plan = planDeploy({ ...req, autoApprove: false }, { ...fresh, existing: { model: true, config: false } });
+    const plan = deployPlan({ ...req, autoApprove: false }, { ...fresh, existing: { model: true, config: false } });
     assert.ok(plan.notes.some((n) => n.includes('modelship approve churn')));
     assert.deepEqual(plan.changes.find((c) => c.resource === 'model')?.action, 'keep');
+  });
+
+  const serving = { ...fresh, endpoint: endpoint('churn-v1-abc'), groupExists: true, versions: [{ version: 1, stage: 'Production', approval: 'Approved' }] };
+  const previous: EndpointConfigSummary = { ...config('churn-v1-abc', 'churn-v1'), extra: { DataCaptureConfig: { EnableCapture: true, DestinationS3Uri: 's3://capture' } } };
+
+  it('mode create refuses an existing endpoint; mode add keeps the variants and settings and adds one at weight 0', () => {
+    assert.deepEqual(planDeploy({ ...req, mode: 'create' }, serving), {
+      ok: false,
+      refusal: { type: 'EndpointExists', reason: 'endpoint churn already exists and mode is "create"; use mode "replace" or "add"' },
+    });
+    const add = deployPlan({ ...req, mode: 'add', variantName: 'v2' }, { ...serving, previousConfig: previous });
+    assert.deepEqual(add.variants.map((v) => [v.variantName, v.modelName, v.weight]), [['AllTraffic', 'churn-v1', 1], ['v2', 'churn-v2', 0]]);
+    assert.equal(add.endpointConfigName, endpointConfigName('churn', 'v2', { variants: add.variants, extra: previous.extra }));
+    const clash = planDeploy({ ...req, mode: 'add' }, { ...serving, previousConfig: previous });
+    assert.ok(!clash.ok && clash.refusal.type === 'InvalidInput');
+  });
+
+  it('replace keeps the data capture of the current config in the new one (and its name)', () => {
+    const plan = deployPlan(req, { ...serving, previousConfig: previous });
+    assert.deepEqual(plan.configExtra, previous.extra);
+    assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v2', { variants: plan.variants, extra: previous.extra }));
+  });
+
+  it('archive: false deletes the superseded config and model, unless another endpoint uses them', () => {
+    const plan = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous });
+    assert.deepEqual(plan.removed, ['churn-v1-abc', 'churn-v1']);
+    const shared = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, otherEndpoints: [{ endpointName: 'b', configName: 'x', models: ['churn-v1'] }] });
+    assert.deepEqual([shared.removed, shared.kept.map((k) => k.name)], [['churn-v1-abc'], ['churn-v1']]);
   });
 });
 

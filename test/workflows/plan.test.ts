@@ -149,7 +149,7 @@ async function createModel(name: string, tag: string): Promise<void> {
 }
 
 describe('plan mode: each plan changes nothing, and the pipeline then does what it said', () => {
-  it('deploy: predicts the version, names and endpoint create, then the update from the old config and the archived version', async () => {
+  it('deploy: predicts the version, names and endpoint create, then the update from the old config, the archived version and what archive: false removes', async () => {
     const ep = uniqueName('plan-dep');
     const model = uniqueName('m');
 
@@ -187,8 +187,13 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     });
     assert.equal((await h.client.workflow.getHandle(endpointWorkflowId(ep)).describe()).runId, runBefore, 'no pipeline was started');
 
+    // archive: false also deletes the superseded config and model: the plan names them.
+    const cleaning = ok(await changesNothing(() => planDeployRun({ ...input, archive: false }, reader())));
+    assert.deepEqual(cleaning.removed, [first.endpointConfigName, first.sageMakerModelName]);
     calls = h.emulator.control.calls();
-    const v2 = await deploy(input);
+    const v2 = await deploy({ ...input, archive: false });
+    assert.deepEqual(v2.removed, cleaning.removed);
+    assert.equal(v2.endpointConfigName, cleaning.endpointConfigName);
     assert.equal(v2.version, second.version);
     assert.equal(v2.endpointConfigName, second.endpointConfigName);
     assert.equal(v2.previousEndpointConfigName, second.previousEndpointConfigName);
