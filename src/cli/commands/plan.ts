@@ -55,11 +55,13 @@ export function planCommand(): Command {
   return new Command('plan')
     .summary('show exactly what a pipeline would change in SageMaker, autoscaling and the registry, changing nothing')
     .description(
-      'Reads the endpoint, its configs, scaling targets and policies and the model registry (AWS credentials and\n' +
-        'region from the standard chain; --aws-endpoint to point elsewhere) and prints what the pipeline would\n' +
-        'create, update and delete, with the exact resource names it would use. Takes the same flags and -f file as\n' +
-        'the pipeline command; `modelship <pipeline> --plan` does the same. Nothing is started or changed.\n' +
-        'Exit 0 when a plan was made; 2 when the input is invalid or the pipeline would refuse (the reason is printed).'
+      'Reads the endpoint, its configs, scaling targets and policies and the model\n' +
+        'registry (AWS region and credentials from the standard chain, --aws-endpoint\n' +
+        'to read elsewhere) and prints what the pipeline would create, update and\n' +
+        'delete, with the exact names it would use. Same flags and -f file as the\n' +
+        'pipeline command; `modelship <pipeline> --plan` does the same. Nothing is\n' +
+        'started or changed. Exit 0 when a plan was made; 2 when the input is invalid\n' +
+        'or the pipeline would refuse (with the reason).'
     )
     .addCommand(asPlan(deployCommand()))
     .addCommand(asPlan(canaryCommand()))
