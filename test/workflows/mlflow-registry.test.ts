@@ -289,6 +289,55 @@ describe('canary rollout with MLflow as the registry', () => {
     assert.equal(v2.tags[MLFLOW_TAGS.reason], `serving on endpoint ${endpointName}`);
   });
 
+  it('rolls an unhealthy canary back and leaves champion on the baseline, the canary version Rejected with the reason', async () => {
+    const endpointName = uniqueName('mlrb');
+    const model = uniqueName('mlr');
+    await h.client.workflow.execute(deployModel, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(endpointName),
+      args: [
+        {
+          endpointName,
+          model: { name: model, image: image(model, 'v1'), modelDataUrl: `s3://models/${model}/v1.tar.gz` },
+          executionRoleArn: ROLE,
+          instanceType: 'ml.m5.large',
+          autoApprove: true,
+          poll: { min: '100ms', max: '300ms' },
+        },
+      ],
+    });
+    await register(model, 2);
+    await registry.setApproval(model, 2, 'Approved');
+    h.emulator.control.setBehaviours({ [image(model, 'v2')]: { errorRate: 0.4 } });
+    h.emulator.control.startTraffic({ endpointName, rps: 200 });
+    const err = await failureOf(
+      h.client.workflow.execute(canaryRollout, {
+        taskQueue: h.taskQueue,
+        workflowId: endpointWorkflowId(endpointName),
+        args: [
+          {
+            endpointName,
+            model: { ref: `models:/${model}/latest` },
+            executionRoleArn: ROLE,
+            steps: [50, 100],
+            bake: '1500ms',
+            gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
+            poll: { min: '100ms', max: '300ms' },
+          },
+        ],
+      })
+    );
+    h.emulator.control.stopTraffic(endpointName);
+    assert.equal(err.type, 'GateFailed');
+    assert.equal(await registry.aliasVersion(model, 'champion'), 1);
+    const [v1, v2] = [await mlflowVersion(model, 1), await mlflowVersion(model, 2)];
+    assert.equal(v1.stage, 'Production');
+    assert.equal(v2.tags[MLFLOW_TAGS.approval], 'Rejected');
+    assert.equal(v2.tags[MLFLOW_TAGS.stageStatus], 'CanaryRolledBack');
+    assert.equal(v2.tags[MLFLOW_TAGS.workflowId], endpointWorkflowId(endpointName));
+    assert.match(v2.tags[MLFLOW_TAGS.reason], /gate failed/);
+  });
+
   it('refuses a reference it cannot resolve before touching the endpoint', async () => {
     const endpointName = uniqueName('mlbad');
     const err = await failureOf(
