@@ -23,7 +23,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { freePort, startDevServer, type DevServer } from '../../src/dev-server';
 import type { CanaryInput } from '../../src/domain/canary';
@@ -34,6 +33,7 @@ import type { UpdateInput } from '../../src/domain/update-plan';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { FaultRule } from '../../src/emulator/faults';
 import type { StateSnapshot } from '../../src/emulator/state';
+import { workflowBundle } from './temporal';
 
 export const SCENARIO_KINDS = [
   'deploy-ok',
@@ -284,7 +284,10 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         expected: ok ? { status: 'completed' } : { status: 'failed', type: 'UpdateFailed' },
         faults: ok
           ? [{ kind: 'slowTransitions', factor: 8, transitions: ['update'], endpoints: [endpoint] }]
-          : [{ kind: 'failTransition', transitions: ['update'], endpoints: [endpoint], failureReason: 'insufficient capacity for ml.c5.xlarge', times: 1 }],
+          : // Every update of this endpoint fails, like a model that never passes its health check. (With a
+            // one-shot failure, a lost UpdateEndpoint response makes the retry submit the update again after
+            // SageMaker's rollback, and the second one succeeds: correct, but not this scenario.)
+            [{ kind: 'failTransition', transitions: ['update'], endpoints: [endpoint], failureReason: 'insufficient capacity for ml.c5.xlarge' }],
         setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true }),
         expect: (actual) => {
           if (!ok) return onV1();
@@ -619,7 +622,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     });
     aws = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'AKIDCAMPAIGN', secretAccessKey: 'campaign' } });
     const bundlePath = path.join(dir, 'workflows.js');
-    writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger })).code);
+    writeFileSync(bundlePath, (await workflowBundle()).code);
     const taskQueue = `campaign-${seed}`;
     workers = new WorkerSupervisor({
       MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
@@ -772,6 +775,3 @@ export function formatSummary(r: CampaignReport): string {
   ];
   return lines.join('\n');
 }
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };

@@ -2,7 +2,7 @@
  * The fault campaign at CI size: one pipeline of every kind under faults, worker kills and a Temporal
  * server restart (see test/support/campaign.ts). Runs its OWN dev server, since it restarts it.
  */
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { WorkflowFailedError, type WorkflowStartOptions } from '@temporalio/client';
@@ -17,132 +17,136 @@ import { formatSummary, runCampaign, SCENARIO_KINDS } from '../support/campaign'
 import { createHarness, uniqueName, type Harness } from '../support/harness';
 import { temporalCliPath } from '../support/temporal';
 
-test('pipelines under faults, worker kills and a server restart reach their outcomes and leave exactly the expected AWS state', { timeout: 240_000 }, async () => {
-  const seed = process.env.MODELSHIP_CAMPAIGN_SEED ? Number(process.env.MODELSHIP_CAMPAIGN_SEED) : undefined;
-  const report = await runCampaign({
-    cliPath: temporalCliPath(),
-    pipelines: SCENARIO_KINDS.length,
-    kills: 3,
-    serverRestarts: 1,
-    chaosWindowMs: 20_000,
-    seed,
-    timeoutMs: 200_000,
-    log: (line) => console.log(`# ${line}`),
-  });
-  console.log(formatSummary(report).replace(/^/gm, '# '));
+// The campaign mostly waits (a killed worker's activities are retried only after their start-to-close
+// timeout), so the quick lost-response tests below run beside it.
+describe('fault campaign', { concurrency: true }, () => {
+  it('pipelines under faults, worker kills and a server restart reach their outcomes and leave exactly the expected AWS state', { timeout: 240_000 }, async () => {
+    const seed = process.env.MODELSHIP_CAMPAIGN_SEED ? Number(process.env.MODELSHIP_CAMPAIGN_SEED) : undefined;
+    const report = await runCampaign({
+      cliPath: temporalCliPath(),
+      pipelines: SCENARIO_KINDS.length,
+      kills: 3,
+      serverRestarts: 1,
+      chaosWindowMs: 12_000,
+      seed,
+      timeoutMs: 200_000,
+      log: (line) => console.log(`# ${line}`),
+    });
+    console.log(formatSummary(report).replace(/^/gm, '# '));
 
-  assert.equal(report.pipelines.length, SCENARIO_KINDS.length);
-  assert.deepEqual(report.wrongOutcomes, [], 'every workflow reached its expected outcome');
-  assert.deepEqual(report.leaks, [], 'the emulator holds exactly the expected resources');
-  assert.deepEqual(report.duplicates, [], 'no create took effect twice');
-  assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets and policies');
-  // The chaos really happened, and the faults really fired.
-  assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
-  assert.equal(report.serverRestarts, 1);
-  assert.ok(report.faults.throttle > 0 && report.faults.serverError > 0 && report.faults.latency > 0, JSON.stringify(report.faults));
-  assert.ok(report.faults.slowTransitions > 0 && report.faults.failTransition > 0, JSON.stringify(report.faults));
-});
-
-/**
- * Lost responses of SageMaker's asynchronous operations (UpdateEndpoint, DeleteEndpoint,
- * UpdateEndpointWeightsAndCapacities): the call takes effect, the response is lost, and the SDK's own
- * retry meets an endpoint that is now Updating or Deleting. The campaign found these; each is one
- * fault here so the test is quick and always hits it.
- */
-describe('lost responses of asynchronous SageMaker operations', () => {
-  let h: Harness;
-  before(async () => {
-    h = await createHarness();
+    assert.equal(report.pipelines.length, SCENARIO_KINDS.length);
+    assert.deepEqual(report.wrongOutcomes, [], 'every workflow reached its expected outcome');
+    assert.deepEqual(report.leaks, [], 'the emulator holds exactly the expected resources');
+    assert.deepEqual(report.duplicates, [], 'no create took effect twice');
+    assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets and policies');
+    // The chaos really happened, and the faults really fired.
+    assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
+    assert.equal(report.serverRestarts, 1);
+    assert.ok(report.faults.throttle > 0 && report.faults.serverError > 0 && report.faults.latency > 0, JSON.stringify(report.faults));
+    assert.ok(report.faults.slowTransitions > 0 && report.faults.failTransition > 0, JSON.stringify(report.faults));
   });
-  after(async () => h?.close());
 
-  const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
-  const deployInput = (endpointName: string, model: string, tag: string): DeployInput => ({
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}.tar.gz` },
-    executionRoleArn: ROLE,
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '300ms' },
-  });
-  /** Runs a workflow to its result; a failure is rethrown with the workflow's own failure message. */
-  async function run<T extends Workflow>(workflow: T, endpointName: string, input: Parameters<T>[0]): Promise<WorkflowResultType<T>> {
-    const options = { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(endpointName), args: [input] } as unknown as WorkflowStartOptions<T>;
-    try {
-      return await h.client.workflow.execute(workflow, options);
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) throw new Error(`${workflow.name} failed: ${(err.cause as ApplicationFailure | undefined)?.type}: ${err.cause?.message}`);
-      throw err;
+  /**
+   * Lost responses of SageMaker's asynchronous operations (UpdateEndpoint, DeleteEndpoint,
+   * UpdateEndpointWeightsAndCapacities): the call takes effect, the response is lost, and the SDK's own
+   * retry meets an endpoint that is now Updating or Deleting. The campaign found these; each is one
+   * fault here so the test is quick and always hits it.
+   */
+  describe('lost responses of asynchronous SageMaker operations', { concurrency: 1 }, () => {
+    let h: Harness;
+    before(async () => {
+      h = await createHarness();
+    });
+    after(async () => h?.close());
+
+    const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+    const deployInput = (endpointName: string, model: string, tag: string): DeployInput => ({
+      endpointName,
+      model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}.tar.gz` },
+      executionRoleArn: ROLE,
+      instanceType: 'ml.m5.large',
+      autoApprove: true,
+      poll: { min: '100ms', max: '300ms' },
+    });
+    /** Runs a workflow to its result; a failure is rethrown with the workflow's own failure message. */
+    async function run<T extends Workflow>(workflow: T, endpointName: string, input: Parameters<T>[0]): Promise<WorkflowResultType<T>> {
+      const options = { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(endpointName), args: [input] } as unknown as WorkflowStartOptions<T>;
+      try {
+        return await h.client.workflow.execute(workflow, options);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) throw new Error(`${workflow.name} failed: ${(err.cause as ApplicationFailure | undefined)?.type}: ${err.cause?.message}`);
+        throw err;
+      }
     }
-  }
-  const lose = (op: string) => h.emulator.control.setFaults([{ kind: 'serverError', operations: [`SageMaker.${op}`], afterApply: true, times: 1 }]);
-  const lost = (op: string) => h.emulator.control.calls().errors[`SageMaker.${op}`]?.InternalFailure ?? 0;
+    const lose = (op: string) => h.emulator.control.setFaults([{ kind: 'serverError', operations: [`SageMaker.${op}`], afterApply: true, times: 1 }]);
+    const lost = (op: string) => h.emulator.control.calls().errors[`SageMaker.${op}`]?.InternalFailure ?? 0;
 
-  it('a deploy onto an existing endpoint whose UpdateEndpoint response is lost still succeeds', async () => {
-    const ep = uniqueName('lost-update');
-    const model = uniqueName('m');
-    await run(deployModel, ep, deployInput(ep, model, '1'));
-    const before = lost('UpdateEndpoint');
-    lose('UpdateEndpoint');
-    try {
-      const second = await run(deployModel, ep, deployInput(ep, model, '2'));
-      assert.equal(lost('UpdateEndpoint') - before, 1, 'the UpdateEndpoint response was lost once');
-      const desc = await describeEndpoint(h.aws.sagemaker, ep);
-      assert.equal(desc.EndpointStatus, 'InService');
-      assert.equal(desc.EndpointConfigName, second.endpointConfigName);
-    } finally {
-      h.emulator.control.setFaults([]);
-    }
-  });
+    it('a deploy onto an existing endpoint whose UpdateEndpoint response is lost still succeeds', async () => {
+      const ep = uniqueName('lost-update');
+      const model = uniqueName('m');
+      await run(deployModel, ep, deployInput(ep, model, '1'));
+      const before = lost('UpdateEndpoint');
+      lose('UpdateEndpoint');
+      try {
+        const second = await run(deployModel, ep, deployInput(ep, model, '2'));
+        assert.equal(lost('UpdateEndpoint') - before, 1, 'the UpdateEndpoint response was lost once');
+        const desc = await describeEndpoint(h.aws.sagemaker, ep);
+        assert.equal(desc.EndpointStatus, 'InService');
+        assert.equal(desc.EndpointConfigName, second.endpointConfigName);
+      } finally {
+        h.emulator.control.setFaults([]);
+      }
+    });
 
-  it('a delete whose DeleteEndpoint response is lost still succeeds and removes everything', async () => {
-    const ep = uniqueName('lost-delete');
-    const model = uniqueName('m');
-    await run(deployModel, ep, deployInput(ep, model, '1'));
-    const before = lost('DeleteEndpoint');
-    lose('DeleteEndpoint');
-    try {
-      const result = await run(deleteSageMakerEndpoint, ep, { endpointName: ep, poll: { min: '100ms', max: '300ms' } });
-      assert.equal(lost('DeleteEndpoint') - before, 1, 'the DeleteEndpoint response was lost once');
-      assert.equal(result.endpointDeleted, true);
-      assert.deepEqual(await resourcesNamed(h.aws.sagemaker, ep), { models: [], endpointConfigs: [], endpoints: [] });
-    } finally {
-      h.emulator.control.setFaults([]);
-    }
-  });
+    it('a delete whose DeleteEndpoint response is lost still succeeds and removes everything', async () => {
+      const ep = uniqueName('lost-delete');
+      const model = uniqueName('m');
+      await run(deployModel, ep, deployInput(ep, model, '1'));
+      const before = lost('DeleteEndpoint');
+      lose('DeleteEndpoint');
+      try {
+        const result = await run(deleteSageMakerEndpoint, ep, { endpointName: ep, poll: { min: '100ms', max: '300ms' } });
+        assert.equal(lost('DeleteEndpoint') - before, 1, 'the DeleteEndpoint response was lost once');
+        assert.equal(result.endpointDeleted, true);
+        assert.deepEqual(await resourcesNamed(h.aws.sagemaker, ep), { models: [], endpointConfigs: [], endpoints: [] });
+      } finally {
+        h.emulator.control.setFaults([]);
+      }
+    });
 
-  it('a canary whose UpdateEndpointWeightsAndCapacities response is lost still ramps to 100%', async () => {
-    const ep = uniqueName('lost-weights');
-    const model = uniqueName('m');
-    await run(deployModel, ep, deployInput(ep, model, '1'));
-    await h.aws.sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: model,
-        InferenceSpecification: {
-          Containers: [{ Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:2`, ModelDataUrl: `s3://models/${model}/2.tar.gz` }], SupportedContentTypes: ['application/json'],
-          SupportedResponseMIMETypes: ['application/json'],
-        },
-        ModelApprovalStatus: 'Approved',
-      })
-    );
-    h.emulator.control.startTraffic({ endpointName: ep, rps: 100 });
-    const before = lost('UpdateEndpointWeightsAndCapacities');
-    lose('UpdateEndpointWeightsAndCapacities');
-    try {
-      const result = await run(canaryRollout, ep, {
-        endpointName: ep,
-        model: { name: model, version: 2 },
-        executionRoleArn: ROLE,
-        steps: [10, 100],
-        bake: '1s',
-        gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
-        poll: { min: '100ms', max: '300ms' },
-      });
-      assert.equal(lost('UpdateEndpointWeightsAndCapacities') - before, 1, 'the weights response was lost once');
-      assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointConfigName, result.endpointConfigName);
-    } finally {
-      h.emulator.control.setFaults([]);
-      h.emulator.control.stopTraffic(ep);
-    }
+    it('a canary whose UpdateEndpointWeightsAndCapacities response is lost still ramps to 100%', async () => {
+      const ep = uniqueName('lost-weights');
+      const model = uniqueName('m');
+      await run(deployModel, ep, deployInput(ep, model, '1'));
+      await h.aws.sagemaker.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: model,
+          InferenceSpecification: {
+            Containers: [{ Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:2`, ModelDataUrl: `s3://models/${model}/2.tar.gz` }], SupportedContentTypes: ['application/json'],
+            SupportedResponseMIMETypes: ['application/json'],
+          },
+          ModelApprovalStatus: 'Approved',
+        })
+      );
+      h.emulator.control.startTraffic({ endpointName: ep, rps: 100 });
+      const before = lost('UpdateEndpointWeightsAndCapacities');
+      lose('UpdateEndpointWeightsAndCapacities');
+      try {
+        const result = await run(canaryRollout, ep, {
+          endpointName: ep,
+          model: { name: model, version: 2 },
+          executionRoleArn: ROLE,
+          steps: [10, 100],
+          bake: '1s',
+          gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
+          poll: { min: '100ms', max: '300ms' },
+        });
+        assert.equal(lost('UpdateEndpointWeightsAndCapacities') - before, 1, 'the weights response was lost once');
+        assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointConfigName, result.endpointConfigName);
+      } finally {
+        h.emulator.control.setFaults([]);
+        h.emulator.control.stopTraffic(ep);
+      }
+    });
   });
 });
