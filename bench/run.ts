@@ -28,6 +28,8 @@ async function main(): Promise<void> {
       'describe-budget': { type: 'string', default: '30' },
       'operation-budget': { type: 'string', default: '50' },
       'worker-rps': { type: 'string', default: '25' },
+      /** `scale`: only the fleets of --sizes; `compare`: only before/after on the scaled budget and the cleanup run. */
+      plan: { type: 'string', default: 'all' },
     },
     strict: true,
   });
@@ -65,20 +67,22 @@ async function main(): Promise<void> {
       type Entry = Pick<FleetOptions, 'n' | 'worker' | 'cleanup' | 'describeEndpointBudget' | 'operationBudget' | 'timeoutMs'>;
       const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [10, 50] : [10, 100, 1000];
       const compareAt = quick ? 10 : 20;
-      const plan: Entry[] = [
-        ...sizes.map((n) => ({ n, worker: AFTER, cleanup: false, ...real, timeoutMs: Math.min(minutes(quick ? 5 : 8), minutes(2) + n * 2_000) })),
+      const scale: Entry[] = sizes.map((n) => ({ n, worker: AFTER, cleanup: false, ...real, timeoutMs: Math.min(minutes(quick ? 5 : 6), minutes(2) + n * 2_000) }));
+      const compare: Entry[] = [
         // Before/after where the budget binds.
-        { n: compareAt, worker: BEFORE, cleanup: false, ...scaled, timeoutMs: minutes(5) },
-        { n: compareAt, worker: AFTER_SCALED, cleanup: false, ...scaled, timeoutMs: minutes(5) },
+        { n: compareAt, worker: BEFORE, cleanup: false, ...scaled, timeoutMs: minutes(4) },
+        { n: compareAt, worker: AFTER_SCALED, cleanup: false, ...scaled, timeoutMs: minutes(4) },
         // The cleanup each rollout does by default scans every endpoint in the account: shown at a small size.
         { n: 10, worker: AFTER, cleanup: true, ...real, timeoutMs: minutes(3) },
       ];
+      const plan = values.plan === 'scale' ? scale : values.plan === 'compare' ? compare : [...scale, ...compare];
       report.fleet = [];
       out(`\n## 1. Fleet: N canaries at once on one worker (account budget: DescribeEndpoint ${real.describeEndpointBudget}/s, every other operation ${real.operationBudget}/s each; scaled runs: a tenth of that)`);
       for (const p of plan) {
         const result = await runFleet(env, { ...p, bakeMs: 2000, transitionMs: 1000 }, out);
         report.fleet.push(result);
         out(fleetRow(result));
+        printFleetDetail(result, out);
       }
       printFleet(report.fleet, out);
     }
@@ -121,15 +125,20 @@ function printFleet(results: FleetResult[], out: (line?: string) => void): void 
       ])
     )
   );
-  for (const r of results) {
-    const head = `${r.options.worker.label} N=${r.options.n}${r.options.cleanup ? ' +cleanup' : ''} budget ${r.options.describeEndpointBudget}/${r.options.operationBudget}`;
-    const ops = Object.entries(r.calls).sort((a, b) => b[1] - a[1]).map(([op, c]) => `${op.replace(/^[A-Za-z]+\./, '')} ${num(c / r.options.n, 1)}`);
-    out(`\n${head}: calls per rollout: ${ops.join(', ')}`);
-    if (r.totalThrottles) out(`  throttled: ${Object.entries(r.throttles).map(([op, c]) => `${op} ${c}`).join(', ')}`);
-    if (Object.keys(r.otherErrors).length) out(`  other errors: ${Object.entries(r.otherErrors).map(([k, c]) => `${k} ${c}`).join(', ')}`);
-    if (Object.keys(r.failures).length) out(`  failures: ${Object.entries(r.failures).map(([k, c]) => `${c}x ${k}`).join('; ')}`);
-    out(`  gate verdicts: ${Object.entries(r.gateVerdicts).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}; emulator CPU ${num(r.emulatorCpuSeconds, 1)}s`);
-  }
+}
+
+function printFleetDetail(r: FleetResult, out: (line?: string) => void): void {
+  out(
+    `     lag p50/p95/max ${sec(r.lagMs.p50)}/${sec(r.lagMs.p95)}/${sec(r.lagMs.max)}s; worker peak RSS ${mib(r.workerPeakRssBytes)} MiB, CPU ${num(r.workerCpuSeconds, 1)}s; ` +
+      `server CPU ${num(r.serverCpuSeconds, 1)}s; ${r.totalCalls} API calls (${num(r.totalCalls / r.options.n, 1)}/rollout, DescribeEndpoint ${num((r.calls['SageMaker.DescribeEndpoint'] ?? 0) / r.options.n, 1)}/rollout)`
+  );
+  const head = `${r.options.worker.label} N=${r.options.n}${r.options.cleanup ? ' +cleanup' : ''} budget ${r.options.describeEndpointBudget}/${r.options.operationBudget}`;
+  const ops = Object.entries(r.calls).sort((a, b) => b[1] - a[1]).map(([op, c]) => `${op.replace(/^[A-Za-z]+\./, '')} ${num(c / r.options.n, 1)}`);
+  out(`\n${head}: calls per rollout: ${ops.join(', ')}`);
+  if (r.totalThrottles) out(`  throttled: ${Object.entries(r.throttles).map(([op, c]) => `${op} ${c}`).join(', ')}`);
+  if (Object.keys(r.otherErrors).length) out(`  other errors: ${Object.entries(r.otherErrors).map(([k, c]) => `${k} ${c}`).join(', ')}`);
+  if (Object.keys(r.failures).length) out(`  failures: ${Object.entries(r.failures).map(([k, c]) => `${c}x ${k}`).join('; ')}`);
+  out(`  gate verdicts: ${Object.entries(r.gateVerdicts).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}; emulator CPU ${num(r.emulatorCpuSeconds, 1)}s`);
 }
 
 main().then(
