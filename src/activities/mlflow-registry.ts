@@ -109,8 +109,9 @@ export class MlflowModelRegistry implements ModelRegistry {
   private readonly previousAlias: string;
 
   constructor(private readonly options: MlflowRegistryOptions) {
-    const url = new URL(options.trackingUri);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const url = URL.canParse(options.trackingUri) ? new URL(options.trackingUri) : null;
+    // A file: or databricks tracking URI names no REST server this adapter can talk to.
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
       throw new Error(`MLflow tracking URI must be an http(s) URL of a tracking server; got ${options.trackingUri}`);
     }
     this.base = options.trackingUri.replace(/\/+$/, '');
