@@ -26,10 +26,14 @@ const IAM_PREFIX: Record<string, string> = {
  * - The first RegisterScalableTarget for SageMaker in an account creates Application Auto Scaling's
  *   service-linked role (Application Auto Scaling User Guide, "Service-linked roles": permissions
  *   required to create a service-linked role).
+ * - A SageMaker create that passes `Tags` also needs sagemaker:AddTags (tag-on-create): keyed
+ *   `sagemaker:+Tags` below, added when any sagemaker command's arguments name `Tags`.
  * - Target tracking policies create and delete their CloudWatch alarms with the caller's permissions
  *   (SageMaker Developer Guide, "Auto scaling prerequisites"; the alarms are named TargetTracking-…).
  */
 const REQUIRED_ALONGSIDE: Record<string, string[]> = {
+  // SageMaker authorizes tags given in a Create* request as sagemaker:AddTags on the new resource.
+  'sagemaker:+Tags': ['sagemaker:AddTags'],
   'sagemaker:CreateModel': ['iam:PassRole'],
   'application-autoscaling:RegisterScalableTarget': ['iam:CreateServiceLinkedRole'],
   'application-autoscaling:PutScalingPolicy': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
@@ -58,19 +62,34 @@ function actionsCalledByActivities(dir = ACTIVITIES): Map<string, string[]> {
       for (const name of m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean)) origin.set(name, m[2]);
     }
     for (const m of source.matchAll(/new\s+([A-Za-z0-9]+)Command\s*\(/g)) {
+      const args = balancedArgs(source, (m.index ?? 0) + m[0].length);
       const pkg = origin.get(`${m[1]}Command`);
       assert.ok(pkg, `${file}: cannot tell which AWS SDK client ${m[1]}Command comes from (import it by name from @aws-sdk/client-*)`);
       const prefix = IAM_PREFIX[pkg];
       assert.ok(prefix, `${file}: ${pkg} has no IAM prefix in this test: add it to IAM_PREFIX and grant its actions in docs/iam-policy.json`);
-      const action = `${prefix}:${m[1]}`;
-      found.set(action, [...new Set([...(found.get(action) ?? []), file])]);
+      for (const action of [`${prefix}:${m[1]}`, ...(/\bTags\b/.test(args) ? [`${prefix}:+Tags`] : [])]) {
+        found.set(action, [...new Set([...(found.get(action) ?? []), file])]);
+      }
     }
   }
   return found;
 }
 
+/** The source text of a call's arguments, from just after its `(` to the matching `)`. */
+function balancedArgs(source: string, start: number): string {
+  let depth = 1;
+  for (let i = start; i < source.length; i++) {
+    if (source[i] === '(') depth++;
+    else if (source[i] === ')' && --depth === 0) return source.slice(start, i);
+  }
+  return source.slice(start);
+}
+
 describe('worker IAM policy (docs/iam-policy.json)', () => {
-  const called = actionsCalledByActivities();
+  // `<prefix>:+Tags` marks "some create passes Tags": a trigger for REQUIRED_ALONGSIDE, not an IAM action.
+  const calledWithMarkers = actionsCalledByActivities();
+  const called = new Map([...calledWithMarkers].filter(([a]) => !a.includes(':+')));
+  const triggers = [...calledWithMarkers.keys()];
   const granted = policy.Statement.flatMap((s) => list(s.Action));
 
   it('finds the AWS operations the activities send', () => {
@@ -81,7 +100,7 @@ describe('worker IAM policy (docs/iam-policy.json)', () => {
   });
 
   it('grants exactly the actions the activities need: no more, no fewer', () => {
-    const needed = new Set([...called.keys(), ...[...called.keys()].flatMap((a) => REQUIRED_ALONGSIDE[a] ?? [])]);
+    const needed = new Set([...called.keys(), ...triggers.flatMap((a) => REQUIRED_ALONGSIDE[a] ?? [])]);
     const missing = [...needed].filter((a) => !granted.includes(a)).sort();
     const unused = [...new Set(granted)].filter((a) => !needed.has(a)).sort();
     assert.deepEqual(missing, [], `called but not granted: ${missing.map((a) => `${a} (${called.get(a)?.join(', ') ?? 'required alongside'})`).join(', ')}`);
