@@ -12,7 +12,7 @@ import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
 } from '@aws-sdk/client-sagemaker';
-import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { CanaryInput, CanaryResult } from '../src/domain/canary';
 import { endpointWorkflowId, modelName } from '../src/domain/names';
 import type { FaultRule } from '../src/emulator';
@@ -169,9 +169,13 @@ export async function runFleet(env: BenchEnv, options: FleetOptions, log: (line:
     if (running > 0) {
       await pool(handles, 16, async (h) => {
         const d = await h.describe();
-        if (d.status.name === 'RUNNING') {
-          timedOut++;
+        if (d.status.name !== 'RUNNING') return;
+        try {
           await h.terminate('benchmark time limit');
+          timedOut++;
+        } catch (err) {
+          // It finished between the describe and the terminate.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       });
     }
