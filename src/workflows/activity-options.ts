@@ -6,11 +6,17 @@ import type { ResolvedPollPolicy } from '../domain/polling';
  * marked by the activities' AWS error interceptor; everything else is retried with backoff.
  */
 export const AWS_CALL: ActivityOptions = {
-  startToCloseTimeout: '2m',
+  // An attempt lost with its worker (crash, or a task dropped under load) is retried only when this
+  // fires: short enough to recover fast, long enough for the SDK's own throttling retries and the
+  // worker's rate limiter.
+  startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 };
 
-/** Compensation and rollback steps: retried until they succeed (or hit a non-retryable failure). */
+/**
+ * Compensation, rollback and cleanup steps: retried until they succeed (or hit a non-retryable failure).
+ * Cleanup scans every endpoint in the account, so an attempt may take longer than a single call.
+ */
 export const UNDO: ActivityOptions = {
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -23,5 +29,6 @@ export function pollingOptions(poll: ResolvedPollPolicy, deadlineMs: number): Ac
     backoffCoefficient: poll.backoff,
     maximumInterval: poll.maxMs,
   };
-  return { startToCloseTimeout: '1m', scheduleToCloseTimeout: deadlineMs, retry };
+  // One poll is one DescribeEndpoint call.
+  return { startToCloseTimeout: '30s', scheduleToCloseTimeout: deadlineMs, retry };
 }
