@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Client } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
+import assert from 'node:assert/strict';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, type LogEntry, type Worker } from '@temporalio/worker';
 import type { ModelRegistry } from '../../src/activities/registry';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
@@ -106,4 +107,15 @@ export async function eventually<T>(read: () => Promise<T> | T, done: (value: T)
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The ApplicationFailure a workflow run ended with; fails the test if it succeeded or failed otherwise. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => assert.fail('expected the workflow to fail'),
+    (e: unknown) => e
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
+  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
+  return err.cause;
 }

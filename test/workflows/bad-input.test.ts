@@ -11,15 +11,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { CallStats } from '../../src/emulator';
 import { AWS_NAME_PATTERN, endpointWorkflowId } from '../../src/domain/names';
 import { canaryRollout } from '../../src/workflows/canary';
 import { deleteSageMakerEndpoint } from '../../src/workflows/delete-endpoint';
 import { deployModel, deployStatusQuery, rejectSignal } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
-import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 let dir: string;
@@ -99,15 +98,6 @@ function sampleBad(kind: Kind, n: number, seed: number): Array<{ input: Record<s
   return fc.sample(arb, { numRuns: n, seed });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
-  return err.cause;
-}
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

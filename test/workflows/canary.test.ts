@@ -1,14 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { CanaryInput, CanaryStatus } from '../../src/domain/canary';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';
 import { abortSignal, approveStepSignal, canaryRollout, canaryStatusQuery, pauseSignal, promoteSignal, resumeSignal, setWeightUpdate } from '../../src/workflows/canary';
 import { deployModel } from '../../src/workflows/deploy';
-import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -71,15 +69,6 @@ function start(input: CanaryInput) {
   return h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
-  return err.cause;
-}
 
 const phaseIs = (phase: CanaryStatus['phase'], weight?: number) => (s: CanaryStatus) => s.phase === phase && (weight === undefined || s.canaryWeight === weight);
 

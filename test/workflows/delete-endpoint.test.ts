@@ -2,8 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { DeleteInput } from '../../src/domain/delete-plan';
 import type { DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId } from '../../src/domain/names';
@@ -12,7 +10,7 @@ import { describeEndpoint } from '../../src/inventory';
 import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
 import { deployModel, rejectSignal } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
-import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -80,15 +78,6 @@ function start(input: DeleteInput) {
   return h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
-  return err.cause;
-}
 
 function mutatingCalls(before: CallStats): string[] {
   const now = h.emulator.control.calls().counts;

@@ -1,11 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { deployModel, approveSignal, deployStatusQuery, rejectSignal } from '../../src/workflows/deploy';
 import type { DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId } from '../../src/domain/names';
-import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';
 import type { CallStats } from '../../src/emulator';
 
@@ -31,15 +29,6 @@ function start(input: DeployInput) {
   return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
-  return err.cause;
-}
 
 describe('register → stage → deploy', () => {
   it('deploys a fresh endpoint to InService and marks the version Production', async () => {

@@ -18,14 +18,12 @@ import {
   ListEndpointConfigsCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { CallStats } from '../../src/emulator';
 import { endpointWorkflowId } from '../../src/domain/names';
 import type { UpdateInput } from '../../src/domain/update-plan';
 import { describeEndpoint } from '../../src/inventory';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
-import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 import { workflowBundle } from '../support/temporal';
 
 let h: Harness;
@@ -137,15 +135,6 @@ function start(input: UpdateInput, taskQueue = h.taskQueue) {
   return h.client.workflow.start(updateSageMakerEndpoint, { taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
-  return err.cause;
-}
 
 function count(calls: CallStats, op: string): number {
   return calls.counts[op] ?? 0;
