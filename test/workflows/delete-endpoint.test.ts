@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import type { DeleteInput } from '../../src/domain/delete-plan';
 import type { DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId } from '../../src/domain/names';
@@ -10,7 +9,8 @@ import { describeEndpoint } from '../../src/inventory';
 import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
 import { deployModel, rejectSignal } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
-import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
+import { endpointServing } from '../support/endpoints';
+import { createHarness, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -19,8 +19,6 @@ before(async () => {
 after(async () => h?.close());
 
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
-const NS = 'sagemaker' as const;
-const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
 const FAST_POLL = { min: '100ms', max: '500ms' };
 
 async function createModel(name: string): Promise<void> {
@@ -34,30 +32,7 @@ async function createModel(name: string): Promise<void> {
 }
 
 /** An InService endpoint on config `<ep>-v1` serving `model`, optionally autoscaled with a target-tracking policy. */
-async function endpoint(ep: string, model: string, autoscaled = true): Promise<void> {
-  await h.aws.sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: `${ep}-v1`,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
-    })
-  );
-  await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
-  await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
-  if (!autoscaled) return;
-  const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: DIM };
-  await h.aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
-  await h.aws.autoscaling.send(
-    new PutScalingPolicyCommand({
-      ...id,
-      PolicyName: 'invocations-per-instance',
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: 70,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
-      },
-    })
-  );
-}
+const endpoint = (ep: string, model: string, autoscaled = true) => endpointServing(h.aws, ep, model, { autoscaled });
 
 /** Everything the emulator holds whose name mentions `fragment`: models, configs, endpoints, targets, policies, alarms. */
 function leftovers(fragment: string) {

@@ -7,19 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointConfigCommand, CreateModelCommand, CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import type { DeployInput } from '../../src/domain/deploy';
 import type { DeployPlan } from '../../src/domain/deploy-plan';
 import { endpointWorkflowId } from '../../src/domain/names';
 import type { CallStats } from '../../src/emulator';
-import { describeEndpoint } from '../../src/inventory';
 import { createStateReader } from '../../src/plan/read-state';
 import { planCanaryRun, planDeleteRun, planDeployRun, planUpdateRun, type UpdatePipelinePlan } from '../../src/plan/plans';
 import { approveStepSignal, canaryRollout, canaryStatusQuery } from '../../src/workflows/canary';
 import { deleteSageMakerEndpoint } from '../../src/workflows/delete-endpoint';
 import { deployModel } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
+import { endpointServing } from '../support/endpoints';
 import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -30,8 +29,6 @@ after(async () => h?.close());
 
 const BIN = path.resolve(__dirname, '../../bin/modelship');
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
-const NS = 'sagemaker' as const;
-const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
 const FAST_POLL = { min: '100ms', max: '300ms' };
 const image = (model: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`;
 
@@ -112,35 +109,7 @@ async function registerApproved(model: string, tag: string): Promise<void> {
 }
 
 /** An InService endpoint on `<ep>-v1` serving `model`, optionally with a target-tracking and a step policy. */
-async function endpoint(ep: string, model: string, autoscaled: boolean): Promise<void> {
-  await h.aws.sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: `${ep}-v1`,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
-    })
-  );
-  await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
-  await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
-  if (!autoscaled) return;
-  const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: DIM };
-  await h.aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
-  await h.aws.autoscaling.send(
-    new PutScalingPolicyCommand({
-      ...id,
-      PolicyName: 'invocations-per-instance',
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
-    })
-  );
-  await h.aws.autoscaling.send(
-    new PutScalingPolicyCommand({
-      ...id,
-      PolicyName: 'step-out',
-      PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-    })
-  );
-}
+const endpoint = (ep: string, model: string, autoscaled: boolean) => endpointServing(h.aws, ep, model, { autoscaled, stepPolicy: true });
 
 async function createModel(name: string, tag: string): Promise<void> {
   await h.aws.sagemaker.send(

@@ -1,0 +1,45 @@
+/** Endpoints set up the way an infrastructure team would, straight through the AWS SDK. */
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
+import type { AwsClients } from '../../src/aws';
+import { describeEndpoint } from '../../src/inventory';
+import { eventually } from './harness';
+
+export interface EndpointFixture {
+  /** Register AllTraffic as a scalable target (1..4) with a target-tracking policy. @default true */
+  autoscaled?: boolean;
+  /** Also attach a step scaling policy `step-out`. @default false */
+  stepPolicy?: boolean;
+}
+
+/** An InService endpoint on config `<ep>-v1`, variant AllTraffic serving `model` on 2 × ml.m5.large. */
+export async function endpointServing(aws: AwsClients, ep: string, model: string, o: EndpointFixture = {}): Promise<void> {
+  await aws.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${ep}-v1`,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
+    })
+  );
+  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+  await eventually(() => describeEndpoint(aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+  if (o.autoscaled === false) return;
+  const id = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
+  await aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'invocations-per-instance',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
+    })
+  );
+  if (!o.stepPolicy) return;
+  await aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'step-out',
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+    })
+  );
+}
