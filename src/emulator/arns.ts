@@ -35,6 +35,10 @@ export function scalingPolicyArn(ctx: ArnContext, id: string, namespace: string,
   return `arn:aws:autoscaling:${ctx.region}:${ctx.accountId}:scalingPolicy:${id}:resource/${namespace}/${resourceId}:policyName/${name}`;
 }
 
+export function scheduledActionArn(ctx: ArnContext, id: string, namespace: string, resourceId: string, name: string): string {
+  return `arn:aws:autoscaling:${ctx.region}:${ctx.accountId}:scheduledAction:${id}:resource/${namespace}/${resourceId}:scheduledActionName/${name}`;
+}
+
 export function alarmArn(ctx: ArnContext, name: string): string {
   return `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${name}`;
 }

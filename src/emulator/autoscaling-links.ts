@@ -22,21 +22,48 @@ export function targetsOfEndpoint(state: EmulatorState, endpointName: string): S
   });
 }
 
-/** Deletes a target with its policies and the alarms those policies manage (DeregisterScalableTarget). */
+/**
+ * Deletes a target with its policies (their managed alarms, and their actions on other alarms) and its
+ * scheduled actions: "Deregistering a scalable target deletes the scaling policies and the scheduled
+ * actions that are associated with it."
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html
+ */
 export function removeScalableTarget(state: EmulatorState, key: string): void {
   const target = state.scalableTargets.get(key);
   if (!target) return;
   state.scalableTargets.delete(key);
+  const sameTarget = (r: { serviceNamespace: string; resourceId: string; scalableDimension: string }) =>
+    r.serviceNamespace === target.serviceNamespace && r.resourceId === target.resourceId && r.scalableDimension === target.scalableDimension;
   for (const [policyKey, policy] of state.scalingPolicies) {
-    if (
-      policy.serviceNamespace === target.serviceNamespace &&
-      policy.resourceId === target.resourceId &&
-      policy.scalableDimension === target.scalableDimension
-    ) {
-      removeManagedAlarms(state, policy.policyArn);
+    if (sameTarget(policy)) {
+      removePolicyFromAlarms(state, policy.policyArn);
       state.scalingPolicies.delete(policyKey);
     }
   }
+  for (const [actionKey, action] of state.scheduledActions) if (sameTarget(action)) state.scheduledActions.delete(actionKey);
+}
+
+/**
+ * What deleting a policy does to CloudWatch: the alarms target tracking created go, and the policy's ARN
+ * leaves the actions of every other alarm (a step policy's), which stays: "Deleting a step scaling policy
+ * deletes the underlying alarm action, but does not delete the CloudWatch alarm associated with the
+ * scaling policy, even if it no longer has an associated action."
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html
+ */
+export function removePolicyFromAlarms(state: EmulatorState, policyArn: string): void {
+  removeManagedAlarms(state, policyArn);
+  for (const alarm of state.alarms.values()) {
+    alarm.alarmActions = alarm.alarmActions.filter((a) => a !== policyArn);
+    alarm.okActions = alarm.okActions.filter((a) => a !== policyArn);
+    alarm.insufficientDataActions = alarm.insufficientDataActions.filter((a) => a !== policyArn);
+  }
+}
+
+/** The alarms whose actions name this policy (a step policy's alarms, as DescribeScalingPolicies lists them). */
+export function alarmsActingOn(state: EmulatorState, policyArn: string): { AlarmName: string; AlarmARN: string }[] {
+  return [...state.alarms.values()]
+    .filter((a) => a.managedByPolicyArn === undefined && [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].includes(policyArn))
+    .map((a) => ({ AlarmName: a.alarmName, AlarmARN: a.alarmArn }));
 }
 
 /** Removes the alarms Application Auto Scaling created for a target-tracking policy. */

@@ -4,12 +4,14 @@
  * target tracking creates.
  */
 import { randomUUID } from 'node:crypto';
-import { alarmArn, sagemakerAutoscalingRoleArn, scalableTargetArn, scalingPolicyArn } from './arns';
+import { alarmArn, sagemakerAutoscalingRoleArn, scalableTargetArn, scalingPolicyArn, scheduledActionArn } from './arns';
 import {
   SAGEMAKER_NAMESPACE,
   VARIANT_DIMENSION,
+  alarmsActingOn,
   parseVariantResourceId,
   removeManagedAlarms,
+  removePolicyFromAlarms,
   removeScalableTarget,
 } from './autoscaling-links';
 import { startTransition } from './endpoint-transitions';
@@ -20,7 +22,9 @@ import {
   EndpointStatus,
   scalableTargetKey,
   scalingPolicyKey,
+  scheduledActionKey,
   type AlarmRecord,
+  type ScheduledActionRecord,
   type ScalableTargetRecord,
   type ScalingPolicyRecord,
 } from './state';
@@ -83,7 +87,7 @@ const registerScalableTarget: Operation = (input, ctx) => {
   const suspendedIn = suspended?.boolean('DynamicScalingInSuspended');
   const suspendedOut = suspended?.boolean('DynamicScalingOutSuspended');
   const suspendedScheduled = suspended?.boolean('ScheduledScalingSuspended');
-  fields.stringMap('Tags', { min: 1, max: 200 });
+  const tags = fields.stringMap('Tags', { min: 1, max: 200 });
   fields.check();
   const { endpointName, variantName } = requireSageMakerTarget(namespace, resourceId, dimension);
   // AWS validates that the endpoint and variant exist (exact text UNCONFIRMED).
@@ -121,6 +125,8 @@ const registerScalableTarget: Operation = (input, ctx) => {
       DynamicScalingOutSuspended: suspendedOut ?? existing?.suspendedState.DynamicScalingOutSuspended ?? false,
       ScheduledScalingSuspended: suspendedScheduled ?? existing?.suspendedState.ScheduledScalingSuspended ?? false,
     },
+    // Tags given when registering are added to the target's (TagResource semantics: same key, new value).
+    ...(existing?.tags || tags ? { tags: { ...existing?.tags, ...tags } } : {}),
   };
   ctx.state.scalableTargets.set(key, target);
 
@@ -355,7 +361,8 @@ const describeScalingPolicies: Operation = (input, ctx) => {
       ...(p.targetTrackingScalingPolicyConfiguration
         ? { TargetTrackingScalingPolicyConfiguration: p.targetTrackingScalingPolicyConfiguration }
         : {}),
-      Alarms: p.alarms,
+      // Target tracking: the alarms it created; step scaling: the alarms whose actions name the policy.
+      Alarms: p.policyType === 'TargetTrackingScaling' ? p.alarms : alarmsActingOn(ctx.state, p.policyArn),
       CreationTime: toEpochSeconds(p.creationTime),
     })),
     ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -376,9 +383,151 @@ const deleteScalingPolicy: Operation = (input, ctx) => {
       `No scaling policy found for service namespace: ${namespace}, resource ID: ${resourceId}, scalable dimension: ${dimension}, policy name: ${policyName}`,
     );
   }
-  // AWS: deleting a target-tracking policy deletes the alarms it created.
-  removeManagedAlarms(ctx.state, policy.policyArn);
+  // AWS: deleting a target-tracking policy deletes the alarms it created; a step policy's ARN leaves the
+  // actions of the alarms wired to it (the alarms stay).
+  removePolicyFromAlarms(ctx.state, policy.policyArn);
   ctx.state.scalingPolicies.delete(key);
+  return {};
+};
+
+// ---------------------------------------------------------------- scheduled actions
+
+const SCHEDULED_ACTION_NAME_RULE = { required: true, min: 1, max: 256, pattern: PATTERNS.policyName } as const;
+
+/** PutScheduledAction: creates or updates by name; the target must be registered. */
+const putScheduledAction: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const name = fields.string('ScheduledActionName', SCHEDULED_ACTION_NAME_RULE);
+  const { namespace, resourceId, dimension } = readTargetId(fields);
+  const schedule = fields.string('Schedule', { min: 1, max: 1600 });
+  const timezone = fields.string('Timezone', { min: 1, max: 1600 });
+  const startTime = fields.timestamp('StartTime');
+  const endTime = fields.timestamp('EndTime');
+  const action = fields.struct('ScalableTargetAction');
+  const minCapacity = action?.integer('MinCapacity');
+  const maxCapacity = action?.integer('MaxCapacity');
+  fields.check();
+  if (!ctx.state.scalableTargets.has(scalableTargetKey(namespace, resourceId, dimension))) throw noTarget(namespace, resourceId, dimension);
+  const key = scheduledActionKey(namespace, resourceId, dimension, name!);
+  const existing = ctx.state.scheduledActions.get(key);
+  // AWS: Schedule is required when creating a scheduled action (an update may leave it out).
+  if (!existing && schedule === undefined) throw validationError('Schedule is required when creating a scheduled action.');
+  if (schedule !== undefined && !/^(at|rate|cron)\(.+\)$/.test(schedule)) {
+    throw validationError(`Invalid schedule ${schedule}: expected at(...), rate(...) or cron(...).`);
+  }
+  const record: ScheduledActionRecord = {
+    scheduledActionName: name!,
+    scheduledActionArn: existing?.scheduledActionArn ?? scheduledActionArn(ctx, randomUUID(), namespace, resourceId, name!),
+    serviceNamespace: namespace,
+    resourceId,
+    scalableDimension: dimension,
+    schedule: schedule ?? existing!.schedule,
+    ...(timezone ?? existing?.timezone ? { timezone: timezone ?? existing?.timezone } : {}),
+    ...(startTime ?? existing?.startTime ? { startTime: startTime ?? existing?.startTime } : {}),
+    ...(endTime ?? existing?.endTime ? { endTime: endTime ?? existing?.endTime } : {}),
+    ...(action || existing?.scalableTargetAction
+      ? {
+          scalableTargetAction: {
+            ...existing?.scalableTargetAction,
+            ...(minCapacity !== undefined ? { MinCapacity: minCapacity } : {}),
+            ...(maxCapacity !== undefined ? { MaxCapacity: maxCapacity } : {}),
+          },
+        }
+      : {}),
+    creationTime: existing?.creationTime ?? ctx.now(),
+  };
+  ctx.state.scheduledActions.set(key, record);
+  return {};
+};
+
+const describeScheduledActions: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const namespace = fields.string('ServiceNamespace', { required: true, oneOf: SERVICE_NAMESPACES });
+  const names = fields.stringList('ScheduledActionNames', { max: 50, item: { min: 1, max: 1600 } });
+  const resourceId = fields.string('ResourceId', { min: 1, max: 1600 });
+  const dimension = fields.string('ScalableDimension');
+  const maxResults = fields.integer('MaxResults') ?? 50;
+  const nextToken = fields.string('NextToken', { max: 2048 });
+  fields.check();
+  const actions = [...ctx.state.scheduledActions.values()].filter(
+    (a) =>
+      a.serviceNamespace === namespace &&
+      (!names || names.includes(a.scheduledActionName)) &&
+      (resourceId === undefined || a.resourceId === resourceId) &&
+      (dimension === undefined || a.scalableDimension === dimension),
+  );
+  actions.sort((a, b) => a.creationTime - b.creationTime);
+  const page = paginate(actions, nextToken, Math.max(1, Math.min(maxResults, 50)), invalidNextToken);
+  return {
+    ScheduledActions: page.page.map((a) => ({
+      ScheduledActionName: a.scheduledActionName,
+      ScheduledActionARN: a.scheduledActionArn,
+      ServiceNamespace: a.serviceNamespace,
+      Schedule: a.schedule,
+      ...(a.timezone ? { Timezone: a.timezone } : {}),
+      ResourceId: a.resourceId,
+      ScalableDimension: a.scalableDimension,
+      ...(a.startTime !== undefined ? { StartTime: toEpochSeconds(a.startTime) } : {}),
+      ...(a.endTime !== undefined ? { EndTime: toEpochSeconds(a.endTime) } : {}),
+      ...(a.scalableTargetAction ? { ScalableTargetAction: a.scalableTargetAction } : {}),
+      CreationTime: toEpochSeconds(a.creationTime),
+    })),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+};
+
+const deleteScheduledAction: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const name = fields.string('ScheduledActionName', SCHEDULED_ACTION_NAME_RULE);
+  const { namespace, resourceId, dimension } = readTargetId(fields);
+  fields.check();
+  const key = scheduledActionKey(namespace, resourceId, dimension, name!);
+  if (!ctx.state.scheduledActions.delete(key)) {
+    // Text in AWS's style; UNCONFIRMED.
+    throw new AwsError(
+      'ObjectNotFoundException',
+      `No scheduled action found for service namespace: ${namespace}, resource ID: ${resourceId}, scalable dimension: ${dimension}, scheduled action name: ${name}`,
+    );
+  }
+  return {};
+};
+
+// ---------------------------------------------------------------- tags (scalable targets only)
+
+function targetByArn(ctx: RequestContext, arn: string): ScalableTargetRecord {
+  const target = [...ctx.state.scalableTargets.values()].find((t) => t.arn === arn);
+  // AWS: ResourceNotFoundException for an ARN that names no taggable resource (text UNCONFIRMED).
+  if (!target) throw new AwsError('ResourceNotFoundException', `No scalable target found for ARN ${arn}.`);
+  return target;
+}
+
+const RESOURCE_ARN_RULE = { required: true, min: 1, max: 1011 } as const;
+
+const listTagsForResource: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const arn = fields.string('ResourceARN', RESOURCE_ARN_RULE);
+  fields.check();
+  return { Tags: { ...targetByArn(ctx, arn!).tags } };
+};
+
+const tagResource: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const arn = fields.string('ResourceARN', RESOURCE_ARN_RULE);
+  const tags = fields.stringMap('Tags', { min: 1, max: 200 });
+  fields.check();
+  if (!tags) throw validationError('Tags is required.');
+  const target = targetByArn(ctx, arn!);
+  target.tags = { ...target.tags, ...tags };
+  return {};
+};
+
+const untagResource: Operation = (input, ctx) => {
+  const fields = Fields.of(input);
+  const arn = fields.string('ResourceARN', RESOURCE_ARN_RULE);
+  const keys = fields.stringList('TagKeys', { required: true, min: 1, max: 200, item: { min: 1, max: 128 } });
+  fields.check();
+  const target = targetByArn(ctx, arn!);
+  target.tags = Object.fromEntries(Object.entries(target.tags ?? {}).filter(([k]) => !keys!.includes(k)));
   return {};
 };
 
@@ -392,5 +541,11 @@ export const autoscalingService: JsonService = {
     PutScalingPolicy: putScalingPolicy,
     DescribeScalingPolicies: describeScalingPolicies,
     DeleteScalingPolicy: deleteScalingPolicy,
+    PutScheduledAction: putScheduledAction,
+    DescribeScheduledActions: describeScheduledActions,
+    DeleteScheduledAction: deleteScheduledAction,
+    ListTagsForResource: listTagsForResource,
+    TagResource: tagResource,
+    UntagResource: untagResource,
   },
 };

@@ -224,6 +224,23 @@ export interface ScalableTargetRecord {
     DynamicScalingOutSuspended: boolean;
     ScheduledScalingSuspended: boolean;
   };
+  /** Tags given to RegisterScalableTarget or TagResource (key -> value). */
+  tags?: Record<string, string>;
+}
+
+/** An Application Auto Scaling scheduled action (PutScheduledAction); times in epoch ms. */
+export interface ScheduledActionRecord {
+  scheduledActionName: string;
+  scheduledActionArn: string;
+  serviceNamespace: string;
+  resourceId: string;
+  scalableDimension: string;
+  schedule: string;
+  timezone?: string;
+  startTime?: number;
+  endTime?: number;
+  scalableTargetAction?: { MinCapacity?: number; MaxCapacity?: number };
+  creationTime: number;
 }
 
 export interface ScalingPolicyRecord {
@@ -290,6 +307,8 @@ export interface EmulatorState {
   scalableTargets: Map<string, ScalableTargetRecord>;
   /** Keyed by {@link scalingPolicyKey}. */
   scalingPolicies: Map<string, ScalingPolicyRecord>;
+  /** Keyed by {@link scheduledActionKey}. */
+  scheduledActions: Map<string, ScheduledActionRecord>;
   /** Keyed by alarm name. */
   alarms: Map<string, AlarmRecord>;
   /** Container image (or model name) -> behaviour. */
@@ -311,6 +330,7 @@ export function createEmptyState(): EmulatorState {
     modelPackageClientTokens: new Map(),
     scalableTargets: new Map(),
     scalingPolicies: new Map(),
+    scheduledActions: new Map(),
     alarms: new Map(),
     behaviours: new Map(),
     extensions: new Map(),
@@ -326,6 +346,7 @@ const RESOURCE_MAPS = [
   'modelPackageClientTokens',
   'scalableTargets',
   'scalingPolicies',
+  'scheduledActions',
   'alarms',
 ] as const;
 
@@ -338,6 +359,10 @@ export function clearState(state: EmulatorState, options: { keepBehaviours?: boo
 
 export function scalableTargetKey(serviceNamespace: string, resourceId: string, scalableDimension: string): string {
   return `${serviceNamespace}|${resourceId}|${scalableDimension}`;
+}
+
+export function scheduledActionKey(serviceNamespace: string, resourceId: string, scalableDimension: string, name: string): string {
+  return `${serviceNamespace}|${resourceId}|${scalableDimension}|${name}`;
 }
 
 export function scalingPolicyKey(
@@ -418,6 +443,7 @@ export interface StateSnapshot {
   modelPackageClientTokens: Record<string, string>;
   scalableTargets: ScalableTargetRecord[];
   scalingPolicies: ScalingPolicyRecord[];
+  scheduledActions?: ScheduledActionRecord[];
   alarms: AlarmRecord[];
   behaviours: Record<string, ModelBehaviour>;
 }
@@ -432,6 +458,7 @@ export function snapshotState(state: EmulatorState): StateSnapshot {
     modelPackageClientTokens: Object.fromEntries(state.modelPackageClientTokens),
     scalableTargets: [...state.scalableTargets.values()],
     scalingPolicies: [...state.scalingPolicies.values()],
+    scheduledActions: [...state.scheduledActions.values()],
     alarms: [...state.alarms.values()],
     behaviours: Object.fromEntries(state.behaviours),
   });
@@ -450,6 +477,8 @@ export function restoreState(state: EmulatorState, snapshot: Partial<StateSnapsh
     state.scalableTargets.set(scalableTargetKey(t.serviceNamespace, t.resourceId, t.scalableDimension), t);
   for (const p of snapshot.scalingPolicies ?? [])
     state.scalingPolicies.set(scalingPolicyKey(p.serviceNamespace, p.resourceId, p.scalableDimension, p.policyName), p);
+  for (const a of snapshot.scheduledActions ?? [])
+    state.scheduledActions.set(scheduledActionKey(a.serviceNamespace, a.resourceId, a.scalableDimension, a.scheduledActionName), a);
   for (const a of snapshot.alarms ?? []) state.alarms.set(a.alarmName, a);
   for (const [k, b] of Object.entries(snapshot.behaviours ?? {})) state.behaviours.set(k, b);
 }

@@ -6,10 +6,17 @@ import {
   DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  DeleteScheduledActionCommand,
+  DescribeScheduledActionsCommand,
+  ListTagsForResourceCommand,
   ObjectNotFoundException,
   PutScalingPolicyCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
@@ -177,6 +184,122 @@ test('a step scaling policy is stored without alarms', async () => {
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
     assert.equal(described.ScalingPolicies?.[0]?.StepScalingPolicyConfiguration?.AdjustmentType, 'ChangeInCapacity');
     assert.equal(env.emu.control.state().alarms.length, 0);
+  } finally {
+    await env.close();
+  }
+});
+
+function cloudwatchOf(env: TestEnv): CloudWatchClient {
+  return new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
+  const put = await env.aas.send(
+    new PutScalingPolicyCommand({
+      PolicyName: name,
+      ServiceNamespace: NS,
+      ResourceId: RID,
+      ScalableDimension: DIM,
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+    }),
+  );
+  return put.PolicyARN!;
+}
+
+async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Promise<void> {
+  await cloudwatchOf(env).send(
+    new PutMetricAlarmCommand({
+      AlarmName: alarmName,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'ModelLatency',
+      Dimensions: [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'blue' }],
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 2,
+      Threshold: 500_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: actions,
+    }),
+  );
+}
+
+test('a step policy lists the alarms wired to it; deleting it removes its action from them and keeps the alarms', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    const arn = await stepPolicy(env);
+    await wireAlarm(env, 'latency-high', [arn, 'arn:aws:sns:us-east-1:123456789012:oncall']);
+    const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
+    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), ['latency-high']);
+
+    await env.aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, PolicyName: 'step' }));
+    const alarms = (await cloudwatchOf(env).send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
+    assert.equal(alarms.length, 1, 'the alarm stays');
+    assert.deepEqual(alarms[0]!.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:oncall'], 'only the policy action is gone');
+
+    // Re-created, the policy has a new ARN: the alarm is not linked to it until it is put again.
+    const again = await stepPolicy(env);
+    assert.notEqual(again, arn);
+    const relisted = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
+    assert.deepEqual(relisted.ScalingPolicies?.[0]?.Alarms, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('scheduled actions: put, describe, update by name, delete; DeregisterScalableTarget deletes them', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await register(env);
+    const id = { ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM } as const;
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...id, ScheduledActionName: 'business-hours', Schedule: 'cron(0 8 ? * MON-FRI *)', Timezone: 'Europe/Berlin', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 } }),
+    );
+    await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }));
+    await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', ScalableTargetAction: { MaxCapacity: 2 } }));
+    const listed = (await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS, ResourceId: RID }))).ScheduledActions ?? [];
+    assert.deepEqual(
+      listed.map((a) => [a.ScheduledActionName, a.Schedule, a.Timezone, a.ScalableTargetAction]),
+      [
+        ['business-hours', 'cron(0 8 ? * MON-FRI *)', 'Europe/Berlin', { MinCapacity: 2, MaxCapacity: 4 }],
+        ['night', 'cron(0 20 * * ? *)', undefined, { MinCapacity: 1, MaxCapacity: 2 }],
+      ],
+    );
+    assert.match(listed[0]!.ScheduledActionARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/);
+
+    await env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' }));
+    const missing = await rejection(() => env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' })));
+    assert.equal(missing.name, 'ObjectNotFoundException');
+    const noTarget = await rejection(() =>
+      env.aas.send(new PutScheduledActionCommand({ ...id, ResourceId: 'endpoint/ep/variant/green', ScheduledActionName: 'x', Schedule: 'rate(1 hour)' })),
+    );
+    assert.equal(noTarget.name, 'ObjectNotFoundException');
+
+    await env.aas.send(new DeregisterScalableTargetCommand(id));
+    assert.deepEqual((await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS }))).ScheduledActions, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('scalable targets carry tags: given on registration, listed, added and removed by ARN', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    const out = await env.aas.send(
+      new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 4, Tags: { team: 'ml' } }),
+    );
+    const arn = out.ScalableTargetARN!;
+    await env.aas.send(new TagResourceCommand({ ResourceARN: arn, Tags: { cost: 'churn' } }));
+    assert.deepEqual((await env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags, { team: 'ml', cost: 'churn' });
+    await env.aas.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['team'] }));
+    assert.deepEqual((await env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags, { cost: 'churn' });
+    await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
+    const gone = await rejection(() => env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
+    assert.equal(gone.name, 'ResourceNotFoundException');
   } finally {
     await env.close();
   }
