@@ -13,7 +13,8 @@ import {
   CreateModelPackageGroupCommand,
 } from '@aws-sdk/client-sagemaker';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { CanaryInput, CanaryResult } from '../src/domain/canary';
+import type { CanaryInput } from '../src/domain/canary/input';
+import type { CanaryResult } from '../src/domain/canary/status';
 import { endpointWorkflowId, modelName } from '../src/domain/names';
 import type { FaultRule } from '../src/emulator';
 import { canaryRollout } from '../src/workflows/canary';

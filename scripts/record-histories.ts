@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CanaryInput } from '../src/domain/canary';
+import type { CanaryInput } from '../src/domain/canary/input';
 import type { DeployInput } from '../src/domain/deploy';
 import { endpointWorkflowId } from '../src/domain/names';
 import { canaryRollout, canaryStatusQuery } from '../src/workflows/canary';

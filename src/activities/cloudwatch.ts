@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { VariantMetrics } from '../domain/canary';
+import type { VariantMetrics } from '../domain/canary/status';
 
 export interface MetricWindow {
   endpointName: string;

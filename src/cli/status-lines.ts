@@ -1,4 +1,4 @@
-import type { CanaryStatus, GateResult } from '../domain/canary';
+import type { CanaryStatus, GateResult } from '../domain/canary/status';
 import type { DeployStatus } from '../domain/deploy';
 import { defineQuery } from '@temporalio/workflow';
 import { describeDeleteStatus } from './commands/delete';

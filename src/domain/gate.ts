@@ -1,4 +1,5 @@
-import type { GateConfig, VariantMetrics, Verdict } from './canary';
+import type { GateConfig } from './canary/input';
+import type { VariantMetrics, Verdict } from './canary/status';
 
 export interface GateEvaluation {
   verdict: Verdict;

@@ -4,8 +4,8 @@
  * it to the pure plan of src/domain (the same functions and names the workflows use).
  */
 import type { AwsClients } from '../aws';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema } from '../domain/canary';
-import { planCanary, type CanaryPlan } from '../domain/canary-plan';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema } from '../domain/canary/input';
+import { planCanary, type CanaryPlan } from '../domain/canary/plan';
 import type { PlannedChange, Planned, PlanRefusal } from '../domain/change-plan';
 import { deleteInputSchema, planDelete, type DeletePlan } from '../domain/delete-plan';
 import { deployInputSchema } from '../domain/deploy';

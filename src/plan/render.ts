@@ -1,5 +1,5 @@
 /** Human output of a plan: one line per change (`+` create, `~` update, `-` delete, `=` kept), then notes. */
-import type { CanaryPlan } from '../domain/canary-plan';
+import type { CanaryPlan } from '../domain/canary/plan';
 import type { ChangeAction, PlanRefusal } from '../domain/change-plan';
 import type { PipelinePlan } from './plans';
 

@@ -1,5 +1,6 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ActorInput, CanaryPhase, CanaryRequest, CanaryStatus, GateResult, OperatorAction, PauseInput, PromoteInput, SetWeightInput } from '../domain/canary';
+import type { ActorInput, CanaryRequest, PauseInput, PromoteInput, SetWeightInput } from '../domain/canary/input';
+import type { CanaryPhase, CanaryStatus, GateResult, OperatorAction } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 

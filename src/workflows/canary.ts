@@ -1,7 +1,8 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryRefInput, type CanaryResult, type CanaryStatus, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryRefInput, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary/input';
+import { type CanaryResult, type CanaryStatus } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { evaluateGate } from '../domain/gate';

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { CanaryInput } from '../domain/canary';
+import type { CanaryInput } from '../domain/canary/input';
 import { endpointWorkflowId, modelName } from '../domain/names';
 import { AWS_CALL } from './activity-options';
 import { canaryRollout, promoteSignal } from './canary';

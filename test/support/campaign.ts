@@ -25,7 +25,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { freePort, startDevServer, type DevServer } from '../../src/dev-server';
-import type { CanaryInput } from '../../src/domain/canary';
+import type { CanaryInput } from '../../src/domain/canary/input';
 import type { DeleteInput } from '../../src/domain/delete-plan';
 import type { DeployInput } from '../../src/domain/deploy';
 import { endpointConfigName, endpointWorkflowId, modelName } from '../../src/domain/names';

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { canaryInputSchema } from '../../src/domain/canary';
+import { canaryInputSchema } from '../../src/domain/canary/input';
 import { deleteInputSchema } from '../../src/domain/delete-plan';
 import { deployInputSchema } from '../../src/domain/deploy';
 import { DURATION_PATTERN } from '../../src/domain/duration';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canaryModelRefSchema } from '../../src/domain/canary';
+import { canaryModelRefSchema } from '../../src/domain/canary/input';
 import { formatModelRef, isMovingRef, parseModelRef, type ModelRef } from '../../src/domain/model-ref';
 import { validate } from '../../src/domain/validation';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary';
-import { planCanary, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary-plan';
+import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
+import { planCanary, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import type { CanaryInput, CanaryStatus } from '../../src/domain/canary';
+import type { CanaryInput } from '../../src/domain/canary/input';
+import type { CanaryStatus } from '../../src/domain/canary/status';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';
 import { abortSignal, approveStepSignal, canaryRollout, canaryStatusQuery, pauseSignal, promoteSignal, resumeSignal, setWeightUpdate } from '../../src/workflows/canary';

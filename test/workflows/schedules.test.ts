@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import type { CanaryInput } from '../../src/domain/canary';
+import type { CanaryInput } from '../../src/domain/canary/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint } from '../../src/inventory';
 import { createPromoteSchedule, createRolloutSchedule } from '../../src/schedules';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { canaryInputSchema } from '../../domain/canary';
+import { canaryInputSchema } from '../../domain/canary/input';
 import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import { canaryRollout, canaryStatusQuery } from '../../workflows/canary';

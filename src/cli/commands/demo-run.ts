@@ -7,7 +7,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from '../../aws';
 import { freePort, startDevServer } from '../../dev-server';
-import type { CanaryInput } from '../../domain/canary';
+import type { CanaryInput } from '../../domain/canary/input';
 import type { DeployInput } from '../../domain/deploy';
 import { endpointWorkflowId } from '../../domain/names';
 import { startEmulator } from '../../emulator';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { canaryInputSchema } from '../../domain/canary';
+import { canaryInputSchema } from '../../domain/canary/input';
 import { validate } from '../../domain/validation';
 import { createPromoteSchedule, createRolloutSchedule } from '../../schedules';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';

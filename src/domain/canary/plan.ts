@@ -3,12 +3,12 @@
  * what is removed afterwards and what the registry records, or the refusal the rollout would end with.
  * Pure: no AWS calls, no Temporal. Built the way the canary workflow builds its configs, so the names match.
  */
-import type { CanaryRequest, GateConfig } from './canary';
-import { change, describeVariant, type PlannedChange, type Planned, type RegistryVersionFacts } from './change-plan';
-import type { KeptResource } from './delete-plan';
-import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
-import { endpointConfigName, modelName } from './names';
-import { INVALID_INPUT } from './validation';
+import type { CanaryRequest, GateConfig } from './input';
+import { change, describeVariant, type PlannedChange, type Planned, type RegistryVersionFacts } from '../change-plan';
+import type { KeptResource } from '../delete-plan';
+import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from '../endpoint';
+import { endpointConfigName, modelName } from '../names';
+import { INVALID_INPUT } from '../validation';
 
 export interface CanaryFacts {
   /** The version to roll out, as the registry has it; null when it does not exist. */
