@@ -21,6 +21,11 @@ export class CanaryState {
   pausedUntil?: number;
   /** A `setWeight` accepted but not yet applied. */
   pendingWeight?: number;
+  /** Each accepted `setWeight` by ticket: null once applied, the reason when it was not. */
+  private readonly weightOutcomes = new Map<number, string | null>();
+  private weightTickets = 0;
+  /** The step weight an approval is being waited for, while it is. */
+  awaitingApprovalFor?: number;
   /** Step weights an `approve` signal has released. */
   readonly approved = new Set<number>();
 
@@ -94,7 +99,8 @@ export class CanaryState {
   }
 
   approve(input: ActorInput = {}): void {
-    const weight = this.status.steps[this.status.stepIndex + 1] ?? this.status.steps[this.status.stepIndex];
+    // The step actually next: after an off-plan setWeight that is the first step above the live weight.
+    const weight = this.awaitingApprovalFor ?? this.status.steps.find((s) => s > this.status.canaryWeight);
     this.record('approve', input, `step ${weight}%`);
     if (weight !== undefined) this.approved.add(weight);
   }
@@ -112,9 +118,23 @@ export class CanaryState {
     if (w === this.status.canaryWeight) throw new Error(`the canary already has ${w}%`);
   }
 
-  setWeight(input: SetWeightInput): void {
+  /** Records the request and returns its ticket, which `weightOutcome` answers once it is settled. */
+  setWeight(input: SetWeightInput): number {
     this.record('set-weight', input, `${this.status.canaryWeight}% -> ${input.weight}%`);
     this.pendingWeight = input.weight;
+    return ++this.weightTickets;
+  }
+
+  /** Ends the pending setWeight: applied (no reason) or not (why), so its update never hangs. */
+  settleWeight(notAppliedBecause?: string): void {
+    if (this.pendingWeight === undefined) return;
+    this.weightOutcomes.set(this.weightTickets, notAppliedBecause ?? null);
+    this.pendingWeight = undefined;
+  }
+
+  /** undefined while pending; null once applied; the reason it was not applied otherwise. */
+  weightOutcome(ticket: number): string | null | undefined {
+    return this.weightOutcomes.get(ticket);
   }
 
   /** Anything the bake loop must react to before its timer ends. */

@@ -4,7 +4,7 @@
  * Pure: no AWS calls, no Temporal. Built the way the canary workflow builds its configs, so the names match.
  */
 import type { CanaryRequest, GateConfig } from './input';
-import { change, describeVariant, type PlannedChange, type Planned, type RegistryVersionFacts } from '../change-plan';
+import { change, describeVariant, type PlannedChange, type Planned, type PlanRefusal, type RegistryVersionFacts } from '../change-plan';
 import type { KeptResource } from '../delete-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from '../endpoint';
 import { endpointConfigName, modelName } from '../names';
@@ -63,13 +63,37 @@ export interface CanaryPlan {
   notes: string[];
 }
 
-export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<CanaryPlan> {
-  const refuse = (type: string, reason: string): Planned<CanaryPlan> => ({ ok: false, refusal: { type, reason } });
+/**
+ * What a canary rollout builds, decided from what it read: the variants, the ramp and final configs and
+ * the steps. The workflow runs exactly this (so `plan canary` cannot drift from what runs); planCanary
+ * adds the changes, cleanup and notes around it.
+ */
+export interface CanaryLayout {
+  baseline: VariantSpec;
+  canary: VariantSpec;
+  sageMakerModelName: string;
+  original: EndpointConfigSummary;
+  rampEndpointConfigName: string;
+  rampVariants: VariantSpec[];
+  steps: CanaryStepPlan[];
+  finalEndpointConfigName: string;
+  finalVariants: VariantSpec[];
+}
+
+/** The refusal a version gets before anything else is read: it must exist and be Approved. */
+export function refuseVersion(req: CanaryRequest, v: RegistryVersionFacts | null): PlanRefusal | undefined {
+  if (!v) return { type: 'VersionNotFound', reason: `${req.model.name} has no version ${req.model.version}` };
+  if (v.approval !== 'Approved') return { type: 'VersionNotApproved', reason: `${req.model.name} version ${v.version} is ${v.approval}; only an Approved version can be rolled out` };
+  return undefined;
+}
+
+export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>): Planned<CanaryLayout> {
+  const refuse = (type: string, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
   const { endpointName } = req;
   const model = req.model.name;
-  const v = facts.version;
-  if (!v) return refuse('VersionNotFound', `${model} has no version ${req.model.version}`);
-  if (v.approval !== 'Approved') return refuse('VersionNotApproved', `${model} version ${v.version} is ${v.approval}; only an Approved version can be rolled out`);
+  const versionRefusal = refuseVersion(req, facts.version);
+  if (versionRefusal) return { ok: false, refusal: versionRefusal };
+  const v = facts.version!;
   const ep = facts.endpoint;
   if (!ep) return refuse('EndpointNotFound', `endpoint ${endpointName} does not exist`);
   if (ep.status === 'Failed') return refuse('EndpointFailed', `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`);
@@ -94,9 +118,7 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
     weight: first,
   };
   const rampVariants = [{ ...baseline, weight: 100 - first }, canary];
-  const rampConfig = endpointConfigName(endpointName, `canary-v${v.version}`, rampVariants);
   const finalVariants: VariantSpec[] = [{ ...baseline, modelName: newModel, weight: 1 }];
-  const finalConfig = endpointConfigName(endpointName, `v${v.version}`, finalVariants);
   const steps: CanaryStepPlan[] = req.steps.map((w, i) => ({
     step: i + 1,
     canaryWeight: w,
@@ -105,6 +127,47 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
     waitsForApproval: i > 0 && req.approvalSteps.includes(w),
     via: i === 0 ? 'UpdateEndpoint' : 'UpdateEndpointWeightsAndCapacities',
   }));
+  return {
+    ok: true,
+    plan: {
+      baseline,
+      canary,
+      sageMakerModelName: newModel,
+      original,
+      rampEndpointConfigName: endpointConfigName(endpointName, `canary-v${v.version}`, rampVariants),
+      rampVariants,
+      steps,
+      finalEndpointConfigName: endpointConfigName(endpointName, `v${v.version}`, finalVariants),
+      finalVariants,
+    },
+  };
+}
+
+/** Both variants' weights with `canaryWeight` percent on the canary. */
+export function weightsAt(layout: Pick<CanaryLayout, 'baseline' | 'canary'>, canaryWeight: number): Array<{ variantName: string; weight: number }> {
+  return [
+    { variantName: layout.baseline.variantName, weight: 100 - canaryWeight },
+    { variantName: layout.canary.variantName, weight: canaryWeight },
+  ];
+}
+
+/** The planned step after `weight` (which an operator's setWeight may have put between two steps). */
+export function nextStepAbove(steps: number[], weight: number): number | undefined {
+  return steps.find((s) => s > weight);
+}
+
+export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<CanaryPlan> {
+  const layout = planCanaryLayout(req, facts);
+  if (!layout.ok) return layout;
+  const { endpointName } = req;
+  const model = req.model.name;
+  const v = facts.version!;
+  const ep = facts.endpoint!;
+  const { baseline, canary, original, rampVariants, steps, finalVariants } = layout.plan;
+  const rampConfig = layout.plan.rampEndpointConfigName;
+  const finalConfig = layout.plan.finalEndpointConfigName;
+  const newModel = layout.plan.sageMakerModelName;
+  const first = req.steps[0];
 
   const changes: PlannedChange[] = [];
   const notes: string[] = [];
