@@ -185,9 +185,12 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     state.phase('judging');
     const verdict = await judge(run, windowStart);
     if (verdict === 'fail') throw fail(`gate failed at ${state.status.canaryWeight}%: ${state.status.gates.at(-1)!.reasons.join('; ')}`, 'GateFailed');
-    // A weight accepted while judging is applied before the rollout moves on.
+    // What operators asked while the gate was judged comes first: a pause holds the step (its pass
+    // stands), a new weight is applied before the rollout moves on, a promote asks for what a pass gives.
+    if (verdict === 'pass' && state.status.paused) await holdWhilePaused(run);
+    if (state.abortedBy) throw abortedFailure(state);
     if (state.pendingWeight !== undefined) continue;
-    if (verdict === 'pass') return 'next';
+    if (verdict === 'pass') return state.promotion ? takePromotion(state) : 'next';
     inconclusive++;
     if (req.gate.onInconclusive === 'fail' || (req.gate.onInconclusive === 'wait' && inconclusive >= req.gate.maxInconclusive)) {
       throw fail(`gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`, 'GateInconclusive');
