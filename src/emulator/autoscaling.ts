@@ -534,6 +534,7 @@ const untagResource: Operation = (input, ctx) => {
 export const autoscalingService: JsonService = {
   targetPrefix: 'AnyScaleFrontendService',
   contentType: 'application/x-amz-json-1.1',
+  model: 'application-autoscaling',
   operations: {
     RegisterScalableTarget: registerScalableTarget,
     DescribeScalableTargets: describeScalableTargets,

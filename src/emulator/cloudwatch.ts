@@ -377,6 +377,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     targetPrefix: CLOUDWATCH_TARGET_PREFIX,
     contentType: 'application/x-amz-json-1.0',
     queryCompatible: true,
+    model: 'cloudwatch',
     operations: {
       GetMetricData: (input, ctx) => getMetricData(input, store(ctx), ctx.now()),
       GetMetricStatistics: (input, ctx) => getMetricStatistics(input, store(ctx), ctx.now()),

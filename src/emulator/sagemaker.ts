@@ -8,5 +8,6 @@ import type { JsonService } from './service';
 export const sagemakerService: JsonService = {
   targetPrefix: 'SageMaker',
   contentType: 'application/x-amz-json-1.1',
+  model: 'sagemaker',
   operations: { ...modelOperations, ...endpointOperations, ...registryOperations, ...tagOperations },
 };

@@ -10,6 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AwsError, serializationError } from './errors';
+import { assertValidInput } from './model-validation';
+import { loadModel, shapeOf } from './service-models';
 import { CallLog } from './calls';
 import { routeControlRequest, isPlainObject, type EmulatorControl } from './control';
 import { FaultEngine, type FaultRule } from './faults';
@@ -44,7 +46,7 @@ import {
  * The services every emulator serves. THE place to add a JSON-RPC service (e.g. CloudWatch):
  * import it and append it here.
  */
-function builtInServices(options: EmulatorOptions): JsonService[] {
+export function builtInServices(options: Pick<EmulatorOptions, 'metrics'> = {}): JsonService[] {
   return [sagemakerService, autoscalingService, createCloudWatchService({ metrics: options.metrics })];
 }
 
@@ -349,6 +351,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (body.tooLarge) throw tooLarge(maxBodyBytes);
       input = parseJsonInput(body.data);
       await faults.beforeRequest(operationId);
+      if (service?.model) assertValidInput(loadModel(service.model), operationName, input, { queryCompatible: service.queryCompatible ?? false });
       const ctx = context(req.headers);
       advanceState(ctx);
       const output = await operation(input, ctx);
@@ -388,6 +391,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!runtimeHandler) {
         throw new AwsError('UnknownOperationException', 'InvokeEndpoint is not emulated by this build.');
       }
+      assertValidInput(RUNTIME_MODEL(), 'InvokeEndpoint', runtimeInput(endpointName, req.headers, body.data), { errorCode: 'ValidationError' });
       const ctx = context(req.headers);
       advanceState(ctx);
       const response: RuntimeResponse = await runtimeHandler({ endpointName, body: body.data, headers: req.headers }, ctx);
@@ -466,6 +470,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
     },
   };
+}
+
+const RUNTIME_MODEL = () => loadModel('sagemaker-runtime');
+
+/** InvokeEndpoint's input as the model names it: EndpointName from the URI, header members, the body. */
+function runtimeInput(endpointName: string, headers: http.IncomingHttpHeaders, body: Buffer): Record<string, unknown> {
+  const model = RUNTIME_MODEL();
+  const input: Record<string, unknown> = { EndpointName: endpointName, Body: body };
+  for (const [name, ref] of Object.entries(shapeOf(model, 'InvokeEndpointInput').members ?? {})) {
+    if (ref.location !== 'header' || !ref.locationName) continue;
+    const value = headerValue(headers[ref.locationName.toLowerCase()]);
+    if (value !== undefined) input[name] = value;
+  }
+  return input;
 }
 
 interface Body {

@@ -5,6 +5,7 @@
  */
 import type { EmulatorState } from './state';
 import type { FaultEngine } from './faults';
+import type { ModelName } from './service-models';
 
 export interface EmulatorTimings {
   /** Creating -> InService / Failed. */
@@ -52,6 +53,11 @@ export interface JsonService {
    * `x-amzn-query-error: <AwsError.queryCode ?? code>;Sender` (`;Receiver` for status >= 500).
    */
   queryCompatible?: boolean;
+  /**
+   * The AWS service model (service-models.ts) whose input shapes every request is validated against
+   * before its operation runs. Omitted: the operations validate on their own.
+   */
+  model?: ModelName;
   operations: Record<string, Operation>;
 }
 

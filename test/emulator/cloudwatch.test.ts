@@ -137,7 +137,6 @@ describe('CloudWatch GetMetricData', () => {
 
   it('rejects invalid values with InvalidParameterValueException (query code InvalidParameterValue)', async () => {
     const cases: Partial<GetMetricDataCommandInput>[] = [
-      { MetricDataQueries: [metricQuery('a', 'Latency', 'Sum', 0)] },
       { MetricDataQueries: [metricQuery('a', 'Latency', 'tm99', 60)] },
       { StartTime: at(60), EndTime: at(0), MetricDataQueries: [metricQuery('a', 'Latency', 'Sum', 60)] },
       { MetricDataQueries: [{ Id: 'e', Expression: 'missing * 2' }] },
@@ -152,6 +151,16 @@ describe('CloudWatch GetMetricData', () => {
         return true;
       });
     }
+  });
+
+  it('rejects a value outside the model constraints with ValidationError, naming the member', async () => {
+    // The model: MetricStat.Period has min 1. AWS's validation layer answers with its constraint text.
+    await assert.rejects(get({ MetricDataQueries: [metricQuery('a', 'Latency', 'Sum', 0)] }), (err: unknown) => {
+      assert.equal((err as Error).name, 'ValidationException');
+      assert.equal((err as unknown as { Code: string }).Code, 'ValidationError');
+      assert.match((err as Error).message, /Value '0' at 'metricDataQueries\.1\.member\.metricStat\.period' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+      return true;
+    });
   });
 
   it('rejects a query with both MetricStat and Expression', async () => {
@@ -366,7 +375,8 @@ describe('CloudWatch alarms', () => {
   });
 
   it('validates PutMetricAlarm input', async () => {
-    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), { name: 'InvalidParameterValueException' });
+    // An unknown enum value breaks a model constraint: ValidationError with AWS's constraint text.
+    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), { name: 'ValidationException', message: /at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set/ });
     await assert.rejects(alarm('bad', { ExtendedStatistic: 'p99' }), { name: 'InvalidParameterCombinationException' });
     await assert.rejects(alarm('bad', { EvaluationPeriods: undefined }), { name: 'MissingRequiredParameterException' });
   });

@@ -1,0 +1,1 @@
+export function writeRequestCounts(_counts: Record<string, number>): void {}
