@@ -174,7 +174,6 @@ export async function invokeEndpoint(
       { 'x-amzn-ErrorType': MODEL_ERROR_TYPE, ...variantHeader },
       undefined,
       {
-        ErrorCode: server ? 'SERVER_ERROR_FROM_MODEL' : 'CLIENT_ERROR_FROM_MODEL',
         OriginalStatusCode: modelStatus,
         OriginalMessage: originalMessage,
         LogStreamArn: logStreamArn,

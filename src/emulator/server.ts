@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AwsError, serializationError } from './errors';
 import { assertValidInput } from './model-validation';
-import { loadModel, shapeOf } from './service-models';
+import { recorderFor } from './recorder';
+import { loadModel, shapeOf, type ModelName } from './service-models';
 import { CallLog } from './calls';
 import { routeControlRequest, isPlainObject, type EmulatorControl } from './control';
 import { FaultEngine, type FaultRule } from './faults';
@@ -112,6 +113,12 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Randomness for fault rates. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Directory to record every response body and error into (JSON lines, one file per emulator), for the
+   * conformance check against AWS's service models. Default: the MODELSHIP_EMULATOR_RECORD_DIR
+   * environment variable; unset means no recording.
+   */
+  recordResponsesTo?: string;
   /** Where unexpected internal errors are reported. Default `console.error`. */
   onInternalError?: (error: unknown) => void;
 }
@@ -148,6 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const settings: EmulatorSettings = { ...initialSettings };
   const faults = new FaultEngine(options.faults ?? [], now, options.random);
   const calls = new CallLog();
+  const recorder = recorderFor(options.recordResponsesTo);
   const services = new Map<string, JsonService>();
   for (const service of [...builtInServices(options), ...(options.services ?? [])]) services.set(service.targetPrefix, service);
   const runtimeOptions: RuntimeOptions = {
@@ -360,7 +368,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       calls.record(operationId, input, now(), lost?.code, true);
       recorded = true;
       if (lost) throw lost;
-      send(res, 200, { 'content-type': contentType, 'x-amzn-RequestId': requestId }, JSON.stringify(output ?? {}));
+      const payload = JSON.stringify(output ?? {});
+      recorder?.record({ operation: operationId, status: 200, body: JSON.parse(payload) as unknown });
+      send(res, 200, { 'content-type': contentType, 'x-amzn-RequestId': requestId }, payload);
     } catch (error) {
       const awsError = toAwsError(error, onInternalError);
       if (!recorded) calls.record(operationId, input, now(), awsError.code);
@@ -373,7 +383,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         headers['x-amzn-query-error'] = `${awsError.queryCode ?? awsError.code};${awsError.status >= 500 ? 'Receiver' : 'Sender'}`;
       }
       Object.assign(headers, awsError.headers);
-      send(res, awsError.status, headers, JSON.stringify({ __type: awsError.code, message: awsError.message, ...awsError.body }));
+      const errorBody = { __type: awsError.code, [messageMember(service?.model, awsError.code)]: awsError.message, ...awsError.body };
+      recorder?.record({ operation: operationId, status: awsError.status, code: awsError.code, queryError: headers['x-amzn-query-error'], body: errorBody });
+      send(res, awsError.status, headers, JSON.stringify(errorBody));
     }
   }
 
@@ -397,12 +409,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const response: RuntimeResponse = await runtimeHandler({ endpointName, body: body.data, headers: req.headers }, ctx);
       calls.record(operationId, { EndpointName: endpointName }, now());
       const payload = typeof response.body === 'string' ? Buffer.from(response.body) : Buffer.from(response.body);
+      recorder?.record({ operation: operationId, status: response.status ?? 200, headers: { ...response.headers } });
       send(res, response.status ?? 200, { 'x-amzn-RequestId': requestId, ...response.headers }, payload);
     } catch (error) {
       const awsError = toAwsError(error, onInternalError);
       calls.record(operationId, { EndpointName: endpointName }, now(), awsError.code);
       // restJson: the SDK reads the code from x-amzn-ErrorType first.
-      const errorBody = { message: awsError.message, ...awsError.body };
+      const errorBody = { [messageMember('sagemaker-runtime', awsError.code)]: awsError.message, ...awsError.body };
+      recorder?.record({ operation: operationId, status: awsError.status, code: awsError.code, body: errorBody });
       send(
         res,
         awsError.status,
@@ -464,6 +478,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       alarmEvaluator?.stop();
       if (scalingTimer) clearInterval(scalingTimer);
       if (persistPath) saveNow();
+      recorder?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -473,6 +488,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 const RUNTIME_MODEL = () => loadModel('sagemaker-runtime');
+
+/**
+ * The error body's message member as the service model spells it for that error (`Message` for e.g.
+ * SageMaker's ResourceNotFound and every runtime error, `message` for CloudWatch's); `message` for the
+ * errors a model does not declare (ValidationException of SageMaker, ThrottlingException...).
+ */
+function messageMember(model: ModelName | undefined, code: string): string {
+  const members = model ? loadModel(model).shapes[code]?.members : undefined;
+  return members && Object.hasOwn(members, 'Message') ? 'Message' : 'message';
+}
 
 /** InvokeEndpoint's input as the model names it: EndpointName from the URI, header members, the body. */
 function runtimeInput(endpointName: string, headers: http.IncomingHttpHeaders, body: Buffer): Record<string, unknown> {

@@ -117,6 +117,14 @@ export function checkValue(model: ServiceModel, shapeName: string, value: unknow
 /** The error codes an operation may return: its declared errors plus AWS's common errors. */
 export function allowedErrors(model: ServiceModel, operation: ModelOperation): Set<string> {
   const allowed = new Set<string>(COMMON_ERRORS);
+  if (model.metadata.awsQueryCompatible) {
+    // awsQuery's common errors (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html),
+    // by their query code and by the model's exception shape that carries that code.
+    for (const code of COMMON_QUERY_ERRORS) allowed.add(code);
+    for (const [name, shape] of Object.entries(model.shapes)) {
+      if (shape.error?.code && (COMMON_QUERY_ERRORS as readonly string[]).includes(shape.error.code)) allowed.add(name);
+    }
+  }
   for (const { shape } of operation.errors ?? []) {
     allowed.add(shape);
     const code = model.shapes[shape]?.error?.code;
@@ -131,6 +139,8 @@ export function allowedErrors(model: ServiceModel, operation: ModelOperation): S
  * Application Auto Scaling and CloudWatch), plus the JSON protocols' framing errors
  * (SerializationException, UnknownOperationException) and the HTTP 413 for an oversized body.
  */
+export const COMMON_QUERY_ERRORS = ['InvalidParameterCombination', 'InvalidParameterValue', 'MissingParameter', 'ValidationError', 'Throttling'] as const;
+
 export const COMMON_ERRORS = [
   'AccessDeniedException',
   'IncompleteSignature',

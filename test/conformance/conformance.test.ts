@@ -12,19 +12,26 @@ import * as sagemaker from '@aws-sdk/client-sagemaker';
 import * as autoscaling from '@aws-sdk/client-application-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as runtime from '@aws-sdk/client-sagemaker-runtime';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startEmulator, type Emulator } from '../../src/emulator';
+import { readRecordings } from '../../src/emulator/recorder';
+import { checkResponses } from './responses';
 import { implementedOperations, type ImplementedOperation } from './model';
 import { invalidRequests, validValue, SAMPLES, type InvalidRequest } from './requests';
 import { DEVIATIONS, deviationFor } from './deviations';
-import { writeRequestCounts } from './table';
+import { checkTable } from './table';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let emu: Emulator;
+// This emulator records into a directory of its own, so that the table's response counts are this test's alone.
+const recordDir = mkdtempSync(path.join(tmpdir(), 'modelship-conformance-'));
 type Sender = { send(command: unknown): Promise<unknown>; destroy(): void };
 let clients: Record<string, { client: Sender; module: Record<string, unknown> }>;
 
 before(async () => {
-  emu = await startEmulator({ timings: { endpointCreateMs: 1, endpointUpdateMs: 1, endpointDeleteMs: 1, weightsUpdateMs: 1 } });
+  emu = await startEmulator({ recordResponsesTo: recordDir, timings: { endpointCreateMs: 1, endpointUpdateMs: 1, endpointDeleteMs: 1, weightsUpdateMs: 1 } });
   const common = { endpoint: emu.url, region: 'us-east-1', credentials, maxAttempts: 1 };
   clients = {
     SageMaker: { client: new sagemaker.SageMakerClient(common) as Sender, module: sagemaker },
@@ -36,6 +43,7 @@ before(async () => {
 after(async () => {
   for (const { client } of Object.values(clients ?? {})) client.destroy();
   await emu?.close();
+  rmSync(recordDir, { recursive: true, force: true });
 });
 
 type Outcome = { ok: true } | { ok: false; code: string; message: string; status?: number };
@@ -91,10 +99,9 @@ async function fixture(): Promise<void> {
     ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'conf-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
   }));
   await sm.send(new sagemaker.CreateEndpointCommand({ EndpointName: 'conf-endpoint', EndpointConfigName: 'conf-config' }));
-  for (let i = 0; ; i++) {
-    const out = (await sm.send(new sagemaker.DescribeEndpointCommand({ EndpointName: 'conf-endpoint' }))) as sagemaker.DescribeEndpointCommandOutput;
-    if (out.EndpointStatus === 'InService') break;
-    if (i > 200) throw new Error(`fixture endpoint is ${out.EndpointStatus}`);
+  // Waits on the emulator's state rather than polling DescribeEndpoint, so that every run records the same responses.
+  for (let i = 0; emu.state.endpoints.get('conf-endpoint')?.status !== 'InService'; i++) {
+    if (i > 400) throw new Error(`fixture endpoint is ${emu.state.endpoints.get('conf-endpoint')?.status}`);
     await new Promise((r) => setTimeout(r, 5));
   }
   await sm.send(new sagemaker.CreateModelPackageGroupCommand({ ModelPackageGroupName: 'conf-group' }));
@@ -154,6 +161,7 @@ function namesMember(op: ImplementedOperation, message: string, bad: InvalidRequ
 const operations = implementedOperations();
 const counts: Record<string, number> = {};
 const rawCounts: Record<string, number> = {};
+const responseCounts: Record<string, number> = {};
 
 for (const op of operations) {
   test(`${op.id} requests conform to the ${op.model.name} model`, async () => {
@@ -201,4 +209,12 @@ test('every deviation names an implemented operation', () => {
   assert.deepEqual(DEVIATIONS.filter((d) => !ids.has(d.operation)), []);
 });
 
-after(() => writeRequestCounts(counts));
+test('every response and error of these requests conforms to the model', () => {
+  const { counts: responses, problems } = checkResponses(readRecordings(recordDir), operations);
+  for (const op of operations) responseCounts[op.id] = responses.get(op.id) ?? 0;
+  assert.deepEqual(problems, []);
+});
+
+test('the conformance table in docs/emulator.md is up to date', () => {
+  checkTable(operations, counts, responseCounts, rawCounts);
+});
