@@ -21,6 +21,12 @@ export const DEVIATIONS: Deviation[] = [
     why: 'The model requires only the policy name and target; AWS requires TargetTrackingScalingPolicyConfiguration when PolicyType is TargetTrackingScaling (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html), a semantic rule the emulator keeps.',
   },
   {
+    operation: 'AnyScaleFrontendService.PutScheduledAction',
+    check: 'valid',
+    path: 'minimal',
+    why: 'The model marks Schedule optional because an update may leave it out; AWS requires it when the action is created (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html), a semantic rule the emulator keeps.',
+  },
+  {
     operation: 'GraniteServiceVersion20100801.PutMetricAlarm',
     check: 'valid',
     path: 'minimal',

@@ -55,6 +55,8 @@ export const SAMPLES: Record<string, unknown> = {
   MetricAggregationType: 'Average',
   AdjustmentType: 'ChangeInCapacity',
   ComparisonOperator: 'GreaterThanThreshold',
+  ResourceARN: `arn:aws:application-autoscaling:us-east-1:${ACCOUNT}:scalable-target/0123456789abcdef`,
+  Schedule: 'rate(5 minutes)',
 };
 
 const STRING_CANDIDATES = [
