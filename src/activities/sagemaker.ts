@@ -10,6 +10,7 @@ import {
   DescribeModelCommand,
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
+  ListTagsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   type DescribeEndpointCommandOutput,
@@ -28,8 +29,12 @@ export interface ModelSpec {
   executionRoleArn: string;
   environment?: Record<string, string>;
   vpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
+  enableNetworkIsolation?: boolean;
   tags?: Array<{ Key: string; Value: string }>;
 }
+
+/** How a model runs, apart from its image and artifacts: what a new version of it must keep. */
+export type ModelSettings = Pick<ModelSpec, 'environment' | 'vpcConfig' | 'enableNetworkIsolation' | 'tags'>;
 
 /** Failure types the workflows react to. */
 export const FAILURES = {
@@ -117,6 +122,24 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       return users;
     },
 
+    /**
+     * The container environment, VPC, network isolation and user tags of `modelName` (tags that AWS or
+     * modelship own, `aws:` and `modelship:`, are left out: they describe that model, not its settings).
+     */
+    async modelSettings(modelName: string): Promise<ModelSettings> {
+      const m = await sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
+      const tags = (await sagemaker.send(new ListTagsCommand({ ResourceArn: m.ModelArn }))).Tags ?? [];
+      const userTags = tags.filter((t) => !/^(aws|modelship):/i.test(t.Key ?? '')).map((t) => ({ Key: t.Key!, Value: t.Value ?? '' }));
+      const env = m.PrimaryContainer?.Environment ?? m.Containers?.[0]?.Environment;
+      const vpc = m.VpcConfig;
+      return {
+        ...(env && Object.keys(env).length ? { environment: env } : {}),
+        ...(vpc?.SecurityGroupIds && vpc.Subnets ? { vpcConfig: { SecurityGroupIds: vpc.SecurityGroupIds, Subnets: vpc.Subnets } } : {}),
+        ...(m.EnableNetworkIsolation ? { enableNetworkIsolation: true } : {}),
+        ...(userTags.length ? { tags: userTags } : {}),
+      };
+    },
+
     async createModel(spec: ModelSpec): Promise<string> {
       try {
         const out = await sagemaker.send(
@@ -125,6 +148,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             ExecutionRoleArn: spec.executionRoleArn,
             PrimaryContainer: { Image: spec.image, ModelDataUrl: spec.modelDataUrl, Environment: spec.environment },
             VpcConfig: spec.vpcConfig,
+            EnableNetworkIsolation: spec.enableNetworkIsolation || undefined,
             Tags: spec.tags,
           })
         );

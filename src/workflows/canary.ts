@@ -125,9 +125,12 @@ async function startRamp(run: CanaryRun): Promise<void> {
     // The version may already serve elsewhere (a staging endpoint): only this rollout's use is undone.
     if (!(await usedByOtherEndpoints(endpointName, newModel))) await undo.deleteModel(newModel);
   });
-  await aws.createModel({ name: newModel, image: run.version.image, modelDataUrl: run.version.modelDataUrl, executionRoleArn: req.executionRoleArn });
+  // The new version runs as the baseline's model does: same environment, network and tags. Runs
+  // started before this patch create the model without them, as they did.
+  const settings = wf.patched('canary-keeps-model-settings') ? await aws.modelSettings(plan.baseline.modelName) : {};
+  await aws.createModel({ ...settings, name: newModel, image: run.version.image, modelDataUrl: run.version.modelDataUrl, executionRoleArn: req.executionRoleArn });
   saga.add(`delete endpoint config ${rampConfig}`, () => undo.deleteEndpointConfig(rampConfig));
-  await aws.createEndpointConfig(rampConfig, plan.rampVariants);
+  await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra);
   saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => undo.restoreEndpointConfig(endpointName, plan.original.name));
   saga.add(`send all traffic to ${plan.baseline.variantName}`, async () => {
     const ep = await undo.describeEndpoint(endpointName);
@@ -291,7 +294,7 @@ async function promote(run: CanaryRun): Promise<void> {
   state.phase('finalizing');
   const finalConfig = plan.finalEndpointConfigName;
   saga.add(`delete endpoint config ${finalConfig}`, () => undo.deleteEndpointConfig(finalConfig));
-  await aws.createEndpointConfig(finalConfig, plan.finalVariants);
+  await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra);
   await aws.updateEndpoint(req.endpointName, finalConfig);
   const promoted = await run.waits.awaitEndpointInService(req.endpointName);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });

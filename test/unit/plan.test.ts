@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
-import { planCanary, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
+import { planCanary, planCanaryLayout, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
@@ -181,6 +181,25 @@ describe('canary plan', () => {
     assert.equal(refusal({ config: config('churn-v1-abc', 'churn-v1', 2) }), 'EndpointNotReady');
     assert.equal(refusal({}, { ...req, canary: { ...req.canary, variantName: 'AllTraffic' } }), 'InvalidInput');
     assert.equal(refusal({ config: config('churn-v1-abc', 'churn-v2') }), 'AlreadyServing');
+  });
+
+  it('carries the original config settings to the ramp and final configs, and hashes them into their names', () => {
+    const extra = { DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 20, DestinationS3Uri: 's3://c/' }, KmsKeyId: 'k' };
+    const plain = planned();
+    const withCapture = planned({ config: { ...config('churn-v1-abc', 'churn-v1'), extra } });
+    assert.notEqual(withCapture.rampEndpointConfigName, plain.rampEndpointConfigName);
+    assert.notEqual(withCapture.finalEndpointConfigName, plain.finalEndpointConfigName);
+    const layout = planCanaryLayout(req, { ...facts, config: { ...config('churn-v1-abc', 'churn-v1'), extra } });
+    assert.ok(layout.ok);
+    assert.deepEqual(layout.plan.configExtra, extra);
+  });
+
+  it('refuses a canary.instanceType other than the baseline type, naming the field', () => {
+    const p = planCanary({ ...req, canary: { ...req.canary, instanceType: 'ml.c5.xlarge' } }, facts);
+    assert.ok(!p.ok);
+    assert.equal(p.refusal.type, 'InvalidInput');
+    assert.match(p.refusal.reason, /canary\.instanceType: must be the baseline's instance type ml\.m5\.large .*got ml\.c5\.xlarge/);
+    assert.ok(planCanary({ ...req, canary: { ...req.canary, instanceType: 'ml.m5.large' } }, facts).ok, 'the same type is fine');
   });
 
   it('prints a weights table and the changes with their symbols', () => {

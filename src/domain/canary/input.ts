@@ -52,7 +52,10 @@ export const canaryInputSchema = z
       .strictObject({
         /** @default 'canary' */
         variantName: awsName.default('canary'),
-        /** @default the baseline variant's instance type */
+        /**
+         * Must be the baseline variant's instance type when given (the canary is promoted onto the baseline's
+         * type and autoscaling; change a type with the update pipeline). @default the baseline's type
+         */
         instanceType: instanceType.optional(),
         /** @default 1 */
         instanceCount: instanceCount.default(1),

@@ -73,6 +73,11 @@ export interface CanaryLayout {
   canary: VariantSpec;
   sageMakerModelName: string;
   original: EndpointConfigSummary;
+  /**
+   * The original config's own settings (DataCaptureConfig, KmsKeyId, AsyncInferenceConfig, …), carried
+   * verbatim to the ramp and final configs: a rollout changes the model, not how the endpoint is run.
+   */
+  configExtra: Record<string, unknown>;
   rampEndpointConfigName: string;
   rampVariants: VariantSpec[];
   steps: CanaryStepPlan[];
@@ -106,14 +111,25 @@ export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'v
   if (req.canary.variantName === baseline.variantName) {
     return refuse(INVALID_INPUT, `invalid canary input: canary.variantName: must differ from the baseline variant ${baseline.variantName}`);
   }
+  // The final variant keeps the baseline's instance type (and its autoscaling), so a canary judged on
+  // another type would not be the fleet that gets promoted.
+  if (req.canary.instanceType !== undefined && req.canary.instanceType !== baseline.instanceType) {
+    return refuse(
+      INVALID_INPUT,
+      `invalid canary input: canary.instanceType: must be the baseline's instance type ${baseline.instanceType} (the canary is promoted onto the baseline's type; change the type with the update pipeline); got ${req.canary.instanceType}`
+    );
+  }
   const newModel = modelName(model, v.version);
   if (baseline.modelName === newModel) return refuse('AlreadyServing', `endpoint ${endpointName} already serves ${model} version ${v.version}`);
 
   const first = req.steps[0];
+  const configExtra = original.extra ?? {};
+  // Config names hash everything the config holds, so a config with other settings is never reused.
+  const spec = (variants: VariantSpec[]) => (Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
   const canary: VariantSpec = {
     variantName: req.canary.variantName,
     modelName: newModel,
-    instanceType: req.canary.instanceType ?? baseline.instanceType,
+    instanceType: baseline.instanceType,
     instanceCount: req.canary.instanceCount,
     weight: first,
   };
@@ -134,10 +150,11 @@ export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'v
       canary,
       sageMakerModelName: newModel,
       original,
-      rampEndpointConfigName: endpointConfigName(endpointName, `canary-v${v.version}`, rampVariants),
+      configExtra,
+      rampEndpointConfigName: endpointConfigName(endpointName, `canary-v${v.version}`, spec(rampVariants)),
       rampVariants,
       steps,
-      finalEndpointConfigName: endpointConfigName(endpointName, `v${v.version}`, finalVariants),
+      finalEndpointConfigName: endpointConfigName(endpointName, `v${v.version}`, spec(finalVariants)),
       finalVariants,
     },
   };
