@@ -15,10 +15,10 @@ stamp=node_modules/.modelship-lock-sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "modelship setup: installing npm dependencies" >&2
-  # `npm install` with the committed lock installs exactly the locked tree. Not `npm ci`: it rejects a
-  # lock that lacks other platforms' optional packages (e.g. @swc/core-darwin-arm64), which registry
-  # mirrors that carry only this platform's builds produce.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # `npm ci` installs exactly the committed lock and never rewrites it (the Dockerfile does the same
+  # without devDependencies). The lock lists every platform's optional packages (e.g.
+  # @swc/core-darwin-arm64), so it installs on any OS; test/build/lock.test.ts keeps it complete.
+  npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
 
