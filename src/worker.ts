@@ -2,8 +2,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityClients } from './activities';
 import { AwsErrorInterceptor } from './activities/aws-errors';
 
-/** The task queue modelship's workers poll unless told otherwise. */
-export const DEFAULT_TASK_QUEUE = 'modelship';
+import { DEFAULT_TASK_QUEUE } from './workflows/messages';
+
+export { DEFAULT_TASK_QUEUE };
 
 export interface ModelshipWorkerOptions {
   connection: NativeConnection;

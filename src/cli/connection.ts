@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { dataConverterFromEnv } from '../codec/data-converter';
-import { DEFAULT_TASK_QUEUE } from '../worker';
+import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
 
 /** Options every command that talks to Temporal accepts; each has an environment variable. */
 export interface TemporalOptions {

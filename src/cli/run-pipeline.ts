@@ -23,7 +23,8 @@ export interface OutputOptions {
 
 export interface StartPipeline<W extends Workflow, S> {
   client: Client;
-  workflow: W;
+  /** The workflow type name (WORKFLOW_TYPES); W is the workflow function's type, imported as a type only. */
+  workflowType: string;
   workflowId: string;
   taskQueue: string;
   args: Parameters<W>;
@@ -49,7 +50,7 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
       // Who started it, for the audit trail (memo is encrypted by the payload codec when one is set).
       memo: { startedBy: process.env.USER ?? 'unknown', startedWith: 'modelship CLI' },
     } as unknown as WorkflowStartOptions<W>;
-    handle = await p.client.workflow.start(p.workflow, options);
+    handle = await p.client.workflow.start<W>(p.workflowType, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       const running = await p.client.workflow.getHandle(p.workflowId).describe().catch(() => undefined);
@@ -65,7 +66,7 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
     console.log(out.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : handle.workflowId);
     return EXIT.ok;
   }
-  if (!out.json) console.log(`started ${p.workflow.name} as workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+  if (!out.json) console.log(`started ${p.workflowType} as workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
   return follow(handle, p.statusQuery, p.describe, out);
 }
 

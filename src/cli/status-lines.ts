@@ -1,11 +1,8 @@
 import type { CanaryStatus, GateResult } from '../domain/canary/status';
 import type { DeployStatus } from '../domain/deploy';
-import { defineQuery } from '@temporalio/workflow';
 import { describeDeleteStatus } from './commands/delete';
 import { describeUpdateStatus } from './commands/update';
 
-/** Every modelship workflow answers this query with its status (each defines it under the same name). */
-export const anyStatusQuery = defineQuery<unknown>('status');
 
 export function describeDeployStatus(s: DeployStatus): string {
   const version = s.version ? ` ${s.modelName} v${s.version}` : '';

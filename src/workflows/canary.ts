@@ -2,9 +2,9 @@ import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type ActorInput, type CanaryInput, type CanaryRefInput, type CanaryRequest, type PauseInput, type PromoteInput, type ResolvedModelRefRecord, type SetWeightInput } from '../domain/canary/input';
+import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
 import { nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
-import type { CanaryResult, CanaryStatus } from '../domain/canary/status';
+import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches } from '../domain/endpoint';
 import { evaluateGate } from '../domain/gate';
@@ -15,13 +15,9 @@ import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { CanaryState } from './canary-state';
 import { rootMessage, Saga } from './saga';
 
-export const pauseSignal = wf.defineSignal<[PauseInput?]>('pause');
-export const resumeSignal = wf.defineSignal<[ActorInput?]>('resume');
-export const abortSignal = wf.defineSignal<[ActorInput?]>('abort');
-export const promoteSignal = wf.defineSignal<[PromoteInput?]>('promote');
-export const approveStepSignal = wf.defineSignal<[ActorInput?]>('approve');
-export const setWeightUpdate = wf.defineUpdate<CanaryStatus, [SetWeightInput]>('setWeight');
-export const canaryStatusQuery = wf.defineQuery<CanaryStatus>('status');
+import { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSignal, setWeightUpdate, canaryStatusQuery } from './messages';
+// Re-exported for code that imported them from here; messages.ts is their one definition.
+export { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSignal, setWeightUpdate, canaryStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
 const undo = wf.proxyActivities<Activities>(UNDO);

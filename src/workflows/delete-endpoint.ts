@@ -10,7 +10,9 @@ import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { rootMessage } from './saga';
 
-export const deleteStatusQuery = wf.defineQuery<DeleteStatus>('status');
+import { deleteStatusQuery } from './messages';
+// Re-exported for code that imported it from here; messages.ts is their one definition.
+export { deleteStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
 const undo = wf.proxyActivities<Activities>(UNDO);

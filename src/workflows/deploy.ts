@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { deployInputSchema, sageMakerHostingOptions, STAGES, type ApprovalDecision, type DeployInput, type DeployResult, type DeployStatus } from '../domain/deploy';
+import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput, type DeployResult } from '../domain/deploy';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { endpointConfigName, modelName } from '../domain/names';
@@ -11,9 +11,9 @@ import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { DeployState } from './deploy-state';
 import { rootMessage, Saga } from './saga';
 
-export const approveSignal = wf.defineSignal<[ApprovalDecision]>('approve');
-export const rejectSignal = wf.defineSignal<[ApprovalDecision]>('reject');
-export const deployStatusQuery = wf.defineQuery<DeployStatus>('status');
+import { approveSignal, rejectSignal, deployStatusQuery } from './messages';
+// Re-exported for code that imported them from here; messages.ts is their one definition.
+export { approveSignal, rejectSignal, deployStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
 const undo = wf.proxyActivities<Activities>(UNDO);

@@ -4,7 +4,8 @@ import type { Activities } from '../activities';
 import type { CanaryInput } from '../domain/canary/input';
 import { endpointWorkflowId, modelName } from '../domain/names';
 import { AWS_CALL } from './activity-options';
-import { canaryRollout, promoteSignal } from './canary';
+import { canaryRollout } from './canary';
+import { promoteSignal } from './messages';
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
 

@@ -4,13 +4,15 @@ import type { Activities } from '../activities';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
-import { modelFields, planUpdate, updateInputSchema, type UpdateInput, type UpdateResult, type UpdateStatus } from '../domain/update-plan';
+import { modelFields, planUpdate, updateInputSchema, type UpdateInput, type UpdateResult } from '../domain/update-plan';
 import { describeIssues, INVALID_INPUT, validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
 
-export const updateStatusQuery = wf.defineQuery<UpdateStatus>('status');
+import { updateStatusQuery } from './messages';
+// Re-exported for code that imported it from here; messages.ts is their one definition.
+export { updateStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
 const undo = wf.proxyActivities<Activities>(UNDO);

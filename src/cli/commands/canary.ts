@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
 import { canaryInputSchema } from '../../domain/canary/input';
+import type { CanaryStatus } from '../../domain/canary/status';
 import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
-import { canaryRollout, canaryStatusQuery } from '../../workflows/canary';
+import type { canaryRollout } from '../../workflows/canary';
+import { canaryStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
@@ -85,10 +87,10 @@ export function canaryCommand(): Command {
     const checked = validate(canaryInputSchema, input);
     if (!checked.ok) refuseInvalid(checked.issues);
     if (planRequested(flags)) return void (process.exitCode = await printPlan('canary', input, flags));
-    process.exitCode = await runPipeline(
+    process.exitCode = await runPipeline<typeof canaryRollout, CanaryStatus>(
       {
         client: await connectClient(flags),
-        workflow: canaryRollout,
+        workflowType: WORKFLOW_TYPES.canary,
         workflowId: endpointWorkflowId(checked.value.endpointName),
         taskQueue: flags.taskQueue,
         args: [input as Parameters<typeof canaryRollout>[0]],

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { deleteInputSchema, type DeleteInput, type DeleteStatus } from '../../domain/delete-plan';
 import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
-import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../workflows/delete-endpoint';
+import type { deleteSageMakerEndpoint } from '../../workflows/delete-endpoint';
+import { deleteStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
@@ -46,10 +47,10 @@ async function deleteEndpoint(flags: DeleteFlags): Promise<number> {
   if (!checked.ok) refuseInvalid(checked.issues);
   if (planRequested(flags)) return printPlan('delete', input, flags);
   const client = await connectClient(flags);
-  return runPipeline(
+  return runPipeline<typeof deleteSageMakerEndpoint, DeleteStatus>(
     {
       client,
-      workflow: deleteSageMakerEndpoint,
+      workflowType: WORKFLOW_TYPES.delete,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
       args: [input as DeleteInput],

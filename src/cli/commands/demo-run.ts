@@ -16,11 +16,12 @@ import { createLogger, temporalLogger } from '../../logging';
 import { createWorker } from '../../worker';
 import { canaryRollout } from '../../workflows/canary';
 import { deleteSageMakerEndpoint } from '../../workflows/delete-endpoint';
-import { approveSignal, deployModel, deployStatusQuery } from '../../workflows/deploy';
+import { deployModel } from '../../workflows/deploy';
+import { anyStatusQuery, approveSignal, deployStatusQuery } from '../../workflows/messages';
 import { updateSageMakerEndpoint } from '../../workflows/update-endpoint';
 import { EXIT, CliError } from '../exit-codes';
 import { follow } from '../run-pipeline';
-import { anyStatusQuery, describeStatus } from '../status-lines';
+import { describeStatus } from '../status-lines';
 
 export interface DemoFlags {
   uiPort: number;

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { deployInputSchema } from '../../domain/deploy';
+import { deployInputSchema, type DeployStatus } from '../../domain/deploy';
 import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
-import { deployModel, deployStatusQuery } from '../../workflows/deploy';
+import type { deployModel } from '../../workflows/deploy';
+import { deployStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { addPlanOptions, planRequested, printPlan } from './plan';
 import { readInputFile, setPath } from '../input-file';
@@ -89,10 +90,10 @@ async function deploy(flags: DeployFlags): Promise<number> {
   if (!checked.ok) refuseInvalid(checked.issues);
   if (planRequested(flags)) return printPlan('deploy', input, flags);
   const client = await connectClient(flags);
-  return runPipeline(
+  return runPipeline<typeof deployModel, DeployStatus>(
     {
       client,
-      workflow: deployModel,
+      workflowType: WORKFLOW_TYPES.deploy,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
       args: [input as Parameters<typeof deployModel>[0]],

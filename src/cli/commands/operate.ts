@@ -3,12 +3,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { endpointWorkflowId } from '../../domain/names';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { abortSignal, pauseSignal, promoteSignal, resumeSignal, setWeightUpdate } from '../../workflows/canary';
-import { approveSignal, rejectSignal } from '../../workflows/deploy';
+import { abortSignal, anyStatusQuery, approveSignal, pauseSignal, promoteSignal, rejectSignal, resumeSignal, setWeightUpdate } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
 import { follow, type OutputOptions } from '../run-pipeline';
-import { anyStatusQuery, describeStatus } from '../status-lines';
+import { describeStatus } from '../status-lines';
 
 interface ActorFlags extends TemporalOptions {
   by?: string;

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { endpointWorkflowId } from '../../domain/names';
 import { updateInputSchema, type UpdateInput, type UpdateStatus } from '../../domain/update-plan';
 import { validate } from '../../domain/validation';
-import { updateSageMakerEndpoint, updateStatusQuery } from '../../workflows/update-endpoint';
+import type { updateSageMakerEndpoint } from '../../workflows/update-endpoint';
+import { updateStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { addPlanOptions, planRequested, printPlan } from './plan';
 import { CliError, EXIT } from '../exit-codes';
@@ -87,10 +88,10 @@ async function update(flags: UpdateFlags): Promise<number> {
   if (!checked.ok) refuseInvalid(checked.issues);
   if (planRequested(flags)) return printPlan('update', input, flags);
   const client = await connectClient(flags);
-  return runPipeline(
+  return runPipeline<typeof updateSageMakerEndpoint, UpdateStatus>(
     {
       client,
-      workflow: updateSageMakerEndpoint,
+      workflowType: WORKFLOW_TYPES.update,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
       args: [input as UpdateInput],
