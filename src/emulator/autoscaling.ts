@@ -423,8 +423,10 @@ const putScheduledAction: Operation = (input, ctx) => {
     scalableDimension: dimension,
     schedule: schedule ?? existing!.schedule,
     ...(timezone ?? existing?.timezone ? { timezone: timezone ?? existing?.timezone } : {}),
-    ...(startTime ?? existing?.startTime ? { startTime: startTime ?? existing?.startTime } : {}),
-    ...(endTime ?? existing?.endTime ? { endTime: endTime ?? existing?.endTime } : {}),
+    // AWS: "If you don't specify start and end times, the old values are deleted."
+    // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(endTime !== undefined ? { endTime } : {}),
     ...(action || existing?.scalableTargetAction
       ? {
           scalableTargetAction: {
@@ -497,7 +499,8 @@ const deleteScheduledAction: Operation = (input, ctx) => {
 function targetByArn(ctx: RequestContext, arn: string): ScalableTargetRecord {
   const target = [...ctx.state.scalableTargets.values()].find((t) => t.arn === arn);
   // AWS: ResourceNotFoundException for an ARN that names no taggable resource (text UNCONFIRMED).
-  if (!target) throw new AwsError('ResourceNotFoundException', `No scalable target found for ARN ${arn}.`);
+  // The model's ResourceNotFoundException carries the ARN in ResourceName.
+  if (!target) throw new AwsError('ResourceNotFoundException', `No scalable target found for ARN ${arn}.`, 400, {}, undefined, { ResourceName: arn });
   return target;
 }
 
