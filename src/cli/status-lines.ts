@@ -1,8 +1,7 @@
 import type { CanaryStatus, GateResult } from '../domain/canary/status';
+import type { DeleteStatus } from '../domain/delete-plan';
 import type { DeployStatus } from '../domain/deploy';
-import { describeDeleteStatus } from './commands/delete';
-import { describeUpdateStatus } from './commands/update';
-
+import type { UpdateStatus } from '../domain/update-plan';
 
 export function describeDeployStatus(s: DeployStatus): string {
   const version = s.version ? ` ${s.modelName} v${s.version}` : '';
@@ -40,12 +39,27 @@ export function describeStatus(workflowType: string, status: unknown): string {
     case 'canaryRollout':
       return describeCanaryStatus(status as CanaryStatus);
     case 'updateSageMakerEndpoint':
-      return describeUpdateStatus(status as Parameters<typeof describeUpdateStatus>[0]);
+      return describeUpdateStatus(status as UpdateStatus);
     case 'deleteSageMakerEndpoint':
-      return describeDeleteStatus(status as Parameters<typeof describeDeleteStatus>[0]);
+      return describeDeleteStatus(status as DeleteStatus);
     default:
       return JSON.stringify(status);
   }
 }
 
 export { describeGate };
+
+export function describeUpdateStatus(s: UpdateStatus): string {
+  const plan = s.plan;
+  const changes = plan?.changes.length ? ` [${plan.changes.join('; ')}]` : '';
+  const scaling =
+    plan?.autoscalingRule.applies && s.scaling !== 'untouched'
+      ? ` autoscaling ${s.scaling} (${plan.deregister.map((d) => d.variantName).join(', ')})`
+      : '';
+  return `${s.step}${changes}${scaling}${s.error ? ` error: ${s.error}` : ''}`;
+}
+
+export function describeDeleteStatus(s: DeleteStatus): string {
+  const deleted = s.deleted.map((d) => d.name);
+  return `${s.step}${deleted.length ? ` (deleted: ${deleted.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
+}

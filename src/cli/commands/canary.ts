@@ -6,7 +6,7 @@ import { validate } from '../../domain/validation';
 import type { canaryRollout } from '../../workflows/canary';
 import { canaryStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
-import { addPlanOptions, planRequested, printPlan } from './plan';
+import { addPlanOptions, planRequested, printPlan } from '../plan-options';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeCanaryStatus } from '../status-lines';

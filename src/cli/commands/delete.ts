@@ -5,9 +5,10 @@ import { validate } from '../../domain/validation';
 import type { deleteSageMakerEndpoint } from '../../workflows/delete-endpoint';
 import { deleteStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
-import { addPlanOptions, planRequested, printPlan } from './plan';
+import { addPlanOptions, planRequested, printPlan } from '../plan-options';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
+import { describeDeleteStatus } from '../status-lines';
 
 interface DeleteFlags extends TemporalOptions, OutputOptions {
   file?: string;
@@ -59,9 +60,4 @@ async function deleteEndpoint(flags: DeleteFlags): Promise<number> {
     },
     flags
   );
-}
-
-export function describeDeleteStatus(s: DeleteStatus): string {
-  const deleted = s.deleted.map((d) => d.name);
-  return `${s.step}${deleted.length ? ` (deleted: ${deleted.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
 }

@@ -5,7 +5,7 @@ import { validate } from '../../domain/validation';
 import type { deployModel } from '../../workflows/deploy';
 import { deployStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
-import { addPlanOptions, planRequested, printPlan } from './plan';
+import { addPlanOptions, planRequested, printPlan } from '../plan-options';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeDeployStatus } from '../status-lines';

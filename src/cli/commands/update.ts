@@ -5,10 +5,11 @@ import { validate } from '../../domain/validation';
 import type { updateSageMakerEndpoint } from '../../workflows/update-endpoint';
 import { updateStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
-import { addPlanOptions, planRequested, printPlan } from './plan';
+import { addPlanOptions, planRequested, printPlan } from '../plan-options';
 import { CliError, EXIT } from '../exit-codes';
 import { readInputFile, setPath } from '../input-file';
 import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
+import { describeUpdateStatus } from '../status-lines';
 
 interface UpdateFlags extends TemporalOptions, OutputOptions {
   file?: string;
@@ -100,14 +101,4 @@ async function update(flags: UpdateFlags): Promise<number> {
     },
     flags
   );
-}
-
-export function describeUpdateStatus(s: UpdateStatus): string {
-  const plan = s.plan;
-  const changes = plan?.changes.length ? ` [${plan.changes.join('; ')}]` : '';
-  const scaling =
-    plan?.autoscalingRule.applies && s.scaling !== 'untouched'
-      ? ` autoscaling ${s.scaling} (${plan.deregister.map((d) => d.variantName).join(', ')})`
-      : '';
-  return `${s.step}${changes}${scaling}${s.error ? ` error: ${s.error}` : ''}`;
 }

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import type { PlanKind } from '../plan/plans';
+import { addAwsOptions, awsConfig, type AwsOptions } from './aws-options';
+import { EXIT } from './exit-codes';
+
+export interface PlanFlags extends AwsOptions {
+  plan?: boolean;
+  json?: boolean;
+}
+
+/** `--plan`, and the AWS options a plan reads with: added to deploy, canary, update and delete. */
+export function addPlanOptions(cmd: Command): Command {
+  return addAwsOptions(cmd.option('--plan', 'print what the pipeline would change in AWS and the registry; change nothing, start nothing'));
+}
+
+export function planRequested<T extends object>(flags: T): flags is T & PlanFlags {
+  return (flags as PlanFlags).plan === true;
+}
+
+/**
+ * Makes the plan of `kind` for `input` from what AWS holds now and prints it (the plan object with --json).
+ * Returns the exit code: 0 when a plan was made, 2 when the input is invalid or the pipeline would refuse.
+ */
+export async function printPlan(kind: PlanKind, input: unknown, flags: PlanFlags): Promise<number> {
+  // The AWS SDK and the planning code load only when a plan is asked for.
+  const { createAwsClients, destroyAwsClients } = require('../aws') as typeof import('../aws');
+  const { makePlan } = require('../plan/plans') as typeof import('../plan/plans');
+  const { renderPlan, renderRefusal } = require('../plan/render') as typeof import('../plan/render');
+  const clients = createAwsClients(awsConfig(flags));
+  try {
+    const result = await makePlan(kind, input, clients);
+    if (!result.ok) {
+      if (flags.json) console.log(JSON.stringify({ status: 'refused', ...result.refusal }, null, 2));
+      else console.error(`modelship: ${renderRefusal(result.refusal)}`);
+      return EXIT.invalidInput;
+    }
+    console.log(flags.json ? JSON.stringify(result.plan, null, 2) : renderPlan(result.plan));
+    return EXIT.ok;
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
