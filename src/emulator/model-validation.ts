@@ -134,6 +134,6 @@ function queryPath(path: string): string {
   return path
     .replace(/\.(\d+)\.member/g, '.member.$1')
     .split('.')
-    .map((s) => s.charAt(0).toUpperCase() + s.slice(1))
+    .map((s) => (s === 'member' ? s : s.charAt(0).toUpperCase() + s.slice(1)))
     .join('.');
 }

@@ -49,14 +49,22 @@ export function recorderFor(dir: string | undefined): ResponseRecorder | undefin
   return target ? new ResponseRecorder(target) : undefined;
 }
 
-/** Every recorded response under `dir`. */
+/**
+ * Every recorded response under `dir`. A line cut short (an emulator process killed mid-write) is
+ * skipped, not fatal.
+ */
 export function readRecordings(dir: string): RecordedResponse[] {
   if (!fs.existsSync(dir)) return [];
   const out: RecordedResponse[] = [];
   for (const file of fs.readdirSync(dir).sort()) {
     if (!file.endsWith('.jsonl')) continue;
     for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
-      if (line.trim()) out.push(JSON.parse(line) as RecordedResponse);
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as RecordedResponse);
+      } catch {
+        // a truncated last line
+      }
     }
   }
   return out;

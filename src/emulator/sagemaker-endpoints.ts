@@ -138,7 +138,9 @@ function dataCaptureWire(config: Record<string, unknown> | undefined): Record<st
     CaptureStatus: enabled ? 'Started' : 'Stopped',
     CurrentSamplingPercentage: config['InitialSamplingPercentage'],
     DestinationS3Uri: config['DestinationS3Uri'],
-    ...(config['KmsKeyId'] !== undefined ? { KmsKeyId: config['KmsKeyId'] } : {}),
+    // AWS (model): the summary's KmsKeyId is required; with no key configured, '' is the value that names
+    // none and satisfies its constraints ([a-zA-Z0-9:/_-]*, 0..2048).
+    KmsKeyId: config['KmsKeyId'] ?? '',
   };
 }
 
