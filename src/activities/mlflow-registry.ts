@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../domain/deploy';
 import { formatModelRef, type ModelRef } from '../domain/model-ref';
-import { REF_FAILURES, type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest, type RegistryChange } from './registry';
+import { FAILURE } from '../domain/failures';
+import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest, type RegistryChange } from './registry';
 
 /**
  * MLflow Model Registry over its REST API (`/api/2.0/mlflow/...`), for MLflow 2.x and 3.x servers.
@@ -199,13 +200,13 @@ export class MlflowModelRegistry implements ModelRegistry {
       case 'latest': {
         const versions = (await this.listVersions(ref.model)).filter((v) => ref.kind === 'latest' || v.stage === ref.stage);
         const newest = versions.at(-1);
-        if (!newest) throw ApplicationFailure.nonRetryable(`${formatModelRef(ref)}: no version of ${ref.model} matches`, REF_FAILURES.unresolved);
+        if (!newest) throw ApplicationFailure.nonRetryable(`${formatModelRef(ref)}: no version of ${ref.model} matches`, FAILURE.ModelRefUnresolved);
         return newest;
       }
       case 'model-package':
         throw ApplicationFailure.nonRetryable(
           `${ref.arn} is a SageMaker model package, but this worker's registry is MLflow (${this.base}); use models:/<name>/<version|stage> or models:/<name>@<alias>`,
-          REF_FAILURES.unsupported
+          FAILURE.ModelRefUnsupported
         );
     }
   }

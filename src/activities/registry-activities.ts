@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../domain/deploy';
 import { formatModelRef, isMovingRef, parseModelRef } from '../domain/model-ref';
-import { REF_FAILURES, type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
+import { FAILURE } from '../domain/failures';
+import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
 
 export interface StageTransition {
   model: string;
@@ -48,7 +49,7 @@ export function createRegistryActivities(registry: ModelRegistry) {
     /** Resolves a model reference (`models:/churn@champion`, a model package ARN, …) to one version, now. */
     async resolveModelRef(ref: string): Promise<ResolvedModelRef> {
       const parsed = parseModelRef(ref);
-      if (!parsed.ok) throw ApplicationFailure.nonRetryable(`model reference ${JSON.stringify(ref)}: ${parsed.error}`, REF_FAILURES.unresolved);
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(`model reference ${JSON.stringify(ref)}: ${parsed.error}`, FAILURE.ModelRefUnresolved);
       const version = await registry.resolve(parsed.ref);
       return {
         ref,

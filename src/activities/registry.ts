@@ -1,8 +1,6 @@
 import type { Stage } from '../domain/deploy';
 import type { ModelRef } from '../domain/model-ref';
 
-/** Failure types of `resolve`: both are input errors, never retried. */
-export const REF_FAILURES = { unresolved: 'ModelRefUnresolved', unsupported: 'ModelRefUnsupported' } as const;
 
 export type ApprovalStatus = 'PendingManualApproval' | 'Approved' | 'Rejected';
 

@@ -12,7 +12,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../domain/deploy';
 import { formatModelRef, type ModelRef } from '../domain/model-ref';
 import { isAwsError } from './aws-errors';
-import { REF_FAILURES, type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
+import { FAILURE } from '../domain/failures';
+import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
 
 /**
  * SageMaker Model Registry: a model is a model package group, a version is a versioned model package.
@@ -88,13 +89,13 @@ export class SageMakerModelRegistry implements ModelRegistry {
       case 'alias':
         throw ApplicationFailure.nonRetryable(
           `${formatModelRef(ref)}: SageMaker Model Registry has no aliases; use a version, a stage (models:/${ref.model}/Production) or a model package ARN`,
-          REF_FAILURES.unsupported
+          FAILURE.ModelRefUnsupported
         );
       case 'stage':
       case 'latest': {
         const versions = (await this.listVersions(ref.model)).filter((v) => ref.kind === 'latest' || v.stage === ref.stage);
         const newest = versions.reduce<ModelVersion | null>((best, v) => (!best || v.version > best.version ? v : best), null);
-        if (!newest) throw ApplicationFailure.nonRetryable(`${formatModelRef(ref)}: no version of ${ref.model} matches`, REF_FAILURES.unresolved);
+        if (!newest) throw ApplicationFailure.nonRetryable(`${formatModelRef(ref)}: no version of ${ref.model} matches`, FAILURE.ModelRefUnresolved);
         return newest;
       }
     }

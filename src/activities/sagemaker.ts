@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
+import { FAILURE } from '../domain/failures';
 import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
 
 export interface ModelSpec {
@@ -35,14 +36,6 @@ export interface ModelSpec {
 
 /** How a model runs, apart from its image and artifacts: what a new version of it must keep. */
 export type ModelSettings = Pick<ModelSpec, 'environment' | 'vpcConfig' | 'enableNetworkIsolation' | 'tags'>;
-
-/** Failure types the workflows react to. */
-export const FAILURES = {
-  endpointNotReady: 'EndpointNotReady',
-  endpointFailed: 'EndpointFailed',
-  endpointMissing: 'EndpointNotFound',
-  resourceConflict: 'ResourceConflict',
-} as const;
 
 /**
  * SageMaker hosting activities. Each one is one step that is safe to repeat: "already exists" with the
@@ -94,7 +87,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
      */
     async updateEndpointWeightsAndCapacities(endpointName: string, desired: VariantWeightAndCapacity[]): Promise<void> {
       const ep = await describeEndpoint(endpointName);
-      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURES.endpointMissing);
+      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURE.EndpointNotFound);
       const already = desired.every((d) => {
         const v = ep.variants.find((x) => x.variantName === d.variantName);
         return v && (d.weight === undefined || v.desiredWeight === d.weight) && (d.instanceCount === undefined || v.desiredInstanceCount === d.instanceCount);
@@ -160,7 +153,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         if (c?.Image !== spec.image || c?.ModelDataUrl !== spec.modelDataUrl) {
           throw ApplicationFailure.nonRetryable(
             `model ${spec.name} already exists with a different container (${c?.Image}, ${c?.ModelDataUrl})`,
-            FAILURES.resourceConflict
+            FAILURE.ResourceConflict
           );
         }
         return existing.ModelArn!;
@@ -203,7 +196,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         if (existing && targetConfig(existing) === endpointConfigName) return existing.arn;
         throw ApplicationFailure.nonRetryable(
           `endpoint ${endpointName} already exists on config ${existing?.configName}; refusing to take it over`,
-          FAILURES.resourceConflict
+          FAILURE.ResourceConflict
         );
       }
     },
@@ -239,12 +232,12 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
      */
     async awaitEndpointInService(endpointName: string): Promise<EndpointSummary> {
       const ep = await describeEndpoint(endpointName);
-      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURES.endpointMissing);
+      if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURE.EndpointNotFound);
       if (ep.status === 'InService') return ep;
       if (ep.status === 'Failed') {
         throw ApplicationFailure.nonRetryable(
           `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`,
-          FAILURES.endpointFailed,
+          FAILURE.EndpointFailed,
           ep
         );
       }
@@ -377,7 +370,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
 }
 
 function notReady(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: FAILURES.endpointNotReady, category: ApplicationFailureCategory.BENIGN });
+  return ApplicationFailure.create({ message, type: FAILURE.EndpointNotReady, category: ApplicationFailureCategory.BENIGN });
 }
 
 /** The config an endpoint is on, or is moving to while an update is in flight. */

@@ -1,3 +1,5 @@
+import { FAILURE_TYPES, isFailureType, type FailureOutcome } from '../domain/failures';
+
 /** Exit codes of `modelship` commands (documented in the README). */
 export const EXIT = {
   /** The pipeline succeeded. */
@@ -13,6 +15,19 @@ export const EXIT = {
   /** Another pipeline is already running on the endpoint; nothing was started. */
   endpointBusy: 5,
 } as const;
+
+/** The exit code of a pipeline that ended with a failure of `type` (see the catalogue in domain/failures). */
+const EXIT_BY_OUTCOME: Record<FailureOutcome, number> = {
+  'invalid-input': EXIT.invalidInput,
+  refused: EXIT.pipelineFailed,
+  'rolled-back': EXIT.pipelineFailed,
+  'rollback-incomplete': EXIT.rollbackIncomplete,
+  infrastructure: EXIT.infrastructure,
+};
+
+export function exitCodeForFailure(type: string | null | undefined): number {
+  return isFailureType(type) ? EXIT_BY_OUTCOME[FAILURE_TYPES[type].outcome] : EXIT.pipelineFailed;
+}
 
 export class CliError extends Error {
   constructor(

@@ -9,8 +9,8 @@ import {
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import type { QueryDefinition } from '@temporalio/common';
 import { formatDuration } from '../domain/duration';
-import { describeIssues, INVALID_INPUT, type InputIssue } from '../domain/validation';
-import { CliError, EXIT } from './exit-codes';
+import { describeIssues, type InputIssue } from '../domain/validation';
+import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
 
 export interface OutputOptions {
   /** Print one JSON document (the result or the failure) instead of progress lines. */
@@ -110,7 +110,7 @@ function reportFailure(err: unknown, out: OutputOptions): number {
   if (!(err instanceof WorkflowFailedError)) throw err;
   const cause = err.cause;
   const type = cause instanceof ApplicationFailure ? cause.type : cause?.name;
-  const code = type === INVALID_INPUT ? EXIT.invalidInput : type === 'RollbackIncomplete' ? EXIT.rollbackIncomplete : EXIT.pipelineFailed;
+  const code = exitCodeForFailure(type);
   if (out.json) {
     const details = cause instanceof ApplicationFailure ? cause.details : undefined;
     console.log(JSON.stringify({ status: 'failed', type, message: cause?.message ?? err.message, details }, null, 2));

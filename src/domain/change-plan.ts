@@ -3,6 +3,7 @@
  * make in SageMaker, Application Auto Scaling and the model registry, in the order the pipeline makes it.
  * Pure data, shared by the four pipelines' plans.
  */
+import type { FailureType } from './failures';
 import type { InputIssue } from './validation';
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'keep';
@@ -29,7 +30,7 @@ export interface PlannedChange {
 /** A plan the pipeline would not carry out: it would refuse (or fail) before changing anything. */
 export interface PlanRefusal {
   /** The failure type the workflow would end with (InvalidInput, VersionNotApproved, AlreadyServing, …). */
-  type: string;
+  type: FailureType;
   reason: string;
   issues?: InputIssue[];
 }

@@ -8,7 +8,7 @@ import type { KeptResource } from './delete-plan';
 import { sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
-import { INVALID_INPUT } from './validation';
+import { FAILURE } from './failures';
 
 export interface DeployFacts {
   endpoint: EndpointSummary | null;
@@ -85,10 +85,10 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
   const ep = facts.endpoint;
   const mode = req.mode ?? 'replace';
   if (ep && mode === 'create') {
-    return { ok: false, refusal: { type: 'EndpointExists', reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` } };
+    return { ok: false, refusal: { type: FAILURE.EndpointExists, reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` } };
   }
   if (ep && mode === 'add' && facts.previousConfig?.variants.some((v) => v.variantName === req.variantName)) {
-    return { ok: false, refusal: { type: INVALID_INPUT, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` } };
+    return { ok: false, refusal: { type: FAILURE.InvalidInput, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` } };
   }
   const version = nextVersion(facts.versions);
   const previous = ep ? facts.previousConfig : null;

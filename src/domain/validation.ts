@@ -10,9 +10,6 @@ export interface InputIssue {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; issues: InputIssue[] };
 
-/** Failure type of a workflow refused for bad input; never retried. */
-export const INVALID_INPUT = 'InvalidInput';
-
 export function validate<S extends z.ZodType>(schema: S, input: unknown): Validated<z.output<S>> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };

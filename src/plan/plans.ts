@@ -11,7 +11,8 @@ import { deleteInputSchema, planDelete, type DeletePlan } from '../domain/delete
 import { deployInputSchema } from '../domain/deploy';
 import { planDeploy, type DeployPlan } from '../domain/deploy-plan';
 import { modelFields, planUpdate, updateInputSchema, updatePlanChanges, type UpdatePlan } from '../domain/update-plan';
-import { describeIssues, INVALID_INPUT, validate, type InputIssue } from '../domain/validation';
+import { FAILURE } from '../domain/failures';
+import { describeIssues, validate, type InputIssue } from '../domain/validation';
 import { createStateReader, readCanaryFacts, readDeleteFacts, readDeployFacts, type StateReader } from './read-state';
 
 export const PLAN_KINDS = ['deploy', 'canary', 'update', 'delete'] as const;
@@ -22,7 +23,7 @@ export type UpdatePipelinePlan = Omit<UpdatePlan, 'changes'> & { kind: 'update';
 export type PipelinePlan = DeployPlan | CanaryPlan | UpdatePipelinePlan | DeletePlan;
 
 function invalid(kind: string, issues: InputIssue[]): { ok: false; refusal: PlanRefusal } {
-  return { ok: false, refusal: { type: INVALID_INPUT, reason: `invalid ${kind} input: ${describeIssues(issues)}`, issues } };
+  return { ok: false, refusal: { type: FAILURE.InvalidInput, reason: `invalid ${kind} input: ${describeIssues(issues)}`, issues } };
 }
 
 export async function planDeployRun(input: unknown, reader: StateReader): Promise<Planned<DeployPlan>> {
@@ -44,7 +45,7 @@ export async function planCanaryRun(input: unknown, reader: StateReader): Promis
       named = { ...(input as object), model: { name: resolved.version.model, version: resolved.version.version } };
       modelRef = { ref, pinned: resolved.pinned, moving: resolved.moving };
     } catch (err) {
-      return { ok: false, refusal: { type: 'ModelRefUnresolved', reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` } };
+      return { ok: false, refusal: { type: FAILURE.ModelRefUnresolved, reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` } };
     }
   }
   const checked = validate(canaryInputSchema, named);
@@ -66,9 +67,9 @@ export async function planUpdateRun(input: unknown, reader: StateReader): Promis
   const aws = reader.activities;
   const endpoint = await aws.describeEndpoint(name);
   if (!endpoint) return invalid('update', [{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
-  if (endpoint.status === 'Failed') return { ok: false, refusal: { type: 'EndpointFailed', reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
+  if (endpoint.status === 'Failed') return { ok: false, refusal: { type: FAILURE.EndpointFailed, reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
   const config = endpoint.configName ? await aws.describeEndpointConfig(endpoint.configName) : null;
-  if (!config) return { ok: false, refusal: { type: 'UpdateFailed', reason: `endpoint ${name} serves config ${endpoint.configName}, which no longer exists` } };
+  if (!config) return { ok: false, refusal: { type: FAILURE.UpdateFailed, reason: `endpoint ${name} serves config ${endpoint.configName}, which no longer exists` } };
   const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
   const planned = planUpdate(req, { endpoint, config, scaling });
   if (!planned.ok) return invalid('update', planned.issues);

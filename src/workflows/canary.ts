@@ -9,7 +9,8 @@ import { parseDuration } from '../domain/duration';
 import { endpointMismatches } from '../domain/endpoint';
 import { evaluateGate } from '../domain/gate';
 import { resolvePollPolicy } from '../domain/polling';
-import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
+import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
+import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { CanaryState } from './canary-state';
@@ -84,7 +85,7 @@ function handleOperatorControls(state: CanaryState): void {
       const ticket = state.setWeight(p);
       await wf.condition(() => state.weightOutcome(ticket) !== undefined);
       const notApplied = state.weightOutcome(ticket);
-      if (notApplied) throw ApplicationFailure.nonRetryable(`weight ${p.weight}% was not applied: ${notApplied}`, 'WeightNotApplied');
+      if (notApplied) throw ApplicationFailure.nonRetryable(`weight ${p.weight}% was not applied: ${notApplied}`, FAILURE.WeightNotApplied);
       return state.status;
     },
     { validator: (p) => state.validateSetWeight(p) }
@@ -152,7 +153,7 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
   await run.notify('step', { step: state.status.stepIndex, weight: state.status.canaryWeight });
   const bakeMs = parseDuration(req.bake);
   const deadlineMs = parseDuration(req.progressDeadline);
-  const deadlineExceeded = () => fail(`step ${state.status.canaryWeight}% made no progress within ${req.progressDeadline}`, 'ProgressDeadlineExceeded');
+  const deadlineExceeded = () => fail(`step ${state.status.canaryWeight}% made no progress within ${req.progressDeadline}`, FAILURE.ProgressDeadlineExceeded);
   let progressMs = 0;
   let inconclusive = 0;
   for (;;) {
@@ -183,7 +184,7 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     if (rebake) continue;
     state.phase('judging');
     const verdict = await judge(run, windowStart);
-    if (verdict === 'fail') throw fail(`gate failed at ${state.status.canaryWeight}%: ${state.status.gates.at(-1)!.reasons.join('; ')}`, 'GateFailed');
+    if (verdict === 'fail') throw fail(`gate failed at ${state.status.canaryWeight}%: ${state.status.gates.at(-1)!.reasons.join('; ')}`, FAILURE.GateFailed);
     // What operators asked while the gate was judged comes first: a pause holds the step (its pass
     // stands), a new weight is applied before the rollout moves on, a promote asks for what a pass gives.
     if (verdict === 'pass' && state.status.paused) await holdWhilePaused(run);
@@ -192,7 +193,7 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     if (verdict === 'pass') return state.promotion ? takePromotion(state) : 'next';
     inconclusive++;
     if (req.gate.onInconclusive === 'fail' || (req.gate.onInconclusive === 'wait' && inconclusive >= req.gate.maxInconclusive)) {
-      throw fail(`gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`, 'GateInconclusive');
+      throw fail(`gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`, FAILURE.GateInconclusive);
     }
     if (req.gate.onInconclusive === 'pause') state.pause({ by: 'gate', reason: 'inconclusive: waiting for an operator' });
     if (progressMs >= deadlineMs) throw deadlineExceeded();
@@ -294,7 +295,7 @@ async function promote(run: CanaryRun): Promise<void> {
   await aws.updateEndpoint(req.endpointName, finalConfig);
   const promoted = await run.waits.awaitEndpointInService(req.endpointName);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
-  if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, 'EndpointDrift');
+  if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, FAILURE.EndpointDrift);
 }
 
 /**
@@ -319,13 +320,15 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
   state.phase('rolled-back');
   await wf.condition(wf.allHandlersFinished);
   if (wf.isCancellation(err)) return err;
-  const type = failed.length ? 'RollbackIncomplete' : err instanceof ApplicationFailure && err.type ? err.type : 'CanaryFailed';
-  return ApplicationFailure.nonRetryable(
-    `canary of ${req.model.name} v${version.version} on ${req.endpointName} rolled back: ${reason}` +
-      (failed.length ? `. ROLLBACK INCOMPLETE, needs an operator: ${failed.join('; ')}` : ''),
-    type,
-    { reason, rolledBack: done, rollbackFailures: failed, gates: state.status.gates }
-  );
+  return rolledBack({
+    what: `canary of ${req.model.name} v${version.version} on ${req.endpointName} rolled back`,
+    reason,
+    rolledBack: done,
+    rollbackFailures: failed,
+    type: err instanceof ApplicationFailure && isFailureType(err.type) ? err.type : FAILURE.CanaryFailed,
+    listRolledBack: false,
+    details: { gates: state.status.gates },
+  });
 }
 
 /** 6. Clean up: the registry names what serves, then superseded resources go once nothing uses them. */
@@ -353,7 +356,7 @@ async function validInput(input: CanaryInput | CanaryRefInput): Promise<{ req: C
   const { named, modelRef } = await resolveModelRef(input);
   const checked = validate(canaryInputSchema, named);
   if (!checked.ok) {
-    throw ApplicationFailure.nonRetryable(`invalid canary input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
+    throw invalidInput('canary', checked.issues);
   }
   return { req: checked.value, modelRef };
 }
@@ -368,11 +371,11 @@ async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ n
   const checked = validate(canaryModelRefSchema, input.model);
   if (!checked.ok) {
     const issues = checked.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` }));
-    throw ApplicationFailure.nonRetryable(`invalid canary input: ${describeIssues(issues)}`, INVALID_INPUT, ...issues);
+    throw invalidInput('canary', issues);
   }
   const resolved = await aws.resolveModelRef(ref).catch((err: unknown) => {
     // A reference that names nothing is an input error, typed so CI can tell it from a failed rollout.
-    throw ApplicationFailure.nonRetryable(`model.ref ${ref} did not resolve: ${rootMessage(err)}`, 'ModelRefUnresolved');
+    throw ApplicationFailure.nonRetryable(`model.ref ${ref} did not resolve: ${rootMessage(err)}`, FAILURE.ModelRefUnresolved);
   });
   return {
     named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
@@ -389,7 +392,7 @@ async function usedByOtherEndpoints(endpointName: string, model: string): Promis
 /** Verify, don't trust InService: the config and both weights must be what was asked. */
 function expectServing(run: CanaryRun, ep: Parameters<typeof endpointMismatches>[0], weight: number): void {
   const problems = endpointMismatches(ep, { configName: run.plan.rampEndpointConfigName, variants: weightsAt(run.plan, weight) });
-  if (problems.length) throw fail(`endpoint ${run.req.endpointName} is not serving the canary at ${weight}%: ${problems.join('; ')}`, 'EndpointDrift');
+  if (problems.length) throw fail(`endpoint ${run.req.endpointName} is not serving the canary at ${weight}%: ${problems.join('; ')}`, FAILURE.EndpointDrift);
 }
 
 function takePromotion(state: CanaryState): StepOutcome {
@@ -410,11 +413,11 @@ async function holdOutsideWindow(req: CanaryRequest, state: CanaryState, notify:
   return !!state.abortedBy;
 }
 
-function fail(message: string, type: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
+function fail(message: string, type: FailureType): ApplicationFailure {
+  return failure(type, message);
 }
 
 function abortedFailure(state: CanaryState): ApplicationFailure {
   const by = state.abortedBy ?? {};
-  return ApplicationFailure.nonRetryable(`aborted by ${by.by ?? 'an operator'}${by.reason ? `: ${by.reason}` : ''}`, 'Aborted');
+  return failure(FAILURE.Aborted, `aborted by ${by.by ?? 'an operator'}${by.reason ? `: ${by.reason}` : ''}`);
 }

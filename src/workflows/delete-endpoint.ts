@@ -6,7 +6,8 @@ import { parseDuration } from '../domain/duration';
 import type { EndpointConfigSummary } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
+import { failure, FAILURE, invalidInput } from '../domain/failures';
+import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { rootMessage } from './saga';
 
@@ -26,7 +27,7 @@ const undo = wf.proxyActivities<Activities>(UNDO);
 export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<DeleteResult> {
   const checked = validate(deleteInputSchema, input);
   if (!checked.ok) {
-    throw ApplicationFailure.nonRetryable(`invalid delete input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
+    throw invalidInput('delete', checked.issues);
   }
   const req = checked.value;
   const name = req.endpointName;
@@ -100,11 +101,11 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     const failedAt = status.step;
     status.error = rootMessage(err);
     step('failed');
-    if (err instanceof ApplicationFailure && err.type === INVALID_INPUT) throw err;
-    throw ApplicationFailure.nonRetryable(
+    if (err instanceof ApplicationFailure && err.type === FAILURE.InvalidInput) throw err;
+    throw failure(
+      FAILURE.DeleteFailed,
       `deleting ${name} failed while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
         ' (running the delete again continues from there)',
-      'DeleteFailed',
       { failedAt, deleted: status.deleted }
     );
   }

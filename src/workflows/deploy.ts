@@ -6,7 +6,8 @@ import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
 import { endpointConfigName, modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';
-import { describeIssues, INVALID_INPUT, validate } from '../domain/validation';
+import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
+import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { DeployState } from './deploy-state';
 import { rootMessage, Saga } from './saga';
@@ -39,14 +40,14 @@ async function failWithType<T>(run: Promise<T>, step: () => string): Promise<T> 
     return await run;
   } catch (err) {
     if (err instanceof ApplicationFailure || wf.isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(`failed while ${step()}: ${rootMessage(err)}`, 'PipelineFailed');
+    throw failure(FAILURE.PipelineFailed, `failed while ${step()}: ${rootMessage(err)}`);
   }
 }
 
 async function runDeploy(input: DeployInput, run: { state?: DeployState }): Promise<DeployResult> {
   const checked = validate(deployInputSchema, input);
   if (!checked.ok) {
-    throw ApplicationFailure.nonRetryable(`invalid deploy input: ${describeIssues(checked.issues)}`, INVALID_INPUT, ...checked.issues);
+    throw invalidInput('deploy', checked.issues);
   }
   const req = checked.value;
   const { endpointName, variantName } = req;
@@ -83,16 +84,13 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   else if (!(await wf.condition(() => state.decided, parseDuration(req.approvalTimeout)))) {
     await aws.setModelApproval(req.model.name, version, 'Rejected', `no approval within ${req.approvalTimeout}`);
     state.step('failed');
-    throw ApplicationFailure.nonRetryable(`version ${version} was not approved within ${req.approvalTimeout}`, 'ApprovalTimedOut');
+    throw failure(FAILURE.ApprovalTimedOut, `version ${version} was not approved within ${req.approvalTimeout}`);
   }
   const approval = state.status.approval!;
   if (approval.decision === 'rejected') {
     await aws.setModelApproval(req.model.name, version, 'Rejected', approval.reason ?? `rejected by ${approval.by ?? 'an operator'}`);
     state.step('failed');
-    throw ApplicationFailure.nonRetryable(
-      `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`,
-      'ApprovalRejected'
-    );
+    throw failure(FAILURE.ApprovalRejected, `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`);
   }
   await aws.setModelApproval(req.model.name, version, 'Approved', approval.reason ?? `approved by ${approval.by ?? 'modelship'}`);
 
@@ -117,7 +115,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
     if (req.mode === 'add' && previous) {
       if (previous.variants.some((v) => v.variantName === variantName)) {
-        throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`, INVALID_INPUT);
+        throw failure(FAILURE.InvalidInput, `endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`);
       }
       variants = [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }];
     }
@@ -166,7 +164,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     state.step('verifying');
     const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount: req.instanceCount }] });
     if (problems.length) {
-      throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`, 'DeploymentRolledBack');
+      throw failure(FAILURE.DeploymentRolledBack, `endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`);
     }
   } catch (err) {
     const failedAt = state.status.step;
@@ -178,13 +176,14 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     );
     state.status.error = reason;
     state.step('failed');
-    throw ApplicationFailure.nonRetryable(
-      `deploying version ${version} to ${endpointName} failed while ${failedAt}: ${reason}. ` +
-        `Rolled back: ${done.join(', ') || 'nothing to undo'}` +
-        (failed.length ? `. ROLLBACK INCOMPLETE, needs an operator: ${failed.join('; ')}` : ''),
-      failed.length ? 'RollbackIncomplete' : 'DeploymentFailed',
-      { failedAt, reason, rolledBack: done, rollbackFailures: failed }
-    );
+    throw rolledBack({
+      what: `deploying version ${version} to ${endpointName} failed while ${failedAt}`,
+      reason,
+      rolledBack: done,
+      rollbackFailures: failed,
+      type: FAILURE.DeploymentFailed,
+      details: { failedAt },
+    });
   }
 
   // 4. The endpoint serves the version: now the registry may say so.
@@ -215,5 +214,5 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
 }
 
 function endpointExists(endpointName: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`endpoint ${endpointName} already exists and mode is "create"; use mode "replace" or "add"`, 'EndpointExists');
+  return failure(FAILURE.EndpointExists, `endpoint ${endpointName} already exists and mode is "create"; use mode "replace" or "add"`);
 }

@@ -3,6 +3,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@tempo
 import type { Activities } from '../activities';
 import type { CanaryInput } from '../domain/canary/input';
 import { endpointWorkflowId, modelName } from '../domain/names';
+import { FAILURE } from '../domain/failures';
 import { AWS_CALL } from './activity-options';
 import { canaryRollout } from './canary';
 import { promoteSignal } from './messages';
@@ -67,6 +68,6 @@ export async function scheduledPromote(input: ScheduledPromoteInput): Promise<vo
       full: input.full,
     });
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`no rollout is running on ${input.endpointName} to promote: ${(err as Error).message}`, 'NothingToPromote');
+    throw ApplicationFailure.nonRetryable(`no rollout is running on ${input.endpointName} to promote: ${(err as Error).message}`, FAILURE.NothingToPromote);
   }
 }

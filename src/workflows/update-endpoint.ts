@@ -5,7 +5,8 @@ import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
 import { modelFields, planUpdate, updateInputSchema, type UpdateInput, type UpdateResult } from '../domain/update-plan';
-import { describeIssues, INVALID_INPUT, validate, type InputIssue } from '../domain/validation';
+import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
+import { validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
@@ -32,12 +33,12 @@ export async function updateSageMakerEndpoint(input: UpdateInput): Promise<Updat
     return await runUpdate(input, run);
   } catch (err) {
     if (err instanceof ApplicationFailure || wf.isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(`failed while ${run.state?.status.step ?? 'validating'}: ${rootMessage(err)}`, 'PipelineFailed');
+    throw failure(FAILURE.PipelineFailed, `failed while ${run.state?.status.step ?? 'validating'}: ${rootMessage(err)}`);
   }
 }
 
 function invalid(issues: InputIssue[]): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid update input: ${describeIssues(issues)}`, INVALID_INPUT, ...issues);
+  return invalidInput('update', issues);
 }
 
 async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Promise<UpdateResult> {
@@ -57,7 +58,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   if (!(await aws.describeEndpoint(name))) throw invalid([{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
   const current = await waits.awaitEndpointInService(name);
   const config = await aws.describeEndpointConfig(current.configName!);
-  if (!config) throw ApplicationFailure.nonRetryable(`endpoint ${name} serves config ${current.configName}, which no longer exists`, 'UpdateFailed');
+  if (!config) throw failure(FAILURE.UpdateFailed, `endpoint ${name} serves config ${current.configName}, which no longer exists`);
   const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
   const planned = planUpdate(req, { endpoint: current, config, scaling });
   if (!planned.ok) throw invalid(planned.issues);
@@ -106,10 +107,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     state.step('waiting-in-service');
     const settled = await waits.awaitEndpointInService(name);
     if (settled.configName !== plan.currentConfigName) {
-      throw ApplicationFailure.nonRetryable(
-        `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`,
-        'ConcurrentChange'
-      );
+      throw failure(FAILURE.ConcurrentChange, `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`);
     }
     // 4–5. The new config: the current one (read while planning) with the changes.
     state.step('creating-endpoint-config');
@@ -129,7 +127,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     state.step('verifying');
     const problems = endpointMismatches(updated, plan.expected);
     if (problems.length) {
-      throw ApplicationFailure.nonRetryable(`endpoint ${name} was not updated: ${problems.join('; ')}`, 'UpdateRolledBack');
+      throw failure(FAILURE.UpdateRolledBack, `endpoint ${name} was not updated: ${problems.join('; ')}`);
     }
   } catch (err) {
     const failedAt = state.status.step;
@@ -138,13 +136,14 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     const { done, failed } = await saga.compensate();
     if (plan.autoscalingRule.applies && state.status.scaling !== 'restored') state.scaling('restore-failed');
     state.failed(reason);
-    throw ApplicationFailure.nonRetryable(
-      `updating ${name} failed while ${failedAt}: ${reason}. ` +
-        `Rolled back: ${done.join(', ') || 'nothing to undo'}` +
-        (failed.length ? `. ROLLBACK INCOMPLETE, needs an operator: ${failed.join('; ')}` : ''),
-      failed.length ? 'RollbackIncomplete' : 'UpdateFailed',
-      { failedAt, reason, rolledBack: done, rollbackFailures: failed, snapshot: state.status.snapshot }
-    );
+    throw rolledBack({
+      what: `updating ${name} failed while ${failedAt}`,
+      reason,
+      rolledBack: done,
+      rollbackFailures: failed,
+      type: FAILURE.UpdateFailed,
+      details: { failedAt, snapshot: state.status.snapshot },
+    });
   }
 
   // 7. Register the targets again and re-attach their policies. The update has happened, so there is no
@@ -156,10 +155,10 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     } catch (err) {
       state.scaling('restore-failed');
       state.failed(rootMessage(err));
-      throw ApplicationFailure.nonRetryable(
+      throw failure(
+        FAILURE.RollbackIncomplete,
         `endpoint ${name} now serves ${plan.newConfigName}, but autoscaling of ${variantsOf(plan.restore)} could NOT be restored ` +
           `(needs an operator; the targets and policies to register are in the details): ${rootMessage(err)}`,
-        'RollbackIncomplete',
         { snapshot: plan.restore }
       );
     }

@@ -8,7 +8,7 @@ import { change, describeVariant, type PlannedChange, type Planned, type PlanRef
 import type { KeptResource } from '../delete-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from '../endpoint';
 import { endpointConfigName, modelName } from '../names';
-import { INVALID_INPUT } from '../validation';
+import { FAILURE, type FailureType } from '../failures';
 
 export interface CanaryFacts {
   /** The version to roll out, as the registry has it; null when it does not exist. */
@@ -87,40 +87,40 @@ export interface CanaryLayout {
 
 /** The refusal a version gets before anything else is read: it must exist and be Approved. */
 export function refuseVersion(req: CanaryRequest, v: RegistryVersionFacts | null): PlanRefusal | undefined {
-  if (!v) return { type: 'VersionNotFound', reason: `${req.model.name} has no version ${req.model.version}` };
-  if (v.approval !== 'Approved') return { type: 'VersionNotApproved', reason: `${req.model.name} version ${v.version} is ${v.approval}; only an Approved version can be rolled out` };
+  if (!v) return { type: FAILURE.VersionNotFound, reason: `${req.model.name} has no version ${req.model.version}` };
+  if (v.approval !== 'Approved') return { type: FAILURE.VersionNotApproved, reason: `${req.model.name} version ${v.version} is ${v.approval}; only an Approved version can be rolled out` };
   return undefined;
 }
 
 export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>): Planned<CanaryLayout> {
-  const refuse = (type: string, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
+  const refuse = (type: FailureType, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
   const { endpointName } = req;
   const model = req.model.name;
   const versionRefusal = refuseVersion(req, facts.version);
   if (versionRefusal) return { ok: false, refusal: versionRefusal };
   const v = facts.version!;
   const ep = facts.endpoint;
-  if (!ep) return refuse('EndpointNotFound', `endpoint ${endpointName} does not exist`);
-  if (ep.status === 'Failed') return refuse('EndpointFailed', `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`);
+  if (!ep) return refuse(FAILURE.EndpointNotFound, `endpoint ${endpointName} does not exist`);
+  if (ep.status === 'Failed') return refuse(FAILURE.EndpointFailed, `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`);
   const original = facts.config;
   if (!original || original.variants.length !== 1) {
-    return refuse('EndpointNotReady', `endpoint ${endpointName} serves ${original?.variants.length ?? 0} variants; a canary starts from an endpoint serving one`);
+    return refuse(FAILURE.EndpointNotReady, `endpoint ${endpointName} serves ${original?.variants.length ?? 0} variants; a canary starts from an endpoint serving one`);
   }
   const live = ep.variants[0];
   const baseline: VariantSpec = { ...original.variants[0], instanceCount: live?.desiredInstanceCount ?? original.variants[0].instanceCount };
   if (req.canary.variantName === baseline.variantName) {
-    return refuse(INVALID_INPUT, `invalid canary input: canary.variantName: must differ from the baseline variant ${baseline.variantName}`);
+    return refuse(FAILURE.InvalidInput, `invalid canary input: canary.variantName: must differ from the baseline variant ${baseline.variantName}`);
   }
   // The final variant keeps the baseline's instance type (and its autoscaling), so a canary judged on
   // another type would not be the fleet that gets promoted.
   if (req.canary.instanceType !== undefined && req.canary.instanceType !== baseline.instanceType) {
     return refuse(
-      INVALID_INPUT,
+      FAILURE.InvalidInput,
       `invalid canary input: canary.instanceType: must be the baseline's instance type ${baseline.instanceType} (the canary is promoted onto the baseline's type; change the type with the update pipeline); got ${req.canary.instanceType}`
     );
   }
   const newModel = modelName(model, v.version);
-  if (baseline.modelName === newModel) return refuse('AlreadyServing', `endpoint ${endpointName} already serves ${model} version ${v.version}`);
+  if (baseline.modelName === newModel) return refuse(FAILURE.AlreadyServing, `endpoint ${endpointName} already serves ${model} version ${v.version}`);
 
   const first = req.steps[0];
   const configExtra = original.extra ?? {};
