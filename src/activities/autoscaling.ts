@@ -3,17 +3,25 @@ import {
   DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  DescribeScheduledActionsCommand,
+  ListTagsForResourceCommand,
   PutScalingPolicyCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
+  TagResourceCommand,
   type ApplicationAutoScalingClient,
   type ScalableTarget,
   type ScalingPolicy,
+  type ScheduledAction,
   type StepScalingPolicyConfiguration,
   type TargetTrackingScalingPolicyConfiguration,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { ScalingPolicySpec, VariantScaling } from '../domain/endpoint';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { MetricAlarmDefinition, ScalingPolicySpec, ScheduledActionSpec, VariantScaling } from '../domain/endpoint';
+import { describeAlarmDefinitions, putAlarmDefinition } from './cloudwatch';
 
-// AWS (aws-semantics §4.1): how Application Auto Scaling names a SageMaker variant's instance count.
+// How Application Auto Scaling names a SageMaker variant's instance count
+// (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
 const NAMESPACE = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 // DescribeScalableTargets takes at most 50 resource ids per call.
@@ -30,10 +38,13 @@ function isObjectNotFound(err: unknown): boolean {
 
 /**
  * Application Auto Scaling activities for SageMaker variants. Each is safe to repeat: removing something
- * already gone succeeds, and registering a target or putting a policy is an upsert in AWS.
+ * already gone succeeds, and registering a target, tagging it, putting a policy, a scheduled action or an
+ * alarm is an upsert in AWS. A variant's scaling is read and put back whole: target, tags, scheduled
+ * actions, policies and the CloudWatch alarms wired to its step policies (CloudWatch is reached through
+ * the helpers of ./cloudwatch, because an alarm's link to a policy is part of the policy's restore).
  */
-export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingClient) {
-  async function describePolicies(resourceId: string): Promise<ScalingPolicy[]> {
+export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingClient, cloudwatch: CloudWatchClient) {
+  async function describePolicies(resourceId: string): Promise<ScalingPolicySpec[]> {
     const out: ScalingPolicy[] = [];
     let NextToken: string | undefined;
     do {
@@ -43,7 +54,35 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
       out.push(...(page.ScalingPolicies ?? []));
       NextToken = page.NextToken || undefined;
     } while (NextToken);
+    const specs: ScalingPolicySpec[] = [];
+    for (const p of out) {
+      // DescribeScalingPolicies lists a step policy's alarms (the ones naming it in their actions); a
+      // target-tracking policy's are its own, which AWS re-creates with it: those are never put by hand.
+      const alarmNames = p.PolicyType === 'StepScaling' ? (p.Alarms ?? []).map((a) => a.AlarmName!) : [];
+      specs.push(policySpec(p, alarmNames.length ? await describeAlarmDefinitions(cloudwatch, alarmNames) : []));
+    }
+    return specs;
+  }
+
+  async function describeScheduledActions(resourceId: string): Promise<ScheduledActionSpec[]> {
+    const out: ScheduledActionSpec[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await autoscaling.send(
+        new DescribeScheduledActionsCommand({ ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION, NextToken })
+      );
+      out.push(...(page.ScheduledActions ?? []).map(scheduledActionSpec));
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
     return out;
+  }
+
+  /** Everything about one target that deregistering it loses. */
+  async function snapshot(variantName: string, t: ScalableTarget): Promise<VariantScaling> {
+    const tags = t.ScalableTargetARN
+      ? (await autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: t.ScalableTargetARN }))).Tags ?? {}
+      : {};
+    return variantScaling(variantName, t, await describePolicies(t.ResourceId!), tags, await describeScheduledActions(t.ResourceId!));
   }
 
   return {
@@ -70,10 +109,7 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
         } while (NextToken);
       }
       const out: VariantScaling[] = [];
-      for (const t of targets) {
-        const variantName = variantNames[ids.indexOf(t.ResourceId!)];
-        out.push(variantScaling(variantName, t, (await describePolicies(t.ResourceId!)).map(policySpec)));
-      }
+      for (const t of targets) out.push(await snapshot(variantNames[ids.indexOf(t.ResourceId!)], t));
       return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
     },
 
@@ -89,7 +125,7 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
         const page = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ScalableDimension: DIMENSION, NextToken }));
         for (const t of page.ScalableTargets ?? []) {
           if (!t.ResourceId!.startsWith(prefix)) continue;
-          out.push(variantScaling(t.ResourceId!.slice(prefix.length), t, (await describePolicies(t.ResourceId!)).map(policySpec)));
+          out.push(await snapshot(t.ResourceId!.slice(prefix.length), t));
         }
         NextToken = page.NextToken || undefined;
       } while (NextToken);
@@ -115,7 +151,11 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
       }
     },
 
-    /** Deregistering also deletes any policies and scheduled actions still attached (AWS §4.2). */
+    /**
+     * Deregistering also deletes any policies and scheduled actions still attached: the snapshot taken
+     * before (describe*Scaling) is what puts them back.
+     * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html
+     */
     async deregisterScalableTargets(scaling: VariantScaling[]): Promise<void> {
       for (const s of scaling) {
         try {
@@ -128,10 +168,15 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
       }
     },
 
-    /** RegisterScalableTarget is an upsert: registering again with the same values changes nothing. */
+    /**
+     * Registers the targets again as they were: capacities, suspended state, tags, then the scheduled
+     * actions that deregistering deleted. RegisterScalableTarget is an upsert; TagResource tags an existing
+     * target too (RegisterScalableTarget's Tags apply only to a new one); PutScheduledAction creates or
+     * updates by name (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html).
+     */
     async registerScalableTargets(scaling: VariantScaling[]): Promise<void> {
       for (const s of scaling) {
-        await autoscaling.send(
+        const { ScalableTargetARN } = await autoscaling.send(
           new RegisterScalableTargetCommand({
             ServiceNamespace: NAMESPACE,
             ResourceId: s.resourceId,
@@ -144,14 +189,37 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
             SuspendedState: s.suspendedState,
           })
         );
+        if (s.tags && Object.keys(s.tags).length && ScalableTargetARN) {
+          await autoscaling.send(new TagResourceCommand({ ResourceARN: ScalableTargetARN, Tags: s.tags }));
+        }
+        for (const a of s.scheduledActions ?? []) {
+          await autoscaling.send(
+            new PutScheduledActionCommand({
+              ServiceNamespace: NAMESPACE,
+              ResourceId: s.resourceId,
+              ScalableDimension: DIMENSION,
+              ScheduledActionName: a.scheduledActionName,
+              Schedule: a.schedule,
+              Timezone: a.timezone,
+              StartTime: a.startTime ? new Date(a.startTime) : undefined,
+              EndTime: a.endTime ? new Date(a.endTime) : undefined,
+              ScalableTargetAction: a.scalableTargetAction,
+            })
+          );
+        }
       }
     },
 
-    /** PutScalingPolicy creates or updates by name; target tracking re-creates its own CloudWatch alarms. */
+    /**
+     * PutScalingPolicy creates or updates by name; target tracking re-creates its own CloudWatch alarms.
+     * A step policy put again has a new ARN, and DeleteScalingPolicy took the old one out of its alarms'
+     * actions (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html):
+     * each alarm is put back whole with the new ARN where the old one was.
+     */
     async putScalingPolicies(scaling: VariantScaling[]): Promise<void> {
       for (const s of scaling) {
         for (const p of s.policies) {
-          await autoscaling.send(
+          const { PolicyARN } = await autoscaling.send(
             new PutScalingPolicyCommand({
               ServiceNamespace: NAMESPACE,
               ResourceId: s.resourceId,
@@ -162,13 +230,22 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
               StepScalingPolicyConfiguration: p.stepScaling as StepScalingPolicyConfiguration | undefined,
             })
           );
+          for (const alarm of p.alarms ?? []) {
+            if (PolicyARN) await putAlarmDefinition(cloudwatch, relinked(alarm, p.policyArn, PolicyARN));
+          }
         }
       }
     },
   };
 }
 
-function variantScaling(variantName: string, t: ScalableTarget, policies: ScalingPolicySpec[]): VariantScaling {
+function variantScaling(
+  variantName: string,
+  t: ScalableTarget,
+  policies: ScalingPolicySpec[],
+  tags: Record<string, string>,
+  scheduledActions: ScheduledActionSpec[]
+): VariantScaling {
   return {
     variantName,
     resourceId: t.ResourceId!,
@@ -177,13 +254,35 @@ function variantScaling(variantName: string, t: ScalableTarget, policies: Scalin
     roleArn: t.RoleARN,
     suspendedState: t.SuspendedState as Record<string, boolean> | undefined,
     policies,
+    ...(Object.keys(tags).length ? { tags } : {}),
+    ...(scheduledActions.length ? { scheduledActions } : {}),
   };
 }
 
-function policySpec(p: ScalingPolicy): ScalingPolicySpec {
+/** The alarm with the re-created policy's ARN in place of the old one, in whichever action lists named it. */
+export function relinked(alarm: MetricAlarmDefinition, oldArn: string | undefined, newArn: string): MetricAlarmDefinition {
+  const swap = (actions: string[] | undefined) => actions?.map((a) => (a === oldArn ? newArn : a));
+  const out: MetricAlarmDefinition = { ...alarm, AlarmActions: swap(alarm.AlarmActions), OKActions: swap(alarm.OKActions), InsufficientDataActions: swap(alarm.InsufficientDataActions) };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as MetricAlarmDefinition;
+}
+
+function scheduledActionSpec(a: ScheduledAction): ScheduledActionSpec {
+  return {
+    scheduledActionName: a.ScheduledActionName!,
+    schedule: a.Schedule!,
+    ...(a.Timezone ? { timezone: a.Timezone } : {}),
+    ...(a.StartTime ? { startTime: a.StartTime.toISOString() } : {}),
+    ...(a.EndTime ? { endTime: a.EndTime.toISOString() } : {}),
+    ...(a.ScalableTargetAction ? { scalableTargetAction: { ...a.ScalableTargetAction } } : {}),
+  };
+}
+
+function policySpec(p: ScalingPolicy, alarms: MetricAlarmDefinition[]): ScalingPolicySpec {
   return {
     policyName: p.PolicyName!,
     policyType: p.PolicyType!,
+    ...(p.PolicyARN ? { policyArn: p.PolicyARN } : {}),
+    ...(alarms.length ? { alarms } : {}),
     ...(p.TargetTrackingScalingPolicyConfiguration
       ? { targetTracking: { ...p.TargetTrackingScalingPolicyConfiguration } }
       : {}),

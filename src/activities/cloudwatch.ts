@@ -1,5 +1,70 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  type CloudWatchClient,
+  type MetricAlarm,
+  type MetricDataQuery,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
 import type { VariantMetrics } from '../domain/canary/status';
+import type { MetricAlarmDefinition } from '../domain/endpoint';
+
+// DescribeAlarms takes at most 100 alarm names per call.
+const MAX_ALARM_NAMES = 100;
+
+/**
+ * The full definitions of these metric alarms (unknown names are left out, as AWS does): what
+ * PutMetricAlarm needs to put one back, because PutMetricAlarm replaces the whole definition.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export async function describeAlarmDefinitions(cloudwatch: CloudWatchClient, alarmNames: string[]): Promise<MetricAlarmDefinition[]> {
+  const out: MetricAlarmDefinition[] = [];
+  for (let i = 0; i < alarmNames.length; i += MAX_ALARM_NAMES) {
+    let NextToken: string | undefined;
+    do {
+      const page = await cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + MAX_ALARM_NAMES), AlarmTypes: ['MetricAlarm'], NextToken })
+      );
+      out.push(...(page.MetricAlarms ?? []).map(alarmDefinition));
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
+  }
+  return out;
+}
+
+/** PutMetricAlarm with a definition read by {@link describeAlarmDefinitions} (an upsert by name). */
+export async function putAlarmDefinition(cloudwatch: CloudWatchClient, alarm: MetricAlarmDefinition): Promise<void> {
+  await cloudwatch.send(new PutMetricAlarmCommand(alarm as PutMetricAlarmCommandInput));
+}
+
+function alarmDefinition(a: MetricAlarm): MetricAlarmDefinition {
+  const def: MetricAlarmDefinition = {
+    AlarmName: a.AlarmName!,
+    AlarmDescription: a.AlarmDescription,
+    ActionsEnabled: a.ActionsEnabled,
+    OKActions: a.OKActions,
+    AlarmActions: a.AlarmActions,
+    InsufficientDataActions: a.InsufficientDataActions,
+    MetricName: a.MetricName,
+    Namespace: a.Namespace,
+    Statistic: a.Statistic,
+    ExtendedStatistic: a.ExtendedStatistic,
+    Dimensions: a.Dimensions?.map((d) => ({ Name: d.Name, Value: d.Value })),
+    Period: a.Period,
+    Unit: a.Unit,
+    EvaluationPeriods: a.EvaluationPeriods,
+    DatapointsToAlarm: a.DatapointsToAlarm,
+    Threshold: a.Threshold,
+    ComparisonOperator: a.ComparisonOperator,
+    TreatMissingData: a.TreatMissingData,
+    EvaluateLowSampleCountPercentile: a.EvaluateLowSampleCountPercentile,
+    Metrics: a.Metrics as Array<Record<string, unknown>> | undefined,
+    ThresholdMetricId: a.ThresholdMetricId,
+  };
+  // Members AWS did not report stay out (PutMetricAlarm refuses some combinations, e.g. Metrics with MetricName).
+  return Object.fromEntries(Object.entries(def).filter(([, v]) => v !== undefined)) as MetricAlarmDefinition;
+}
 
 export interface MetricWindow {
   endpointName: string;

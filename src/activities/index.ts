@@ -21,7 +21,7 @@ export interface ActivityClients {
 export function createActivities(clients: ActivityClients) {
   return {
     ...createSageMakerActivities(clients.sagemaker),
-    ...createAutoScalingActivities(clients.autoscaling),
+    ...createAutoScalingActivities(clients.autoscaling, clients.cloudwatch),
     ...createCloudWatchActivities(clients.cloudwatch),
     ...createRegistryActivities(clients.registry ?? new SageMakerModelRegistry(clients.sagemaker)),
     ...createNotifyActivities(),

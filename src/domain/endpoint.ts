@@ -115,13 +115,69 @@ export interface VariantScaling {
   /** SuspendedState as AWS reported it. */
   suspendedState?: Record<string, boolean>;
   policies: ScalingPolicySpec[];
+  /**
+   * The target's tags (ListTagsForResource), put back with TagResource: a target registered again starts
+   * without them.
+   */
+  tags?: Record<string, string>;
+  /**
+   * The target's scheduled actions (DescribeScheduledActions), put back with PutScheduledAction:
+   * DeregisterScalableTarget deletes them with the target.
+   * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html
+   */
+  scheduledActions?: ScheduledActionSpec[];
 }
 
 export interface ScalingPolicySpec {
   policyName: string;
   policyType: string;
+  /** The ARN when the snapshot was taken: the step policy's alarms name it in their actions. */
+  policyArn?: string;
   /** TargetTrackingScalingPolicyConfiguration, verbatim. */
   targetTracking?: Record<string, unknown>;
   /** StepScalingPolicyConfiguration, verbatim. */
   stepScaling?: Record<string, unknown>;
+  /**
+   * Step scaling only: the CloudWatch alarms wired to the policy, in full. DeleteScalingPolicy removes the
+   * policy's action from them, and the policy put again has a new ARN, so they are put again naming it.
+   * (Target tracking's own alarms are created and deleted by AWS with the policy: never touched.)
+   * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html
+   */
+  alarms?: MetricAlarmDefinition[];
+}
+
+/** A scheduled action as PutScheduledAction takes it (times as ISO strings: activity results are JSON). */
+export interface ScheduledActionSpec {
+  scheduledActionName: string;
+  schedule: string;
+  timezone?: string;
+  startTime?: string;
+  endTime?: string;
+  scalableTargetAction?: { MinCapacity?: number; MaxCapacity?: number };
+}
+
+/** A CloudWatch metric alarm's definition: the members of PutMetricAlarm that DescribeAlarms reports. */
+export interface MetricAlarmDefinition {
+  AlarmName: string;
+  AlarmDescription?: string;
+  ActionsEnabled?: boolean;
+  OKActions?: string[];
+  AlarmActions?: string[];
+  InsufficientDataActions?: string[];
+  MetricName?: string;
+  Namespace?: string;
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Dimensions?: Array<{ Name?: string; Value?: string }>;
+  Period?: number;
+  Unit?: string;
+  EvaluationPeriods?: number;
+  DatapointsToAlarm?: number;
+  Threshold?: number;
+  ComparisonOperator?: string;
+  TreatMissingData?: string;
+  EvaluateLowSampleCountPercentile?: string;
+  /** Metric-math alarms: the MetricDataQuery list, verbatim. */
+  Metrics?: Array<Record<string, unknown>>;
+  ThresholdMetricId?: string;
 }
