@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   DescribeScalableTargetsCommand,
-  DescribeScalingPoliciesCommand,
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -24,6 +23,7 @@ import type { UpdateInput } from '../../src/domain/update-plan';
 import { describeEndpoint } from '../../src/inventory';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
+import { decorateScaling, scalingOf as readScaling, stepAlarmName, ONCALL_TOPIC } from '../support/scaling';
 import { workflowBundle } from '../support/temporal';
 
 let h: Harness;
@@ -49,7 +49,8 @@ async function createModel(name: string, tag: string): Promise<void> {
 
 /**
  * An InService endpoint whose variants are Application Auto Scaling targets with a target-tracking and a
- * step policy each, set up with the AWS SDK directly (the way an operator would have done it).
+ * step policy each, tags, a scheduled action and a CloudWatch alarm wired to the step policy, set up with
+ * the AWS SDK directly (the way an operator would have done it).
  */
 async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Promise<string> {
   const ep = uniqueName(prefix);
@@ -95,29 +96,28 @@ async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Pr
         },
       })
     );
+    await decorateScaling(h.aws, ep, v);
   }
   return ep;
 }
 
+/** The endpoint's whole scaling (targets, tags, scheduled actions, policies, the step policies' alarms). */
+const scalingOf = (ep: string) => readScaling(h.aws, ep);
+
 /**
- * The endpoint's scaling as Application Auto Scaling reports it. ARNs, creation times and the names of
- * the alarms target tracking manages are left out: AWS regenerates those when a target is registered
- * again (the alarms keep their kind: AlarmHigh / AlarmLow).
+ * Scaling as it was, with what a plain re-registration loses checked by name: the target's tags, its
+ * scheduled action, and the step policy's alarm acting on the re-created policy (whose ARN is new).
  */
-async function scalingOf(ep: string) {
-  const prefix = `endpoint/${ep}/variant/`;
-  const targets = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }))).ScalableTargets ?? [];
-  const policies = (await h.aws.autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS }))).ScalingPolicies ?? [];
-  return {
-    targets: targets
-      .filter((t) => t.ResourceId!.startsWith(prefix))
-      .map(({ ScalableTargetARN, CreationTime, ...t }) => t)
-      .sort((a, b) => a.ResourceId!.localeCompare(b.ResourceId!)),
-    policies: policies
-      .filter((p) => p.ResourceId!.startsWith(prefix))
-      .map(({ PolicyARN, CreationTime, Alarms, ...p }) => ({ ...p, alarms: (Alarms ?? []).map((a) => /-(Alarm(High|Low))-/.exec(a.AlarmName!)?.[1]) }))
-      .sort((a, b) => `${a.ResourceId}/${a.PolicyName}`.localeCompare(`${b.ResourceId}/${b.PolicyName}`)),
-  };
+function assertRestoredExactly(after: Awaited<ReturnType<typeof scalingOf>>, before: Awaited<ReturnType<typeof scalingOf>>, ep: string, variant = 'AllTraffic') {
+  assert.deepEqual(after, before);
+  const resourceId = `endpoint/${ep}/variant/${variant}`;
+  assert.deepEqual(after.targets.find((t) => t.ResourceId === resourceId)?.tags, { team: 'churn', 'cost-center': 'ml-42' }, 'target tags');
+  assert.deepEqual(after.scheduledActions.filter((a) => a.ResourceId === resourceId).map((a) => a.ScheduledActionName), ['business-hours'], 'scheduled action');
+  assert.deepEqual(
+    after.stepAlarms.find((a) => a.name === stepAlarmName(ep, variant))?.alarmActions,
+    ['policy:step-out', ONCALL_TOPIC],
+    'the alarm acts on the step policy as it is now'
+  );
 }
 
 async function servedVariants(ep: string) {
@@ -162,7 +162,7 @@ describe('endpoint update with autoscaling', () => {
     assert.equal(served.variants[0].InstanceType, 'ml.c5.xlarge');
     assert.equal(served.variants[0].ModelName, `${ep}-m1`, 'the model is copied from the previous config');
     assert.equal(served.live[0].CurrentInstanceCount, 2, 'the instance count is kept');
-    assert.deepEqual(await scalingOf(ep), scalingBefore);
+    assertRestoredExactly(await scalingOf(ep), scalingBefore, ep);
     assert.equal(delta(calls, DEREGISTER), 1);
     assert.equal(delta(calls, REGISTER), 1);
     assert.deepEqual(result.autoscaling, { restored: ['AllTraffic'], notRestored: [] });
@@ -207,6 +207,8 @@ describe('endpoint update with autoscaling', () => {
     const after = await scalingOf(ep);
     assert.deepEqual(after.targets, before.targets.filter((t) => t.ResourceId!.endsWith('/blue')));
     assert.deepEqual(after.policies, before.policies.filter((p) => p.ResourceId!.endsWith('/blue')));
+    assert.deepEqual(after.scheduledActions, before.scheduledActions.filter((a) => a.ResourceId!.endsWith('/blue')));
+    assert.deepEqual(after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')), before.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')));
     assert.equal(delta(calls, DEREGISTER), 1);
     assert.equal(delta(calls, REGISTER), 0, 'nothing to re-register for a removed variant');
     assert.deepEqual(result.autoscaling.restored, []);
@@ -232,7 +234,7 @@ describe('endpoint update with autoscaling', () => {
     const served = await servedVariants(ep);
     assert.equal(served.configName, `${ep}-v1`, 'still on the previous config');
     assert.equal(served.variants[0].InstanceType, 'ml.m5.large');
-    assert.deepEqual(await scalingOf(ep), before);
+    assertRestoredExactly(await scalingOf(ep), before, ep);
     assert.deepEqual(await configsOf(ep), configsBefore, 'the unused new config is deleted');
     assert.equal(delta(calls, DEREGISTER), 1, 'the scaling was off for the update');
     assert.equal(delta(calls, REGISTER), 1, 'and registered again by the compensation');
@@ -264,7 +266,7 @@ describe('endpoint update with autoscaling', () => {
     const served = await servedVariants(ep);
     assert.equal(served.configName, `${ep}-v1`);
     assert.equal(served.live[0].DesiredInstanceCount, 2);
-    assert.deepEqual(await scalingOf(ep), before);
+    assertRestoredExactly(await scalingOf(ep), before, ep);
   });
 
   it('cancelled mid-update: moves the endpoint back to its config and puts the original scaling back', async () => {
@@ -290,7 +292,7 @@ describe('endpoint update with autoscaling', () => {
     assert.equal(served.status, 'InService');
     assert.equal(served.configName, `${ep}-v1`, 'back on the previous config');
     assert.equal(served.variants[0].InstanceType, 'ml.m5.large');
-    assert.deepEqual(await scalingOf(ep), before);
+    assertRestoredExactly(await scalingOf(ep), before, ep);
     assert.deepEqual(await configsOf(ep), configsBefore, 'the new config is deleted once unused');
   });
 
@@ -357,7 +359,11 @@ describe('endpoint update with autoscaling', () => {
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
       const meanwhile = await scalingOf(ep);
-      assert.deepEqual(meanwhile, { targets: [], policies: [] }, 'killed while the scaling was off');
+      assert.deepEqual(
+        { ...meanwhile, stepAlarms: meanwhile.stepAlarms.map((a) => a.alarmActions) },
+        { targets: [], policies: [], scheduledActions: [], stepAlarms: [[ONCALL_TOPIC]] },
+        'killed while the scaling was off (the alarm stays, without the deleted policy as its action)'
+      );
 
       worker = await startWorkerProcess(taskQueue, bundlePath);
       const result = await handle.result();
@@ -366,7 +372,7 @@ describe('endpoint update with autoscaling', () => {
       const served = await servedVariants(ep);
       assert.equal(served.configName, result.endpointConfigName);
       assert.equal(served.variants[0].InstanceType, 'ml.c5.xlarge');
-      assert.deepEqual(await scalingOf(ep), before);
+      assertRestoredExactly(await scalingOf(ep), before, ep);
     } finally {
       h.emulator.control.setFaults([]);
       worker.kill('SIGKILL');
