@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { configsToDelete, deleteInputSchema, modelsToDelete, type DeleteInput, type DeleteResult, type DeleteStatus, type DeleteStep } from '../domain/delete-plan';
 import { parseDuration } from '../domain/duration';
-import type { EndpointConfigSummary } from '../domain/endpoint';
+import type { EndpointConfigSummary, VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { failure, FAILURE, invalidInput } from '../domain/failures';
@@ -49,32 +49,24 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     status.endpointConfigs = [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
 
     // 1. Scaling first: targets left behind would refuse DeleteEndpoint for a caller without the
-    //    DeregisterScalableTarget permission, and outlive the endpoint otherwise.
+    //    DeregisterScalableTarget permission, and outlive the endpoint otherwise
+    //    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
     step('removing-scaling');
     const scaling = await aws.describeEndpointScaling(name);
-    await aws.deleteScalingPolicies(scaling);
-    await aws.deregisterScalableTargets(scaling);
-    status.scalingRemoved = scaling.map((s) => s.variantName);
+    await withScalingGuard(name, scaling, async () => {
+      await aws.deleteScalingPolicies(scaling);
+      await aws.deregisterScalableTargets(scaling);
+      status.scalingRemoved = scaling.map((s) => s.variantName);
 
-    if (endpoint) {
-      step('deleting-endpoint');
-      try {
+      if (endpoint) {
+        step('deleting-endpoint');
         // Waits for an Updating endpoint to settle: AWS refuses to delete one in progress.
         await waits.deleteEndpoint(name);
-      } catch (err) {
-        // The endpoint stays: it must not stay without its autoscaling.
-        await wf.CancellationScope.nonCancellable(async () => {
-          if (await undo.describeEndpoint(name)) {
-            await undo.registerScalableTargets(scaling);
-            await undo.putScalingPolicies(scaling);
-          }
-        });
-        throw err;
+        step('waiting-deleted');
+        await waits.awaitEndpointDeleted(name);
+        status.deleted.push({ kind: 'endpoint', name });
       }
-      step('waiting-deleted');
-      await waits.awaitEndpointDeleted(name);
-      status.deleted.push({ kind: 'endpoint', name });
-    }
+    });
 
     if (req.deleteConfigsAndModels) {
       step('deleting-configs');
@@ -120,4 +112,30 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     deletedModels: deleted('model'),
     kept: status.kept,
   };
+}
+
+/**
+ * Runs the removal of the endpoint's scaling and of the endpoint itself; if that fails or is cancelled
+ * while the endpoint is still there (not gone, not Deleting), the endpoint must not stay without its
+ * autoscaling: the snapshot (targets, tags, scheduled actions, policies, the step policies' alarm links) is
+ * put back before the failure goes on. Deregistering deleted the scheduled actions and DeleteScalingPolicy
+ * took the policies' ARNs out of their alarms, so the snapshot is the only copy
+ * (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html).
+ */
+async function withScalingGuard(name: string, scaling: VariantScaling[], removal: () => Promise<void>): Promise<void> {
+  try {
+    await removal();
+  } catch (err) {
+    if (scaling.length) {
+      await wf.CancellationScope.nonCancellable(async () => {
+        const now = await undo.describeEndpoint(name);
+        if (now && now.status !== 'Deleting') {
+          await undo.registerScalableTargets(scaling);
+          await undo.putScalingPolicies(scaling);
+        }
+      });
+    }
+    throw err;
+  }
 }

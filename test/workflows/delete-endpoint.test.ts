@@ -10,6 +10,7 @@ import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/
 import { deployModel, rejectSignal } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
 import { endpointServing } from '../support/endpoints';
+import { decorateScaling, ONCALL_TOPIC, scalingOf, stepAlarmName } from '../support/scaling';
 import { createHarness, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
@@ -91,6 +92,35 @@ describe('endpoint delete', () => {
       h.emulator.control.setSettings({ callerCanDeregisterScalableTargets: true });
     }
   });
+
+  for (const [refused, operation] of [
+    ['DeregisterScalableTarget', 'AnyScaleFrontendService.DeregisterScalableTarget'],
+    ['DeleteEndpoint', 'SageMaker.DeleteEndpoint'],
+  ] as const) {
+    it(`puts the scaling back exactly when ${refused} is refused before the endpoint is gone`, async () => {
+      const ep = uniqueName('guard');
+      await createModel(`${ep}-m1`);
+      await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: true, stepPolicy: true });
+      await decorateScaling(h.aws, ep, 'AllTraffic');
+      const before = await scalingOf(h.aws, ep);
+      h.emulator.control.setFaults([
+        { kind: 'serverError', status: 400, code: 'AccessDeniedException', message: `not authorized to perform ${refused}`, operations: [operation] },
+      ]);
+      try {
+        const failure = await failureOf((await start({ endpointName: ep, poll: FAST_POLL })).result());
+        assert.equal(failure.type, 'DeleteFailed');
+        assert.match(failure.message, new RegExp(`not authorized to perform ${refused}`));
+      } finally {
+        h.emulator.control.setFaults([]);
+      }
+      assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointStatus, 'InService', 'the endpoint stays');
+      const after = await scalingOf(h.aws, ep);
+      assert.deepEqual(after, before);
+      assert.deepEqual(after.scheduledActions.map((a) => a.ScheduledActionName), ['business-hours']);
+      assert.deepEqual(after.targets[0]?.tags, { team: 'churn', 'cost-center': 'ml-42' });
+      assert.deepEqual(after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'AllTraffic'))?.alarmActions, ['policy:step-out', ONCALL_TOPIC]);
+    });
+  }
 
   it('succeeds as a no-op when run again on the deleted endpoint', async () => {
     const ep = uniqueName('again');
