@@ -3,15 +3,11 @@
  * Pure: no AWS calls, no Temporal.
  */
 import { z } from 'zod';
+import { pollPolicySchema } from './schemas';
 import { change, type PlannedChange } from './change-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from './endpoint';
 import { awsName, duration } from './validation';
 
-const pollPolicy = z.strictObject({
-  min: duration.optional(),
-  max: duration.optional(),
-  backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
-});
 
 /** Input of the endpoint delete pipeline. */
 export const deleteInputSchema = z.strictObject({
@@ -25,7 +21,7 @@ export const deleteInputSchema = z.strictObject({
   /** Deadline for the endpoint to settle (if it is updating) and be gone. @default '60m' */
   deleteTimeout: duration.default('60m'),
   /** How the waits poll DescribeEndpoint. */
-  poll: pollPolicy.default({}),
+  poll: pollPolicySchema.default({}),
 });
 
 export type DeleteInput = z.input<typeof deleteInputSchema>;

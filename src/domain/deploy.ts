@@ -1,15 +1,11 @@
 import { z } from 'zod';
+import { pollPolicySchema } from './schemas';
 import { awsName, duration, environment, image, instanceCount, instanceType, metadata, modelDataUrl, roleArn } from './validation';
 
 /** Registry stages, MLflow-style. SageMaker's registry keeps them in ModelLifeCycle.Stage. */
 export const STAGES = { none: 'None', staging: 'Staging', production: 'Production', archived: 'Archived' } as const;
 export type Stage = (typeof STAGES)[keyof typeof STAGES];
 
-const pollPolicy = z.strictObject({
-  min: duration.optional(),
-  max: duration.optional(),
-  backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
-});
 
 const s3Uri = z
   .string({ error: 'required: an s3:// URI' })
@@ -102,7 +98,7 @@ export const deployInputSchema = z.strictObject({
   /** Deadline for the endpoint to reach InService after create or update. @default '60m' */
   inServiceTimeout: duration.default('60m'),
   /** How the InService wait polls DescribeEndpoint. */
-  poll: pollPolicy.default({}),
+  poll: pollPolicySchema.default({}),
   /**
    * What to do with an existing endpoint (MLflow's deploy modes): `create` refuses one; `replace` moves it
    * to one variant serving the new version; `add` keeps its variants and adds one for the new version

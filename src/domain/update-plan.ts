@@ -4,6 +4,7 @@
  * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
  */
 import { z } from 'zod';
+import { pollPolicySchema } from './schemas';
 import { change, describeVariant, type PlannedChange } from './change-plan';
 import type {
   EndpointConfigSummary,
@@ -20,11 +21,6 @@ const weight = z
   .number({ error: 'must be a number (weights are relative: 95 and 5 split traffic 95%/5%)' })
   .min(0, { error: 'must be 0 or more' });
 
-const pollPolicy = z.strictObject({
-  min: duration.optional(),
-  max: duration.optional(),
-  backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
-});
 
 /** A change to a variant the endpoint has; fields left out keep their current values. */
 const variantChange = z
@@ -71,7 +67,7 @@ export const updateInputSchema = z
     /** Deadline for each wait for InService (before and after the update). @default '60m' */
     inServiceTimeout: duration.default('60m'),
     /** How the InService waits poll DescribeEndpoint. */
-    poll: pollPolicy.default({}),
+    poll: pollPolicySchema.default({}),
   })
   .superRefine((input, ctx) => {
     if (!input.change.length && !input.add.length && !input.remove.length) {

@@ -1,6 +1,7 @@
 /** The canary rollout's input: its schema (validated by the CLI and again by the workflow) and the operator controls' payloads. */
 import { z } from 'zod';
 import { modelRefString } from '../model-ref';
+import { pollPolicySchema } from '../schemas';
 import { awsName, duration, instanceCount, instanceType, roleArn } from '../validation';
 import { windowsSchema } from '../windows';
 
@@ -80,9 +81,7 @@ export const canaryInputSchema = z
     force: z.boolean().default(false),
     /** POST a JSON event here on start, each step, pause, abort, rollback and completion. */
     webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    poll: z
-      .strictObject({ min: duration.optional(), max: duration.optional(), backoff: z.number().min(1).max(10).optional() })
-      .default({}),
+    poll: pollPolicySchema.default({}),
   })
   .superRefine((input, ctx) => {
     for (const s of input.approvalSteps) {
