@@ -1,4 +1,5 @@
 import type { GateConfig } from './canary/input';
+import { parseDuration } from './duration';
 import type { VariantMetrics, Verdict } from './canary/status';
 
 export interface GateEvaluation {
@@ -45,12 +46,39 @@ export function evaluateGate(
       );
     }
   }
+  // Fail closed: a variant that served requests but has no p99 datapoints cannot be judged on latency
+  // (the metric is late or missing), so the verdict can be no better than inconclusive.
+  const missingLatency: string[] = [];
+  if (canary.invocations > 0 && canary.p99LatencyMs === undefined) missingLatency.push(`no p99 ModelLatency datapoints for the canary over ${canary.invocations} invocations`);
+  if (enoughCanary && enoughBaseline && baseline.p99LatencyMs === undefined) missingLatency.push(`no p99 ModelLatency datapoints for the baseline over ${baseline.invocations} invocations`);
   // Failures stand even on little traffic: a canary failing 50% of 20 requests is not healthy.
   if (failures.length && (enoughCanary || alarmsInAlarm.length || canary.errors5xx >= Math.min(10, gate.minInvocations))) {
     return { verdict: 'fail', reasons: failures };
   }
   if (!enoughCanary) {
-    return { verdict: 'inconclusive', reasons: [`only ${canary.invocations} canary invocations in the window; ${gate.minInvocations} needed`, ...failures] };
+    return { verdict: 'inconclusive', reasons: [`only ${canary.invocations} canary invocations in the window; ${gate.minInvocations} needed`, ...missingLatency, ...failures] };
   }
+  if (missingLatency.length) return { verdict: 'inconclusive', reasons: [...missingLatency, ...failures] };
   return { verdict: 'pass', reasons: [`canary 5xx ${pct(canaryRate)}, p99 ${canary.p99LatencyMs?.toFixed(1) ?? '-'}ms over ${canary.invocations} invocations`] };
+}
+
+/** The gate's ingestion delay in ms: as configured, else two metric periods. */
+export function ingestionDelayMs(gate: GateConfig): number {
+  return gate.ingestionDelay !== undefined ? parseDuration(gate.ingestionDelay) : 2 * parseDuration(gate.metricPeriod);
+}
+
+/**
+ * The window a gate judges: from the first moment of evidence at this weight (after the weight took
+ * effect) to no later than `now` minus the ingestion delay. GetMetricData rounds StartTime down (to the
+ * whole minute, or to 5/10/20/30-second divisions for such periods), which would pull in datapoints from
+ * before the weight took effect, so the start is rounded UP to that boundary here.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ * Returns undefined when no whole-boundary window is left yet.
+ */
+export function judgedWindow(evidenceStart: number, now: number, gate: GateConfig): { start: number; end: number } | undefined {
+  const periodMs = parseDuration(gate.metricPeriod);
+  const alignMs = periodMs >= 60_000 || ![1000, 5000, 10_000, 20_000, 30_000].includes(periodMs) ? 60_000 : periodMs;
+  const start = Math.ceil(evidenceStart / alignMs) * alignMs;
+  const end = now - ingestionDelayMs(gate);
+  return end > start ? { start, end } : undefined;
 }

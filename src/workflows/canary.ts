@@ -7,7 +7,7 @@ import { nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryL
 import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches } from '../domain/endpoint';
-import { evaluateGate } from '../domain/gate';
+import { evaluateGate, ingestionDelayMs, judgedWindow } from '../domain/gate';
 import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
@@ -154,10 +154,16 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
   const bakeMs = parseDuration(req.bake);
   const deadlineMs = parseDuration(req.progressDeadline);
   const deadlineExceeded = () => fail(`step ${state.status.canaryWeight}% made no progress within ${req.progressDeadline}`, FAILURE.ProgressDeadlineExceeded);
+  // Runs started before this patch judge each bake window alone, right after it ends.
+  const gateWindow = wf.patched('canary-gate-window');
   let progressMs = 0;
   let inconclusive = 0;
+  // Evidence at this weight accumulates over re-measurements, so a quiet endpoint can still pass; a new
+  // weight or a pause starts it again.
+  let evidenceStart: number | undefined;
   for (;;) {
-    const windowStart = Date.now();
+    const measurementStart = Date.now();
+    const evidenceFrom = (evidenceStart ??= measurementStart);
     let baked = 0;
     let rebake = false;
     while (baked < bakeMs && !rebake) {
@@ -167,9 +173,11 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
         await applySetWeight(run);
         progressMs = 0;
         inconclusive = 0;
+        evidenceStart = undefined;
         rebake = true;
       } else if (state.status.paused) {
         await holdWhilePaused(run);
+        evidenceStart = undefined;
         rebake = true;
       } else {
         state.phase('baking');
@@ -183,7 +191,7 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     }
     if (rebake) continue;
     state.phase('judging');
-    const verdict = await judge(run, windowStart);
+    const verdict = gateWindow ? await judgeIngested(run, evidenceFrom) : await judge(run, { start: measurementStart, end: Date.now() });
     if (verdict === 'fail') throw fail(`gate failed at ${state.status.canaryWeight}%: ${state.status.gates.at(-1)!.reasons.join('; ')}`, FAILURE.GateFailed);
     // What operators asked while the gate was judged comes first: a pause holds the step (its pass
     // stands), a new weight is applied before the rollout moves on, a promote asks for what a pass gives.
@@ -195,7 +203,10 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     if (req.gate.onInconclusive === 'fail' || (req.gate.onInconclusive === 'wait' && inconclusive >= req.gate.maxInconclusive)) {
       throw fail(`gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`, FAILURE.GateInconclusive);
     }
-    if (req.gate.onInconclusive === 'pause') state.pause({ by: 'gate', reason: 'inconclusive: waiting for an operator' });
+    if (req.gate.onInconclusive === 'pause') {
+      state.pause({ by: 'gate', reason: 'inconclusive: waiting for an operator' });
+      // The operator's resume starts the evidence again, as any pause does.
+    }
     if (progressMs >= deadlineMs) throw deadlineExceeded();
   }
 }
@@ -224,10 +235,38 @@ async function holdWhilePaused(run: CanaryRun): Promise<void> {
   if (!state.status.paused) await run.notify('resumed');
 }
 
-/** 3b. Judge: both variants' metrics over the bake window, and the verdict recorded. */
-async function judge(run: CanaryRun, windowStart: number): Promise<'pass' | 'fail' | 'inconclusive'> {
+/**
+ * 3b. Judge once the bake's metrics have arrived: waits out the ingestion delay, then judges the evidence
+ * window (see judgedWindow). No whole period of evidence yet is inconclusive, never a pass.
+ */
+async function judgeIngested(run: CanaryRun, evidenceStart: number): Promise<'pass' | 'fail' | 'inconclusive'> {
+  const { req, state } = run;
+  const delay = ingestionDelayMs(req.gate);
+  if (delay > 0) await wf.condition(() => !!state.abortedBy, delay);
+  if (state.abortedBy) throw abortedFailure(state);
+  const window = judgedWindow(evidenceStart, Date.now(), req.gate);
+  if (window) return judge(run, window);
+  const none = (variantName: string) => ({ variantName, invocations: 0, errors5xx: 0, errors4xx: 0 });
+  const now = new Date().toISOString();
+  state.gate({
+    step: state.status.stepIndex,
+    weight: state.status.canaryWeight,
+    at: now,
+    window: { start: new Date(evidenceStart).toISOString(), end: now },
+    baseline: none(run.plan.baseline.variantName),
+    canary: none(run.plan.canary.variantName),
+    alarmsInAlarm: [],
+    verdict: 'inconclusive',
+    reasons: [`no whole ${req.gate.metricPeriod} metric period has been ingested since the weight took effect`],
+    dryRun: req.gate.dryRun,
+  });
+  return 'inconclusive';
+}
+
+/** Both variants' metrics over `window`, and the verdict recorded. */
+async function judge(run: CanaryRun, window: { start: number; end: number }): Promise<'pass' | 'fail' | 'inconclusive'> {
   const { req, state, plan } = run;
-  const end = Date.now();
+  const { start: windowStart, end } = window;
   const [metrics, alarmsInAlarm] = await Promise.all([
     aws.getVariantMetrics({
       endpointName: req.endpointName,
@@ -243,7 +282,7 @@ async function judge(run: CanaryRun, windowStart: number): Promise<'pass' | 'fai
   state.gate({
     step: state.status.stepIndex,
     weight: state.status.canaryWeight,
-    at: new Date(end).toISOString(),
+    at: new Date().toISOString(),
     window: { start: new Date(windowStart).toISOString(), end: new Date(end).toISOString() },
     baseline: base,
     canary: can,
@@ -310,12 +349,16 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
   state.phase('rolling-back');
   const { done, failed } = await run.saga.compensate();
   const aborted = !!state.abortedBy || wf.isCancellation(err);
+  // Only what the canary showed (a gate, a deadline, SageMaker refusing its container) judges the model;
+  // an AWS or infrastructure error says nothing about it.
+  const infrastructure = !aborted && !isVerdictOnModel(err);
+  const stageStatus = aborted ? 'CanaryAborted' : infrastructure ? 'CanaryInfrastructureFailure' : 'CanaryRolledBack';
   await wf.CancellationScope.nonCancellable(async () => {
-    // The registry records the outcome. An operator's abort is no verdict on the model: it stays
-    // Approved so `retry` can roll it out again; every other failure rejects the version.
-    await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: aborted ? 'CanaryAborted' : 'CanaryRolledBack', description: reason });
-    if (!aborted) await undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`);
-    await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, rolledBack: done, rollbackFailures: failed });
+    // The registry records the outcome. An abort or an infrastructure failure is no verdict on the
+    // model: it stays Approved so `retry` can roll it out again; a verdict rejects the version.
+    await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason });
+    if (!aborted && !infrastructure) await undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`);
+    await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed });
   });
   state.phase('rolled-back');
   await wf.condition(wf.allHandlersFinished);
@@ -325,7 +368,7 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
     reason,
     rolledBack: done,
     rollbackFailures: failed,
-    type: err instanceof ApplicationFailure && isFailureType(err.type) ? err.type : FAILURE.CanaryFailed,
+    type: infrastructure ? FAILURE.InfrastructureFailed : err instanceof ApplicationFailure && isFailureType(err.type) ? err.type : FAILURE.CanaryFailed,
     listRolledBack: false,
     details: { gates: state.status.gates },
   });
@@ -411,6 +454,13 @@ async function holdOutsideWindow(req: CanaryRequest, state: CanaryState, notify:
   await wf.condition(() => !!state.abortedBy || !!state.promotion, opens - Date.now());
   if (state.promotion === 'next') state.promotion = undefined;
   return !!state.abortedBy;
+}
+
+/** Failures that are the canary's verdict on the model (thrown by this workflow from what it observed). */
+const MODEL_VERDICTS: readonly string[] = [FAILURE.GateFailed, FAILURE.GateInconclusive, FAILURE.ProgressDeadlineExceeded, FAILURE.EndpointDrift];
+
+function isVerdictOnModel(err: unknown): boolean {
+  return err instanceof ApplicationFailure && MODEL_VERDICTS.includes(err.type ?? '');
 }
 
 function fail(message: string, type: FailureType): ApplicationFailure {

@@ -30,7 +30,7 @@ describe('canary operator controls, interleaved', () => {
   it('pause during judge: the step holds at its weight instead of shifting to the next one', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'pause-judge');
     slowJudging(3000);
-    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '1s' }));
+    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '2s' }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('judging', 10));
     await handle.signal(pauseSignal, { by: 'alice' });
     const paused = await eventually(() => handle.query(canaryStatusQuery), phaseIs('paused'));
@@ -60,7 +60,7 @@ describe('canary operator controls, interleaved', () => {
     const { endpointName, model, canaryImage } = await endpointWithNewVersion(h, 'weight-judge');
     h.emulator.control.setBehaviours({ [canaryImage]: { errorRate: 0.4 } });
     slowJudging(3000);
-    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '1s' }));
+    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '2s' }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('judging', 10));
     await assert.rejects(handle.executeUpdate(setWeightUpdate, { args: [{ weight: 30, by: 'bob' }] }), (err: Error) => {
       assert.match(String((err.cause as Error | undefined)?.message), /weight 30% was not applied: the rollout is rolling back: gate failed at 10%/);
@@ -89,7 +89,7 @@ describe('canary operator controls, interleaved', () => {
   it('abort during shift: the shift finishes, then everything goes back to the baseline', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'abort-shift');
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['weights'], endpoints: [endpointName] }]);
-    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '1s' }));
+    const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '2s' }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('shifting'));
     await handle.signal(abortSignal, { by: 'dave', reason: 'incident' });
     const failure = await failureOf(handle.result());

@@ -38,6 +38,12 @@ export const gateSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   /** CloudWatch period granularity (SageMaker publishes per minute). @default '60s' */
   metricPeriod: duration.default('60s'),
+  /**
+   * How late metrics may arrive in CloudWatch: a step is judged only once its bake window ended this long
+   * ago, so the gate never judges datapoints that are still missing. @default two metric periods (2 min
+   * with SageMaker's 1-minute metrics)
+   */
+  ingestionDelay: duration.optional(),
 });
 
 export const canaryInputSchema = z
