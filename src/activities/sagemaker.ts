@@ -241,6 +241,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           ep
         );
       }
+      if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
       throw notReady(`endpoint ${endpointName} is ${ep.status}`);
     },
 
@@ -355,6 +356,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     async restoreEndpointConfig(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false): Promise<void> {
       const ep = await describeEndpoint(endpointName);
       if (!ep) return;
+      if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
       if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${endpointConfigName}`);
       if (ep.configName === endpointConfigName) return;
       await sagemaker.send(
@@ -371,6 +373,22 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
 
 function notReady(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FAILURE.EndpointNotReady, category: ApplicationFailureCategory.BENIGN });
+}
+
+/**
+ * UpdateRollbackFailed does not pass by itself: "Both the rolling deployment and auto-rollback failed. Your
+ * endpoint is in service with a mix of the old and new endpoint configurations"
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html). Waiting for
+ * InService would only run out the deadline, so the wait ends at once and says an operator must look.
+ */
+function rollbackFailed(ep: EndpointSummary): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `endpoint ${ep.name} is UpdateRollbackFailed: ${ep.failureReason ?? 'no FailureReason given'}. ` +
+      'It serves a mix of the old and new configs and will not settle by itself; an operator must look ' +
+      '(see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-rolling.html)',
+    FAILURE.EndpointFailed,
+    ep
+  );
 }
 
 /** The config an endpoint is on, or is moving to while an update is in flight. */

@@ -41,11 +41,20 @@ export function pingFailureReason(variantName: string): string {
 
 /** Why this fleet cannot come up, or undefined when it can (fault rules first, then model behaviours). */
 function fleetFailure(ctx: RequestContext, endpoint: EndpointRecord, kind: 'create' | 'update', fleet: EndpointVariantRecord[]) {
-  const injected = ctx.faults.takeTransitionFailure(kind, endpoint.name);
+  return fleetFault(ctx, endpoint, kind, fleet)?.failureReason;
+}
+
+function fleetFault(
+  ctx: RequestContext,
+  endpoint: EndpointRecord,
+  kind: 'create' | 'update',
+  fleet: EndpointVariantRecord[],
+): { failureReason: string; endStatus?: 'UpdateRollbackFailed' } | undefined {
+  const injected = ctx.faults.takeTransitionFault(kind, endpoint.name);
   if (injected) return injected;
   for (const variant of fleet) {
     const behaviour = behaviourFor(ctx.state, variant.image, variant.modelName);
-    if (!isHealthy(behaviour)) return behaviour.failureReason ?? pingFailureReason(variant.variantName);
+    if (!isHealthy(behaviour)) return { failureReason: behaviour.failureReason ?? pingFailureReason(variant.variantName) };
   }
   return undefined;
 }
@@ -97,9 +106,16 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
       const pending = endpoint.pendingDeployment;
       delete endpoint.pendingDeployment;
       const fleet = pending?.variants ?? [];
-      const failure = fleetFailure(ctx, endpoint, 'update', fleet) ?? alarmRollback(ctx, pending?.autoRollbackAlarms);
+      const fault = fleetFault(ctx, endpoint, 'update', fleet);
+      const failure = fault?.failureReason ?? alarmRollback(ctx, pending?.autoRollbackAlarms);
       endpoint.status = EndpointStatus.InService;
-      if (failure || !pending) {
+      if (fault?.endStatus === EndpointStatus.UpdateRollbackFailed) {
+        // AWS: "Both the rolling deployment and auto-rollback failed. Your endpoint is in service with a
+        // mix of the old and new endpoint configurations" (DescribeEndpoint, EndpointStatus). It stays so
+        // until an operator acts; the emulator keeps the old fleet serving.
+        endpoint.status = EndpointStatus.UpdateRollbackFailed;
+        endpoint.failureReason = fault.failureReason;
+      } else if (failure || !pending) {
         // AWS: a failed update is not an endpoint failure: traffic stays on the old fleet and config,
         // the endpoint returns to InService and FailureReason says why.
         endpoint.failureReason = failure ?? 'Update failed.';

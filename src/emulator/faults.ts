@@ -73,6 +73,12 @@ export interface FailTransitionFault {
   transitions?: TransitionKind[];
   endpoints?: string[];
   failureReason?: string;
+  /**
+   * For `update`: `UpdateRollbackFailed` makes the update's rollback fail too, so the endpoint ends in
+   * UpdateRollbackFailed ("both the rolling deployment and auto-rollback failed", DescribeEndpoint's
+   * EndpointStatus in the AWS API reference) instead of back InService. Default: the rollback succeeds.
+   */
+  endStatus?: 'UpdateRollbackFailed';
   /** Default: unlimited. */
   times?: number;
 }
@@ -185,12 +191,17 @@ export class FaultEngine {
 
   /** The FailureReason a failTransition rule imposes on this transition, if one fires (consumes one use). */
   takeTransitionFailure(kind: TransitionKind, endpointName: string): string | undefined {
+    return this.takeTransitionFault(kind, endpointName)?.failureReason;
+  }
+
+  /** Like takeTransitionFailure, with the status the endpoint ends in when the rule names one. */
+  takeTransitionFault(kind: TransitionKind, endpointName: string): { failureReason: string; endStatus?: 'UpdateRollbackFailed' } | undefined {
     for (const rs of this.rules) {
       const rule = rs.rule;
       if (rule.kind !== 'failTransition' || !transitionMatches(rule, kind, endpointName)) continue;
       if (rule.times !== undefined && rs.fired >= rule.times) continue;
       this.fire(rs);
-      return rule.failureReason ?? DEFAULT_TRANSITION_FAILURE_REASON;
+      return { failureReason: rule.failureReason ?? DEFAULT_TRANSITION_FAILURE_REASON, ...(rule.endStatus ? { endStatus: rule.endStatus } : {}) };
     }
     return undefined;
   }
@@ -255,6 +266,9 @@ function validateRule(rule: FaultRule): void {
   }
   if (rule.kind === 'latency' && !(typeof rule.ms === 'number' && rule.ms >= 0)) {
     throw new Error('latency rule needs ms >= 0');
+  }
+  if (rule.kind === 'failTransition' && rule.endStatus !== undefined && rule.endStatus !== 'UpdateRollbackFailed') {
+    throw new Error('failTransition endStatus must be UpdateRollbackFailed');
   }
   if (rule.kind === 'slowTransitions' && !(typeof rule.factor === 'number' && rule.factor >= 0)) {
     throw new Error('slowTransitions rule needs factor >= 0');

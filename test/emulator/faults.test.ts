@@ -159,6 +159,20 @@ test('failTransition on an update rolls back to InService on the old config', as
   }
 });
 
+test('failTransition with endStatus UpdateRollbackFailed leaves the update stuck with its FailureReason', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: ['ep'], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback failed: capacity' }]);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 3 }]);
+    await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
+    const after = await waitForStatus(env.sm, 'ep', 'UpdateRollbackFailed');
+    assert.equal(after.FailureReason, 'rollback failed: capacity');
+  } finally {
+    await env.close();
+  }
+});
+
 test('failTransition on a weights update goes RollingBack, then InService with the old values', async () => {
   const env = await startTestEnv({ timings: { weightsUpdateMs: 150 } });
   try {

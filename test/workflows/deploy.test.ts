@@ -139,6 +139,26 @@ describe('register → stage → deploy', () => {
     assert.deepEqual(versions.map((v) => [v.version, v.stage, v.stageStatus]), [[1, 'Production', 'Deployed'], [2, 'Staging', 'DeploymentFailed']]);
   });
 
+  it('ends at once, naming the FailureReason, when an update ends UpdateRollbackFailed (no wait until the deadline)', async () => {
+    const ep = uniqueName('urf');
+    const model = uniqueName('m');
+    await (await start(deployInput(ep, model, '1'))).result();
+    h.emulator.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: [ep], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback could not get capacity', times: 1 }]);
+    const handle = await start(deployInput(ep, model, '2', { inServiceTimeout: '10m' }));
+    try {
+      const outcome = await Promise.race([
+        failureOf(handle.result()),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000)),
+      ]);
+      assert.ok(outcome, 'the deploy still waits on an endpoint that cannot settle by itself');
+      assert.equal(outcome.type, 'RollbackIncomplete');
+      assert.match(outcome.message, /UpdateRollbackFailed: rollback could not get capacity.*an operator must look/);
+    } finally {
+      h.emulator.control.setFaults([]);
+      await handle.terminate('test cleanup').catch(() => undefined);
+    }
+  });
+
   it('retries creates whose response was lost without creating anything twice', async () => {
     const ep = uniqueName('lost');
     const model = uniqueName('m');
