@@ -2,9 +2,10 @@
 // the metric reads a canary gate needs (GetMetricData, GetMetricStatistics, ListMetrics), PutMetricData for custom
 // metrics, and the alarm operations (cloudwatch-alarms.ts).
 //
-// Deliberate deviation: any Period >= 1 second is accepted and buckets start exactly at
-// StartTime. Real CloudWatch wants multiples of 60 for standard-resolution metrics and rounds
-// StartTime down; modelship's tests bake for seconds, not minutes.
+// Deliberate deviation: any Period >= 1 second is accepted. Buckets start exactly at StartTime
+// unless the `roundMetricStartTime` setting is on, which rounds StartTime down as CloudWatch
+// documents (roundStartTime in metrics.ts); it is off by default because modelship's tests bake
+// for seconds, not minutes.
 
 import { alarmOperations } from './cloudwatch-alarms';
 import { cloudWatchErrors } from './cloudwatch-errors';
@@ -12,6 +13,7 @@ import { MathError, evaluateExpression, parseExpression, referencedIds, type Mat
 import {
   isSupportedStatistic,
   metricsStoreOf,
+  roundStartTime,
   type Dimension,
   type MetricSeriesResult,
   type MetricsStore,
@@ -176,7 +178,7 @@ function decodeToken(token: string, fingerprint: string): number {
 }
 
 /** GetMetricData: evaluates the queries and pages the returned points by MaxDatapoints. */
-export function getMetricData(input: any, store: MetricsStore, nowMs: number): unknown {
+export function getMetricData(input: any, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
   const queries: unknown = input?.MetricDataQueries;
   if (!Array.isArray(queries) || queries.length === 0) {
     throw cloudWatchErrors.missingParameter('The parameter MetricDataQueries is required.');
@@ -209,7 +211,8 @@ export function getMetricData(input: any, store: MetricsStore, nowMs: number): u
     const c = byId.get(id)!;
     let result: MetricSeriesResult;
     if (c.kind === 'stat') {
-      result = store.query({ ...c.stat, startMs, endMs, nowMs });
+      const queryStart = read.roundStartTime ? roundStartTime(startMs, nowMs, c.stat.periodSeconds) : startMs;
+      result = store.query({ ...c.stat, startMs: queryStart, endMs, nowMs, ...delayOf(read) });
     } else {
       const value = evaluateExpression(c.node, seriesOf);
       if (typeof value === 'number') {
@@ -262,7 +265,7 @@ const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as co
 const MAX_STATISTICS_DATAPOINTS = 1440;
 
 /** GetMetricStatistics: the older single-metric read; points oldest first. */
-function getMetricStatistics(input: any, store: MetricsStore, nowMs: number): unknown {
+function getMetricStatistics(input: any, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
   const namespace: unknown = input?.Namespace;
   const metricName: unknown = input?.MetricName;
   if (typeof namespace !== 'string' || namespace === '') throw cloudWatchErrors.missingParameter('The parameter Namespace is required.');
@@ -307,7 +310,8 @@ function getMetricStatistics(input: any, store: MetricsStore, nowMs: number): un
   const reportedUnit = unit ?? (units.length === 1 ? units[0]! : 'None');
   const points = new Map<number, Record<string, unknown>>();
   for (const stat of [...statistics, ...extended]) {
-    const r = store.query({ ...identity, stat: stat as Statistic, periodSeconds: period, startMs, endMs, nowMs, ...(unit !== undefined ? { unit } : {}) });
+    const queryStart = read.roundStartTime ? roundStartTime(startMs, nowMs, period) : startMs;
+    const r = store.query({ ...identity, stat: stat as Statistic, periodSeconds: period, startMs: queryStart, endMs, nowMs, ...delayOf(read), ...(unit !== undefined ? { unit } : {}) });
     r.timestampsMs.forEach((t, i) => {
       let point = points.get(t);
       if (!point) {
@@ -371,6 +375,22 @@ export interface CloudWatchServiceOptions {
   metrics?: MetricsStoreOptions;
 }
 
+/** The emulator settings that shape metric reads (rounding of StartTime, ingestion delay). */
+export interface MetricReadSettings {
+  roundStartTime?: boolean;
+  ingestionDelayMs?: number;
+}
+
+function readSettings(ctx: RequestContext): MetricReadSettings {
+  // ctx.settings is absent only when the service runs outside startEmulator (unit tests of the service).
+  const settings = ctx.settings as RequestContext['settings'] | undefined;
+  return settings ? { roundStartTime: settings.roundMetricStartTime, ingestionDelayMs: settings.metricsIngestionDelayMs } : {};
+}
+
+function delayOf(read: MetricReadSettings): { ingestionDelayMs?: number } {
+  return read.ingestionDelayMs !== undefined ? { ingestionDelayMs: read.ingestionDelayMs } : {};
+}
+
 export function createCloudWatchService(options: CloudWatchServiceOptions = {}): JsonService {
   const store = (ctx: RequestContext) => metricsStoreOf(ctx.state, options.metrics);
   return {
@@ -379,8 +399,8 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     queryCompatible: true,
     model: 'cloudwatch',
     operations: {
-      GetMetricData: (input, ctx) => getMetricData(input, store(ctx), ctx.now()),
-      GetMetricStatistics: (input, ctx) => getMetricStatistics(input, store(ctx), ctx.now()),
+      GetMetricData: (input, ctx) => getMetricData(input, store(ctx), ctx.now(), readSettings(ctx)),
+      GetMetricStatistics: (input, ctx) => getMetricStatistics(input, store(ctx), ctx.now(), readSettings(ctx)),
       ListMetrics: (input, ctx) => listMetrics(input, store(ctx)),
       PutMetricData: (input, ctx) => putMetricData(input, store(ctx), ctx.now()),
       ...alarmOperations,

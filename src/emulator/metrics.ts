@@ -73,6 +73,8 @@ export interface MetricQuery extends MetricIdentity {
   endMs: number;
   /** When given, only samples stored with this unit count. */
   unit?: string;
+  /** Overrides the store's ingestion delay for this query (the emulator's `metricsIngestionDelayMs` setting). */
+  ingestionDelayMs?: number;
   /** Query time, used to apply the ingestion delay. */
   nowMs: number;
 }
@@ -276,7 +278,7 @@ export class MetricsStore {
     const byUnit = this.series.get(identityKey(q));
     if (!byUnit) return { timestampsMs: [], values: [] };
     const periodMs = q.periodSeconds * 1000;
-    const visibleEndMs = Math.min(q.endMs, q.nowMs - this.ingestionDelayMs + 1);
+    const visibleEndMs = Math.min(q.endMs, q.nowMs - (q.ingestionDelayMs ?? this.ingestionDelayMs) + 1);
     const buckets = new Map<number, number[]>();
     for (const s of byUnit.values()) {
       if (q.unit !== undefined && s.unit !== q.unit) continue;
@@ -347,4 +349,24 @@ export function metricsStoreOf(state: EmulatorState, options?: MetricsStoreOptio
     state.extensions.set(STORE_KEY, store);
   }
   return store as MetricsStore;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * StartTime as CloudWatch rounds it: "Start time less than 15 days ago - Round down to the nearest whole
+ * minute ... between 15 and 63 days ago - Round down to the nearest 5-minute clock interval ... greater than
+ * 63 days ago - Round down to the nearest 1-hour clock interval. If you set Period to 5, 10, 20, or 30, the
+ * start time of your request is rounded down to the nearest time that corresponds to even 5-, 10-, 20-, or
+ * 30-second divisions of a minute."
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export function roundStartTime(startMs: number, nowMs: number, periodSeconds: number): number {
+  const floorTo = (unitMs: number) => Math.floor(startMs / unitMs) * unitMs;
+  if ([5, 10, 20, 30].includes(periodSeconds)) return floorTo(periodSeconds * 1000);
+  const age = nowMs - startMs;
+  if (age < 15 * DAY_MS) return floorTo(MINUTE_MS);
+  if (age <= 63 * DAY_MS) return floorTo(5 * MINUTE_MS);
+  return floorTo(60 * MINUTE_MS);
 }

@@ -71,6 +71,14 @@ const createEndpoint: Operation = (input, ctx) => {
   const existing = findEndpointIgnoringCase(ctx.state, name!);
   if (existing) throw alreadyExists('endpoint', endpointArn(ctx, name!));
   const config = getEndpointConfig(ctx, configName!);
+  // AWS: "When you call CreateEndpoint, a load call is made to DynamoDB to verify that your endpoint
+  // configuration exists ... If the dependent entities are not yet in DynamoDB, this causes a validation
+  // error. ... So retry logic is recommended." The endpointConfigVisibilityDelayMs setting (default 0)
+  // reproduces that window after CreateEndpointConfig.
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
+  if (ctx.now() - config.creationTime < ctx.settings.endpointConfigVisibilityDelayMs) {
+    throw couldNotFind('endpoint configuration', config.arn);
+  }
   const fleet = buildFleet(ctx, config);
   const now = ctx.now();
   const endpoint: EndpointRecord = {
@@ -222,6 +230,14 @@ const updateEndpoint: Operation = (input, ctx) => {
   const endpoint = getEndpoint(ctx, name!);
   requireUpdatable(endpoint);
   const config = getEndpointConfig(ctx, configName!);
+  // AWS: "To update an endpoint, you must create a new EndpointConfig."
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+  // An update to the config already in use is a ValidationException (exact text UNCONFIRMED).
+  if (config.name === endpoint.endpointConfigName) {
+    throw validationError(
+      `Cannot update endpoint "${endpoint.arn}" to endpoint configuration "${config.arn}": the endpoint already uses it. To update an endpoint, you must create a new EndpointConfig.`,
+    );
+  }
   if (deploymentConfig?.has('BlueGreenUpdatePolicy') || deploymentConfig?.has('RollingUpdatePolicy')) {
     // AWS: blue/green and rolling updates need the same variant names in the new config (text UNCONFIRMED).
     const oldNames = endpoint.variants.map((v) => v.variantName).sort().join(',');

@@ -79,6 +79,10 @@ export interface EmulatorOptions {
    * while targets exist.
    */
   callerCanDeregisterScalableTargets?: boolean;
+  /** Initial `roundMetricStartTime` setting (see EmulatorSettings). Default false. */
+  roundMetricStartTime?: boolean;
+  /** Initial `endpointConfigVisibilityDelayMs` setting (see EmulatorSettings). Default 0. */
+  endpointConfigVisibilityDelayMs?: number;
   /** JSON file the state is loaded from at start and saved to after changes. Default: no persistence. */
   persistPath?: string;
   /** Fault rules active from the start. Default none. */
@@ -148,6 +152,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const initialTimings: EmulatorTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const initialSettings: EmulatorSettings = {
     callerCanDeregisterScalableTargets: options.callerCanDeregisterScalableTargets ?? true,
+    roundMetricStartTime: options.roundMetricStartTime ?? false,
+    metricsIngestionDelayMs: options.metrics?.ingestionDelayMs ?? 0,
+    endpointConfigVisibilityDelayMs: options.endpointConfigVisibilityDelayMs ?? 0,
   };
 
   const state = createEmptyState();
@@ -289,6 +296,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setSettings: (partial) => {
       if (partial.callerCanDeregisterScalableTargets !== undefined) {
         settings.callerCanDeregisterScalableTargets = Boolean(partial.callerCanDeregisterScalableTargets);
+      }
+      if (partial.roundMetricStartTime !== undefined) settings.roundMetricStartTime = Boolean(partial.roundMetricStartTime);
+      for (const key of ['metricsIngestionDelayMs', 'endpointConfigVisibilityDelayMs'] as const) {
+        const value = partial[key];
+        if (value === undefined) continue;
+        if (typeof value !== 'number' || !(value >= 0)) throw new Error(`setting ${key} must be a number >= 0`);
+        settings[key] = value;
       }
       return { ...settings };
     },

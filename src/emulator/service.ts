@@ -24,6 +24,22 @@ export interface EmulatorSettings {
    * DeleteEndpoint is refused while the endpoint has registered scalable targets.
    */
   callerCanDeregisterScalableTargets: boolean;
+  /**
+   * GetMetricData / GetMetricStatistics round StartTime down as CloudWatch documents (start less than 15
+   * days ago: to the minute; 15..63 days: to 5 minutes; older: to the hour; Period 5/10/20/30: to that
+   * many seconds). Default false (buckets start exactly at StartTime), so second-scale tests keep working.
+   */
+  roundMetricStartTime: boolean;
+  /**
+   * Datapoints become visible to GetMetricData / GetMetricStatistics this many ms after their timestamp
+   * (CloudWatch's publication delay). Default `metrics.ingestionDelayMs` (0).
+   */
+  metricsIngestionDelayMs: number;
+  /**
+   * CreateEndpoint answers `Could not find endpoint configuration` for a config created less than this
+   * many ms ago (the eventual consistency CreateEndpoint documents). Default 0 (off).
+   */
+  endpointConfigVisibilityDelayMs: number;
 }
 
 export interface RequestContext {
