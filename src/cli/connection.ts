@@ -3,6 +3,7 @@ import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { dataConverterFromEnv } from '../codec/data-converter';
 import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
+import { CliError, EXIT } from './exit-codes';
 
 /** Options every command that talks to Temporal accepts; each has an environment variable. */
 export interface TemporalOptions {
@@ -55,12 +56,16 @@ function readPem(file: string, flag: string): Buffer {
 }
 
 export async function connectClient(opts: TemporalOptions): Promise<Client> {
-  const connection = await Connection.connect({
-    address: opts.address,
-    tls: temporalTls(opts),
-    apiKey: opts.apiKey,
-    connectTimeout: '10s',
-  });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: opts.address, tls: temporalTls(opts), apiKey: opts.apiKey, connectTimeout: '10s' });
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Temporal at ${opts.address} (namespace ${opts.namespace}): ${(err as Error).message}. ` +
+        'Give the frontend address with --address or TEMPORAL_ADDRESS (and the namespace with --namespace or TEMPORAL_NAMESPACE).',
+      EXIT.infrastructure
+    );
+  }
   // Payload encryption when codec keys are configured; must match the workers' (see docs/security.md).
   return new Client({ connection, namespace: opts.namespace, dataConverter: dataConverterFromEnv() });
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { describeIssues, type InputIssue } from '../domain/validation';
 import { CliError, EXIT } from './exit-codes';
 
 /** Reads a pipeline input from a YAML or JSON file (YAML is a superset of JSON). */
@@ -32,4 +33,36 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]] = value;
+}
+
+/** A pipeline field a command sets from one of its flags: [field path, flags key, flag as typed, optional?]. */
+export type FlagField = readonly [field: string, key: string, flag: string, optional?: 'optional'];
+
+/** Builds the input from the -f file and the flags (flags win). */
+export function inputFrom(flags: Record<string, unknown>, fields: readonly FlagField[]): Record<string, unknown> {
+  const input: Record<string, unknown> = typeof flags.file === 'string' ? readInputFile(flags.file) : {};
+  for (const [field, key] of fields) setPath(input, field, flags[key]);
+  return input;
+}
+
+/**
+ * Refuses bad input in the user's own terms: an issue about a field set by a flag, or missing while no
+ * file was given, names the flag (`--role`); one about a field that came from the file names the field.
+ */
+export function refuseInvalidInput(issues: InputIssue[], flags: Record<string, unknown>, fields: readonly FlagField[]): never {
+  const fromFile = typeof flags.file === 'string';
+  const named = issues.map((issue) => {
+    const match = fields.find(([field]) => issue.field === field || issue.field.startsWith(`${field}.`) || field.startsWith(`${issue.field}.`));
+    const rule = /expected \w+, received undefined/.test(issue.rule) ? 'required' : issue.rule;
+    if (!match) return { field: issue.field, rule };
+    const [, key, flag] = match;
+    // A missing parent object (`model`) stands for every flag that fills it.
+    const flagsForIt = fields.filter(([field, , , optional]) => field.startsWith(`${issue.field}.`) && !optional).map(([, , f]) => f);
+    const label = flagsForIt.length > 1 ? flagsForIt.join(', ') : flag;
+    if (flags[key] !== undefined || !fromFile) return { field: label, rule };
+    return { field: issue.field, rule };
+  });
+  const missing = named.filter((i) => i.rule === 'required' || i.rule.startsWith('required')).length;
+  const hint = !fromFile && missing ? `\n(give the fields with flags, or all of them in a file with -f; see --help)` : '';
+  throw new CliError(`invalid input: ${describeIssues(named)}${hint}`, EXIT.invalidInput);
 }

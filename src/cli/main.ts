@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { codecServerCommand } from './commands/codec-server';
 import { canaryCommand } from './commands/canary';
 import { demoCommand } from './commands/demo';
@@ -12,7 +12,11 @@ import { updateCommand } from './commands/update';
 import { workerCommand } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
 const program = new Command('modelship')
+  .version(version, '-V, --version', 'print the modelship version')
   .description('Durable, auditable ML model deployment pipelines for Amazon SageMaker, on Temporal.')
   .showHelpAfterError()
   .addCommand(deployCommand())
@@ -28,7 +32,22 @@ const program = new Command('modelship')
   .addHelpText('after', '\nExit codes: 0 ok, 1 pipeline failed (rolled back), 2 invalid input, 3 infrastructure error,\n4 rollback incomplete (operator needed), 5 another pipeline is running on the endpoint.');
 for (const cmd of operateCommands()) program.addCommand(cmd);
 
+/**
+ * Every command, however deep, throws instead of exiting (exitOverride) so the exit codes keep the
+ * README's promise: help and --version exit 0 with their text on stdout, a usage error (unknown option,
+ * missing argument, bad value) exits 2 with the command's help after the message.
+ */
+function configure(cmd: Command): void {
+  cmd.exitOverride().showHelpAfterError().configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  for (const sub of cmd.commands) configure(sub);
+}
+configure(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // commander has printed the message (and help) already.
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput);
+  }
   if (err instanceof CliError) {
     console.error(`modelship: ${err.message}`);
     process.exit(err.exitCode);

@@ -6,11 +6,17 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, type Workflow } from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes, type Workflow } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import type { QueryDefinition } from '@temporalio/common';
 import { formatDuration } from '../domain/duration';
 import { describeIssues, type InputIssue } from '../domain/validation';
+import type { TemporalOptions } from './connection';
 import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
+import { noWorkerMessage, workerPolling } from './pollers';
+
+/** Where a pipeline runs: named in the messages that say no worker is polling. */
+export type Where = Pick<TemporalOptions, 'address' | 'namespace' | 'taskQueue'>;
 
 export interface OutputOptions {
   /** Print one JSON document (the result or the failure) instead of progress lines. */
@@ -33,6 +39,11 @@ export interface StartPipeline<W extends Workflow, S> {
   describe: (status: S) => string;
   /** What the run does, in one line: shown in the Temporal UI's run list and header. */
   summary?: string;
+  /** Which pipeline (ModelshipPipeline) and model (ModelshipModel), set as search attributes at start. */
+  pipeline: 'deploy' | 'canary' | 'update' | 'delete';
+  model?: string;
+  /** Temporal address and namespace, for messages. */
+  where: Pick<TemporalOptions, 'address' | 'namespace'>;
 }
 
 /**
@@ -47,6 +58,13 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
       taskQueue: p.taskQueue,
       args: p.args,
       staticSummary: p.summary,
+      // Set at start, not only when a worker first runs the workflow: `modelship list` shows it at once.
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: SEARCH_ATTRIBUTES.endpoint, value: endpointOf(p.workflowId) },
+        { key: SEARCH_ATTRIBUTES.pipeline, value: p.pipeline },
+        { key: SEARCH_ATTRIBUTES.step, value: 'validating' },
+        ...(p.model ? [{ key: SEARCH_ATTRIBUTES.model, value: p.model }] : []),
+      ]),
       // Who started it, for the audit trail (memo is encrypted by the payload codec when one is set).
       memo: { startedBy: process.env.USER ?? 'unknown', startedWith: 'modelship CLI' },
     } as unknown as WorkflowStartOptions<W>;
@@ -56,18 +74,25 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
       const running = await p.client.workflow.getHandle(p.workflowId).describe().catch(() => undefined);
       throw new CliError(
         `refused: a ${running?.type ?? 'modelship'} pipeline is already running on this endpoint ` +
-          `(workflow ${p.workflowId}, run ${running?.runId ?? '?'}). Follow it with \`modelship status\`, or wait for it to end.`,
+          `(workflow ${p.workflowId}, run ${running?.runId ?? '?'}). Follow it with \`modelship status ${endpointOf(p.workflowId)}\`, or wait for it to end.`,
         EXIT.endpointBusy
       );
     }
     throw err;
   }
+  const where: Where = { ...p.where, taskQueue: p.taskQueue };
+  if ((await workerPolling(p.client, p.taskQueue)) === false) console.error(`modelship: ${noWorkerMessage(where)}`);
   if (out.wait === false) {
     console.log(out.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : handle.workflowId);
     return EXIT.ok;
   }
   if (!out.json) console.log(`started ${p.workflowType} as workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
-  return follow(handle, p.statusQuery, p.describe, out);
+  return follow(handle, p.statusQuery, p.describe, out, where, true);
+}
+
+/** The endpoint a pipeline's workflow id (`endpoint/<name>`) belongs to. */
+function endpointOf(workflowId: string): string {
+  return workflowId.replace(/^endpoint\//, '');
 }
 
 /** Prints progress until the workflow closes, then its result; returns the exit code. */
@@ -75,11 +100,15 @@ export async function follow<S>(
   handle: WorkflowHandle,
   statusQuery: QueryDefinition<S>,
   describe: (status: S) => string,
-  out: OutputOptions
+  out: OutputOptions,
+  where?: Where,
+  /** True when the caller already said that no worker polls (at start). */
+  warned = false
 ): Promise<number> {
   const started = Date.now();
   let last = '';
   let done = false;
+  let polls = 0;
   const progress = (async () => {
     while (!done) {
       try {
@@ -87,7 +116,12 @@ export async function follow<S>(
         if (line !== last && !done && !out.json) console.log(`[${formatDuration(Date.now() - started).padStart(6)}] ${line}`);
         last = line;
       } catch {
-        // The first workflow task may not have run yet; the next poll will tell.
+        // A query is answered by a worker: the first workflow task may not have run yet, or no worker
+        // polls the queue at all. Every 5 s of unanswered queries, ask the server which it is.
+        if (where && !warned && ++polls % 10 === 0 && (await workerPolling(handle.client, where.taskQueue)) === false && !done) {
+          console.error(`modelship: ${noWorkerMessage(where)}`);
+          warned = true;
+        }
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
-const USAGE = `usage: emulator [--port 4566] [--host 127.0.0.1] [--region us-east-1] [--account-id 123456789012]
+export const USAGE = `usage: emulator [--port 4566] [--host 127.0.0.1] [--region us-east-1] [--account-id 123456789012]
                 [--state-file path.json] [--create-ms N] [--update-ms N] [--delete-ms N] [--weights-ms N]
                 [--no-deregister-permission] [--traffic <endpoint>=<rps>]... [--metrics-delay-ms N]
                 [--autoscaling-simulation]`;

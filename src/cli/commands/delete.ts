@@ -54,6 +54,8 @@ async function deleteEndpoint(flags: DeleteFlags): Promise<number> {
       workflowType: WORKFLOW_TYPES.delete,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
+      where: flags,
+      pipeline: 'delete',
       args: [input as DeleteInput],
       statusQuery: deleteStatusQuery,
       describe: describeDeleteStatus,

@@ -4,10 +4,11 @@ import { endpointWorkflowId } from '../../domain/names';
 import { validate } from '../../domain/validation';
 import type { deployModel } from '../../workflows/deploy';
 import { deployStatusQuery, WORKFLOW_TYPES } from '../../workflows/messages';
+import { integer } from '../parse-values';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { addPlanOptions, planRequested, printPlan } from '../plan-options';
-import { readInputFile, setPath } from '../input-file';
-import { refuseInvalid, runPipeline, type OutputOptions } from '../run-pipeline';
+import { inputFrom, refuseInvalidInput, setPath, type FlagField } from '../input-file';
+import { runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeDeployStatus } from '../status-lines';
 
 interface DeployFlags extends TemporalOptions, OutputOptions {
@@ -47,7 +48,7 @@ export function deployCommand(): Command {
     .option('--description <text>', 'version description (model.description)')
     .option('--role <arn>', 'execution role SageMaker assumes (executionRoleArn)')
     .option('--instance-type <type>', 'e.g. ml.m5.large (instanceType)')
-    .option('--instance-count <n>', 'instances (instanceCount, default 1)', (v) => Number(v))
+    .option('--instance-count <n>', 'instances (instanceCount, default 1)', integer)
     .option('--variant <name>', 'production variant name (variantName, default AllTraffic)')
     .addOption(new Option('--stage <stage>', 'stage reached once serving (default Production)').choices(['Staging', 'Production']))
     .option('--auto-approve', 'skip the human approval step (autoApprove)')
@@ -69,25 +70,28 @@ export function deployCommand(): Command {
   });
 }
 
+const FIELDS: readonly FlagField[] = [
+  ['endpointName', 'endpoint', '--endpoint'],
+  ['model.name', 'model', '--model'],
+  ['model.image', 'image', '--image'],
+  ['model.modelDataUrl', 'modelDataUrl', '--model-data-url'],
+  ['model.description', 'description', '--description', 'optional'],
+  ['executionRoleArn', 'role', '--role'],
+  ['instanceType', 'instanceType', '--instance-type'],
+  ['instanceCount', 'instanceCount', '--instance-count'],
+  ['variantName', 'variant', '--variant'],
+  ['stage', 'stage', '--stage'],
+  ['autoApprove', 'autoApprove', '--auto-approve'],
+  ['approvalTimeout', 'approvalTimeout', '--approval-timeout'],
+  ['inServiceTimeout', 'timeout', '--timeout'],
+];
+
 async function deploy(flags: DeployFlags): Promise<number> {
-  const input: Record<string, unknown> = flags.file ? readInputFile(flags.file) : {};
-  setPath(input, 'endpointName', flags.endpoint);
-  setPath(input, 'model.name', flags.model);
-  setPath(input, 'model.image', flags.image);
-  setPath(input, 'model.modelDataUrl', flags.modelDataUrl);
-  setPath(input, 'model.description', flags.description);
-  setPath(input, 'executionRoleArn', flags.role);
-  setPath(input, 'instanceType', flags.instanceType);
-  setPath(input, 'instanceCount', flags.instanceCount);
-  setPath(input, 'variantName', flags.variant);
-  setPath(input, 'stage', flags.stage);
-  setPath(input, 'autoApprove', flags.autoApprove);
+  const input = inputFrom(flags as unknown as Record<string, unknown>, FIELDS);
   if (flags.archive === false) setPath(input, 'archiveExisting', false);
-  setPath(input, 'approvalTimeout', flags.approvalTimeout);
-  setPath(input, 'inServiceTimeout', flags.timeout);
 
   const checked = validate(deployInputSchema, input);
-  if (!checked.ok) refuseInvalid(checked.issues);
+  if (!checked.ok) refuseInvalidInput(checked.issues, flags as unknown as Record<string, unknown>, FIELDS);
   if (planRequested(flags)) return printPlan('deploy', input, flags);
   const client = await connectClient(flags);
   return runPipeline<typeof deployModel, DeployStatus>(
@@ -96,6 +100,9 @@ async function deploy(flags: DeployFlags): Promise<number> {
       workflowType: WORKFLOW_TYPES.deploy,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
+      where: flags,
+      pipeline: 'deploy',
+      model: checked.value.model.name,
       args: [input as Parameters<typeof deployModel>[0]],
       statusQuery: deployStatusQuery,
       describe: describeDeployStatus,

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CliError, EXIT } from '../exit-codes';
 
 export function emulatorCommand(): Command {
   return new Command('emulator')
@@ -7,7 +8,14 @@ export function emulatorCommand(): Command {
     .allowUnknownOption(true)
     .argument('[args...]', 'emulator options; see `modelship emulator --help`')
     .action(async (args: string[]) => {
-      const { runEmulatorFromArgs } = require('../../emulator') as typeof import('../../emulator');
+      const { parseEmulatorArgs, runEmulatorFromArgs, USAGE } = require('../../emulator/main') as typeof import('../../emulator/main');
+      // The emulator parses its own options; its usage is help (stdout, exit 0) or a usage error (exit 2).
+      if (args.includes('--help') || args.includes('-h')) return void console.log(USAGE);
+      try {
+        parseEmulatorArgs(args);
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.invalidInput);
+      }
       await runEmulatorFromArgs(args);
     });
 }

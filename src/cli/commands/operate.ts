@@ -6,6 +6,8 @@ import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { abortSignal, anyStatusQuery, approveSignal, pauseSignal, promoteSignal, rejectSignal, resumeSignal, setWeightUpdate } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
+import { integer } from '../parse-values';
+import { noWorkerMessage, workerPolling } from '../pollers';
 import { follow, type OutputOptions } from '../run-pipeline';
 import { describeStatus } from '../status-lines';
 
@@ -27,16 +29,25 @@ export function operateCommands(): Command[] {
 
   const status = addTemporalOptions(endpointArg(new Command('status')).summary("show a pipeline's step, weights, gate numbers and actions").option('--json', 'print the raw status'))
     .action(async (endpoint: string, flags: TemporalOptions & { json?: boolean }) => {
-      const { handle, desc } = await open(flags, endpoint);
-      const s = await handle.query(anyStatusQuery);
+      const { client, handle, desc } = await open(flags, endpoint);
+      let s: unknown;
+      try {
+        s = await handle.query(anyStatusQuery);
+      } catch (err) {
+        // Queries are answered by a worker: say so plainly when none polls the pipeline's queue.
+        if ((await workerPolling(client, desc.taskQueue)) === false) {
+          throw new CliError(`${desc.type} ${desc.status.name}: status unknown: ${noWorkerMessage({ ...flags, taskQueue: desc.taskQueue })}`, EXIT.infrastructure);
+        }
+        throw err;
+      }
       if (flags.json) console.log(JSON.stringify({ workflowId: desc.workflowId, runId: desc.runId, type: desc.type, runStatus: desc.status.name, status: s }, null, 2));
       else console.log(`${desc.type} ${desc.status.name}: ${describeStatus(desc.type, s)}`);
     });
 
-  const watch = addTemporalOptions(endpointArg(new Command('watch')).summary('follow a running pipeline until it ends; exit code as the pipeline ends').option('--json'))
+  const watch = addTemporalOptions(endpointArg(new Command('watch')).summary('follow a running pipeline until it ends; exit code as the pipeline ends').option('--json', 'print one JSON document with the result or failure instead of progress lines'))
     .action(async (endpoint: string, flags: TemporalOptions & OutputOptions) => {
       const { handle, desc } = await open(flags, endpoint);
-      process.exitCode = await follow(handle, anyStatusQuery, (s) => describeStatus(desc.type, s), flags);
+      process.exitCode = await follow(handle, anyStatusQuery, (s) => describeStatus(desc.type, s), flags, { ...flags, taskQueue: desc.taskQueue });
     });
 
   const signalCommand = (name: string, summary: string, send: (h: WorkflowHandle, f: ActorFlags & Record<string, unknown>) => Promise<void>) =>
@@ -79,7 +90,7 @@ export function operateCommands(): Command[] {
 
 /** Starts the endpoint's last pipeline again, with the same input, from its first step. */
 function retryCommand(): Command {
-  return addTemporalOptions(new Command('retry').argument('<endpoint>').summary('run the last (failed or aborted) pipeline on an endpoint again from its first step').option('--json').option('--no-wait'))
+  return addTemporalOptions(new Command('retry').argument('<endpoint>', 'endpoint whose last pipeline to run again').summary('run the last (failed or aborted) pipeline on an endpoint again from its first step').option('--json', 'print one JSON document with the result or failure instead of progress lines').option('--no-wait', 'start the pipeline, print its workflow id and exit'))
     .action(async (endpoint: string, flags: TemporalOptions & OutputOptions) => {
       const { client, handle, desc } = await open(flags, endpoint);
       if (desc.status.name === 'RUNNING') throw new CliError(`the ${desc.type} pipeline on ${endpoint} is still running; abort it first`, EXIT.endpointBusy);
@@ -93,7 +104,7 @@ function retryCommand(): Command {
         return;
       }
       if (!flags.json) console.log(`retrying ${desc.type} on ${endpoint} (run ${next.firstExecutionRunId})`);
-      process.exitCode = await follow(next, anyStatusQuery, (s) => describeStatus(desc.type, s), flags);
+      process.exitCode = await follow(next, anyStatusQuery, (s) => describeStatus(desc.type, s), flags, { ...flags, taskQueue: desc.taskQueue });
     });
 }
 
@@ -103,20 +114,30 @@ function listCommand(): Command {
       .summary('list modelship pipelines (newest first)')
       .option('--endpoint <name>', 'only this endpoint')
       .option('--running', 'only running pipelines')
-      .option('--limit <n>', 'at most this many', Number, 20)
-  ).action(async (flags: TemporalOptions & { endpoint?: string; running?: boolean; limit: number }) => {
+      .option('--limit <n>', 'at most this many', integer, 20)
+      .option('--json', 'print a JSON array instead of a table')
+  ).action(async (flags: TemporalOptions & { endpoint?: string; running?: boolean; limit: number; json?: boolean }) => {
     const client = await connectClient(flags);
     const terms = [`${SEARCH_ATTRIBUTES.pipeline.name} IS NOT NULL`];
     if (flags.endpoint) terms.push(`${SEARCH_ATTRIBUTES.endpoint.name} = ${JSON.stringify(flags.endpoint)}`);
     if (flags.running) terms.push(`ExecutionStatus = "Running"`);
-    let n = 0;
+    const rows: Array<Record<string, string>> = [];
     for await (const w of client.workflow.list({ query: terms.join(' AND ') })) {
       const sa = w.typedSearchAttributes;
-      console.log(
-        [w.workflowId, w.type, w.status.name, sa.get(SEARCH_ATTRIBUTES.model) ?? '', sa.get(SEARCH_ATTRIBUTES.version) ?? '', sa.get(SEARCH_ATTRIBUTES.step) ?? '', w.startTime.toISOString()].join('\t')
-      );
-      if (++n >= flags.limit) break;
+      rows.push({
+        workflowId: w.workflowId,
+        type: w.type,
+        status: w.status.name,
+        model: sa.get(SEARCH_ATTRIBUTES.model) ?? '',
+        version: sa.get(SEARCH_ATTRIBUTES.version) ?? '',
+        step: sa.get(SEARCH_ATTRIBUTES.step) ?? '',
+        started: w.startTime.toISOString(),
+      });
+      if (rows.length >= flags.limit) break;
     }
+    if (flags.json) return void console.log(JSON.stringify(rows, null, 2));
+    const n = rows.length;
+    if (n) console.log(table(['WORKFLOW', 'TYPE', 'STATUS', 'MODEL', 'VERSION', 'STEP', 'STARTED'], rows.map((r) => Object.values(r))));
     if (!n) console.error('no modelship pipelines found');
   });
 }
@@ -132,4 +153,10 @@ async function open(flags: TemporalOptions, endpoint: string, mustRun = false): 
     if (err instanceof WorkflowNotFoundError) throw new CliError(`no modelship pipeline has run on endpoint ${endpoint}`, EXIT.invalidInput);
     throw err;
   }
+}
+
+/** Columns padded to their widest cell, two spaces apart. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }

@@ -95,6 +95,8 @@ async function update(flags: UpdateFlags): Promise<number> {
       workflowType: WORKFLOW_TYPES.update,
       workflowId: endpointWorkflowId(checked.value.endpointName),
       taskQueue: flags.taskQueue,
+      where: flags,
+      pipeline: 'update',
       args: [input as UpdateInput],
       statusQuery: updateStatusQuery,
       describe: describeUpdateStatus,

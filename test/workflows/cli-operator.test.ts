@@ -1,0 +1,124 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { uniqueName } from '../support/harness';
+
+// The CLI as a separate process against the shared test dev server, on a task queue no worker polls.
+const BIN = path.resolve(__dirname, '../../bin/modelship');
+const ADDRESS = process.env.MODELSHIP_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233';
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function modelship(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: ADDRESS, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function deployArgs(endpoint: string): string[] {
+  return ['deploy', '--endpoint', endpoint, '--model', endpoint, '--image', 'img:1', '--model-data-url', 's3://models/m.tar.gz', '--role', ROLE, '--instance-type', 'ml.m5.large', '--auto-approve'];
+}
+
+describe('modelship CLI keeps its promises (separate process)', () => {
+  it('--version prints the version; --help exits 0 everywhere, on stdout', async () => {
+    const version = await modelship(['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    for (const args of [['--help'], ['deploy', '--help'], ['plan', 'canary', '--help'], ['status', '--help'], ['emulator', '--help']]) {
+      const r = await modelship(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, /usage/i, args.join(' '));
+    }
+  });
+
+  it('usage errors exit 2: a missing argument, a misspelt flag, a bad emulator option', async () => {
+    const status = await modelship(['status']);
+    assert.equal(status.code, 2);
+    assert.match(status.stderr, /missing required argument 'endpoint'/);
+    const typo = await modelship(['deploy', '--endpont', 'x']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /unknown option '--endpont'[\s\S]*--endpoint/);
+    assert.equal((await modelship(['emulator', '--port', 'abc'])).code, 2);
+  });
+
+  it('a bare deploy lists the required flags; a bad value is echoed with its flag', async () => {
+    const bare = await modelship(['deploy']);
+    assert.equal(bare.code, 2);
+    for (const flag of ['--endpoint', '--model', '--image', '--model-data-url', '--role', '--instance-type']) assert.ok(bare.stderr.includes(flag), `${flag} in ${bare.stderr}`);
+    assert.doesNotMatch(bare.stderr, /expected object, received undefined/);
+    const count = await modelship([...deployArgs('e1'), '--instance-count', 'abc']);
+    assert.equal(count.code, 2);
+    assert.match(count.stderr, /--instance-count <n>' argument 'abc' is invalid/);
+    const role = await modelship([...deployArgs('e1').slice(0, -1), '--role', 'not-a-role']);
+    assert.equal(role.code, 2);
+    assert.match(role.stderr, /--role: must be an IAM role ARN .*"not-a-role"/);
+  });
+
+  it('names the field, not a flag, when the bad value came from a file', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'modelship-cli-')), 'deploy.yaml');
+    writeFileSync(file, `endpointName: e2\nexecutionRoleArn: bad-role\n`);
+    const r = await modelship(['deploy', '-f', file, '--model', 'm', '--image', 'i', '--model-data-url', 's3://a/b', '--instance-type', 'ml.m5.large']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /executionRoleArn: must be an IAM role ARN/);
+    assert.doesNotMatch(r.stderr, /--role/);
+  });
+
+  it('connection errors name the address and namespace and point at --address / TEMPORAL_ADDRESS', async () => {
+    const r = await modelship(['list', '--address', '127.0.0.1:1', '--namespace', 'prod']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /127\.0\.0\.1:1 \(namespace prod\)/);
+    assert.match(r.stderr, /--address or TEMPORAL_ADDRESS/);
+  });
+
+  it('no worker polling: deploy says so at start, status says so instead of a query failure; list shows it at once; a second start prints the full status command', async () => {
+    const queue = uniqueName('no-worker');
+    const endpoint = uniqueName('cli-nw');
+    const env = { MODELSHIP_TASK_QUEUE: queue };
+    const started = await modelship([...deployArgs(endpoint), '--no-wait'], env);
+    assert.equal(started.code, 0, started.stderr);
+    assert.ok(started.stderr.includes(`no worker is polling task queue ${queue} on ${ADDRESS}/default`), started.stderr);
+    assert.match(started.stderr, /modelship worker --address/);
+
+    const status = await modelship(['status', endpoint], env);
+    assert.equal(status.code, 3);
+    assert.ok(status.stderr.includes(`no worker is polling task queue ${queue}`), status.stderr);
+    assert.doesNotMatch(status.stderr, /Failed to query Workflow/);
+
+    // Visibility is eventually consistent: give it a few seconds.
+    let list: Run = { code: -1, stdout: '', stderr: '' };
+    for (let i = 0; i < 20; i++) {
+      list = await modelship(['list', '--endpoint', endpoint, '--json'], env);
+      if (list.stdout.includes(endpoint)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const rows = JSON.parse(list.stdout) as Array<{ workflowId: string; step: string; model: string }>;
+    assert.equal(rows[0]?.workflowId, `endpoint/${endpoint}`);
+    assert.equal(rows[0]?.model, endpoint);
+    const table = await modelship(['list', '--endpoint', endpoint], env);
+    assert.match(table.stdout.split('\n')[0], /^WORKFLOW\s+TYPE\s+STATUS\s+MODEL\s+VERSION\s+STEP\s+STARTED$/);
+    assert.ok(table.stdout.includes(`endpoint/${endpoint}`));
+
+    const again = await modelship([...deployArgs(endpoint), '--no-wait'], env);
+    assert.equal(again.code, 5);
+    assert.ok(again.stderr.includes(`modelship status ${endpoint}\``), again.stderr);
+  });
+
+  it('every option of the operator commands has help text', async () => {
+    for (const cmd of ['watch', 'retry', 'list', 'status']) {
+      const r = await modelship([cmd, '--help']);
+      const options = r.stdout.split('\n').filter((l) => /^\s+-/.test(l));
+      for (const line of options) assert.match(line.trim(), /^\S.*\S\s{2,}\S/, `${cmd}: "${line.trim()}" has no description`);
+    }
+  });
+});
