@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { FAILURE_CONVERTER_PATH } from './codec/data-converter';
 import { createActivities, type ActivityClients } from './activities';
 import { AwsErrorInterceptor } from './activities/aws-errors';
 
@@ -14,7 +18,10 @@ export interface ModelshipWorkerOptions {
   taskQueue?: string;
   /** AWS clients the activities use. */
   clients: ActivityClients;
-  /** Pre-built workflow code; bundled from src/workflows at start when omitted. */
+  /**
+   * Pre-built workflow code. When omitted: the bundle `npm run build` wrote beside the compiled worker
+   * (lib/), else bundled from the workflow sources at start (the TypeScript checkout, tests).
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Concurrent activities (AWS calls and polls). @default 20: AWS rate limits bind long before CPU does */
   maxConcurrentActivities?: number;
@@ -31,13 +38,12 @@ export interface ModelshipWorkerOptions {
 
 /** A Temporal worker running every modelship workflow and activity. */
 export async function createWorker(options: ModelshipWorkerOptions): Promise<Worker> {
+  const workflowBundle = options.workflowBundle ?? prebuiltWorkflowBundle(options.dataConverter);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(options.clients),
     interceptors: { activity: [() => ({ inbound: new AwsErrorInterceptor() })] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
@@ -45,4 +51,20 @@ export async function createWorker(options: ModelshipWorkerOptions): Promise<Wor
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.workerOptions,
   });
+}
+
+/** Files `npm run build` writes beside the compiled worker: the workflow code bundled once per failure converter. */
+export const PREBUILT_WORKFLOW_BUNDLES = { plain: 'workflow-bundle.js', encodedFailures: 'workflow-bundle.encoded-failures.js' } as const;
+
+/**
+ * The pre-built bundle for this data converter, if `npm run build` made one. A bundle carries the failure
+ * converter into the workflow sandbox, so encryption (FAILURE_CONVERTER_PATH) has its own; any other
+ * converter module, or a payload converter, is bundled at start.
+ */
+function prebuiltWorkflowBundle(converter: DataConverter | undefined): WorkerOptions['workflowBundle'] | undefined {
+  if (converter?.payloadConverterPath) return undefined;
+  const failures = converter?.failureConverterPath;
+  if (failures && failures !== FAILURE_CONVERTER_PATH) return undefined;
+  const codePath = path.join(__dirname, failures ? PREBUILT_WORKFLOW_BUNDLES.encodedFailures : PREBUILT_WORKFLOW_BUNDLES.plain);
+  return existsSync(codePath) ? { codePath } : undefined;
 }
