@@ -17,6 +17,8 @@ const { version } = require('../../package.json') as { version: string };
 
 const program = new Command('modelship')
   .version(version, '-V, --version', 'print the modelship version')
+  // Root options only before the subcommand: `canary --version 8` is the canary's own --version.
+  .enablePositionalOptions()
   .description('Durable, auditable ML model deployment pipelines for Amazon SageMaker, on Temporal.')
   .showHelpAfterError()
   .addCommand(deployCommand())

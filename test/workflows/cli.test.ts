@@ -86,12 +86,12 @@ describe('modelship CLI, as a separate process against a real Temporal server', 
     assert.equal(out.type, 'DeploymentFailed');
   });
 
-  it('exits 2 on bad input, naming the field, without starting anything', async () => {
+  it('exits 2 on bad input, naming the flag, without starting anything', async () => {
     const before = Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0);
     const r = await modelship('deploy', '--endpoint', 'bad_name', '--model', 'm', '--image', 'i', '--model-data-url', 's3://x', '--role', ROLE, '--instance-type', 'large');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /endpointName: must be 1-63 letters/);
-    assert.match(r.stderr, /instanceType: must be a SageMaker instance type/);
+    assert.match(r.stderr, /--endpoint: must be 1-63 letters/);
+    assert.match(r.stderr, /--instance-type: must be a SageMaker instance type/);
     assert.equal(Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0), before);
   });
 
