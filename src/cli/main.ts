@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { codecServerCommand } from './commands/codec-server';
 import { canaryCommand } from './commands/canary';
@@ -12,8 +14,21 @@ import { updateCommand } from './commands/update';
 import { workerCommand } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+/**
+ * The version in modelship's package.json, found by walking up from this module: the sources
+ * (src/cli), the build (lib/cli) and a build written elsewhere sit at different depths below it.
+ */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'modelship' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+const version = packageVersion();
 
 const program = new Command('modelship')
   .version(version, '-V, --version', 'print the modelship version')

@@ -156,8 +156,9 @@ describe('generated bad input', () => {
     // And from flags, as a CI job would call it.
     const flags = await cli(['deploy', '--endpoint', 'churn_prod', '--model', 'churn', '--image', 'x', '--model-data-url', 's3://m/1', '--role', ROLE, '--instance-type', 'ml.m5.large', '--instance-count', '0']);
     assert.equal(flags.code, 2);
-    assert.match(flags.stderr, /endpointName: must be 1-63 letters.*got "churn_prod"/);
-    assert.match(flags.stderr, /instanceCount: must be at least 1/);
+    // Input from flags is reported by the flag the user typed, not the schema field.
+    assert.match(flags.stderr, /--endpoint: must be 1-63 letters.*got "churn_prod"/);
+    assert.match(flags.stderr, /--instance-count: must be at least 1/);
     await assert.rejects(h.client.workflow.getHandle(endpointWorkflowId('churn_prod')).describe(), (err) => err instanceof WorkflowNotFoundError, 'nothing was started');
     assert.equal(total(h.emulator.control.calls()), callsBefore, 'the emulator saw zero calls');
   });
