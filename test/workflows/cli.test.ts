@@ -63,7 +63,7 @@ async function endpointReadyForCanary(prefix: string) {
 
 const canaryArgs = (endpoint: string, model: string, bake: string) => [
   'canary', '--endpoint', endpoint, '--model', model, '--version', '2', '--role', ROLE,
-  '--steps', '20,100', '--bake', bake, '--min-invocations', '5',
+  '--steps', '20,100', '--bake', bake, '--min-invocations', '5', '--metric-period', '1s',
 ];
 
 describe('modelship CLI, as a separate process against a real Temporal server', () => {
@@ -128,7 +128,7 @@ describe('modelship CLI, as a separate process against a real Temporal server', 
     assert.equal(status.status.phase, 'succeeded');
     assert.deepEqual(status.status.actions.map((a: { action: string }) => a.action), ['pause', 'set-weight', 'resume', 'promote-full']);
     const listed = await modelship('list', '--endpoint', endpoint);
-    assert.match(listed.stdout, new RegExp(`endpoint/${endpoint}\\tcanaryRollout\\tCOMPLETED`));
+    assert.match(listed.stdout, new RegExp(`endpoint/${endpoint}\\s+canaryRollout\\s+COMPLETED`));
   });
 
   it('aborts a canary (watch exits 1), then retry runs it again from the first step to success', async () => {

@@ -35,6 +35,8 @@ export function canaryInputFrom(flags: Record<string, unknown>): Record<string, 
   setPath(input, 'gate.onInconclusive', flags.onInconclusive);
   setPath(input, 'gate.alarms', flags.alarm);
   setPath(input, 'gate.dryRun', flags.dryRunGate);
+  setPath(input, 'gate.metricPeriod', flags.metricPeriod);
+  setPath(input, 'gate.ingestionDelay', flags.ingestionDelay);
   setPath(input, 'progressDeadline', flags.progressDeadline);
   setPath(input, 'webhookUrl', flags.webhook);
   setPath(input, 'keepSuperseded', flags.keepSuperseded);
@@ -61,6 +63,8 @@ export function addCanaryOptions(cmd: Command): Command {
     .option('--max-latency-ratio <x>', 'canary p99 / baseline p99 limit (default 1.5)', Number)
     .option('--min-invocations <n>', 'canary requests needed before judging (default 100)', Number)
     .addOption(new Option('--on-inconclusive <what>', 'too little traffic: measure again, pause, or fail (default wait)').choices(['wait', 'pause', 'fail']))
+    .option('--metric-period <duration>', 'CloudWatch period the gate reads; it judges whole periods only (default 60s)')
+    .option('--ingestion-delay <duration>', 'how late CloudWatch metrics arrive; the gate judges up to now minus this (default two metric periods)')
     .option('--alarm <names>', 'CloudWatch alarms that fail the gate in ALARM (comma-separated)', list)
     .option('--dry-run-gate', 'record gate verdicts without acting (needs --force)')
     .option('--force', 'allow a ramp whose gate cannot stop it')
