@@ -8,6 +8,7 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  paginateListTags,
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
   ListTagsCommand,
@@ -21,6 +22,7 @@ import {
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
 import { FAILURE } from '../domain/failures';
+import { isOwnedBy, OWNERSHIP_TAGS, withOwnershipTags, type CreatedResource, type Owner, type Tag } from '../domain/ownership';
 import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
 
 export interface ModelSpec {
@@ -32,7 +34,18 @@ export interface ModelSpec {
   vpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
   enableNetworkIsolation?: boolean;
   tags?: Array<{ Key: string; Value: string }>;
+  /** Tagged onto the model (modelship:endpoint, modelship:run); undo and cleanup read it back. */
+  owner?: Owner;
 }
+
+/** An undo/cleanup of a resource this run may have created: deleted only if its tags say it is ours. */
+export interface OwnedResourceRef {
+  name: string;
+  owner: Owner;
+}
+
+/** `deleted`, already `gone`, or `leftAlone` because its tags do not say `owner` made it. */
+export type OwnedDeletion = { deleted: true } | { gone: true } | { leftAlone: string };
 
 /** How a model runs, apart from its image and artifacts: what a new version of it must keep. */
 export type ModelSettings = Pick<ModelSpec, 'environment' | 'vpcConfig' | 'enableNetworkIsolation' | 'tags'>;
@@ -75,6 +88,67 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       if (isSageMakerNotFound(err)) return null;
       throw err;
     }
+  }
+
+  async function tagsOf(arn: string): Promise<Tag[]> {
+    const tags: Tag[] = [];
+    for await (const page of paginateListTags({ client: sagemaker }, { ResourceArn: arn })) {
+      for (const t of page.Tags ?? []) tags.push({ Key: t.Key!, Value: t.Value ?? '' });
+    }
+    return tags;
+  }
+
+  /** already-ours when the tags say this endpoint owns it (a retry of our own create), else foreign. */
+  async function outcomeOf(arn: string, owner: Owner | undefined): Promise<CreatedResource> {
+    if (!owner) return { arn, outcome: 'already-ours' };
+    return { arn, outcome: isOwnedBy(await tagsOf(arn), owner, { sameRun: false }) ? 'already-ours' : 'foreign' };
+  }
+
+  /** The ARN of a model / endpoint config / endpoint by name, or null when it does not exist. */
+  async function arnOf(kind: 'model' | 'endpoint-config' | 'endpoint', name: string): Promise<string | null> {
+    try {
+      if (kind === 'model') return (await sagemaker.send(new DescribeModelCommand({ ModelName: name }))).ModelArn!;
+      if (kind === 'endpoint-config') return (await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }))).EndpointConfigArn!;
+      return (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }))).EndpointArn!;
+    } catch (err) {
+      if (isSageMakerNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** null when `ref.owner`'s run made the resource, else why it is left alone (or that it is gone). */
+  async function notThisRuns(kind: 'model' | 'endpoint-config' | 'endpoint', ref: OwnedResourceRef): Promise<OwnedDeletion | null> {
+    const arn = await arnOf(kind, ref.name);
+    if (!arn) return { gone: true };
+    if (isOwnedBy(await tagsOf(arn), ref.owner, { sameRun: true })) return null;
+    return { leftAlone: `its tags do not say run ${ref.owner.run} of endpoint ${ref.owner.endpoint} created it` };
+  }
+
+  /**
+   * The configs the owner's endpoint serves or is updating to (none while it is Deleting or gone). AWS: "You
+   * must not delete an EndpointConfig in use by an endpoint that is live or while the UpdateEndpoint or
+   * CreateEndpoint operations are being performed on the endpoint"
+   * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteEndpointConfig.html).
+   */
+  async function configsInUseBy(endpointName: string): Promise<string[]> {
+    const ep = await describeEndpoint(endpointName);
+    if (!ep || ep.status === 'Deleting') return [];
+    return [...new Set([ep.configName, ep.pendingConfigName].filter((c): c is string => !!c))];
+  }
+
+  /** Refuses (non-retryable) to delete what the endpoint still serves: a failed restore stops these deletions. */
+  function stillInUse(what: string, endpointName: string, configName: string): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(
+      `${what} not deleted: endpoint ${endpointName} still uses it (config ${configName}); it goes once the endpoint is off it`,
+      FAILURE.ResourceConflict
+    );
+  }
+
+  /** Whether `owner`'s run created config `name` (its ownership tags say so). */
+  async function configMadeByRun(name: string, owner: Owner): Promise<{ made: boolean; tags: Tag[] }> {
+    const arn = await arnOf('endpoint-config', name);
+    const tags = arn ? await tagsOf(arn) : [];
+    return { made: isOwnedBy(tags, owner, { sameRun: true }), tags };
   }
 
   return {
@@ -133,7 +207,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       };
     },
 
-    async createModel(spec: ModelSpec): Promise<string> {
+    async createModel(spec: ModelSpec): Promise<CreatedResource> {
       try {
         const out = await sagemaker.send(
           new CreateModelCommand({
@@ -142,10 +216,10 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             PrimaryContainer: { Image: spec.image, ModelDataUrl: spec.modelDataUrl, Environment: spec.environment },
             VpcConfig: spec.vpcConfig,
             EnableNetworkIsolation: spec.enableNetworkIsolation || undefined,
-            Tags: spec.tags,
+            Tags: withOwnershipTags(spec.tags, spec.owner),
           })
         );
-        return out.ModelArn!;
+        return { arn: out.ModelArn!, outcome: 'created' };
       } catch (err) {
         if (!isSageMakerAlreadyExists(err)) throw err;
         const existing = await sagemaker.send(new DescribeModelCommand({ ModelName: spec.name }));
@@ -156,16 +230,18 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             FAILURE.ResourceConflict
           );
         }
-        return existing.ModelArn!;
+        return outcomeOf(existing.ModelArn!, spec.owner);
       }
     },
 
     /** `extra`: config-level fields copied from another config (DataCaptureConfig, KmsKeyId, …). */
-    async createEndpointConfig(name: string, variants: VariantSpec[], extra: Record<string, unknown> = {}): Promise<string> {
+    async createEndpointConfig(name: string, variants: VariantSpec[], extra: Record<string, unknown> = {}, owner?: Owner): Promise<CreatedResource> {
       try {
+        const tags = withOwnershipTags(extra.Tags as Tag[] | undefined, owner);
         const out = await sagemaker.send(
           new CreateEndpointConfigCommand({
             ...extra,
+            ...(tags ? { Tags: tags } : {}),
             EndpointConfigName: name,
             ProductionVariants: variants.map((v) => ({
               ...v.extra,
@@ -177,23 +253,28 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             })),
           })
         );
-        return out.EndpointConfigArn!;
+        return { arn: out.EndpointConfigArn!, outcome: 'created' };
       } catch (err) {
         if (!isSageMakerAlreadyExists(err)) throw err;
         // Config names carry a hash of their variants, so an existing one with this name holds this spec.
         const existing = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
-        return existing.EndpointConfigArn!;
+        return outcomeOf(existing.EndpointConfigArn!, owner);
       }
     },
 
-    async createEndpoint(endpointName: string, endpointConfigName: string, tags?: Array<{ Key: string; Value: string }>): Promise<string> {
+    async createEndpoint(endpointName: string, endpointConfigName: string, tags?: Array<{ Key: string; Value: string }>, owner?: Owner): Promise<CreatedResource> {
       try {
-        const out = await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName, Tags: tags }));
-        return out.EndpointArn!;
+        const out = await sagemaker.send(
+          new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName, Tags: withOwnershipTags(tags, owner) })
+        );
+        return { arn: out.EndpointArn!, outcome: 'created' };
       } catch (err) {
         if (!isSageMakerAlreadyExists(err)) throw err;
         const existing = await describeEndpoint(endpointName);
-        if (existing && targetConfig(existing) === endpointConfigName) return existing.arn;
+        if (existing && targetConfig(existing) === endpointConfigName) {
+          const found = await outcomeOf(existing.arn, owner);
+          if (found.outcome === 'already-ours') return found;
+        }
         throw ApplicationFailure.nonRetryable(
           `endpoint ${endpointName} already exists on config ${existing?.configName}; refusing to take it over`,
           FAILURE.ResourceConflict
@@ -339,6 +420,59 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       return missing;
     },
 
+    /**
+     * Undo of createModel: deletes the model only if this run's ownership tags are on it and the owner's
+     * endpoint does not serve it (nor is updating to a config that names it).
+     */
+    async deleteModelIfOwned(ref: OwnedResourceRef): Promise<OwnedDeletion> {
+      const skip = await notThisRuns('model', ref);
+      if (skip) return skip;
+      for (const configName of await configsInUseBy(ref.owner.endpoint)) {
+        if ((await describeEndpointConfig(configName))?.variants.some((v) => v.modelName === ref.name)) {
+          throw stillInUse(`model ${ref.name}`, ref.owner.endpoint, configName);
+        }
+      }
+      await sagemaker.send(new DeleteModelCommand({ ModelName: ref.name })).catch((err) => {
+        if (!isSageMakerNotFound(err)) throw err;
+      });
+      return { deleted: true };
+    },
+
+    /**
+     * Undo of createEndpointConfig: deletes the config only if this run's ownership tags are on it and the
+     * owner's endpoint neither serves it nor is updating to it.
+     */
+    async deleteEndpointConfigIfOwned(ref: OwnedResourceRef): Promise<OwnedDeletion> {
+      const skip = await notThisRuns('endpoint-config', ref);
+      if (skip) return skip;
+      if ((await configsInUseBy(ref.owner.endpoint)).includes(ref.name)) throw stillInUse(`endpoint config ${ref.name}`, ref.owner.endpoint, ref.name);
+      await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: ref.name })).catch((err) => {
+        if (!isSageMakerNotFound(err)) throw err;
+      });
+      return { deleted: true };
+    },
+
+    /**
+     * Undo of createEndpoint: deletes the endpoint only if this run's ownership tags are on it (an endpoint
+     * another actor created meanwhile under the same name is left alone), waiting while it settles.
+     */
+    async deleteEndpointIfOwned(ref: OwnedResourceRef): Promise<OwnedDeletion> {
+      const ep = await describeEndpoint(ref.name);
+      if (!ep) return { gone: true };
+      if (!isOwnedBy(await tagsOf(ep.arn), ref.owner, { sameRun: true })) {
+        return { leftAlone: `its tags do not say run ${ref.owner.run} of endpoint ${ref.owner.endpoint} created it` };
+      }
+      if (ep.status === 'Deleting') throw notReady(`endpoint ${ref.name} is Deleting`);
+      // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
+      if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
+        throw notReady(`endpoint ${ref.name} is ${ep.status}; waiting to delete it`);
+      }
+      await sagemaker.send(new DeleteEndpointCommand({ EndpointName: ref.name })).catch((err) => {
+        if (!isSageMakerNotFound(err)) throw err;
+      });
+      throw notReady(`endpoint ${ref.name} is being deleted`);
+    },
+
     async deleteModel(name: string): Promise<boolean> {
       try {
         await sagemaker.send(new DeleteModelCommand({ ModelName: name }));
@@ -352,13 +486,29 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     /**
      * Compensation for an endpoint update: waits until the endpoint settles and, if it ended on any other
      * config than `endpointConfigName`, updates it back and waits again. Retried until it holds.
+     *
+     * With `owner`, it moves the endpoint back only from a config that owner's run created: an endpoint
+     * another actor moved to a config of theirs meanwhile is left alone (ConcurrentChange, non-retryable).
      */
-    async restoreEndpointConfig(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false): Promise<void> {
+    async restoreEndpointConfig(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false, owner?: Owner): Promise<void> {
       const ep = await describeEndpoint(endpointName);
       if (!ep) return;
       if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
       if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${endpointConfigName}`);
       if (ep.configName === endpointConfigName) return;
+      if (owner && ep.configName) {
+        const { made, tags } = await configMadeByRun(ep.configName, owner);
+        if (!made) {
+          const by = tags.find((t) => t.Key === OWNERSHIP_TAGS.run)?.Value;
+          throw ApplicationFailure.nonRetryable(
+            `endpoint ${endpointName} is on config ${ep.configName}, which this run did not create ` +
+              `(${by ? `${OWNERSHIP_TAGS.run} ${by}` : 'no modelship ownership tags'}): another actor changed it meanwhile, ` +
+              `so it is left there instead of being restored to ${endpointConfigName}`,
+            FAILURE.ConcurrentChange,
+            { endpointName, found: ep.configName, expected: endpointConfigName }
+          );
+        }
+      }
       await sagemaker.send(
         new UpdateEndpointCommand({
           EndpointName: endpointName,

@@ -91,6 +91,11 @@ export interface RolledBack {
   /** Descriptions of the undo steps that succeeded, and of those that did not. */
   rolledBack: string[];
   rollbackFailures: string[];
+  /**
+   * Undo steps that found the endpoint changed by another actor and left it so: the run ends as
+   * ConcurrentChange (or RollbackIncomplete when other undo steps failed too).
+   */
+  concurrentChanges?: string[];
   /** The type when the rollback completed. */
   type: FailureType;
   /** Whether the message lists what was rolled back (the canary names only the reason). @default true */
@@ -104,11 +109,19 @@ export interface RolledBack {
  */
 export function rolledBack(r: RolledBack): ApplicationFailure {
   const incomplete = r.rollbackFailures.length > 0;
+  const concurrent = r.concurrentChanges ?? [];
   return ApplicationFailure.nonRetryable(
     `${r.what}: ${r.reason}` +
       (r.listRolledBack === false ? '' : `. Rolled back: ${r.rolledBack.join(', ') || 'nothing to undo'}`) +
+      (concurrent.length ? `. ANOTHER ACTOR CHANGED THE ENDPOINT meanwhile; left alone: ${concurrent.join('; ')}` : '') +
       (incomplete ? `. ROLLBACK INCOMPLETE, needs an operator: ${r.rollbackFailures.join('; ')}` : ''),
-    incomplete ? FAILURE.RollbackIncomplete : r.type,
-    { reason: r.reason, rolledBack: r.rolledBack, rollbackFailures: r.rollbackFailures, ...r.details }
+    incomplete ? FAILURE.RollbackIncomplete : concurrent.length ? FAILURE.ConcurrentChange : r.type,
+    {
+      reason: r.reason,
+      rolledBack: r.rolledBack,
+      rollbackFailures: r.rollbackFailures,
+      ...(concurrent.length ? { concurrentChanges: concurrent } : {}),
+      ...r.details,
+    }
   );
 }

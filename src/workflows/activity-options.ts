@@ -1,3 +1,4 @@
+import * as wf from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { ResolvedPollPolicy } from '../domain/polling';
 
@@ -21,6 +22,26 @@ export const UNDO: ActivityOptions = {
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
+
+/**
+ * How long one compensation or cleanup step may keep trying: twice the pipeline's inServiceTimeout, as a
+ * restore may first wait out an update in flight and then its own. A step that keeps failing past it ends
+ * the pipeline as RollbackIncomplete naming what is left, instead of holding the endpoint's workflow id.
+ */
+export function compensationBoundMs(inServiceTimeoutMs: number): number {
+  return 2 * inServiceTimeoutMs;
+}
+
+/**
+ * The activities for compensation and cleanup: UNDO bounded overall by compensationBoundMs. Runs started
+ * before the patch keep retrying without a bound, as their histories did. Call it once, early, at the
+ * same point of the workflow every time (it records the patch marker).
+ */
+export function undoActivities<A extends object>(inServiceTimeoutMs: number): { undo: wf.ActivityInterfaceFor<A>; boundMs?: number } {
+  if (!wf.patched('bounded-compensation')) return { undo: wf.proxyActivities<A>(UNDO) };
+  const boundMs = compensationBoundMs(inServiceTimeoutMs);
+  return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
+}
 
 /** A wait whose attempts are polls, bounded overall by `deadline`. */
 export function pollingOptions(poll: ResolvedPollPolicy, deadlineMs: number): ActivityOptions {

@@ -8,8 +8,9 @@ import { endpointConfigName, modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
+import { requireOurs, runOwner } from './ownership';
 import { rootMessage, Saga } from './saga';
 
 import { approveSignal, rejectSignal, deployStatusQuery } from './messages';
@@ -17,7 +18,6 @@ import { approveSignal, rejectSignal, deployStatusQuery } from './messages';
 export { approveSignal, rejectSignal, deployStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
-const undo = wf.proxyActivities<Activities>(UNDO);
 
 /**
  * register → stage → deploy: registers a model version, stages it, waits for approval, then creates the
@@ -57,6 +57,8 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
   const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.inServiceTimeout)));
+  // Compensation and cleanup steps are bounded overall (older histories retry them without end).
+  const { undo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
 
   // MLflow's `create` mode: an existing endpoint is refused before anything is registered.
   if (req.mode === 'create' && (await aws.describeEndpoint(endpointName))) throw endpointExists(endpointName);
@@ -122,9 +124,15 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     // The name hashes everything the config holds, so a changed option never reuses an older config.
     configName = endpointConfigName(endpointName, `v${version}`, Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
 
+    // Ownership tags on everything this run creates; newer runs undo only what the tags say they made
+    // (older histories replay the name-based undo).
+    const owner = runOwner(endpointName);
+    const undoOwnedOnly = wf.patched('undo-only-owned');
     state.step('creating-model');
-    saga.add(`delete model ${sageMakerModel}`, () => undo.deleteModel(sageMakerModel));
-    await aws.createModel({
+    saga.add(`delete model ${sageMakerModel}`, () =>
+      undoOwnedOnly ? undo.deleteModelIfOwned({ name: sageMakerModel, owner }) : undo.deleteModel(sageMakerModel)
+    );
+    const model = await aws.createModel({
       name: sageMakerModel,
       image: registered.image,
       modelDataUrl: registered.modelDataUrl,
@@ -132,28 +140,37 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
       environment: req.model.environment,
       vpcConfig: hosting.vpcConfig,
       tags: hosting.tags,
+      owner,
     });
+    if (undoOwnedOnly) requireOurs(model, `model ${sageMakerModel}`, owner);
     state.created({ kind: 'model', name: sageMakerModel });
 
     state.step('creating-endpoint-config');
-    saga.add(`delete endpoint config ${configName}`, () => undo.deleteEndpointConfig(configName));
-    await aws.createEndpointConfig(configName, variants, configExtra);
+    saga.add(`delete endpoint config ${configName}`, () =>
+      undoOwnedOnly ? undo.deleteEndpointConfigIfOwned({ name: configName, owner }) : undo.deleteEndpointConfig(configName)
+    );
+    const config = await aws.createEndpointConfig(configName, variants, configExtra, owner);
+    if (undoOwnedOnly) requireOurs(config, `endpoint config ${configName}`, owner);
     state.created({ kind: 'endpoint-config', name: configName });
 
     if (existing) {
       state.step('updating-endpoint');
       saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
-        undo.restoreEndpointConfig(endpointName, existing.configName!)
+        // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
+        undoOwnedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
       );
       // In `add` mode the existing variants keep their live weights and instance counts.
       await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
     } else {
       state.step('creating-endpoint');
       saga.add(`delete endpoint ${endpointName}`, async () => {
+        // An endpoint another actor created under this name meanwhile is theirs: left alone.
+        if (undoOwnedOnly) return undo.deleteEndpointIfOwned({ name: endpointName, owner });
         await undo.deleteEndpoint(endpointName);
         await undo.awaitEndpointDeleted(endpointName);
       });
-      await aws.createEndpoint(endpointName, configName, hosting.tags);
+      const created = await aws.createEndpoint(endpointName, configName, hosting.tags, owner);
+      if (undoOwnedOnly) requireOurs(created, `endpoint ${endpointName}`, owner);
       state.created({ kind: 'endpoint', name: endpointName });
     }
 
@@ -170,7 +187,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const failedAt = state.status.step;
     state.step('compensating');
     const reason = rootMessage(err);
-    const { done, failed } = await saga.compensate();
+    const { done, failed, concurrent } = await saga.compensate();
     await wf.CancellationScope.nonCancellable(() =>
       undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason })
     );
@@ -181,6 +198,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
       reason,
       rolledBack: done,
       rollbackFailures: failed,
+      concurrentChanges: concurrent,
       type: FAILURE.DeploymentFailed,
       details: { failedAt },
     });

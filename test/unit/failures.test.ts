@@ -38,6 +38,16 @@ describe('failure catalogue', () => {
     assert.deepEqual(bad.details, [{ reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], failedAt: 'creating-model' }]);
   });
 
+  it('builds ConcurrentChange when an undo found another actor\'s change and left it, RollbackIncomplete when something else failed too', () => {
+    const concurrent = ['restore endpoint e to c1: endpoint e is on config theirs'];
+    const cc = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: ['delete model m'], rollbackFailures: [], concurrentChanges: concurrent, type: FAILURE.UpdateFailed });
+    assert.equal(cc.type, 'ConcurrentChange');
+    assert.match(cc.message, /ANOTHER ACTOR CHANGED THE ENDPOINT meanwhile; left alone: restore endpoint e to c1: endpoint e is on config theirs$/);
+    assert.deepEqual(cc.details, [{ reason: 'boom', rolledBack: ['delete model m'], rollbackFailures: [], concurrentChanges: concurrent }]);
+    const both = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], concurrentChanges: concurrent, type: FAILURE.UpdateFailed });
+    assert.equal(both.type, 'RollbackIncomplete');
+  });
+
   it('maps failure types to the exit codes the README documents', () => {
     assert.equal(exitCodeForFailure('InvalidInput'), EXIT.invalidInput);
     assert.equal(exitCodeForFailure('RollbackIncomplete'), EXIT.rollbackIncomplete);
