@@ -3,7 +3,8 @@
  * `SageMakerVariantInvocationsPerInstance` target-tracking policy moves its variant's desired instance count
  * towards `ceil(current * invocationsPerInstanceLastMinute / TargetValue)`, within the target's
  * [MinCapacity, MaxCapacity], honouring cooldowns, DisableScaleIn and suspended states. AWS does this
- * through the AlarmHigh/AlarmLow alarms (3 and 15 minutes); here the last 60 s of metrics decide at once.
+ * through the AlarmHigh/AlarmLow alarms (3 and 15 minutes); here the last `windowMs` of metrics (default 60 s,
+ * scaled to a per-minute rate) decide at once, so second-scale tests can use it.
  * A scaling step is a weights/capacity update, so the endpoint passes through Updating as with AWS.
  */
 import { parseVariantResourceId, VARIANT_DIMENSION } from './autoscaling-links';
@@ -15,6 +16,12 @@ import { EndpointStatus, scalableTargetKey } from './state';
 export interface ScalingSimulationOptions {
   /** How often policies are evaluated, ms. Default 1000. */
   intervalMs?: number;
+  /**
+   * Invocations per instance are read over this window and scaled to a per-minute rate (TargetValue is per
+   * minute, as SageMakerVariantInvocationsPerInstance is). Default 60000. A window shorter than the traffic
+   * has run for under-reads nothing; one longer under-reads at the start.
+   */
+  windowMs?: number;
 }
 
 export interface ScalingStep {
@@ -29,6 +36,11 @@ export interface ScalingStep {
 export class ScalingSimulator {
   private readonly lastScaled = new Map<string, { at: number; direction: 'out' | 'in' }>();
   readonly steps: ScalingStep[] = [];
+  private readonly windowMs: number;
+
+  constructor(options: ScalingSimulationOptions = {}) {
+    this.windowMs = Math.max(1000, options.windowMs ?? 60_000);
+  }
 
   /** Evaluates every target-tracking policy once; returns the steps taken. */
   tick(ctx: RequestContext, metrics: MetricsStore): ScalingStep[] {
@@ -49,7 +61,7 @@ export class ScalingSimulator {
       const variant = endpoint.variants.find((v) => v.variantName === ids.variantName);
       if (!variant) continue;
 
-      const perInstance = metrics.query({
+      const sum = metrics.query({
         namespace: SAGEMAKER_NAMESPACE,
         metricName: InvocationMetric.InvocationsPerInstance,
         dimensions: [
@@ -57,11 +69,12 @@ export class ScalingSimulator {
           { Name: 'VariantName', Value: ids.variantName },
         ],
         stat: 'Sum',
-        periodSeconds: 60,
-        startMs: now - 60_000,
+        periodSeconds: this.windowMs / 1000,
+        startMs: now - this.windowMs,
         endMs: now + 1,
         nowMs: now,
       }).values[0];
+      const perInstance = sum === undefined ? undefined : (sum * 60_000) / this.windowMs;
       // No datapoints: the alarms would be INSUFFICIENT_DATA, so nothing scales.
       if (perInstance === undefined || !(config.TargetValue > 0)) continue;
 

@@ -8,6 +8,7 @@ import type { FaultRule } from './faults';
 import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
 import type { TrafficSpec, TrafficStatus } from './traffic';
+import type { VariantLoad } from './capacity';
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never };
 
@@ -70,6 +71,12 @@ export class EmulatorControlClient implements Async<EmulatorControl> {
   }
   async clearMetrics(): Promise<void> {
     await this.call('DELETE', 'metrics');
+  }
+  load(): Promise<VariantLoad[]> {
+    return this.call('GET', 'load');
+  }
+  async clearLoad(): Promise<void> {
+    await this.call('DELETE', 'load');
   }
 
   private async call<T>(method: string, route: string, body?: unknown): Promise<T> {

@@ -7,6 +7,7 @@ import type { FaultRule } from './faults';
 import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
 import type { TrafficSpec, TrafficStatus } from './traffic';
+import type { VariantLoad } from './capacity';
 
 export interface EmulatorControl {
   /** `GET /_emulator/state`: every model, config, endpoint, package, target, policy and alarm. */
@@ -43,6 +44,13 @@ export interface EmulatorControl {
   stopAllTraffic(): void;
   /** `DELETE /_emulator/metrics`: forget every CloudWatch datapoint. */
   clearMetrics(): void;
+  /**
+   * `GET /_emulator/load`: every variant that served a request, with its capacity per instance and the
+   * peak load per instance it served (requests per second, over the capacity window).
+   */
+  load(): VariantLoad[];
+  /** `DELETE /_emulator/load`: forget every peak. */
+  clearLoad(): void;
 }
 
 /** Routes `/_emulator/<route>` requests onto a control. Returns undefined for an unknown route. */
@@ -102,6 +110,11 @@ export function routeControlRequest(
       return ok();
     case 'DELETE metrics':
       control.clearMetrics();
+      return ok();
+    case 'GET load':
+      return ok(control.load());
+    case 'DELETE load':
+      control.clearLoad();
       return ok();
     default:
       return undefined;

@@ -30,3 +30,5 @@ export { runEmulatorFromArgs, parseEmulatorArgs } from './main';
 export type { ScalingSimulationOptions } from './autoscaling-simulation';
 export type { MetricsStoreOptions } from './metrics';
 export type { TrafficSpec, TrafficStatus } from './traffic';
+export type { VariantLoad } from './capacity';
+export { capacityPerInstance } from './capacity';

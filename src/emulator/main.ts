@@ -8,7 +8,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 export const USAGE = `usage: emulator [--port 4566] [--host 127.0.0.1] [--region us-east-1] [--account-id 123456789012]
                 [--state-file path.json] [--create-ms N] [--update-ms N] [--delete-ms N] [--weights-ms N]
                 [--no-deregister-permission] [--traffic <endpoint>=<rps>]... [--metrics-delay-ms N]
-                [--autoscaling-simulation]`;
+                [--autoscaling-simulation] [--instance-capacity <instance type>=<rps per instance>]...`;
 
 /** Parses CLI arguments into emulator options (throws with a usage text on bad input). */
 export function parseEmulatorArgs(args: string[]): EmulatorOptions {
@@ -28,6 +28,7 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       traffic: { type: 'string', multiple: true },
       'metrics-delay-ms': { type: 'string' },
       'autoscaling-simulation': { type: 'boolean' },
+      'instance-capacity': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,6 +58,14 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
   if (values['autoscaling-simulation']) options.autoscalingSimulation = true;
   const metricsDelay = int('metrics-delay-ms', values['metrics-delay-ms']);
   if (metricsDelay !== undefined) options.metrics = { ingestionDelayMs: metricsDelay };
+  if (values['instance-capacity']) {
+    options.instanceCapacityRps = {};
+    for (const spec of values['instance-capacity']) {
+      const m = /^(.+)=(\d+(?:\.\d+)?)$/.exec(spec);
+      if (!m || !(Number(m[2]) > 0)) throw new Error(`--instance-capacity expects <instance type>=<rps per instance> with rps > 0, got ${spec}\n${USAGE}`);
+      options.instanceCapacityRps[m[1]!] = Number(m[2]);
+    }
+  }
   if (values.traffic) {
     options.traffic = values.traffic.map((spec) => {
       const m = /^(.+)=(\d+(?:\.\d+)?)$/.exec(spec);

@@ -4,6 +4,7 @@
 // behaviour, and recorded in the metric store exactly as SageMaker publishes it. The HTTP handler
 // and the in-process traffic generator share `invokeEndpoint`, so their metrics are identical.
 
+import { DEFAULT_CAPACITY_WINDOW_MS, DEFAULT_OVERLOAD_LATENCY_MS, loadTrackerOf, type CapacitySettings } from './capacity';
 import { AwsError } from './errors';
 import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import type { RuntimeHandler, RuntimeResponse } from './service';
@@ -23,7 +24,15 @@ export interface InvocationEnv {
   now(): number;
   region: string;
   accountId: string;
+  /** The capacity model's settings (a RequestContext's settings). Default: the documented defaults. */
+  settings?: CapacitySettings;
 }
+
+const DEFAULT_CAPACITY_SETTINGS: CapacitySettings = {
+  instanceCapacityRps: {},
+  capacityWindowMs: DEFAULT_CAPACITY_WINDOW_MS,
+  overloadLatencyMs: DEFAULT_OVERLOAD_LATENCY_MS,
+};
 
 export interface InvocationInput {
   endpointName: string;
@@ -140,12 +149,27 @@ export async function invokeEndpoint(
   }
 
   const behaviour: ModelBehaviour = behaviourFor(env.state, variant.image, variant.modelName);
-  const latencyMs = Math.max(0, (behaviour.latencyMs ?? 0) + random() * (behaviour.latencyJitterMs ?? 0));
+  let latencyMs = Math.max(0, (behaviour.latencyMs ?? 0) + random() * (behaviour.latencyJitterMs ?? 0));
   // A model that is unhealthy after deployment answers every request with a 5xx.
   const serverErrorRate = behaviour.healthy === false ? 1 : (behaviour.errorRate ?? 0);
   const draw = random();
-  const modelStatus =
+  let modelStatus =
     draw < serverErrorRate ? 500 : draw < serverErrorRate + (behaviour.clientErrorRate ?? 0) ? 400 : 200;
+  // Instance-backed variants serve a bounded rate (capacity.ts): above it requests queue (ModelLatency
+  // rises) and the excess is answered with a 5xx. Serverless variants scale by concurrency instead.
+  let shed = false;
+  if (!variant.serverlessConfig) {
+    const tracker = loadTrackerOf(env.state);
+    const load = tracker.arrive(endpoint.name, variant.variantName, variant.instanceType, variant.currentInstanceCount, arrivedAt, env.settings ?? DEFAULT_CAPACITY_SETTINGS);
+    if (load.utilisation > 1) {
+      latencyMs = latencyMs * load.latencyFactor + load.extraLatencyMs;
+      if (modelStatus === 200 && random() < load.shedShare) {
+        modelStatus = 503;
+        shed = true;
+        tracker.shed(endpoint.name, variant.variantName);
+      }
+    }
+  }
   const overheadBase = options.overheadLatencyUs ?? DEFAULT_OVERHEAD_LATENCY_US;
 
   metricsStoreOf(env.state, options.metrics).recordInvocation({
@@ -163,7 +187,11 @@ export async function invokeEndpoint(
   const variantHeader = { 'x-Amzn-Invoked-Production-Variant': variant.variantName };
   if (modelStatus !== 200) {
     const server = modelStatus >= 500;
-    const originalMessage = server ? 'Internal server error (injected by the emulator)' : 'Bad request (injected by the emulator)';
+    const originalMessage = shed
+      ? 'Service unavailable: the instances are above their capacity (emulated)'
+      : server
+        ? 'Internal server error (injected by the emulator)'
+        : 'Bad request (injected by the emulator)';
     const logStreamArn = `arn:aws:logs:${env.region}:${env.accountId}:log-group:/aws/sagemaker/Endpoints/${endpoint.name}`;
     throw new AwsError(
       'ModelError',

@@ -23,6 +23,7 @@ import { createCloudWatchService } from './cloudwatch';
 import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import { createRuntimeHandler, invokeEndpoint, type RuntimeOptions } from './runtime';
 import { TrafficGenerator, type TrafficSpec } from './traffic';
+import { DEFAULT_CAPACITY_WINDOW_MS, DEFAULT_OVERLOAD_LATENCY_MS, loadTrackerOf, validateInstanceCapacityRps } from './capacity';
 import { AlarmEvaluator, type AlarmEvaluationOptions } from './alarm-evaluation';
 import { ScalingSimulator, type ScalingSimulationOptions } from './autoscaling-simulation';
 import type {
@@ -83,6 +84,11 @@ export interface EmulatorOptions {
   roundMetricStartTime?: boolean;
   /** Initial `endpointConfigVisibilityDelayMs` setting (see EmulatorSettings). Default 0. */
   endpointConfigVisibilityDelayMs?: number;
+  /**
+   * Requests per second one instance serves, by instance type (capacity.ts). Default: 150 per vCPU of the
+   * type (ml.m5.large: 300). Above it the variant is overloaded: ModelLatency rises, a share gets a 5xx.
+   */
+  instanceCapacityRps?: Record<string, number>;
   /** JSON file the state is loaded from at start and saved to after changes. Default: no persistence. */
   persistPath?: string;
   /** Fault rules active from the start. Default none. */
@@ -155,6 +161,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     roundMetricStartTime: options.roundMetricStartTime ?? false,
     metricsIngestionDelayMs: options.metrics?.ingestionDelayMs ?? 0,
     endpointConfigVisibilityDelayMs: options.endpointConfigVisibilityDelayMs ?? 0,
+    instanceCapacityRps: validateInstanceCapacityRps(options.instanceCapacityRps ?? {}),
+    capacityWindowMs: DEFAULT_CAPACITY_WINDOW_MS,
+    overloadLatencyMs: DEFAULT_OVERLOAD_LATENCY_MS,
   };
 
   const state = createEmptyState();
@@ -172,7 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let runtimeHandler: RuntimeHandler | undefined = options.runtimeHandler ?? createRuntimeHandler(runtimeOptions);
   // Background traffic uses the same invocation path as HTTP requests, without waiting out model latency.
   const traffic = new TrafficGenerator(
-    (input) => invokeEndpoint({ state, now, region, accountId }, input, { ...runtimeOptions, wait: false }),
+    (input) => invokeEndpoint({ state, now, region, accountId, settings }, input, { ...runtimeOptions, wait: false }),
     now,
   );
   const alarmEvaluator = options.alarmEvaluation
@@ -250,7 +259,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   runAdvance();
   for (const endpoint of state.endpoints.values()) if (endpoint.transition) wakeAt(endpoint.transition.dueAt);
 
-  const scaling = options.autoscalingSimulation ? new ScalingSimulator() : undefined;
+  const scaling = options.autoscalingSimulation
+    ? new ScalingSimulator(typeof options.autoscalingSimulation === 'object' ? options.autoscalingSimulation : {})
+    : undefined;
 
   // ---- control ----
   const control: EmulatorControl = {
@@ -261,7 +272,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clearState(state);
       for (const [key, behaviour] of Object.entries(options.behaviours ?? {})) state.behaviours.set(key, behaviour);
       Object.assign(timings, initialTimings);
-      Object.assign(settings, initialSettings);
+      Object.assign(settings, initialSettings, { instanceCapacityRps: { ...initialSettings.instanceCapacityRps } });
       faults.setRules(options.faults ?? []);
       faults.resetCounts();
       calls.clear();
@@ -298,7 +309,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         settings.callerCanDeregisterScalableTargets = Boolean(partial.callerCanDeregisterScalableTargets);
       }
       if (partial.roundMetricStartTime !== undefined) settings.roundMetricStartTime = Boolean(partial.roundMetricStartTime);
-      for (const key of ['metricsIngestionDelayMs', 'endpointConfigVisibilityDelayMs'] as const) {
+      // Merged per instance type, so a test can set one type's capacity without restating the others.
+      if (partial.instanceCapacityRps !== undefined) {
+        settings.instanceCapacityRps = { ...settings.instanceCapacityRps, ...validateInstanceCapacityRps(partial.instanceCapacityRps) };
+      }
+      for (const key of ['metricsIngestionDelayMs', 'endpointConfigVisibilityDelayMs', 'capacityWindowMs', 'overloadLatencyMs'] as const) {
         const value = partial[key];
         if (value === undefined) continue;
         if (typeof value !== 'number' || !(value >= 0)) throw new Error(`setting ${key} must be a number >= 0`);
@@ -311,6 +326,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopTraffic: (endpointName) => traffic.stop(endpointName),
     stopAllTraffic: () => traffic.stopAll(),
     clearMetrics: () => metricsStoreOf(state, options.metrics).clear(),
+    load: () => loadTrackerOf(state).loads(),
+    clearLoad: () => loadTrackerOf(state).clear(),
   };
   startConfiguredTraffic();
 

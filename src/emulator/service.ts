@@ -3,6 +3,7 @@
  * prefix plus a table of operations; an operation gets the parsed JSON input and a context and
  * returns the output object (or throws an {@link AwsError}).
  */
+import type { CapacitySettings } from './capacity';
 import type { EmulatorState } from './state';
 import type { FaultEngine } from './faults';
 import type { ModelName } from './service-models';
@@ -18,7 +19,12 @@ export interface EmulatorTimings {
   weightsUpdateMs: number;
 }
 
-export interface EmulatorSettings {
+/**
+ * Per-instance capacity (capacity.ts, docs/emulator.md "Instance capacity"): `instanceCapacityRps` (instance
+ * type -> requests per second per instance; default 150 per vCPU), `capacityWindowMs` (default 2000) and
+ * `overloadLatencyMs` (default 200) are settings like the ones below.
+ */
+export interface EmulatorSettings extends CapacitySettings {
   /**
    * Whether the (imaginary) caller may call application-autoscaling:DeregisterScalableTarget. When false,
    * DeleteEndpoint is refused while the endpoint has registered scalable targets.

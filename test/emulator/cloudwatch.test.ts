@@ -230,7 +230,8 @@ describe('CloudWatch GetMetricData', () => {
 describe('CloudWatch SageMaker invocation metrics', () => {
   let bed: TestBed;
   before(async () => {
-    bed = await startTestBed({ behaviours: { 'img/flaky': { errorRate: 0.5 } } });
+    // Bursts of 100 concurrent calls test the metrics, not capacity (capacity.test.ts does).
+    bed = await startTestBed({ behaviours: { 'img/flaky': { errorRate: 0.5 } }, instanceCapacityRps: { 'ml.m5.large': 1_000_000 } });
   });
   after(() => bed.close());
 

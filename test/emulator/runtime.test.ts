@@ -38,6 +38,8 @@ describe('InvokeEndpoint', () => {
   let bed: TestBed;
   before(async () => {
     bed = await startTestBed({
+      // Bursts of 100 concurrent calls test routing and answers, not capacity (capacity.test.ts does).
+      instanceCapacityRps: { 'ml.m5.large': 1_000_000 },
       behaviours: {
         'img/faulty': { errorRate: 0.3 },
         'img/picky': { clientErrorRate: 0.2 },
