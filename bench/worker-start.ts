@@ -40,7 +40,8 @@ export async function timeWorkerStart(nodeArgs: string[], address: string, timeo
   const started = performance.now();
   const proc = spawn(process.execPath, [...nodeArgs, 'worker', '--address', address, '--task-queue', `start-${port}`, '--health-port', String(port)], {
     cwd: repoRoot,
-    env: { ...process.env, AWS_REGION: 'us-east-1', MODELSHIP_METRICS_ADDRESS: '' },
+    // The worker refuses to start without a region and credentials; it calls no AWS API here.
+    env: { AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', ...process.env, AWS_REGION: 'us-east-1', MODELSHIP_METRICS_ADDRESS: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
