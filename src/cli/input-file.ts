@@ -45,15 +45,24 @@ export function inputFrom(flags: Record<string, unknown>, fields: readonly FlagF
   return input;
 }
 
+/** The value at a dotted path, if there is one. */
+function valueAt(target: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), target);
+}
+
 /**
  * Refuses bad input in the user's own terms: an issue about a field set by a flag, or missing while no
  * file was given, names the flag (`--role`); one about a field that came from the file names the field.
+ * Every bad value is echoed (`got 0`), unless the rule already says what it got.
  */
-export function refuseInvalidInput(issues: InputIssue[], flags: Record<string, unknown>, fields: readonly FlagField[]): never {
+export function refuseInvalidInput(issues: InputIssue[], flags: Record<string, unknown>, fields: readonly FlagField[], input?: unknown): never {
   const fromFile = typeof flags.file === 'string';
   const named = issues.map((issue) => {
     const match = fields.find(([field]) => issue.field === field || issue.field.startsWith(`${field}.`) || field.startsWith(`${issue.field}.`));
-    const rule = /expected \w+, received undefined/.test(issue.rule) ? 'required' : issue.rule;
+    const value = valueAt(input, issue.field);
+    const missing = /expected \w+, received undefined/.test(issue.rule);
+    const echo = !missing && value !== undefined && (typeof value !== 'object' || value === null) && !/\bgot\b/.test(issue.rule);
+    const rule = missing ? 'required' : echo ? `${issue.rule}; got ${JSON.stringify(value)}` : issue.rule;
     if (!match) return { field: issue.field, rule };
     const [, key, flag] = match;
     // A missing parent object (`model`) stands for every flag that fills it.

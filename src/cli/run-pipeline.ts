@@ -10,7 +10,6 @@ import { ApplicationFailure, TypedSearchAttributes, type Workflow } from '@tempo
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import type { QueryDefinition } from '@temporalio/common';
 import { formatDuration } from '../domain/duration';
-import { describeIssues, type InputIssue } from '../domain/validation';
 import type { TemporalOptions } from './connection';
 import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
 import { noWorkerMessage, workerPolling } from './pollers';
@@ -152,9 +151,4 @@ function reportFailure(err: unknown, out: OutputOptions): number {
     console.error(`FAILED (${type}): ${cause?.message ?? err.message}`);
   }
   return code;
-}
-
-/** Refuses bad input locally, before anything is started, with the same schema the workflow applies. */
-export function refuseInvalid(issues: InputIssue[]): never {
-  throw new CliError(`invalid input: ${describeIssues(issues)}`, EXIT.invalidInput);
 }

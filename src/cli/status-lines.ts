@@ -5,6 +5,12 @@ import type { UpdateStatus } from '../domain/update-plan';
 
 export function describeDeployStatus(s: DeployStatus): string {
   const version = s.version ? ` ${s.modelName} v${s.version}` : '';
+  // Once decided (--auto-approve, or an approve already received) the step lasts until the registry
+  // records the decision: say what was decided, never ask for an approval that is no longer needed.
+  if (s.step === 'awaiting-approval' && s.approval) {
+    const by = s.approval.decision === 'auto' ? ' (--auto-approve)' : s.approval.by ? ` by ${s.approval.by}` : '';
+    return `${s.approval.decision === 'rejected' ? 'rejected' : 'approved'}${version}${by}`;
+  }
   if (s.step === 'awaiting-approval') {
     return `awaiting approval of${version}: run \`modelship approve ${s.endpointName}\` (or \`modelship reject ${s.endpointName}\`)`;
   }

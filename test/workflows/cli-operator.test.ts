@@ -65,6 +65,42 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     assert.match(role.stderr, /--role: must be an IAM role ARN .*"not-a-role"/);
   });
 
+  it('canary, update and delete name the flag the user typed and echo every bad value', async () => {
+    const bare = await modelship(['canary']);
+    assert.equal(bare.code, 2);
+    for (const flag of ['--endpoint', '--model', '--version', '--role']) assert.ok(bare.stderr.includes(flag), `${flag} in ${bare.stderr}`);
+    assert.doesNotMatch(bare.stderr, /endpointName|model\.version|executionRoleArn|received undefined/);
+    const canary = ['canary', '--endpoint', 'e1', '--model', 'm', '--role', ROLE];
+    const version = await modelship([...canary, '--version', 'abc']);
+    assert.equal(version.code, 2);
+    assert.match(version.stderr, /--version <n>' argument 'abc' is invalid/);
+    const gate = await modelship([...canary, '--version', '0', '--max-error-rate', '2', '--bake', '10x']);
+    assert.equal(gate.code, 2);
+    assert.match(gate.stderr, /--version: must be at least 1; got 0/);
+    assert.match(gate.stderr, /--max-error-rate: .*got 2\b/);
+    assert.match(gate.stderr, /--bake: must be a duration .*got "10x"/);
+
+    const count = await modelship(['update', '--endpoint', 'e1', '--variant', 'AllTraffic', '--instance-count', 'abc']);
+    assert.equal(count.code, 2);
+    assert.match(count.stderr, /--instance-count <n>' argument 'abc' is invalid/);
+    const zero = await modelship(['update', '--endpoint', 'e1', '--variant', 'AllTraffic', '--instance-count', '0', '--remove', 'bad_v']);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--instance-count: must be at least 1; got 0/);
+    assert.match(zero.stderr, /--remove: must be .*got "bad_v"/);
+    assert.doesNotMatch(zero.stderr, /change\.0|remove\.0/);
+    const noVariant = await modelship(['update', '--endpoint', 'e1', '--instance-type', 'ml.c5.xlarge']);
+    assert.equal(noVariant.code, 2);
+    assert.match(noVariant.stderr, /--variant: required with --instance-type/);
+
+    const del = await modelship(['delete']);
+    assert.equal(del.code, 2);
+    assert.match(del.stderr, /invalid input: --endpoint: required/);
+    const timeout = await modelship(['delete', '--endpoint', 'bad_e', '--timeout', '5x']);
+    assert.equal(timeout.code, 2);
+    assert.match(timeout.stderr, /--endpoint: must be .*got "bad_e"/);
+    assert.match(timeout.stderr, /--timeout: must be a duration .*got "5x"/);
+  });
+
   it('names the field, not a flag, when the bad value came from a file', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'modelship-cli-')), 'deploy.yaml');
     writeFileSync(file, `endpointName: e2\nexecutionRoleArn: bad-role\n`);

@@ -75,6 +75,20 @@ describe('modelship CLI, as a separate process against a real Temporal server', 
     assert.match(r.stdout, /succeeded in /);
   });
 
+  it('with --auto-approve, progress never asks for an approval', async () => {
+    // The step stays awaiting-approval while the registry records the auto-approval: make that last 2 s,
+    // so that the CLI's status queries (every 500 ms) surely see it.
+    h.emulator.control.setFaults([{ kind: 'latency', operations: ['SageMaker.UpdateModelPackage'], ms: 2000 }]);
+    try {
+      const r = await modelship(...deployArgs(uniqueName('cli-auto'), uniqueName('m'), 'v1'));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /\] approved .* v1 \(--auto-approve\)/);
+      assert.doesNotMatch(r.stdout, /awaiting approval|modelship approve/);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+  });
+
   it('exits 1 with a JSON failure when the deployment is rolled back', async () => {
     const endpoint = uniqueName('cli-fail');
     const model = uniqueName('m');

@@ -4,8 +4,8 @@ import { validate } from '../../domain/validation';
 import { createPromoteSchedule, createRolloutSchedule } from '../../schedules';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
-import { refuseInvalid } from '../run-pipeline';
-import { addCanaryOptions, canaryInputFrom } from './canary';
+import { refuseInvalidInput } from '../input-file';
+import { addCanaryOptions, CANARY_FIELDS, canaryInputFrom } from './canary';
 
 /** `modelship schedule …`: Temporal Schedules that run promotions on a timetable. */
 export function scheduleCommand(): Command {
@@ -20,8 +20,9 @@ export function scheduleCommand(): Command {
   ).action(async (flags: TemporalOptions & Record<string, unknown>) => {
     const input = canaryInputFrom(flags);
     // The version is filled in at each firing; validate the rest with a placeholder.
-    const checked = validate(canaryInputSchema, { ...input, model: { ...(input.model as object), version: 1 } });
-    if (!checked.ok) refuseInvalid(checked.issues);
+    const placeholder = { ...input, model: { ...(input.model as object), version: 1 } };
+    const checked = validate(canaryInputSchema, placeholder);
+    if (!checked.ok) refuseInvalidInput(checked.issues, flags, CANARY_FIELDS, placeholder);
     const client = await connectClient(flags);
     const { model, ...rest } = input as { model: { name: string } } & Record<string, unknown>;
     const handle = await createRolloutSchedule(client, {
@@ -37,10 +38,10 @@ export function scheduleCommand(): Command {
   const promote = addTemporalOptions(
     new Command('promote')
       .summary("promote the rollout running on an endpoint at a given time")
-      .argument('<endpoint>')
+      .argument('<endpoint>', 'endpoint whose rollout to promote')
       .requiredOption('--at <time>', 'ISO 8601 time, e.g. 2026-11-25T10:00:00Z')
       .option('--full', 'straight to 100%')
-      .option('--reason <text>')
+      .option('--reason <text>', 'why (recorded in the run)')
   ).action(async (endpointName: string, flags: TemporalOptions & { at: string; full?: boolean; reason?: string }) => {
     const at = new Date(flags.at);
     if (Number.isNaN(at.getTime())) throw new CliError(`--at: must be an ISO 8601 time such as 2026-11-25T10:00:00Z; got ${JSON.stringify(flags.at)}`, EXIT.invalidInput);
@@ -57,7 +58,7 @@ export function scheduleCommand(): Command {
     }
   });
 
-  const del = addTemporalOptions(new Command('delete').argument('<schedule-id>').summary('delete a schedule')).action(async (id: string, flags: TemporalOptions) => {
+  const del = addTemporalOptions(new Command('delete').argument('<schedule-id>', 'the schedule to delete (see `schedule list`)').summary('delete a schedule')).action(async (id: string, flags: TemporalOptions) => {
     await (await connectClient(flags)).schedule.getHandle(id).delete();
     console.log(`schedule ${id} deleted`);
   });

@@ -24,8 +24,11 @@ export function workerCommand(): Command {
   const cmd = new Command('worker')
     .summary('run a modelship worker (workflows and AWS activities) against a Temporal server')
     .description(
-      'Polls the task queue and runs modelship pipelines. Runs until SIGTERM/SIGINT, then stops taking\n' +
-        'new work and gives in-flight activities 30s to finish. Logs are JSON lines on stdout.'
+      'Polls the task queue and runs modelship pipelines. Runs until SIGTERM/SIGINT, then stops taking new ' +
+        'work and gives in-flight activities 30s to finish. Logs are JSON lines on stdout.\n\n' +
+        'Refuses to start (exit 2) without an AWS region or credentials. With --health-port, /readyz answers ' +
+        '200 only while it polls and both Temporal and AWS answer (an --aws-endpoint that does not answer keeps ' +
+        'it not ready and not polling).'
     )
     .addOption(new Option('--max-concurrent-activities <n>', 'activity slots').env('MODELSHIP_MAX_CONCURRENT_ACTIVITIES').default(20).argParser(Number))
     .addOption(
