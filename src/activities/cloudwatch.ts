@@ -82,11 +82,16 @@ export function createCloudWatchActivities(cloudwatch: CloudWatchClient) {
   return {
     /**
      * Per-variant invocation metrics over one window (namespace AWS/SageMaker, dimensions EndpointName and
-     * VariantName). The period spans the whole window (rounded up to the granularity) so the p99 is over
-     * every request in it, not an average of per-minute p99s.
+     * VariantName). A window starting on a whole minute is read as one period (rounded up to the
+     * granularity) so the p99 is over every request in it, not an average of per-minute p99s. GetMetricData
+     * rounds StartTime down (to the minute; for a sub-minute Period to a multiple of it), so a window
+     * starting between minutes (a sub-minute granularity, see judgedWindow) is read in periods of the
+     * granularity it is aligned to, or the rounding would pull in datapoints from before it.
+     * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
      */
     async getVariantMetrics(w: MetricWindow): Promise<VariantMetrics[]> {
-      const period = Math.max(w.periodSeconds, Math.ceil((w.end - w.start) / 1000 / w.periodSeconds) * w.periodSeconds);
+      const wholeWindow = Math.max(w.periodSeconds, Math.ceil((w.end - w.start) / 1000 / w.periodSeconds) * w.periodSeconds);
+      const period = w.start % 60_000 === 0 ? wholeWindow : w.periodSeconds;
       const queries: MetricDataQuery[] = w.variantNames.flatMap((variant, i) => {
         const metric = (MetricName: string) => ({
           Namespace: 'AWS/SageMaker',

@@ -2,10 +2,9 @@
 // the metric reads a canary gate needs (GetMetricData, GetMetricStatistics, ListMetrics), PutMetricData for custom
 // metrics, and the alarm operations (cloudwatch-alarms.ts).
 //
-// Deliberate deviation: any Period >= 1 second is accepted. Buckets start exactly at StartTime
-// unless the `roundMetricStartTime` setting is on, which rounds StartTime down as CloudWatch
-// documents (roundStartTime in metrics.ts); it is off by default because modelship's tests bake
-// for seconds, not minutes.
+// Deliberate deviation: any Period >= 1 second is accepted, so tests can bake for seconds. StartTime
+// is rounded down as CloudWatch documents (roundStartTime in metrics.ts; the `roundMetricStartTime`
+// setting, on by default), sub-minute periods to whole multiples of the period.
 
 import { alarmOperations } from './cloudwatch-alarms';
 import { cloudWatchErrors } from './cloudwatch-errors';

@@ -364,7 +364,15 @@ const DAY_MS = 86_400_000;
  */
 export function roundStartTime(startMs: number, nowMs: number, periodSeconds: number): number {
   const floorTo = (unitMs: number) => Math.floor(startMs / unitMs) * unitMs;
-  if ([5, 10, 20, 30].includes(periodSeconds)) return floorTo(periodSeconds * 1000);
+  if (periodSeconds < 60) {
+    // AWS documents 5, 10, 20 and 30. Every other sub-minute Period is accepted only by the emulator
+    // (SageMaker's metrics are standard resolution, for which AWS wants multiples of 60:
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html), and rounds
+    // the same way: down to a whole multiple of the Period within the minute. So a gate with second-scale
+    // periods must align its window to them, as a real one aligns to the minute.
+    const minute = floorTo(MINUTE_MS);
+    return minute + Math.floor((startMs - minute) / (periodSeconds * 1000)) * periodSeconds * 1000;
+  }
   const age = nowMs - startMs;
   if (age < 15 * DAY_MS) return floorTo(MINUTE_MS);
   if (age <= 63 * DAY_MS) return floorTo(5 * MINUTE_MS);

@@ -80,7 +80,7 @@ export interface EmulatorOptions {
    * while targets exist.
    */
   callerCanDeregisterScalableTargets?: boolean;
-  /** Initial `roundMetricStartTime` setting (see EmulatorSettings). Default false. */
+  /** Initial `roundMetricStartTime` setting (see EmulatorSettings). Default true, as CloudWatch does. */
   roundMetricStartTime?: boolean;
   /** Initial `endpointConfigVisibilityDelayMs` setting (see EmulatorSettings). Default 0. */
   endpointConfigVisibilityDelayMs?: number;
@@ -158,7 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const initialTimings: EmulatorTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const initialSettings: EmulatorSettings = {
     callerCanDeregisterScalableTargets: options.callerCanDeregisterScalableTargets ?? true,
-    roundMetricStartTime: options.roundMetricStartTime ?? false,
+    roundMetricStartTime: options.roundMetricStartTime ?? true,
     metricsIngestionDelayMs: options.metrics?.ingestionDelayMs ?? 0,
     endpointConfigVisibilityDelayMs: options.endpointConfigVisibilityDelayMs ?? 0,
     instanceCapacityRps: validateInstanceCapacityRps(options.instanceCapacityRps ?? {}),

@@ -33,7 +33,8 @@ export interface EmulatorSettings extends CapacitySettings {
   /**
    * GetMetricData / GetMetricStatistics round StartTime down as CloudWatch documents (start less than 15
    * days ago: to the minute; 15..63 days: to 5 minutes; older: to the hour; Period 5/10/20/30: to that
-   * many seconds). Default false (buckets start exactly at StartTime), so second-scale tests keep working.
+   * many seconds; other sub-minute periods, which only the emulator accepts: to that many seconds too).
+   * Default true; false makes buckets start exactly at StartTime.
    */
   roundMetricStartTime: boolean;
   /**

@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetMetricDataCommand, GetMetricStatisticsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { createCloudWatchActivities } from '../../src/activities/cloudwatch';
+import { metricsStoreOf } from '../../src/emulator/metrics';
 import { startTestBed, type TestBed } from './fixtures';
 
 const NS = 'Modelship/Rules';
@@ -29,23 +31,26 @@ async function sumFrom(bed: TestBed, startSeconds: number, period: number): Prom
   return { timestamps: (r?.Timestamps ?? []).map((t) => t.toISOString()), values: r?.Values ?? [] };
 }
 
-test('with roundMetricStartTime, GetMetricData rounds StartTime down to the minute (and to 10 s for Period 10), as CloudWatch documents', async () => {
+test('GetMetricData rounds StartTime down to the minute (and to 10 s for Period 10), as CloudWatch documents; on by default', async () => {
   const bed = await startTestBed();
   try {
-    await putAt(bed, [10, 40]);
-    // Default: buckets start exactly at StartTime (T0+30 s), so the sample at T0+10 s is outside.
-    assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(30).toISOString()], values: [1] });
-
-    bed.emu.control.setSettings({ roundMetricStartTime: true });
+    assert.equal(bed.emu.control.settings().roundMetricStartTime, true);
+    await putAt(bed, [10, 40, 43]);
     // AWS: a start less than 15 days ago is rounded down to the whole minute: T0+30 s reads from T0.
-    assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(0).toISOString()], values: [2] });
+    assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(0).toISOString()], values: [3] });
     // Period 10: rounded to a 10-second division: T0+45 s reads from T0+40 s.
-    assert.deepEqual(await sumFrom(bed, 45, 10), { timestamps: [at(40).toISOString()], values: [1] });
+    assert.deepEqual(await sumFrom(bed, 45, 10), { timestamps: [at(40).toISOString()], values: [2] });
+    // Period 3 (emulator only; AWS has no such period): to a multiple of 3 s in the minute, T0+44 s -> T0+42 s.
+    assert.deepEqual(await sumFrom(bed, 44, 3), { timestamps: [at(42).toISOString()], values: [1] });
     // GetMetricStatistics documents the same rounding.
     const stats = await bed.cloudwatch.send(
       new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(30), EndTime: at(180), Period: 60, Statistics: ['Sum'] }),
     );
-    assert.deepEqual(stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]), [[at(0).toISOString(), 2]]);
+    assert.deepEqual(stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]), [[at(0).toISOString(), 3]]);
+
+    // Off: buckets start exactly at StartTime (T0+30 s), so the sample at T0+10 s is outside.
+    bed.emu.control.setSettings({ roundMetricStartTime: false });
+    assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(30).toISOString()], values: [2] });
   } finally {
     await bed.close();
   }
@@ -82,7 +87,26 @@ test('the metrics.ingestionDelayMs start option is the setting\'s initial value'
   const bed = await startTestBed({ metrics: { ingestionDelayMs: 90_000 } });
   try {
     assert.equal(bed.emu.control.settings().metricsIngestionDelayMs, 90_000);
-    assert.equal(bed.emu.control.settings().roundMetricStartTime, false);
+    assert.equal(bed.emu.control.settings().roundMetricStartTime, true);
+  } finally {
+    await bed.close();
+  }
+});
+
+test('a gate window starting between minutes is read in periods it is aligned to, so the rounding pulls in nothing from before it', async () => {
+  const bed = await startTestBed();
+  try {
+    const store = metricsStoreOf(bed.emu.state);
+    const invokedAt = (ms: number) =>
+      store.recordInvocation({ endpointName: 'ep', variantName: 'canary', timestampMs: ms, instanceCount: 1, modelStatus: 200, modelLatencyUs: 1000, overheadLatencyUs: 10 });
+    const start = T0 + 30_000; // mid-minute, on a whole second (judgedWindow's alignment for a 1 s period)
+    [start - 20_000, start - 1000, start + 500, start + 2000].forEach(invokedAt);
+    const read = (from: number, to: number) =>
+      createCloudWatchActivities(bed.cloudwatch).getVariantMetrics({ endpointName: 'ep', variantNames: ['canary'], start: from, end: to, periodSeconds: 1 });
+    // One 4 s period from T0+30 s would be rounded down to T0+28 s and count the request at T0+29 s.
+    assert.equal((await read(start, start + 3500))[0].invocations, 2);
+    // A window on a whole minute is read as one period: every request in it, one p99 over all of them.
+    assert.equal((await read(T0, start + 3500))[0].invocations, 4);
   } finally {
     await bed.close();
   }
