@@ -22,8 +22,9 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestBed } from './fixtures';
 
 const NS = 'Modelship/Test';
-// Whole seconds, a little in the past, so test data never lands in the future.
-const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+// A whole minute, a little in the past, so test data never lands in the future and the StartTime
+// rounding CloudWatch documents (down to the minute) leaves at(0) where it is.
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 const at = (offsetSeconds: number) => new Date(T0 + offsetSeconds * 1000);
 
 function metricQuery(id: string, metricName: string, stat: string, period: number, extra: Partial<MetricDataQuery> = {}): MetricDataQuery {
