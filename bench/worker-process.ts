@@ -3,7 +3,9 @@
  * the emulator's and its own. Configured by MODELSHIP_BENCH_WORKER (JSON, see WorkerProcessConfig).
  * Prints "worker ready" once it polls; stops on SIGTERM.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { Next } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, type ActivityExecuteInput, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { createAwsClients, type AwsConfig } from '../src/aws';
 import { createWorker } from '../src/worker';
 
@@ -36,6 +38,9 @@ async function main(): Promise<void> {
   // MODELSHIP_BENCH_DEBUG=1: log AWS calls still unanswered after 10s, failed attempts, and every activity
   // attempt's start and end (replacing the worker's interceptors), to find where time goes under load.
   if (process.env.MODELSHIP_BENCH_DEBUG) {
+    // Debug-only instrumentation through the SDK clients' middleware stacks, whose generic types this bench
+    // helper does not spell out.
+    /* eslint-disable @typescript-eslint/no-explicit-any */
     for (const c of Object.values(clients)) {
       (c as any).middlewareStack.add((next: any, ctx: any) => async (args: any) => {
         const t = Date.now();
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
         try { return await next(args); } catch (e: any) { console.error(`ERR ${ctx.commandName} ${Date.now() - t}ms ${e?.name} ${e?.message}`); throw e; }
       }, { name: 'dbg2', relation: 'after', toMiddleware: 'retryMiddleware' });
     }
+    /* eslint-enable @typescript-eslint/no-explicit-any */
   }
   const worker = await createWorker({
     connection,
@@ -61,13 +67,13 @@ async function main(): Promise<void> {
         ? {
             interceptors: {
               activity: [
-                (ctx: any) => ({
+                (ctx: ActivityContext) => ({
                   inbound: {
-                    async execute(input: any, next: any) {
+                    async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
                       const i = ctx.info;
                       const t = Date.now();
-                      console.error(`ACT-START ${i.workflowExecution.workflowId} ${i.activityType} ${i.attempt} lag=${t - i.currentAttemptScheduledTimestampMs}`);
-                      try { return await next(input); } finally { console.error(`ACT-END ${i.workflowExecution.workflowId} ${i.activityType} ${i.attempt} ${Date.now() - t}ms`); }
+                      console.error(`ACT-START ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} lag=${t - i.currentAttemptScheduledTimestampMs}`);
+                      try { return await next(input); } finally { console.error(`ACT-END ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} ${Date.now() - t}ms`); }
                     },
                   },
                 }),

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The test command: setup, type check, then every test against one real Temporal dev server and the
-# local AWS emulator. Extra arguments select test files or folders (default: all of test/).
+# The test command: setup, lint (eslint.config.mjs), type check, then every test against one real Temporal
+# dev server and the local AWS emulator. Extra arguments select test files or folders (default: all of test/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_CLI_PATH="$(bash scripts/setup.sh)"
 export TEMPORAL_CLI_PATH
+echo "# lint" >&2
+npx eslint .
 bash scripts/mlflow.sh  # the MLflow tracking server the MLflow registry tests start (project-local venv; instant when present)
 echo "# type check" >&2
 npx tsc --noEmit -p .

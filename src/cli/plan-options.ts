@@ -22,10 +22,13 @@ export function planRequested<T extends object>(flags: T): flags is T & PlanFlag
  * Returns the exit code: 0 when a plan was made, 2 when the input is invalid or the pipeline would refuse.
  */
 export async function printPlan(kind: PlanKind, input: unknown, flags: PlanFlags): Promise<number> {
-  // The AWS SDK and the planning code load only when a plan is asked for.
+  // The AWS SDK and the planning code load only when a plan is asked for. With require(), not import():
+  // bin/modelship registers only tsx's CommonJS hook, so import() of a .ts source fails.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { createAwsClients, destroyAwsClients } = require('../aws') as typeof import('../aws');
   const { makePlan } = require('../plan/plans') as typeof import('../plan/plans');
   const { renderPlan, renderRefusal } = require('../plan/render') as typeof import('../plan/render');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const clients = createAwsClients(awsConfig(flags));
   try {
     const result = await makePlan(kind, input, clients);

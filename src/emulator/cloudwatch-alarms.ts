@@ -6,7 +6,7 @@
 import { alarmArn } from './arns';
 import { cloudWatchErrors } from './cloudwatch-errors';
 import { parsePercentile } from './metrics';
-import type { Operation, RequestContext } from './service';
+import type { Operation, OperationInput, RequestContext } from './service';
 import { AlarmStateValue, type AlarmRecord } from './state';
 
 const {
@@ -77,7 +77,7 @@ function stringList(value: unknown, name: string): string[] {
   return value as string[];
 }
 
-function describeAlarms(input: any, ctx: RequestContext): unknown {
+function describeAlarms(input: OperationInput, ctx: RequestContext): unknown {
   const names = input?.AlarmNames === undefined ? undefined : stringList(input.AlarmNames, 'AlarmNames');
   const prefix: string | undefined = input?.AlarmNamePrefix;
   if (names !== undefined && prefix !== undefined) {
@@ -145,7 +145,7 @@ function requireString(value: unknown, name: string): string {
   return value;
 }
 
-function putMetricAlarm(input: any, ctx: RequestContext): unknown {
+function putMetricAlarm(input: OperationInput, ctx: RequestContext): unknown {
   const name = requireString(input?.AlarmName, 'AlarmName');
   if (name.length > 255) throw invalidParameterValue('The parameter AlarmName must be at most 255 characters long.');
   const evaluationPeriods = input.EvaluationPeriods;
@@ -228,7 +228,7 @@ function putMetricAlarm(input: any, ctx: RequestContext): unknown {
   return {};
 }
 
-function setAlarmState(input: any, ctx: RequestContext): unknown {
+function setAlarmState(input: OperationInput, ctx: RequestContext): unknown {
   const name = requireString(input?.AlarmName, 'AlarmName');
   const stateValue = requireString(input.StateValue, 'StateValue');
   if (!STATE_VALUES.includes(stateValue)) {
@@ -255,7 +255,7 @@ function setAlarmState(input: any, ctx: RequestContext): unknown {
   return {};
 }
 
-function deleteAlarms(input: any, ctx: RequestContext): unknown {
+function deleteAlarms(input: OperationInput, ctx: RequestContext): unknown {
   if (input?.AlarmNames === undefined) throw missingParameter('The parameter AlarmNames is required.');
   const names = stringList(input.AlarmNames, 'AlarmNames');
   if (names.length > 100) throw invalidParameterValue(`At most 100 AlarmNames are allowed; received ${names.length}.`);

@@ -19,7 +19,7 @@ import {
   type MetricsStoreOptions,
   type Statistic,
 } from './metrics';
-import type { JsonService, RequestContext } from './service';
+import type { JsonService, OperationInput, RequestContext } from './service';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801';
 
@@ -177,7 +177,7 @@ function decodeToken(token: string, fingerprint: string): number {
 }
 
 /** GetMetricData: evaluates the queries and pages the returned points by MaxDatapoints. */
-export function getMetricData(input: any, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
+export function getMetricData(input: OperationInput, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
   const queries: unknown = input?.MetricDataQueries;
   if (!Array.isArray(queries) || queries.length === 0) {
     throw cloudWatchErrors.missingParameter('The parameter MetricDataQueries is required.');
@@ -264,7 +264,7 @@ const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as co
 const MAX_STATISTICS_DATAPOINTS = 1440;
 
 /** GetMetricStatistics: the older single-metric read; points oldest first. */
-function getMetricStatistics(input: any, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
+function getMetricStatistics(input: OperationInput, store: MetricsStore, nowMs: number, read: MetricReadSettings = {}): unknown {
   const namespace: unknown = input?.Namespace;
   const metricName: unknown = input?.MetricName;
   if (typeof namespace !== 'string' || namespace === '') throw cloudWatchErrors.missingParameter('The parameter Namespace is required.');
@@ -325,7 +325,7 @@ function getMetricStatistics(input: any, store: MetricsStore, nowMs: number, rea
 }
 
 /** ListMetrics: metrics with retained samples (real CloudWatch keeps them listed for two weeks). */
-function listMetrics(input: any, store: MetricsStore): unknown {
+function listMetrics(input: OperationInput, store: MetricsStore): unknown {
   const dims: unknown = input?.Dimensions;
   if (dims !== undefined && !Array.isArray(dims)) {
     throw cloudWatchErrors.invalidParameterValue('The parameter Dimensions must be a list.');
@@ -341,7 +341,7 @@ function listMetrics(input: any, store: MetricsStore): unknown {
 }
 
 /** PutMetricData: Value, or Values with optional Counts, per datum. Statistic sets are rejected. */
-function putMetricData(input: any, store: MetricsStore, nowMs: number): unknown {
+function putMetricData(input: OperationInput, store: MetricsStore, nowMs: number): unknown {
   const namespace: unknown = input?.Namespace;
   if (typeof namespace !== 'string' || namespace === '') throw cloudWatchErrors.missingParameter('The parameter Namespace is required.');
   if (namespace.startsWith('AWS/')) {
@@ -349,7 +349,7 @@ function putMetricData(input: any, store: MetricsStore, nowMs: number): unknown 
   }
   const data: unknown = input.MetricData;
   if (!Array.isArray(data) || data.length === 0) throw cloudWatchErrors.missingParameter('The parameter MetricData is required.');
-  data.forEach((d: any, i: number) => {
+  data.forEach((d: OperationInput, i: number) => {
     const member = `MetricData.member.${i + 1}`;
     if (!d?.MetricName) throw cloudWatchErrors.missingParameter(`The parameter ${member}.MetricName is required.`);
     if (d.StatisticValues !== undefined) {

@@ -64,7 +64,14 @@ export interface RequestContext {
   wakeAt(epochMs: number): void;
 }
 
-export type Operation = (input: any, ctx: RequestContext) => unknown | Promise<unknown>;
+/**
+ * A request body as an operation receives it: JSON that the server has already checked against the operation's
+ * input shape in AWS's service model (assertValidInput in server.ts), so operations read its members directly.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperationInput = any;
+
+export type Operation = (input: OperationInput, ctx: RequestContext) => unknown | Promise<unknown>;
 
 export interface JsonService {
   /** The `x-amz-target` prefix, e.g. `SageMaker`, `AnyScaleFrontendService`, `GraniteServiceVersion20100801`. */

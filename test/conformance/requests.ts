@@ -265,8 +265,8 @@ export function invalidRequests(model: ServiceModel, inputShape: string, valid: 
 }
 
 function at(root: Record<string, unknown>, keys: Key[]): Record<Key, unknown> {
-  let node: any = root;
-  for (const k of keys) node = node[k];
+  let node: unknown = root;
+  for (const k of keys) node = (node as Record<Key, unknown>)[k];
   return node as Record<Key, unknown>;
 }
 

@@ -20,6 +20,8 @@ const read = (...parts: string[]): string => readFileSync(at(...parts), 'utf8');
 /** shutdownGraceTime of the worker (src/worker.ts): in-flight activities get this long after SIGTERM. */
 const WORKER_SHUTDOWN_GRACE_SECONDS = 30;
 
+// Parsed YAML of any shape: the assertions below are what check it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 function yamlFilesUnder(dir: string): string[] {

@@ -56,8 +56,12 @@ const badName = fc.oneof(fc.string({ maxLength: 70 }).filter((s) => !AWS_NAME_PA
 const badDuration = fc.oneof(fc.constantFrom('90', '10 m', '1w', ''), fc.integer());
 const badCount = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 101 }), fc.constant(1.5), fc.constant('2'));
 
+// Inputs these tests break on purpose, one field at a time, into shapes no input type allows.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type LooseInput = Record<string, any>;
+
 /** Breakages per kind: [field (dotted path) that must be named, how to break it]. Never the endpoint name: the workflow id needs it. */
-const BREAKAGES: Record<Kind, Array<[string, fc.Arbitrary<(input: Record<string, any>) => void>]>> = {
+const BREAKAGES: Record<Kind, Array<[string, fc.Arbitrary<(input: LooseInput) => void>]>> = {
   deploy: [
     ['model.name', badName.map((v) => (i) => void (i.model.name = v))],
     ['instanceType', fc.constantFrom('m5.large', 'ml.m5', 7).map((v) => (i) => void (i.instanceType = v))],
@@ -69,15 +73,15 @@ const BREAKAGES: Record<Kind, Array<[string, fc.Arbitrary<(input: Record<string,
   canary: [
     ['steps', fc.constantFrom([50, 25, 100], [10, 10, 100], [10, 50], []).map((v) => (i) => void (i.steps = v))],
     ['model.version', fc.oneof(fc.integer({ max: 0 }), fc.constant(1.5), fc.constant('2')).map((v) => (i) => void (i.model.version = v))],
-    ['gate.dryRun', fc.constant((i: Record<string, any>) => void (i.gate = { dryRun: true }))],
+    ['gate.dryRun', fc.constant((i: LooseInput) => void (i.gate = { dryRun: true }))],
     ['gate.maxErrorRate', fc.constantFrom(1.5, -0.1, 'low').map((v) => (i) => void (i.gate = { maxErrorRate: v }))],
     ['bake', badDuration.map((v) => (i) => void (i.bake = v))],
   ],
   update: [
-    ['change.0', fc.constant((i: Record<string, any>) => void (i.change = [{ variantName: 'AllTraffic' }]))],
+    ['change.0', fc.constant((i: LooseInput) => void (i.change = [{ variantName: 'AllTraffic' }]))],
     ['change.0.instanceCount', badCount.map((v) => (i) => void (i.change[0].instanceCount = v))],
     ['change.0.variantName', badName.map((v) => (i) => void (i.change[0].variantName = v))],
-    ['change', fc.constant((i: Record<string, any>) => void delete i.change)],
+    ['change', fc.constant((i: LooseInput) => void delete i.change)],
   ],
   delete: [
     ['deleteTimeout', badDuration.map((v) => (i) => void (i.deleteTimeout = v))],
@@ -170,7 +174,7 @@ describe('dangerous input', () => {
     const deploy = await h.client.workflow.start(deployModel, {
       taskQueue: h.taskQueue,
       workflowId: endpointWorkflowId(ep),
-      args: [{ ...(validInput('deploy', ep) as any), model: { name: uniqueName('m'), image: 'img:1', modelDataUrl: 's3://m/1' }, autoApprove: false }],
+      args: [{ ...validInput('deploy', ep), model: { name: uniqueName('m'), image: 'img:1', modelDataUrl: 's3://m/1' }, autoApprove: false } as Parameters<typeof deployModel>[0]],
     });
     await eventually(() => deploy.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
     const callsBefore = total(h.emulator.control.calls());
@@ -193,7 +197,7 @@ describe('dangerous input', () => {
     const ep = uniqueName('dry');
     const input = { ...validInput('canary', ep), gate: { dryRun: true } };
     const callsBefore = total(h.emulator.control.calls());
-    const failure = await failureOf((await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [input as any] })).result());
+    const failure = await failureOf((await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [input as Parameters<typeof canaryRollout>[0]] })).result());
     assert.equal(failure.type, 'InvalidInput');
     assert.match(failure.message, /gate\.dryRun: a dry-run gate never stops a bad canary; set force: true/);
     assert.equal(total(h.emulator.control.calls()), callsBefore, 'no AWS call');

@@ -14,6 +14,7 @@ export function demoCommand(): Command {
     .option('--keep', 'keep everything running after the demo, to explore the UI and CLI (Ctrl-C to stop)')
     // The implementation (worker, dev server, emulator) loads only when the demo runs: fast --help.
     .action(async (flags: DemoFlags) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- require(), not import(): bin/modelship registers only tsx's CommonJS hook, so import() of a .ts source fails
       const { runDemo } = require('./demo-run') as typeof import('./demo-run');
       await runDemo(flags);
     });
