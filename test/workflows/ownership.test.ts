@@ -65,7 +65,7 @@ describe('ownership tags: undo only what this run created', () => {
   it('does not delete an endpoint another actor created while the deploy was preparing', async () => {
     const ep = uniqueName('race');
     const model = uniqueName('m');
-    await h.emulator.control.setFaults([{ kind: 'latency', ms: 3000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
+    h.emulator.control.setFaults([{ kind: 'latency', ms: 3000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
     try {
       const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
       await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'creating-endpoint-config');
@@ -85,7 +85,7 @@ describe('ownership tags: undo only what this run created', () => {
       assert.notEqual(theirs.EndpointStatus, 'Deleting', 'their endpoint is not being deleted');
       assert.equal(theirs.EndpointConfigName, `${ep}-theirs`);
     } finally {
-      await h.emulator.control.setFaults([]);
+      h.emulator.control.setFaults([]);
     }
   });
 
@@ -94,7 +94,7 @@ describe('ownership tags: undo only what this run created', () => {
     const model = uniqueName('m');
     await h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
     // The update to v2 takes far longer than the deploy waits (3 s), and so does the restore (bound 6 s).
-    await h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 100, transitions: ['update'], endpoints: [ep] }]);
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 100, transitions: ['update'], endpoints: [ep] }]);
     try {
       const handle = await h.client.workflow.start(deployModel, {
         taskQueue: h.taskQueue,
@@ -113,14 +113,14 @@ describe('ownership tags: undo only what this run created', () => {
       await h.aws.sagemaker.send(new DescribeModelCommand({ ModelName: config.ProductionVariants![0].ModelName! }));
       assert.ok(rollbackFailures.some((f) => f.includes(`endpoint config ${pending} not deleted: endpoint ${ep} still uses it`)), rollbackFailures.join('; '));
     } finally {
-      await h.emulator.control.setFaults([]);
+      h.emulator.control.setFaults([]);
     }
   });
 
   it('a compensation step that keeps failing ends the deploy as RollbackIncomplete instead of retrying forever', async () => {
     const ep = uniqueName('bound');
     const model = uniqueName('m');
-    await h.emulator.control.setFaults([
+    h.emulator.control.setFaults([
       { kind: 'failTransition', transitions: ['create'], endpoints: [ep], failureReason: 'test: the container did not start' },
       { kind: 'serverError', operations: ['SageMaker.DeleteEndpointConfig'] },
     ]);
@@ -137,7 +137,7 @@ describe('ownership tags: undo only what this run created', () => {
       assert.match(rollbackFailures[0], /^delete endpoint config /);
       assert.ok(rolledBack.some((r) => r.startsWith(`delete endpoint ${ep}`)) && rolledBack.some((r) => r.startsWith('delete model ')), rolledBack.join('; '));
     } finally {
-      await h.emulator.control.setFaults([]);
+      h.emulator.control.setFaults([]);
     }
   });
 });
