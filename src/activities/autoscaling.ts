@@ -19,6 +19,7 @@ import {
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { MetricAlarmDefinition, ScalingPolicySpec, ScheduledActionSpec, VariantScaling } from '../domain/endpoint';
 import { describeAlarmDefinitions, putAlarmDefinition } from './cloudwatch';
+import { isObjectNotFound } from './aws-errors';
 
 // How Application Auto Scaling names a SageMaker variant's instance count
 // (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
@@ -29,11 +30,6 @@ const MAX_IDS_PER_CALL = 50;
 
 export function variantResourceId(endpointName: string, variantName: string): string {
   return `endpoint/${endpointName}/variant/${variantName}`;
-}
-
-/** "Already gone": a deregister or delete whose target or policy does not exist (any more). */
-function isObjectNotFound(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ObjectNotFoundException';
 }
 
 /**

@@ -54,6 +54,24 @@ export function isSageMakerAlreadyExists(err: unknown): boolean {
   return isAwsError(err) && err.name === 'ValidationException' && /^Cannot create already existing/.test(err.message);
 }
 
+/** The model registry's "does not exist": a ValidationException for a missing model package group or version. */
+export function isRegistryNotFound(err: unknown): boolean {
+  return isAwsError(err) && err.name === 'ValidationException' && /does not exist/i.test(err.message);
+}
+
+/** CreateModelPackageGroup for a group that exists: two runs registering a model's first versions raced. */
+export function isRegistryAlreadyExists(err: unknown): boolean {
+  return isAwsError(err) && /already exists/i.test(err.message);
+}
+
+/**
+ * Application Auto Scaling's "already gone": a deregister or delete whose target or policy does not exist
+ * (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html#API_DeregisterScalableTarget_Errors).
+ */
+export function isObjectNotFound(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ObjectNotFoundException';
+}
+
 /**
  * SageMaker refuses UpdateEndpoint, UpdateEndpointWeightsAndCapacities and DeleteEndpoint while the endpoint
  * is Creating, Updating or Deleting. That passes by itself, so a later attempt can succeed. It is also what

@@ -11,7 +11,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { STAGES, type Stage } from '../domain/deploy';
 import { formatModelRef, type ModelRef } from '../domain/model-ref';
-import { isAwsError } from './aws-errors';
+import { isRegistryAlreadyExists, isRegistryNotFound } from './aws-errors';
 import { FAILURE } from '../domain/failures';
 import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';
 
@@ -106,7 +106,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
       await this.client.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: name }));
       return;
     } catch (err) {
-      if (!isMissing(err)) throw err;
+      if (!isRegistryNotFound(err)) throw err;
     }
     try {
       await this.client.send(
@@ -114,7 +114,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
       );
     } catch (err) {
       // Two runs registering the first versions of one model race here; the loser's group exists.
-      if (!(isAwsError(err) && /already exists/i.test(err.message))) throw err;
+      if (!isRegistryAlreadyExists(err)) throw err;
     }
   }
 
@@ -138,8 +138,4 @@ export class SageMakerModelRegistry implements ModelRegistry {
       stageStatus: p.ModelLifeCycle?.StageStatus,
     };
   }
-}
-
-function isMissing(err: unknown): boolean {
-  return isAwsError(err) && err.name === 'ValidationException' && /does not exist/.test(err.message);
 }

@@ -5,7 +5,7 @@
  */
 import { DescribeModelPackageGroupCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import { createActivities, type Activities } from '../activities';
-import { isAwsError } from '../activities/aws-errors';
+import { isRegistryNotFound } from '../activities/aws-errors';
 import type { ModelRegistry, ModelVersion } from '../activities/registry';
 import { SageMakerModelRegistry } from '../activities/sagemaker-registry';
 import type { AwsClients } from '../aws';
@@ -28,11 +28,6 @@ export function createStateReader(clients: AwsClients, registry?: Pick<ModelRegi
   return { clients, activities: createActivities(clients), registry: registry ?? new SageMakerModelRegistry(clients.sagemaker) };
 }
 
-/** The registry's "does not exist" (a missing group or version): a ValidationException in SageMaker. */
-function isMissing(err: unknown): boolean {
-  return isAwsError(err) && err.name === 'ValidationException' && /does not exist/i.test(err.message);
-}
-
 const versionFacts = (v: ModelVersion): RegistryVersionFacts => ({ version: v.version, stage: v.stage, approval: v.approval });
 
 async function groupExists(r: StateReader, group: string): Promise<boolean> {
@@ -40,7 +35,7 @@ async function groupExists(r: StateReader, group: string): Promise<boolean> {
     await r.clients.sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: group }));
     return true;
   } catch (err) {
-    if (isMissing(err)) return false;
+    if (isRegistryNotFound(err)) return false;
     throw err;
   }
 }
@@ -73,7 +68,7 @@ export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promi
   try {
     version = versionFacts(await r.registry.getVersion(req.model.name, req.model.version));
   } catch (err) {
-    if (!isMissing(err)) throw err;
+    if (!isRegistryNotFound(err)) throw err;
   }
   const endpoint = await r.activities.describeEndpoint(req.endpointName);
   const config = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
