@@ -1,6 +1,6 @@
 /**
  * The endpoint update pipeline's input and its plan: what the new endpoint config holds, and whether the
- * Application Auto Scaling update rule (procedures.md, "Autoscaling on SageMaker variants") forces the
+ * Application Auto Scaling update rule (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html) forces the
  * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
  */
 import { z } from 'zod';

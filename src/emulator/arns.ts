@@ -1,4 +1,8 @@
-/** ARN formats (aws-semantics §2.1, §4.1). */
+/**
+ * ARN formats, as the Service Authorization Reference lists them per resource type:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html#amazonsagemaker-resources-for-iam-policies
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_applicationautoscaling.html#applicationautoscaling-resources-for-iam-policies
+ */
 import type { RequestContext } from './service';
 
 type ArnContext = Pick<RequestContext, 'region' | 'accountId'>;

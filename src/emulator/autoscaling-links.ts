@@ -1,4 +1,7 @@
-/** What ties SageMaker endpoints to Application Auto Scaling targets (aws-semantics §4.4). */
+/**
+ * What ties SageMaker endpoints to Application Auto Scaling targets (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html,
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
+ */
 import type { EmulatorState, ScalableTargetRecord } from './state';
 
 export const SAGEMAKER_NAMESPACE = 'sagemaker';

@@ -1,6 +1,6 @@
 /**
  * Application Auto Scaling (`x-amz-target: AnyScaleFrontendService.<Op>`) for SageMaker variants
- * (aws-semantics §4): scalable targets, target-tracking and step policies, and the CloudWatch alarms
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html): scalable targets, target-tracking and step policies, and the CloudWatch alarms
  * target tracking creates.
  */
 import { randomUUID } from 'node:crypto';
@@ -305,7 +305,8 @@ const putScalingPolicy: Operation = (input, ctx) => {
       (p) => p.serviceNamespace === namespace && p.resourceId === resourceId && p.scalableDimension === dimension,
     ).length;
     if (count >= MAX_POLICIES_PER_TARGET) {
-      // Note: the SDK retries LimitExceededException as throttling (aws-semantics §6.2).
+      // Note: the SDK retries LimitExceededException as throttling (THROTTLING_ERROR_CODES in
+      // https://github.com/smithy-lang/smithy-typescript/blob/main/packages/service-error-classification/src/constants.ts).
       throw new AwsError('LimitExceededException', `A scalable target can have at most ${MAX_POLICIES_PER_TARGET} scaling policies.`);
     }
   }

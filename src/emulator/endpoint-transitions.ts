@@ -1,5 +1,6 @@
 /**
- * The asynchronous half of the endpoint status machine (aws-semantics §3.2). Operations start a
+ * The asynchronous half of the endpoint status machine
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html#sagemaker-DescribeEndpoint-response-EndpointStatus). Operations start a
  * transition (status + `transition.dueAt`) and ask the server to wake up; `advanceState` completes
  * due transitions. The server also runs it before every request, so reads never see a stale state.
  */

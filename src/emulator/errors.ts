@@ -31,7 +31,7 @@ export function validationError(message: string): AwsError {
   return new AwsError('ValidationException', message);
 }
 
-// AWS (aws-semantics §7.4): SageMaker's not-found / already-exists / in-progress texts, straight quotes, trailing period.
+// AWS: SageMaker's not-found / already-exists / in-progress texts, straight quotes, trailing period.
 export type SageMakerResourceKind = 'endpoint' | 'endpoint configuration' | 'model';
 
 export function couldNotFind(kind: SageMakerResourceKind, arn: string): AwsError {
@@ -91,7 +91,7 @@ export function serializationError(message?: string): AwsError {
   return new AwsError('SerializationException', message ?? 'Unable to parse request body');
 }
 
-// Throttling as real SageMaker sends it (aws-semantics §6.2): HTTP 400, ThrottlingException, "Rate exceeded".
+// Throttling as real SageMaker sends it: HTTP 400, ThrottlingException, "Rate exceeded" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html).
 // CloudWatch's awsQuery code for it is `Throttling`.
 export function throttlingError(): AwsError {
   return new AwsError('ThrottlingException', 'Rate exceeded', 400, {}, 'Throttling');

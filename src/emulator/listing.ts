@@ -50,7 +50,8 @@ export interface ListRequest {
 }
 
 /**
- * Reads the common SageMaker list members. `defaultOrder` differs per operation (aws-semantics §2.2-2.5:
+ * Reads the common SageMaker list members. `defaultOrder` differs per operation (the SortOrder default in
+ * each List* page, e.g. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListEndpoints.html#sagemaker-ListEndpoints-request-SortOrder:
  * Descending for models, configs and endpoints; Ascending for model packages).
  */
 export function readListRequest(

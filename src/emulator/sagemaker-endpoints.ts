@@ -26,7 +26,7 @@ export function getEndpoint(ctx: RequestContext, name: string): EndpointRecord {
   return endpoint;
 }
 
-/** AWS (aws-semantics §3.3): updates need InService; Failed endpoints only accept DeleteEndpoint. */
+/** AWS: updates need InService; Failed endpoints only accept DeleteEndpoint (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html). */
 function requireUpdatable(endpoint: EndpointRecord): void {
   if (endpoint.status === EndpointStatus.Failed) throw updateFailedEndpoint(endpoint.arn);
   if (endpoint.status !== EndpointStatus.InService) throw updateInProgress(endpoint.arn);
@@ -194,7 +194,8 @@ function autoRollbackAlarmNames(deploymentConfig: Record<string, unknown> | unde
 
 /**
  * AWS: UpdateEndpoint is refused when it would change the instance type of a variant registered as a
- * scalable target, or remove such a variant; a model-only change is allowed (aws-semantics §4.4).
+ * scalable target, or remove such a variant; a model-only change is allowed
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
  * The exact error text is UNCONFIRMED (ValidationException is the documented-likely code).
  */
 function checkAutoscalingAllowsUpdate(ctx: RequestContext, endpoint: EndpointRecord, config: EndpointConfigRecord): void {

@@ -1,4 +1,4 @@
-/** SageMaker Model Registry: model package groups and (versioned) model packages (aws-semantics §2.5). */
+/** SageMaker Model Registry: model package groups and (versioned) model packages (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry.html). */
 import { modelPackageArn, modelPackageGroupArn, nameFromArnOrName } from './arns';
 import { AwsError, modelPackageGroupMissing, validationError } from './errors';
 import { listPage, readListRequest } from './listing';

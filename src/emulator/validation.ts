@@ -1,5 +1,6 @@
 /**
- * Input checking at the service boundary. The SDK validates nothing client-side (aws-semantics §1.1), so
+ * Input checking at the service boundary. The SDK validates nothing client-side (v3 dropped `paramValidation`:
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/migrate-client-constructors.html), so
  * every member is checked here. A member of the wrong JSON type is a `SerializationException` (the body
  * cannot be read as the operation's input); a value that breaks a modeled constraint is collected and
  * reported the way AWS does: `N validation error(s) detected: Value '...' at '<path>' failed to satisfy
@@ -19,7 +20,7 @@ function pattern(text: string, regexSource?: string): Pattern {
   return { text, regex: new RegExp(`^(?:${source})$`, 'su') };
 }
 
-// AWS (SageMaker model): name patterns; all full matches (aws-semantics §2.1).
+// AWS (SageMaker model): name patterns; all full matches (e.g. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html#sagemaker-CreateEndpoint-request-EndpointName).
 export const PATTERNS = {
   /** EndpointName, EndpointConfigName, VariantName, ModelPackageGroupName, Stage, StageStatus. */
   entityName: pattern('^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'),
