@@ -1,5 +1,6 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SageMakerClient, type SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
 
 /**
@@ -36,6 +37,8 @@ export interface AwsClients {
   sagemaker: SageMakerClient;
   autoscaling: ApplicationAutoScalingClient;
   cloudwatch: CloudWatchClient;
+  /** Resource Groups Tagging API: finds what modelship owns by its ownership tags, without listing the account. */
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 export function createAwsClients(config: AwsConfig = {}): AwsClients {
@@ -50,6 +53,7 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
     sagemaker: new SageMakerClient(common),
     autoscaling: new ApplicationAutoScalingClient(common),
     cloudwatch: new CloudWatchClient(common),
+    tagging: new ResourceGroupsTaggingAPIClient(common),
   };
   if (config.maxRequestsPerSecond !== undefined) {
     if (!(config.maxRequestsPerSecond > 0)) throw new Error(`maxRequestsPerSecond must be a number > 0, got ${config.maxRequestsPerSecond}`);

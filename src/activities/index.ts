@@ -1,7 +1,9 @@
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createAutoScalingActivities } from './autoscaling';
+import { createCleanupActivities } from './cleanup';
 import { createCloudWatchActivities } from './cloudwatch';
 import { createNotifyActivities } from './notify';
 import { createRegistryActivities } from './registry-activities';
@@ -13,6 +15,7 @@ export interface ActivityClients {
   sagemaker: SageMakerClient;
   autoscaling: ApplicationAutoScalingClient;
   cloudwatch: CloudWatchClient;
+  tagging: ResourceGroupsTaggingAPIClient;
   /** @default SageMaker Model Registry through `sagemaker` */
   registry?: ModelRegistry;
 }
@@ -23,6 +26,7 @@ export function createActivities(clients: ActivityClients) {
     ...createSageMakerActivities(clients.sagemaker),
     ...createAutoScalingActivities(clients.autoscaling, clients.cloudwatch),
     ...createCloudWatchActivities(clients.cloudwatch),
+    ...createCleanupActivities(clients.sagemaker, clients.tagging),
     ...createRegistryActivities(clients.registry ?? new SageMakerModelRegistry(clients.sagemaker)),
     ...createNotifyActivities(),
   };

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
+import { modelUseTags } from '../domain/cleanup';
 import { FAILURE } from '../domain/failures';
 import { isOwnedBy, OWNERSHIP_TAGS, withOwnershipTags, type CreatedResource, type Owner, type Tag } from '../domain/ownership';
 import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
@@ -236,6 +237,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
 
     /** `extra`: config-level fields copied from another config (DataCaptureConfig, KmsKeyId, …). */
     async createEndpointConfig(name: string, variants: VariantSpec[], extra: Record<string, unknown> = {}, owner?: Owner): Promise<CreatedResource> {
+      // One tag per model it names, so a cleanup finds a model's users by tag (src/domain/cleanup.ts).
+      extra = { ...extra, Tags: [...((extra.Tags as Tag[] | undefined) ?? []), ...modelUseTags(variants.map((v) => v.modelName))] };
       try {
         const tags = withOwnershipTags(extra.Tags as Tag[] | undefined, owner);
         const out = await sagemaker.send(

@@ -7,6 +7,7 @@ import { pollPolicySchema } from './schemas';
 import { change, type PlannedChange } from './change-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from './endpoint';
 import { awsName, duration } from './validation';
+import { planCleanup, type CleanupFacts, type KeptResource } from './cleanup';
 
 
 /** Input of the endpoint delete pipeline. */
@@ -27,13 +28,10 @@ export const deleteInputSchema = z.strictObject({
 export type DeleteInput = z.input<typeof deleteInputSchema>;
 export type DeleteRequest = z.output<typeof deleteInputSchema>;
 
-export interface KeptResource {
-  kind: 'endpoint-config' | 'model';
-  name: string;
-  reason: string;
-}
+export type { KeptResource };
 
 /**
+ * Histories recorded before 'delete-by-ownership-tags' only (they replay the name-prefix cleanup).
  * The endpoint's configs: the ones it serves or is moving to, and the ones modelship named for it
  * (`<endpoint>-…`, as `endpointConfigName` builds them). A config that another endpoint serves is kept, and
  * so is one named for a longer endpoint name that shares the prefix (`churn-prod-…` is not `churn`'s).
@@ -60,7 +58,7 @@ export function configsToDelete(
   return { delete: out, kept };
 }
 
-/** The models of the deleted configs that no remaining config uses (a model in use must not be deleted). */
+/** Histories recorded before 'delete-by-ownership-tags' only. The models of the deleted configs that no remaining config uses. */
 export function modelsToDelete(
   deleted: EndpointConfigSummary[],
   /** Model name → a remaining config that uses it. */
@@ -113,12 +111,12 @@ export interface DeleteFacts {
   endpoint: EndpointSummary | null;
   /** Every scalable target (with its policies) registered for a variant of the endpoint. */
   scaling: VariantScaling[];
-  /** Endpoint configs whose name starts with `<endpoint>-`. */
-  namedConfigs: string[];
-  /** Current and pending configs of the other endpoints. */
-  inUse: Array<{ endpointName: string; configName: string }>;
-  /** Every endpoint config in the account, in ListEndpointConfigs order (only needed to delete configs and models). */
-  configs: EndpointConfigSummary[];
+  /**
+   * What the delete's cleanup reads (the endpoint's own configs and models found by their ownership tags,
+   * and the configs tagged as naming its models), the same read the pipeline makes: null when configs and
+   * models are kept.
+   */
+  cleanup: CleanupFacts | null;
 }
 
 export interface DeletePlan {
@@ -138,10 +136,7 @@ export interface DeletePlan {
   notes: string[];
 }
 
-/**
- * What the delete pipeline would remove, decided the way it decides: `configsToDelete`, then
- * `modelsToDelete` against the configs that remain once those are gone.
- */
+/** What the delete pipeline would remove, decided the way it decides (`planCleanup`, by ownership tags). */
 export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
   const name = req.endpointName;
   const ep = facts.endpoint;
@@ -161,19 +156,18 @@ export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
     notes.push(`endpoint ${name} does not exist: only its leftovers are removed`);
   }
   const kept: KeptResource[] = [];
-  let deletedConfigs: EndpointConfigSummary[] = [];
+  let deletedConfigs: string[] = [];
   let deletedModels: string[] = [];
-  if (req.deleteConfigsAndModels) {
-    const configs = configsToDelete(name, facts.namedConfigs, endpointConfigs, facts.inUse);
-    kept.push(...configs.kept);
-    deletedConfigs = configs.delete.flatMap((c) => facts.configs.filter((x) => x.name === c));
-    const gone = new Set(deletedConfigs.map((c) => c.name));
-    const usedBy: Record<string, string> = {};
-    for (const c of facts.configs) if (!gone.has(c.name)) for (const v of c.variants) usedBy[v.modelName] ??= c.name;
-    const models = modelsToDelete(deletedConfigs, usedBy);
-    kept.push(...models.kept);
-    deletedModels = models.delete;
-    for (const c of deletedConfigs) changes.push(change('delete', 'endpoint config', c.name));
+  if (req.deleteConfigsAndModels && facts.cleanup) {
+    // Decided as the pipeline decides (planCleanup), once the endpoint is gone: nothing is in use by it then.
+    const cleanup = planCleanup(
+      { endpointName: name, scope: { kind: 'owned', configs: endpointConfigs } },
+      { ...facts.cleanup, inUse: [], inUseModels: [] }
+    );
+    kept.push(...cleanup.kept);
+    deletedConfigs = cleanup.deleteConfigs;
+    deletedModels = cleanup.deleteModels;
+    for (const c of deletedConfigs) changes.push(change('delete', 'endpoint config', c));
     for (const m of deletedModels) changes.push(change('delete', 'model', m));
   } else {
     notes.push('deleteConfigsAndModels is false: endpoint configs and models stay');
@@ -186,7 +180,7 @@ export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
     endpointConfigs,
     scalingRemoved: facts.scaling.map((s) => s.variantName),
     scaling: facts.scaling,
-    deletedEndpointConfigs: deletedConfigs.map((c) => c.name),
+    deletedEndpointConfigs: deletedConfigs,
     deletedModels,
     kept,
     changes,

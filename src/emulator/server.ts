@@ -20,6 +20,7 @@ import { advanceState } from './endpoint-transitions';
 import { sagemakerService } from './sagemaker';
 import { autoscalingService } from './autoscaling';
 import { createCloudWatchService } from './cloudwatch';
+import { taggingService } from './tagging';
 import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import { createRuntimeHandler, invokeEndpoint, type RuntimeOptions } from './runtime';
 import { TrafficGenerator, type TrafficSpec } from './traffic';
@@ -49,7 +50,7 @@ import {
  * import it and append it here.
  */
 export function builtInServices(options: Pick<EmulatorOptions, 'metrics'> = {}): JsonService[] {
-  return [sagemakerService, autoscalingService, createCloudWatchService({ metrics: options.metrics })];
+  return [sagemakerService, autoscalingService, createCloudWatchService({ metrics: options.metrics }), taggingService];
 }
 
 /** Defaults: a few seconds, so the offline demo looks like a (very fast) real deployment. Tests pass ~100 ms. */

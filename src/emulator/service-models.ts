@@ -50,7 +50,7 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-export type ModelName = 'sagemaker' | 'application-autoscaling' | 'cloudwatch' | 'sagemaker-runtime';
+export type ModelName = 'sagemaker' | 'application-autoscaling' | 'cloudwatch' | 'sagemaker-runtime' | 'resourcegroupstaggingapi';
 
 const MODEL_DIR = path.join(__dirname, 'models');
 const MODEL_FILES: Record<ModelName, string> = {
@@ -58,6 +58,7 @@ const MODEL_FILES: Record<ModelName, string> = {
   'application-autoscaling': 'application-autoscaling/2016-02-06/service-2.json.gz',
   cloudwatch: 'cloudwatch/2010-08-01/service-2.json.gz',
   'sagemaker-runtime': 'sagemaker-runtime/2017-05-13/service-2.json.gz',
+  resourcegroupstaggingapi: 'resourcegroupstaggingapi/2017-01-26/service-2.json.gz',
 };
 
 const cache = new Map<string, ServiceModel>();

@@ -3,7 +3,7 @@
  * registry, through the same activities the pipelines use (plain async functions here, outside Temporal)
  * and the real AWS SDK. Reads only: nothing here creates, updates or deletes anything.
  */
-import { DescribeModelPackageGroupCommand, ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeModelPackageGroupCommand } from '@aws-sdk/client-sagemaker';
 import { createActivities, type Activities } from '../activities';
 import { isRegistryNotFound } from '../activities/aws-errors';
 import type { ModelRegistry, ModelVersion } from '../activities/registry';
@@ -15,7 +15,6 @@ import type { RegistryVersionFacts } from '../domain/change-plan';
 import type { DeleteFacts, DeleteRequest } from '../domain/delete-plan';
 import type { DeployRequest } from '../domain/deploy';
 import { deployResources, nextVersion, type DeployFacts } from '../domain/deploy-plan';
-import type { EndpointConfigSummary } from '../domain/endpoint';
 import { modelName } from '../domain/names';
 
 export interface StateReader {
@@ -94,26 +93,12 @@ async function otherEndpoints(r: StateReader, endpointName: string): Promise<Can
 
 export async function readDeleteFacts(r: StateReader, req: DeleteRequest): Promise<DeleteFacts> {
   const name = req.endpointName;
+  const endpoint = await r.activities.describeEndpoint(name);
+  const served = [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
   return {
-    endpoint: await r.activities.describeEndpoint(name),
+    endpoint,
     scaling: await r.activities.describeEndpointScaling(name),
-    namedConfigs: req.deleteConfigsAndModels ? await r.activities.listEndpointConfigNames(`${name}-`) : [],
-    inUse: req.deleteConfigsAndModels ? await r.activities.endpointConfigsInUse(name) : [],
-    configs: req.deleteConfigsAndModels ? await allEndpointConfigs(r) : [],
+    // The pipeline's own read (by ownership tags), never a listing of the account.
+    cleanup: req.deleteConfigsAndModels ? await r.activities.readCleanupFacts({ endpointName: name, scope: { kind: 'owned', configs: served } }) : null,
   };
-}
-
-/** Every endpoint config in the account, described, in ListEndpointConfigs order (what decides which models stay). */
-async function allEndpointConfigs(r: StateReader): Promise<EndpointConfigSummary[]> {
-  const out: EndpointConfigSummary[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await r.clients.sagemaker.send(new ListEndpointConfigsCommand({ MaxResults: 100, NextToken }));
-    for (const c of page.EndpointConfigs ?? []) {
-      const config = await r.activities.describeEndpointConfig(c.EndpointConfigName!);
-      if (config) out.push(config);
-    }
-    NextToken = page.NextToken || undefined;
-  } while (NextToken);
-  return out;
 }

@@ -21,7 +21,7 @@ const undo = wf.proxyActivities<Activities>(UNDO);
 /**
  * Deletes an endpoint: its scaling policies and scalable targets first (modelship never relies on
  * DeleteEndpoint deregistering them, which needs a permission the caller may lack), then the endpoint,
- * then, unless kept, its endpoint configs and the models no other config uses. Whatever is already gone
+ * then, unless kept, the endpoint configs and models its ownership tags say it owns and nothing still uses. Whatever is already gone
  * counts as deleted, so running it again is a no-op that succeeds.
  */
 export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<DeleteResult> {
@@ -68,7 +68,17 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
       }
     });
 
-    if (req.deleteConfigsAndModels) {
+    if (req.deleteConfigsAndModels && wf.patched('delete-by-ownership-tags')) {
+      // What goes is decided by ownership tags (never by name prefix, never by listing the account): the
+      // shared cleanup every pipeline uses (src/activities/cleanup.ts).
+      step('deleting-configs');
+      const cleaned = await aws.cleanUpEndpointResources({ endpointName: name, scope: { kind: 'owned', configs: status.endpointConfigs } });
+      for (const c of cleaned.deletedEndpointConfigs) status.deleted.push({ kind: 'endpoint-config', name: c });
+      step('deleting-models');
+      for (const m of cleaned.deletedModels) status.deleted.push({ kind: 'model', name: m });
+      status.kept.push(...cleaned.kept);
+    } else if (req.deleteConfigsAndModels) {
+      // Histories recorded before 'delete-by-ownership-tags' replay the name-prefix cleanup.
       step('deleting-configs');
       const named = await aws.listEndpointConfigNames(`${name}-`);
       const configs = configsToDelete(name, named, status.endpointConfigs, await aws.endpointConfigsInUse(name));

@@ -12,6 +12,7 @@ import * as sagemaker from '@aws-sdk/client-sagemaker';
 import * as autoscaling from '@aws-sdk/client-application-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as runtime from '@aws-sdk/client-sagemaker-runtime';
+import * as tagging from '@aws-sdk/client-resource-groups-tagging-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,7 @@ before(async () => {
     AnyScaleFrontendService: { client: new autoscaling.ApplicationAutoScalingClient(common) as Sender, module: autoscaling },
     GraniteServiceVersion20100801: { client: new cloudwatch.CloudWatchClient(common) as Sender, module: cloudwatch },
     SageMakerRuntime: { client: new runtime.SageMakerRuntimeClient(common) as Sender, module: runtime },
+    ResourceGroupsTaggingAPI_20170126: { client: new tagging.ResourceGroupsTaggingAPIClient(common) as Sender, module: tagging },
   };
 });
 after(async () => {

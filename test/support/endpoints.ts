@@ -2,6 +2,8 @@
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import type { AwsClients } from '../../src/aws';
+import { modelUseTags } from '../../src/domain/cleanup';
+import { withOwnershipTags } from '../../src/domain/ownership';
 import { describeEndpoint } from '../../src/inventory';
 import { eventually } from './harness';
 
@@ -10,6 +12,21 @@ export interface EndpointFixture {
   autoscaled?: boolean;
   /** Also attach a step scaling policy `step-out`. @default false */
   stepPolicy?: boolean;
+  /**
+   * Tag the config and endpoint as modelship tags what it creates (`modelship:endpoint` = `ep`, and the
+   * config's model-use tag), as if a modelship run had made them. @default false (hand-made, untagged)
+   */
+  owned?: boolean;
+}
+
+/** The tags a modelship run puts on a config it creates for `ep` naming `models`. */
+export function ownedConfigTags(ep: string, models: string[]) {
+  return [...(withOwnershipTags([], { endpoint: ep, run: 'fixture-run' }) ?? []), ...modelUseTags(models)];
+}
+
+/** The tags a modelship run puts on a model or endpoint it creates for `ep`. */
+export function ownedTags(ep: string) {
+  return withOwnershipTags([], { endpoint: ep, run: 'fixture-run' }) ?? [];
 }
 
 /** An InService endpoint on config `<ep>-v1`, variant AllTraffic serving `model` on 2 × ml.m5.large. */
@@ -18,9 +35,10 @@ export async function endpointServing(aws: AwsClients, ep: string, model: string
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${ep}-v1`,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
+      ...(o.owned ? { Tags: ownedConfigTags(ep, [model]) } : {}),
     })
   );
-  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1`, ...(o.owned ? { Tags: ownedTags(ep) } : {}) }));
   await eventually(() => describeEndpoint(aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
   if (o.autoscaled === false) return;
   const id = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;

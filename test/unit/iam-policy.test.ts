@@ -18,6 +18,7 @@ const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sagemaker-runtime': 'sagemaker',
   '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-resource-groups-tagging-api': 'tag',
 };
 
 /**
@@ -61,13 +62,15 @@ function actionsCalledByActivities(dir = ACTIVITIES): Map<string, string[]> {
     for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
       for (const name of m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean)) origin.set(name, m[2]);
     }
-    for (const m of source.matchAll(/new\s+([A-Za-z0-9]+)Command\s*\(/g)) {
+    // `new <Op>Command(` and the SDK's paginators, `paginate<Op>(`.
+    for (const m of source.matchAll(/(?:new\s+([A-Za-z0-9]+)Command|\bpaginate([A-Z][A-Za-z0-9]+))\s*\(/g)) {
       const args = balancedArgs(source, (m.index ?? 0) + m[0].length);
-      const pkg = origin.get(`${m[1]}Command`);
-      assert.ok(pkg, `${file}: cannot tell which AWS SDK client ${m[1]}Command comes from (import it by name from @aws-sdk/client-*)`);
+      const op = m[1] ?? m[2]!;
+      const pkg = origin.get(m[1] ? `${op}Command` : `paginate${op}`);
+      assert.ok(pkg, `${file}: cannot tell which AWS SDK client ${op} comes from (import it by name from @aws-sdk/client-*)`);
       const prefix = IAM_PREFIX[pkg];
       assert.ok(prefix, `${file}: ${pkg} has no IAM prefix in this test: add it to IAM_PREFIX and grant its actions in docs/iam-policy.json`);
-      for (const action of [`${prefix}:${m[1]}`, ...(/\bTags\b/.test(args) ? [`${prefix}:+Tags`] : [])]) {
+      for (const action of [`${prefix}:${op}`, ...(/\bTags\b/.test(args) ? [`${prefix}:+Tags`] : [])]) {
         found.set(action, [...new Set([...(found.get(action) ?? []), file])]);
       }
     }
@@ -123,7 +126,7 @@ describe('worker IAM policy (docs/iam-policy.json)', () => {
       if (!anyResource) continue;
       // Resource "*" only where the service supports no resource-level permissions for these actions.
       for (const a of actions) {
-        assert.match(a, /^(sagemaker:List|application-autoscaling:|cloudwatch:GetMetricData$)/, `${s.Sid}: ${a} must not be granted on "*"`);
+        assert.match(a, /^(sagemaker:List|application-autoscaling:|cloudwatch:GetMetricData$|tag:GetResources$)/, `${s.Sid}: ${a} must not be granted on "*"`);
       }
     }
     const sagemakerWrites = policy.Statement.filter((s) => list(s.Action).some((a) => /^sagemaker:(Create|Update|Delete)/.test(a)));

@@ -216,15 +216,28 @@ describe('delete plan', () => {
   const scaling: VariantScaling[] = [
     { variantName: 'AllTraffic', resourceId: 'endpoint/churn/variant/AllTraffic', minCapacity: 1, maxCapacity: 4, policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }] },
   ];
+  const owned = [{ Key: 'modelship:endpoint', Value: 'churn' }];
   const facts: DeleteFacts = {
     endpoint: endpoint('churn-v2'),
     scaling,
-    namedConfigs: ['churn-v1', 'churn-v2', 'churn-prod-v1'],
-    inUse: [{ endpointName: 'churn-prod', configName: 'churn-prod-v1' }, { endpointName: 'other', configName: 'shared' }],
-    configs: [config('churn-v2', 'm2'), config('churn-v1', 'm1'), config('churn-prod-v1', 'm1'), config('shared', 'm0')],
+    // What the cleanup read by tag: churn's two configs and model m2; m1 is churn's too but
+    // churn-prod-v1 (found by m1's model-use tag) names it; churn-prod-v1 itself is not a candidate.
+    cleanup: {
+      endpointName: 'churn',
+      inUse: ['churn-v2'],
+      inUseModels: ['m2'],
+      candidates: [
+        { kind: 'endpoint-config', name: 'churn-v2', tags: owned, models: ['m2'] },
+        { kind: 'endpoint-config', name: 'churn-v1', tags: owned, models: ['m1'] },
+        { kind: 'model', name: 'm2', tags: owned },
+        { kind: 'model', name: 'm1', tags: owned },
+        { kind: 'model', name: 'hand-made', tags: [] },
+      ],
+      modelUsers: { m1: ['churn-v1', 'churn-prod-v1'], m2: ['churn-v2'] },
+    },
   };
 
-  it('removes scaling first, then the endpoint, its configs and the models no remaining config names', () => {
+  it('removes scaling first, then the endpoint, its tagged configs and the models no remaining config names', () => {
     const plan = planDelete(req, facts);
     assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`), [
       'delete scaling policy tt',
@@ -233,16 +246,19 @@ describe('delete plan', () => {
       'delete endpoint config churn-v1',
       'delete endpoint config churn-v2',
       'delete model m2',
-      'keep endpoint config churn-prod-v1',
+      'keep model hand-made',
       'keep model m1',
     ]);
-    assert.deepEqual(plan.kept.map((k) => k.reason), ['endpoint churn-prod uses it', 'endpoint config churn-prod-v1 uses it']);
+    assert.deepEqual(plan.kept.map((k) => k.reason), [
+      'its tags do not say endpoint churn owns it (modelship:endpoint)',
+      'endpoint config churn-prod-v1 uses it',
+    ]);
   });
 
   it('an endpoint already gone leaves only its leftovers; keeping configs and models deletes only scaling and endpoint', () => {
-    const gone = planDelete(req, { ...facts, endpoint: null, scaling: [], namedConfigs: [] });
+    const gone = planDelete(req, { endpoint: null, scaling: [], cleanup: { endpointName: 'churn', inUse: [], inUseModels: [], candidates: [], modelUsers: {} } });
     assert.deepEqual([gone.endpointDeleted, gone.changes], [false, []]);
-    const kept = planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, namedConfigs: [], inUse: [], configs: [] });
+    const kept = planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, cleanup: null });
     assert.deepEqual(kept.changes.map((c) => c.resource), ['scaling policy', 'scalable target', 'endpoint']);
   });
 });

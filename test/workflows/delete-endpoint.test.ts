@@ -1,17 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateModelCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import type { DeleteInput } from '../../src/domain/delete-plan';
 import type { DeployInput } from '../../src/domain/deploy';
-import { endpointWorkflowId } from '../../src/domain/names';
+import { endpointConfigName, endpointWorkflowId } from '../../src/domain/names';
 import type { CallStats } from '../../src/emulator';
 import { describeEndpoint } from '../../src/inventory';
 import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
 import { deployModel, rejectSignal } from '../../src/workflows/deploy';
-import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
-import { endpointServing } from '../support/endpoints';
+import { endpointServing, ownedConfigTags, ownedTags } from '../support/endpoints';
 import { decorateScaling, ONCALL_TOPIC, scalingOf, stepAlarmName } from '../support/scaling';
-import { createHarness, uniqueName, type Harness, failureOf } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -22,18 +21,34 @@ after(async () => h?.close());
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const FAST_POLL = { min: '100ms', max: '500ms' };
 
-async function createModel(name: string): Promise<void> {
+/** A model; `owner`: tagged as a modelship run for that endpoint tags what it creates. */
+async function createModel(name: string, owner?: string): Promise<void> {
   await h.aws.sagemaker.send(
     new CreateModelCommand({
       ModelName: name,
       ExecutionRoleArn: ROLE,
       PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
+      ...(owner ? { Tags: ownedTags(owner) } : {}),
     })
   );
 }
 
-/** An InService endpoint on config `<ep>-v1` serving `model`, optionally autoscaled with a target-tracking policy. */
-const endpoint = (ep: string, model: string, autoscaled = true) => endpointServing(h.aws, ep, model, { autoscaled });
+/** A config serving `model`; `owner`: tagged as a modelship run for that endpoint tags what it creates. */
+async function createConfig(name: string, model: string, owner?: string): Promise<void> {
+  await h.aws.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+      ...(owner ? { Tags: ownedConfigTags(owner, [model]) } : {}),
+    })
+  );
+}
+
+/**
+ * An InService endpoint on config `<ep>-v1` serving `model`, optionally autoscaled with a target-tracking
+ * policy; its config and endpoint carry the ownership tags, as a modelship deploy leaves them.
+ */
+const endpoint = (ep: string, model: string, autoscaled = true) => endpointServing(h.aws, ep, model, { autoscaled, owned: true });
 
 /** Everything the emulator holds whose name mentions `fragment`: models, configs, endpoints, targets, policies, alarms. */
 function leftovers(fragment: string) {
@@ -57,23 +72,17 @@ function start(input: DeleteInput) {
 
 function mutatingCalls(before: CallStats): string[] {
   const now = h.emulator.control.calls().counts;
-  return Object.keys(now).filter((op) => !/\.(Describe|List)/.test(op) && now[op] - (before.counts[op] ?? 0) > 0);
+  return Object.keys(now).filter((op) => !/\.(Describe|List|Get)/.test(op) && now[op] - (before.counts[op] ?? 0) > 0);
 }
 
 describe('endpoint delete', () => {
   it('deletes an autoscaled, updated endpoint with every config, model, target and policy it had', async () => {
     const ep = uniqueName('del');
-    await createModel(`${ep}-m1`);
-    await createModel(`${ep}-m2`);
+    await createModel(`${ep}-m1`, ep);
+    await createModel(`${ep}-m2`, ep);
     await endpoint(ep, `${ep}-m1`);
-    // A second config, made by an update: the delete must find both.
-    await (
-      await h.client.workflow.start(updateSageMakerEndpoint, {
-        taskQueue: h.taskQueue,
-        workflowId: endpointWorkflowId(ep),
-        args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', modelName: `${ep}-m2` }], poll: FAST_POLL }],
-      })
-    ).result();
+    // A second config the endpoint no longer serves (an archived one): the delete must find both.
+    await createConfig(`${ep}-v2`, `${ep}-m2`, ep);
     assert.equal(leftovers(ep).endpointConfigs.length, 2);
     assert.equal(leftovers(ep).alarms.length, 2, 'target tracking made its two alarms');
     // Without the permission, DeleteEndpoint is refused while targets exist: modelship removes them itself.
@@ -124,7 +133,7 @@ describe('endpoint delete', () => {
 
   it('succeeds as a no-op when run again on the deleted endpoint', async () => {
     const ep = uniqueName('again');
-    await createModel(`${ep}-m1`);
+    await createModel(`${ep}-m1`, ep);
     await endpoint(ep, `${ep}-m1`);
     await (await start({ endpointName: ep, poll: FAST_POLL })).result();
     const calls = h.emulator.control.calls();
@@ -136,23 +145,69 @@ describe('endpoint delete', () => {
     assert.deepEqual(leftovers(ep), NOTHING);
   });
 
-  it('keeps configs and models another endpoint uses, including one whose name starts with this endpoint’s', async () => {
+  it('keeps a model another endpoint’s config uses, and the last endpoint’s delete removes it', async () => {
     const ep = uniqueName('shared');
     const other = `${ep}-shadow`; // its configs (`<ep>-shadow-v1`) share this endpoint's name prefix
-    await createModel(`${ep}-m1`);
+    await createModel(`${ep}-m1`, ep);
     await endpoint(ep, `${ep}-m1`, false);
-    await endpoint(other, `${ep}-m1`, false);
+    await endpoint(other, `${ep}-m1`, false); // the same version deployed to a second endpoint: one model
 
     const result = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
 
     assert.deepEqual(result.deletedEndpointConfigs, [`${ep}-v1`]);
     assert.deepEqual(result.deletedModels, []);
-    assert.deepEqual(result.kept, [
-      { kind: 'endpoint-config', name: `${other}-v1`, reason: `endpoint ${other} uses it` },
-      { kind: 'model', name: `${ep}-m1`, reason: `endpoint config ${other}-v1 uses it` },
-    ]);
+    assert.deepEqual(result.kept, [{ kind: 'model', name: `${ep}-m1`, reason: `endpoint config ${other}-v1 uses it` }]);
     assert.equal((await describeEndpoint(h.aws.sagemaker, other)).EndpointStatus, 'InService');
-    await (await start({ endpointName: other, poll: FAST_POLL })).result();
+    const last = await (await start({ endpointName: other, poll: FAST_POLL })).result();
+    assert.deepEqual([last.deletedEndpointConfigs, last.deletedModels], [[`${other}-v1`], [`${ep}-m1`]]);
+    assert.deepEqual(leftovers(ep), NOTHING);
+  });
+
+  it('deletes by ownership tags, not by name: a hand-made `<endpoint>-prod-manual` config and model survive (issue 12 §2)', async () => {
+    const ep = uniqueName('churn');
+    await createModel(`${ep}-m1`, ep);
+    await endpoint(ep, `${ep}-m1`, false);
+    // Made by hand, no ownership tags, named as if for endpoint `<ep>-prod`.
+    await createModel(`${ep}-prod-manual`);
+    await createConfig(`${ep}-prod-manual`, `${ep}-prod-manual`);
+
+    const result = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+
+    assert.deepEqual([result.deletedEndpointConfigs, result.deletedModels], [[`${ep}-v1`], [`${ep}-m1`]]);
+    assert.deepEqual(leftovers(ep), { ...NOTHING, models: [`${ep}-prod-manual`], endpointConfigs: [`${ep}-prod-manual`] });
+  });
+
+  it('leaves nothing behind for an endpoint whose name is past 56 characters (config names cut and hashed)', async () => {
+    const ep = `${uniqueName('long')}-${'x'.repeat(60)}`.slice(0, 60);
+    const model = uniqueName('longm');
+    const serving = endpointConfigName(ep, 'v1', { model });
+    const archived = endpointConfigName(ep, 'v2', { model });
+    assert.ok(!serving.startsWith(`${ep}-`) && !archived.startsWith(`${ep}-`), 'the names are cut before the endpoint name ends');
+    await createModel(model, ep);
+    await createConfig(serving, model, ep);
+    await createConfig(archived, model, ep);
+    await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: serving, Tags: ownedTags(ep) }));
+    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+
+    const result = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+
+    assert.deepEqual(result.deletedEndpointConfigs.sort(), [serving, archived].sort());
+    assert.deepEqual(result.deletedModels, [model]);
+    assert.deepEqual(leftovers(ep.slice(0, 40)), NOTHING);
+    assert.deepEqual(leftovers(model), NOTHING);
+  });
+
+  it('makes no account-wide List call: its cost does not grow with the account', async () => {
+    const ep = uniqueName('scan');
+    await createModel(`${ep}-m1`, ep);
+    await endpoint(ep, `${ep}-m1`, false);
+    const before = h.emulator.control.calls().counts;
+
+    await (await start({ endpointName: ep, poll: FAST_POLL })).result();
+
+    const now = h.emulator.control.calls().counts;
+    const listed = Object.keys(now).filter((op) => /^SageMaker\.List(Endpoints|EndpointConfigs|Models)$/.test(op) && now[op]! - (before[op] ?? 0) > 0);
+    assert.deepEqual(listed, [], 'no ListEndpoints / ListEndpointConfigs / ListModels');
     assert.deepEqual(leftovers(ep), NOTHING);
   });
 

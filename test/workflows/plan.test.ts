@@ -18,7 +18,7 @@ import { approveStepSignal, canaryRollout, canaryStatusQuery } from '../../src/w
 import { deleteSageMakerEndpoint } from '../../src/workflows/delete-endpoint';
 import { deployModel } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
-import { endpointServing } from '../support/endpoints';
+import { endpointServing, ownedConfigTags, ownedTags } from '../support/endpoints';
 import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -109,11 +109,17 @@ async function registerApproved(model: string, tag: string): Promise<void> {
 }
 
 /** An InService endpoint on `<ep>-v1` serving `model`, optionally with a target-tracking and a step policy. */
-const endpoint = (ep: string, model: string, autoscaled: boolean) => endpointServing(h.aws, ep, model, { autoscaled, stepPolicy: true });
+const endpoint = (ep: string, model: string, autoscaled: boolean) => endpointServing(h.aws, ep, model, { autoscaled, stepPolicy: true, owned: true });
 
-async function createModel(name: string, tag: string): Promise<void> {
+/** `owner`: tagged as a modelship run for that endpoint tags the models it creates. */
+async function createModel(name: string, tag: string, owner?: string): Promise<void> {
   await h.aws.sagemaker.send(
-    new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image('churn', tag), ModelDataUrl: `s3://models/churn/${tag}.tar.gz` } })
+    new CreateModelCommand({
+      ModelName: name,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: image('churn', tag), ModelDataUrl: `s3://models/churn/${tag}.tar.gz` },
+      ...(owner ? { Tags: ownedTags(owner) } : {}),
+    })
   );
 }
 
@@ -284,13 +290,15 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
   it('delete: scaling, endpoint, configs and models to delete, and the model kept for another endpoint, match the run', async () => {
     const ep = uniqueName('plan-del');
     const other = uniqueName('plan-keep');
-    await Promise.all([createModel(`${ep}-own`, '1'), createModel(`${ep}-shared`, '2')]);
+    // Both models made for `ep`; `other` serves the shared one too (the same version on two endpoints).
+    await Promise.all([createModel(`${ep}-own`, '1', ep), createModel(`${ep}-shared`, '2', ep)]);
     await Promise.all([endpoint(ep, `${ep}-own`, true), endpoint(other, `${ep}-shared`, false)]);
-    // A second config named for the endpoint, serving the shared model: it goes, the shared model stays.
+    // A second config of the endpoint (its tags say so), serving the shared model: it goes, the shared model stays.
     await h.aws.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${ep}-old`,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `${ep}-shared`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+        Tags: ownedConfigTags(ep, [`${ep}-shared`]),
       })
     );
 
@@ -318,8 +326,8 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.equal(since(calls, 'SageMaker.DeleteEndpoint'), 1);
     assert.equal(since(calls, 'SageMaker.DeleteModel'), plan.deletedModels.length);
 
-    // Planned again, the endpoint is gone and nothing is left to do.
+    // Planned again, the endpoint is gone and nothing is left to do (the shared model still stays).
     const gone = ok(await changesNothing(() => planDeleteRun({ endpointName: ep }, reader())));
-    assert.deepEqual([gone.endpointDeleted, gone.changes], [false, []]);
+    assert.deepEqual([gone.endpointDeleted, gone.changes.map((c) => `${c.action} ${c.name}`)], [false, [`keep ${ep}-shared`]]);
   });
 });
