@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { PlanKind } from '../plan/plans';
 import { addAwsOptions, awsConfig, type AwsOptions } from './aws-options';
-import { EXIT } from './exit-codes';
+import { CliError, EXIT } from './exit-codes';
 
 export interface PlanFlags extends AwsOptions {
   plan?: boolean;
@@ -25,12 +25,16 @@ export async function printPlan(kind: PlanKind, input: unknown, flags: PlanFlags
   // The AWS SDK and the planning code load only when a plan is asked for. With require(), not import():
   // bin/modelship registers only tsx's CommonJS hook, so import() of a .ts source fails.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { createAwsClients, destroyAwsClients } = require('../aws') as typeof import('../aws');
+  const { AwsConfigError, checkAwsConfig, createAwsClients, destroyAwsClients } = require('../aws') as typeof import('../aws');
   const { makePlan } = require('../plan/plans') as typeof import('../plan/plans');
   const { renderPlan, renderRefusal } = require('../plan/render') as typeof import('../plan/render');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const clients = createAwsClients(awsConfig(flags));
   try {
+    // A plan reads AWS: without a region or credentials say which setting is missing and how to give it.
+    await checkAwsConfig(clients).catch((err: unknown) => {
+      throw err instanceof AwsConfigError ? new CliError(`cannot plan: ${err.message}`, EXIT.invalidInput) : err;
+    });
     const result = await makePlan(kind, input, clients);
     if (!result.ok) {
       if (flags.json) console.log(JSON.stringify({ status: 'refused', ...result.refusal }, null, 2));
