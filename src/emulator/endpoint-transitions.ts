@@ -81,6 +81,12 @@ function settle(fleet: EndpointVariantRecord[], now: number): EndpointVariantRec
   }));
 }
 
+/** Fault rule `actorUpdate`: someone else's UpdateEndpoint lands the moment the endpoint is InService again. */
+function anotherActorActs(ctx: RequestContext, endpoint: EndpointRecord, kind: 'create' | 'update' | 'weights'): void {
+  const configName = ctx.faults.takeActorUpdate(kind, endpoint.name);
+  if (configName) ctx.actAsAnotherActor?.('SageMaker', 'UpdateEndpoint', { EndpointName: endpoint.name, EndpointConfigName: configName });
+}
+
 function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void {
   const transition = endpoint.transition!;
   const now = ctx.now();
@@ -100,6 +106,7 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
         endpoint.status = EndpointStatus.InService;
         endpoint.variants = settle(fleet, now);
         delete endpoint.failureReason;
+        anotherActorActs(ctx, endpoint, 'create');
       }
       return;
     }
@@ -126,6 +133,7 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
         if (pending.dataCaptureConfig === null) delete endpoint.dataCaptureConfig;
         else if (pending.dataCaptureConfig) endpoint.dataCaptureConfig = pending.dataCaptureConfig;
         delete endpoint.failureReason;
+        anotherActorActs(ctx, endpoint, 'update');
       }
       return;
     }
@@ -152,6 +160,7 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
       endpoint.variants = settle(endpoint.variants, now);
       endpoint.status = EndpointStatus.InService;
       delete endpoint.failureReason;
+      anotherActorActs(ctx, endpoint, 'weights');
       return;
     }
     case 'delete':

@@ -83,10 +83,25 @@ export interface FailTransitionFault {
   times?: number;
 }
 
-export type FaultRule = ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault;
+/**
+ * "Another actor": the moment one of the endpoint's transitions of kind `after` ends InService, an
+ * UpdateEndpoint to `endpointConfigName` is sent for it, as if someone else's script raced the pipeline
+ * at the first instant AWS lets it (AWS refuses UpdateEndpoint while the endpoint is Updating).
+ */
+export interface ActorUpdateFault {
+  kind: 'actorUpdate';
+  endpoints: string[];
+  endpointConfigName: string;
+  /** `create`, `update` or `weights`. Default: `update`. */
+  after?: TransitionKind[];
+  /** Default 1. */
+  times?: number;
+}
+
+export type FaultRule = ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault | ActorUpdateFault;
 export type FaultKind = FaultRule['kind'];
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate'];
 
 export const DEFAULT_TRANSITION_FAILURE_REASON = 'Request to service failed. If failure persists after retry, contact customer support.';
 
@@ -206,6 +221,18 @@ export class FaultEngine {
     return undefined;
   }
 
+  /** The config another actor moves this endpoint to now that its `kind` transition ended InService, if a rule fires. */
+  takeActorUpdate(kind: TransitionKind, endpointName: string): string | undefined {
+    for (const rs of this.rules) {
+      const rule = rs.rule;
+      if (rule.kind !== 'actorUpdate' || !(rule.after ?? ['update']).includes(kind) || !rule.endpoints.includes(endpointName)) continue;
+      if (rs.fired >= (rule.times ?? 1)) continue;
+      this.fire(rs);
+      return rule.endpointConfigName;
+    }
+    return undefined;
+  }
+
   private matching(operationId: string, kind: FaultKind): RuleState[] {
     const op = operationId.slice(operationId.indexOf('.') + 1);
     return this.rules.filter((rs) => {
@@ -269,6 +296,9 @@ function validateRule(rule: FaultRule): void {
   }
   if (rule.kind === 'failTransition' && rule.endStatus !== undefined && rule.endStatus !== 'UpdateRollbackFailed') {
     throw new Error('failTransition endStatus must be UpdateRollbackFailed');
+  }
+  if (rule.kind === 'actorUpdate' && !(Array.isArray(rule.endpoints) && rule.endpoints.length > 0 && typeof rule.endpointConfigName === 'string')) {
+    throw new Error('actorUpdate rule needs endpoints (a non-empty list) and endpointConfigName');
   }
   if (rule.kind === 'slowTransitions' && !(typeof rule.factor === 'number' && rule.factor >= 0)) {
     throw new Error('slowTransitions rule needs factor >= 0');

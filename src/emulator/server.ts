@@ -219,6 +219,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     settings,
     faults,
     wakeAt,
+    actAsAnotherActor: (prefix, operation, input) => {
+      try {
+        return services.get(prefix)?.operations[operation]?.(input, context({}));
+      } catch (e) {
+        return e;
+      }
+    },
   });
 
   // ---- persistence ----

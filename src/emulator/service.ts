@@ -62,6 +62,11 @@ export interface RequestContext {
   faults: FaultEngine;
   /** Ask the server to run `advanceState` at (or just after) this epoch-ms time. */
   wakeAt(epochMs: number): void;
+  /**
+   * Runs `operation` of the service with this target prefix as "another actor" would call it (fault rule
+   * `actorUpdate`); its error, if any, is returned rather than thrown.
+   */
+  actAsAnotherActor?(targetPrefix: string, operation: string, input: Record<string, unknown>): unknown;
 }
 
 /**

@@ -12,7 +12,8 @@ import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
-import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { AWS_CALL, pollingOptions, UNDO, undoActivities } from './activity-options';
+import { requireOurs, runOwner } from './ownership';
 import { CanaryState } from './canary-state';
 import { rootMessage, Saga } from './saga';
 
@@ -31,6 +32,8 @@ interface CanaryRun {
   version: ModelVersion;
   plan: CanaryLayout;
   saga: Saga;
+  /** Compensation and cleanup activities, bounded overall (unbounded in runs started before the patch). */
+  undo: wf.ActivityInterfaceFor<Activities>;
   /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
   waits: ReturnType<typeof wf.proxyActivities<Activities>>;
   notify: (event: string, extra?: Record<string, unknown>) => Promise<void>;
@@ -107,7 +110,8 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const notify = async (event: string, extra?: Record<string, unknown>) => {
     if (req.webhookUrl) await notifier.notifyWebhook(req.webhookUrl, state.event(event, extra));
   };
-  return { req, state, version, plan: planned.plan, saga: new Saga(), waits, notify, modelRef };
+  const { undo: boundedUndo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
+  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, notify, modelRef };
 }
 
 /** 2. Start the ramp: both variants in one new config, baseline at its weight, canary at the first step. */
@@ -118,17 +122,27 @@ async function startRamp(run: CanaryRun): Promise<void> {
   const rampConfig = plan.rampEndpointConfigName;
   state.phase('starting');
   await run.notify('started', { steps: req.steps });
+  // Ownership tags on what this run creates; newer runs undo only what the tags say they made, and
+  // restore only from this run's configs (older histories replay the name-based undo).
+  const owner = runOwner(endpointName);
+  const ownedOnly = wf.patched('undo-only-owned');
+  const { undo } = run;
   saga.add(`delete model ${newModel}`, async () => {
-    // The version may already serve elsewhere (a staging endpoint): only this rollout's use is undone.
+    // The version may already serve elsewhere (a staging endpoint made it): only a model this run made goes.
+    if (ownedOnly) return undo.deleteModelIfOwned({ name: newModel, owner });
     if (!(await usedByOtherEndpoints(endpointName, newModel))) await undo.deleteModel(newModel);
   });
   // The new version runs as the baseline's model does: same environment, network and tags. Runs
   // started before this patch create the model without them, as they did.
   const settings = wf.patched('canary-keeps-model-settings') ? await aws.modelSettings(plan.baseline.modelName) : {};
-  await aws.createModel({ ...settings, name: newModel, image: run.version.image, modelDataUrl: run.version.modelDataUrl, executionRoleArn: req.executionRoleArn });
-  saga.add(`delete endpoint config ${rampConfig}`, () => undo.deleteEndpointConfig(rampConfig));
-  await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra);
-  saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => undo.restoreEndpointConfig(endpointName, plan.original.name));
+  // A model of this version made by someone else (same container, checked by createModel) is used as is.
+  await aws.createModel({ ...settings, name: newModel, image: run.version.image, modelDataUrl: run.version.modelDataUrl, executionRoleArn: req.executionRoleArn, ...(ownedOnly ? { owner } : {}) });
+  saga.add(`delete endpoint config ${rampConfig}`, () =>
+    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: rampConfig, owner }) : undo.deleteEndpointConfig(rampConfig)
+  );
+  const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra, ownedOnly ? owner : undefined);
+  if (ownedOnly) requireOurs(ramp, `endpoint config ${rampConfig}`, owner);
+  saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => restoreOriginal(run, ownedOnly ? owner : undefined));
   saga.add(`send all traffic to ${plan.baseline.variantName}`, async () => {
     const ep = await undo.describeEndpoint(endpointName);
     if (ep?.configName === rampConfig) await undo.updateEndpointWeightsAndCapacities(endpointName, weightsAt(plan, 0));
@@ -329,8 +343,16 @@ async function promote(run: CanaryRun): Promise<void> {
   if (state.status.canaryWeight !== 100) await shiftTo(run, 100);
   state.phase('finalizing');
   const finalConfig = plan.finalEndpointConfigName;
-  saga.add(`delete endpoint config ${finalConfig}`, () => undo.deleteEndpointConfig(finalConfig));
-  await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra);
+  const ownedOnly = wf.patched('undo-only-owned');
+  const owner = runOwner(req.endpointName);
+  saga.add(`delete endpoint config ${finalConfig}`, () =>
+    ownedOnly ? run.undo.deleteEndpointConfigIfOwned({ name: finalConfig, owner }) : undo.deleteEndpointConfig(finalConfig)
+  );
+  // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
+  // undo runs, which never deletes a config the endpoint serves or is updating to.
+  if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner));
+  const final = await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra, ownedOnly ? owner : undefined);
+  if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   await aws.updateEndpoint(req.endpointName, finalConfig);
   const promoted = await run.waits.awaitEndpointInService(req.endpointName);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
@@ -347,7 +369,7 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
   state.status.error = reason;
   state.settleWeight(`the rollout is rolling back: ${reason}`);
   state.phase('rolling-back');
-  const { done, failed } = await run.saga.compensate();
+  const { done, failed, concurrent } = await run.saga.compensate();
   const aborted = !!state.abortedBy || wf.isCancellation(err);
   // Only what the canary showed (a gate, a deadline, SageMaker refusing its container) judges the model;
   // an AWS or infrastructure error says nothing about it.
@@ -358,7 +380,7 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
     // model: it stays Approved so `retry` can roll it out again; a verdict rejects the version.
     await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason });
     if (!aborted && !infrastructure) await undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`);
-    await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed });
+    await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed, ...(concurrent.length ? { concurrentChanges: concurrent } : {}) });
   });
   state.phase('rolled-back');
   await wf.condition(wf.allHandlersFinished);
@@ -368,6 +390,7 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
     reason,
     rolledBack: done,
     rollbackFailures: failed,
+    concurrentChanges: concurrent,
     type: infrastructure ? FAILURE.InfrastructureFailed : err instanceof ApplicationFailure && isFailureType(err.type) ? err.type : FAILURE.CanaryFailed,
     listRolledBack: false,
     details: { gates: state.status.gates },
@@ -424,6 +447,12 @@ async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ n
     named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
     modelRef: { ref, pinned: resolved.pinned, moving: resolved.moving },
   };
+}
+
+/** Back to the original config; with `owner`, only from a config this run made (else ConcurrentChange). */
+function restoreOriginal(run: CanaryRun, owner: ReturnType<typeof runOwner> | undefined): Promise<void> {
+  const { endpointName } = run.req;
+  return owner ? run.undo.restoreEndpointConfig(endpointName, run.plan.original.name, false, owner) : undo.restoreEndpointConfig(endpointName, run.plan.original.name);
 }
 
 /** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */

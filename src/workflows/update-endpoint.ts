@@ -7,7 +7,8 @@ import { resolvePollPolicy } from '../domain/polling';
 import { modelFields, planUpdate, updateInputSchema, type UpdateInput, type UpdateResult } from '../domain/update-plan';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
-import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
+import { requireOurs, runOwner } from './ownership';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
 
@@ -16,7 +17,6 @@ import { updateStatusQuery } from './messages';
 export { updateStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
-const undo = wf.proxyActivities<Activities>(UNDO);
 /** Waits inside compensation: an endpoint still updating must be waited out, however long it takes. */
 const UNDO_WAIT_DEADLINE = '24h';
 
@@ -51,7 +51,10 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   wf.setHandler(updateStatusQuery, () => state.status);
   const poll = resolvePollPolicy(req.poll);
   const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
-  const undoWaits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(UNDO_WAIT_DEADLINE)));
+  // Compensation and cleanup steps are bounded overall, and so are the waits inside compensation (older
+  // histories retry their undo steps without end and wait up to UNDO_WAIT_DEADLINE).
+  const { undo, boundMs } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
+  const undoWaits = wf.proxyActivities<Activities>(pollingOptions(poll, boundMs ?? parseDuration(UNDO_WAIT_DEADLINE)));
 
   // Plan from what the endpoint runs now; an endpoint still changing is waited for first.
   state.step('planning');
@@ -87,7 +90,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
       state.step('removing-scaling');
       state.snapshotTaken(plan.deregister);
       saga.add(`restore autoscaling of ${variantsOf(plan.deregister)}`, async () => {
-        await restoreScaling(plan.deregister);
+        await restoreScaling(undo, plan.deregister);
         state.scaling('restored');
       });
       await aws.deleteScalingPolicies(plan.deregister);
@@ -111,14 +114,23 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     }
     // 4–5. The new config: the current one (read while planning) with the changes.
     state.step('creating-endpoint-config');
-    saga.add(`delete endpoint config ${plan.newConfigName}`, () => undo.deleteEndpointConfig(plan.newConfigName));
-    await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra);
+    // Ownership tags on the new config; newer runs undo only what the tags say they made and restore only
+    // from this run's config (older histories replay the name-based undo).
+    const owner = runOwner(name);
+    const ownedOnly = wf.patched('undo-only-owned');
+    saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
+      ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
+    );
+    const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra, ownedOnly ? owner : undefined);
+    if (ownedOnly) requireOurs(created, `endpoint config ${plan.newConfigName}`, owner);
     state.created(plan.newConfigName);
     // 6. UpdateEndpoint; the undo (registered first, run first) moves the endpoint back while scaling is
     //    still off, so that AWS's rule cannot block the way back either.
     state.step('updating-endpoint');
     saga.add(`restore endpoint ${name} to ${plan.currentConfigName}`, () =>
-      undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties)
+      ownedOnly
+        ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
+        : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties)
     );
     await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
     state.step('waiting-updated');
@@ -133,7 +145,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     const failedAt = state.status.step;
     state.step('compensating');
     const reason = rootMessage(err);
-    const { done, failed } = await saga.compensate();
+    const { done, failed, concurrent } = await saga.compensate();
     if (plan.autoscalingRule.applies && state.status.scaling !== 'restored') state.scaling('restore-failed');
     state.failed(reason);
     throw rolledBack({
@@ -141,6 +153,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
       reason,
       rolledBack: done,
       rollbackFailures: failed,
+      concurrentChanges: concurrent,
       type: FAILURE.UpdateFailed,
       details: { failedAt, snapshot: state.status.snapshot },
     });
@@ -151,7 +164,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   if (plan.restore.length) {
     state.step('restoring-scaling');
     try {
-      await wf.CancellationScope.nonCancellable(() => restoreScaling(plan.restore));
+      await wf.CancellationScope.nonCancellable(() => restoreScaling(undo, plan.restore));
     } catch (err) {
       state.scaling('restore-failed');
       state.failed(rootMessage(err));
@@ -168,7 +181,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   return result;
 }
 
-async function restoreScaling(scaling: VariantScaling[]): Promise<void> {
+async function restoreScaling(undo: wf.ActivityInterfaceFor<Activities>, scaling: VariantScaling[]): Promise<void> {
   await undo.registerScalableTargets(scaling);
   await undo.putScalingPolicies(scaling);
 }

@@ -208,3 +208,36 @@ test('faults can be set over the control API and are counted in the call stats',
   }
 });
 
+
+test('actorUpdate: another actor updates the endpoint the moment the named transition ends InService, once', async () => {
+  const env = await startTestEnv();
+  try {
+    await liveEndpoint(env);
+    await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2 }]);
+    await createConfig(env.sm, 'theirs', [{ VariantName: 'blue', ModelName: 'm1' }]);
+    env.emu.control.setFaults([{ kind: 'actorUpdate', endpoints: ['ep'], endpointConfigName: 'theirs' }]);
+    await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
+    // Our update lands, and at once someone else's UpdateEndpoint to their config is in flight.
+    const racing = await waitForStatus(env.sm, 'ep', 'Updating');
+    assert.equal(racing.PendingDeploymentSummary?.EndpointConfigName, 'c2');
+    const raced = await waitForPending(env, 'theirs');
+    assert.equal(raced.EndpointConfigName, 'c2', 'our config landed first');
+    const settled = await waitForStatus(env.sm, 'ep', 'InService');
+    assert.equal(settled.EndpointConfigName, 'theirs');
+    assert.equal(env.emu.control.calls().faults['actorUpdate'], 1);
+    // The rule fires once: the next update stays.
+    await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
+    assert.equal((await waitForStatus(env.sm, 'ep', 'InService')).EndpointConfigName, 'c2');
+    assert.throws(() => env.emu.control.setFaults([{ kind: 'actorUpdate', endpoints: [], endpointConfigName: 'x' }]), /actorUpdate rule needs endpoints/);
+  } finally {
+    await env.close();
+  }
+});
+
+async function waitForPending(env: TestEnv, configName: string) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
+    const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    if (ep.PendingDeploymentSummary?.EndpointConfigName === configName) return ep;
+  }
+  throw new Error(`no update to ${configName} started`);
+}

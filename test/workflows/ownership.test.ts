@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
+import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
+import { canaryInput, endpointWithNewVersion, startCanary } from '../support/canary';
 import type { DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId, modelName } from '../../src/domain/names';
 import { OWNERSHIP_TAGS } from '../../src/domain/ownership';
@@ -138,6 +140,91 @@ describe('ownership tags: undo only what this run created', () => {
       assert.ok(rolledBack.some((r) => r.startsWith(`delete endpoint ${ep}`)) && rolledBack.some((r) => r.startsWith('delete model ')), rolledBack.join('; '));
     } finally {
       h.emulator.control.setFaults([]);
+    }
+  });
+});
+
+describe('rollback only from what this run made: another actor\'s change is left alone (ConcurrentChange)', () => {
+  it('update: another actor moves the endpoint to their config right after ours lands; the rollback leaves theirs', async () => {
+    const ep = uniqueName('actor');
+    const model = uniqueName('m');
+    const deployed = await h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
+    const live = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+    const variantName = live.ProductionVariants![0].VariantName!;
+    const theirs = `${ep}-theirs`;
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: theirs,
+        ProductionVariants: [{ VariantName: variantName, ModelName: deployed.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 3 }],
+      })
+    );
+    await h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [ep], endpointConfigName: theirs }]);
+    try {
+      const handle = await h.client.workflow.start(updateSageMakerEndpoint, {
+        taskQueue: h.taskQueue,
+        workflowId: endpointWorkflowId(ep),
+        args: [{ endpointName: ep, change: [{ variantName, instanceCount: 2 }], inServiceTimeout: '30s', poll: { min: '100ms', max: '500ms' } }],
+      });
+      const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: did not end'));
+      assert.equal(failure.type, 'ConcurrentChange', failure.message);
+      assert.match(failure.message, new RegExp(`endpoint ${ep} is on config ${theirs}, which this run did not create`));
+      const after = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+      assert.equal(after.EndpointConfigName, theirs, 'their change stands');
+      assert.equal(after.EndpointStatus, 'InService', 'nobody is moving it back');
+      // This run's own config, which nothing uses, is still undone.
+      const { rolledBack } = failure.details?.[0] as { rolledBack: string[] };
+      assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
+    } finally {
+      await h.emulator.control.setFaults([]);
+    }
+  });
+});
+
+describe('canary: ownership tags and rollback only from its own configs', () => {
+  it('tags the new model and the final config with the endpoint and the run', async () => {
+    const { endpointName, model } = await endpointWithNewVersion(h, 'cown');
+    try {
+      const handle = await startCanary(h, canaryInput(endpointName, model));
+      const result = await within(180_000, handle.result(), () => handle.terminate('test: did not end'));
+      const runId = handle.firstExecutionRunId;
+      const config = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfigName }));
+      const m = await h.aws.sagemaker.send(new DescribeModelCommand({ ModelName: config.ProductionVariants![0].ModelName! }));
+      for (const arn of [config.EndpointConfigArn!, m.ModelArn!]) {
+        const tags = await tagsOf(arn);
+        assert.equal(tags[OWNERSHIP_TAGS.endpoint], endpointName, arn);
+        assert.equal(tags[OWNERSHIP_TAGS.run], runId, arn);
+      }
+    } finally {
+      h.emulator.control.stopTraffic(endpointName);
+    }
+  });
+
+  it('another actor moves the endpoint off the ramp config: the rollback leaves their config and fails as ConcurrentChange', async () => {
+    const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'cactor');
+    const theirs = `${endpointName}-theirs`;
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: theirs,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: v1.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 3 }],
+      })
+    );
+    // Their UpdateEndpoint lands the moment the canary's ramp config is in service.
+    await h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [endpointName], endpointConfigName: theirs }]);
+    try {
+      const handle = await startCanary(h, canaryInput(endpointName, model));
+      const failure = await within(120_000, failureOf(handle.result()), () => handle.terminate('test: did not end'));
+      assert.equal(failure.type, 'ConcurrentChange', failure.message);
+      assert.match(failure.message, new RegExp(`endpoint ${endpointName} is on config ${theirs}, which this run did not create`));
+      const after = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      assert.equal(after.EndpointConfigName, theirs, 'their change stands');
+      assert.equal(after.EndpointStatus, 'InService', 'nobody is moving it back');
+      // What this run made and nothing uses is still undone.
+      const { rolledBack } = failure.details?.[0] as { rolledBack: string[] };
+      assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
+      assert.ok(rolledBack.some((r) => r === `delete model ${model}-v2`), rolledBack.join('; '));
+    } finally {
+      await h.emulator.control.setFaults([]);
+      h.emulator.control.stopTraffic(endpointName);
     }
   });
 });
