@@ -142,11 +142,11 @@ async function startRamp(run: CanaryRun): Promise<void> {
   );
   const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(ramp, `endpoint config ${rampConfig}`, owner);
-  saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => restoreOriginal(run, ownedOnly ? owner : undefined));
+  saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => restoreOriginal(run, ownedOnly ? owner : undefined), { movesEndpoint: true });
   saga.add(`send all traffic to ${plan.baseline.variantName}`, async () => {
     const ep = await undo.describeEndpoint(endpointName);
     if (ep?.configName === rampConfig) await undo.updateEndpointWeightsAndCapacities(endpointName, weightsAt(plan, 0));
-  });
+  }, { movesEndpoint: true });
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
   await aws.updateEndpoint(endpointName, rampConfig);
   expectServing(run, await run.waits.awaitEndpointInService(endpointName), req.steps[0]);
@@ -350,7 +350,7 @@ async function promote(run: CanaryRun): Promise<void> {
   );
   // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
   // undo runs, which never deletes a config the endpoint serves or is updating to.
-  if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner));
+  if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner), { movesEndpoint: true });
   const final = await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   await aws.updateEndpoint(req.endpointName, finalConfig);

@@ -23,10 +23,14 @@ export interface Compensation {
  * attempt that sent it timed out, so its undo must run regardless. Undos are idempotent ("…if present").
  */
 export class Saga {
-  private readonly undos: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  private readonly undos: Array<{ what: string; run: () => Promise<unknown>; movesEndpoint: boolean }> = [];
 
-  add(what: string, run: () => Promise<unknown>): void {
-    this.undos.unshift({ what, run });
+  /**
+   * `movesEndpoint`: the undo changes the endpoint itself (its config, weights or counts). Once an undo has
+   * found another actor's change (ConcurrentChange), such undos are skipped: that change is left alone.
+   */
+  add(what: string, run: () => Promise<unknown>, o: { movesEndpoint?: boolean } = {}): void {
+    this.undos.unshift({ what, run, movesEndpoint: o.movesEndpoint ?? false });
   }
 
   /**
@@ -40,6 +44,10 @@ export class Saga {
     const concurrent: string[] = [];
     await CancellationScope.nonCancellable(async () => {
       for (const undo of this.undos) {
+        if (undo.movesEndpoint && concurrent.length) {
+          done.push(`${undo.what}: skipped, another actor changed the endpoint`);
+          continue;
+        }
         try {
           const result = await undo.run();
           // An undo that finds the resource is not this run's (ownership tags) leaves it and says so.

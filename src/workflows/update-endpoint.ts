@@ -100,10 +100,14 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     if (plan.raise.length) {
       // 2. Autoscaling cannot add capacity during the update: raise it now if asked to.
       state.step('raising-capacity');
-      saga.add(`restore instance counts of ${plan.capacityBefore.map((c) => c.variantName).join(', ')}`, async () => {
-        await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
-        await undoWaits.awaitEndpointInService(name);
-      });
+      saga.add(
+        `restore instance counts of ${plan.capacityBefore.map((c) => c.variantName).join(', ')}`,
+        async () => {
+          await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
+          await undoWaits.awaitEndpointInService(name);
+        },
+        { movesEndpoint: true }
+      );
       await waits.updateEndpointWeightsAndCapacities(name, plan.raise);
     }
     // 3. UpdateEndpoint needs an InService endpoint, still on the config the plan was made from.
@@ -130,7 +134,8 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     saga.add(`restore endpoint ${name} to ${plan.currentConfigName}`, () =>
       ownedOnly
         ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
-        : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties)
+        : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
+      { movesEndpoint: true }
     );
     await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
     state.step('waiting-updated');
