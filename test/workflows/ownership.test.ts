@@ -158,7 +158,7 @@ describe('rollback only from what this run made: another actor\'s change is left
         ProductionVariants: [{ VariantName: variantName, ModelName: deployed.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 3 }],
       })
     );
-    await h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [ep], endpointConfigName: theirs }]);
+    h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [ep], endpointConfigName: theirs }]);
     try {
       const handle = await h.client.workflow.start(updateSageMakerEndpoint, {
         taskQueue: h.taskQueue,
@@ -175,7 +175,7 @@ describe('rollback only from what this run made: another actor\'s change is left
       const { rolledBack } = failure.details?.[0] as { rolledBack: string[] };
       assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
     } finally {
-      await h.emulator.control.setFaults([]);
+      h.emulator.control.setFaults([]);
     }
   });
 });
@@ -209,7 +209,7 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
       })
     );
     // Their UpdateEndpoint lands the moment the canary's ramp config is in service.
-    await h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [endpointName], endpointConfigName: theirs }]);
+    h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [endpointName], endpointConfigName: theirs }]);
     try {
       const handle = await startCanary(h, canaryInput(endpointName, model));
       const failure = await within(120_000, failureOf(handle.result()), () => handle.terminate('test: did not end'));
@@ -223,7 +223,7 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
       assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
       assert.ok(rolledBack.some((r) => r === `delete model ${model}-v2`), rolledBack.join('; '));
     } finally {
-      await h.emulator.control.setFaults([]);
+      h.emulator.control.setFaults([]);
       h.emulator.control.stopTraffic(endpointName);
     }
   });
