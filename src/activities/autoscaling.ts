@@ -1,10 +1,10 @@
 import {
   DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
-  DescribeScalableTargetsCommand,
-  DescribeScalingPoliciesCommand,
-  DescribeScheduledActionsCommand,
   ListTagsForResourceCommand,
+  paginateDescribeScalableTargets,
+  paginateDescribeScalingPolicies,
+  paginateDescribeScheduledActions,
   PutScalingPolicyCommand,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
@@ -42,14 +42,8 @@ export function variantResourceId(endpointName: string, variantName: string): st
 export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingClient, cloudwatch: CloudWatchClient) {
   async function describePolicies(resourceId: string): Promise<ScalingPolicySpec[]> {
     const out: ScalingPolicy[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await autoscaling.send(
-        new DescribeScalingPoliciesCommand({ ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION, NextToken })
-      );
-      out.push(...(page.ScalingPolicies ?? []));
-      NextToken = page.NextToken || undefined;
-    } while (NextToken);
+    const pages = paginateDescribeScalingPolicies({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION });
+    for await (const page of pages) out.push(...(page.ScalingPolicies ?? []));
     const specs: ScalingPolicySpec[] = [];
     for (const p of out) {
       // DescribeScalingPolicies lists a step policy's alarms (the ones naming it in their actions); a
@@ -62,14 +56,8 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
 
   async function describeScheduledActions(resourceId: string): Promise<ScheduledActionSpec[]> {
     const out: ScheduledActionSpec[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await autoscaling.send(
-        new DescribeScheduledActionsCommand({ ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION, NextToken })
-      );
-      out.push(...(page.ScheduledActions ?? []).map(scheduledActionSpec));
-      NextToken = page.NextToken || undefined;
-    } while (NextToken);
+    const pages = paginateDescribeScheduledActions({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION });
+    for await (const page of pages) out.push(...(page.ScheduledActions ?? []).map(scheduledActionSpec));
     return out;
   }
 
@@ -90,19 +78,11 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
       const targets: ScalableTarget[] = [];
       const ids = variantNames.map((v) => variantResourceId(endpointName, v));
       for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) {
-        let NextToken: string | undefined;
-        do {
-          const page = await autoscaling.send(
-            new DescribeScalableTargetsCommand({
-              ServiceNamespace: NAMESPACE,
-              ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL),
-              ScalableDimension: DIMENSION,
-              NextToken,
-            })
-          );
-          targets.push(...(page.ScalableTargets ?? []));
-          NextToken = page.NextToken || undefined;
-        } while (NextToken);
+        const pages = paginateDescribeScalableTargets(
+          { client: autoscaling },
+          { ServiceNamespace: NAMESPACE, ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL), ScalableDimension: DIMENSION }
+        );
+        for await (const page of pages) targets.push(...(page.ScalableTargets ?? []));
       }
       const out: VariantScaling[] = [];
       for (const t of targets) out.push(await snapshot(variantNames[ids.indexOf(t.ResourceId!)], t));
@@ -116,15 +96,12 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
     async describeEndpointScaling(endpointName: string): Promise<VariantScaling[]> {
       const prefix = variantResourceId(endpointName, '');
       const out: VariantScaling[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ScalableDimension: DIMENSION, NextToken }));
+      for await (const page of paginateDescribeScalableTargets({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ScalableDimension: DIMENSION })) {
         for (const t of page.ScalableTargets ?? []) {
           if (!t.ResourceId!.startsWith(prefix)) continue;
           out.push(await snapshot(t.ResourceId!.slice(prefix.length), t));
         }
-        NextToken = page.NextToken || undefined;
-      } while (NextToken);
+      }
       return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
     },
 

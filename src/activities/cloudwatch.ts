@@ -1,6 +1,7 @@
 import {
   DescribeAlarmsCommand,
-  GetMetricDataCommand,
+  paginateDescribeAlarms,
+  paginateGetMetricData,
   PutMetricAlarmCommand,
   type CloudWatchClient,
   type MetricAlarm,
@@ -21,14 +22,8 @@ const MAX_ALARM_NAMES = 100;
 export async function describeAlarmDefinitions(cloudwatch: CloudWatchClient, alarmNames: string[]): Promise<MetricAlarmDefinition[]> {
   const out: MetricAlarmDefinition[] = [];
   for (let i = 0; i < alarmNames.length; i += MAX_ALARM_NAMES) {
-    let NextToken: string | undefined;
-    do {
-      const page = await cloudwatch.send(
-        new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + MAX_ALARM_NAMES), AlarmTypes: ['MetricAlarm'], NextToken })
-      );
-      out.push(...(page.MetricAlarms ?? []).map(alarmDefinition));
-      NextToken = page.NextToken || undefined;
-    } while (NextToken);
+    const pages = paginateDescribeAlarms({ client: cloudwatch }, { AlarmNames: alarmNames.slice(i, i + MAX_ALARM_NAMES), AlarmTypes: ['MetricAlarm'] });
+    for await (const page of pages) out.push(...(page.MetricAlarms ?? []).map(alarmDefinition));
   }
   return out;
 }
@@ -109,14 +104,10 @@ export function createCloudWatchActivities(cloudwatch: CloudWatchClient) {
         ];
       });
       const values = new Map<string, number[]>();
-      let NextToken: string | undefined;
-      do {
-        const out = await cloudwatch.send(
-          new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(w.start), EndTime: new Date(w.end), NextToken })
-        );
+      const pages = paginateGetMetricData({ client: cloudwatch }, { MetricDataQueries: queries, StartTime: new Date(w.start), EndTime: new Date(w.end) });
+      for await (const out of pages) {
         for (const r of out.MetricDataResults ?? []) values.set(r.Id!, [...(values.get(r.Id!) ?? []), ...(r.Values ?? [])]);
-        NextToken = out.NextToken || undefined;
-      } while (NextToken);
+      }
       const sum = (id: string) => (values.get(id) ?? []).reduce((a, b) => a + b, 0);
       return w.variantNames.map((variantName, i) => {
         const p99s = values.get(`lat${i}`) ?? [];

@@ -3,7 +3,7 @@ import {
   CreateModelPackageGroupCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageGroupCommand,
-  ListModelPackagesCommand,
+  paginateListModelPackages,
   UpdateModelPackageCommand,
   type DescribeModelPackageCommandOutput,
   type SageMakerClient,
@@ -49,14 +49,10 @@ export class SageMakerModelRegistry implements ModelRegistry {
 
   async listVersions(model: string): Promise<ModelVersion[]> {
     const versions: ModelVersion[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListModelPackagesCommand({ ModelPackageGroupName: model, ModelPackageType: 'Versioned', MaxResults: 100, NextToken })
-      );
+    const pages = paginateListModelPackages({ client: this.client }, { ModelPackageGroupName: model, ModelPackageType: 'Versioned', MaxResults: 100 });
+    for await (const page of pages) {
       for (const s of page.ModelPackageSummaryList ?? []) versions.push(await this.describe(s.ModelPackageArn!));
-      NextToken = page.NextToken || undefined;
-    } while (NextToken);
+    }
     return versions;
   }
 

@@ -1,7 +1,7 @@
 /**
  * docs/iam-policy.json grants the worker exactly what its activities call: the AWS operations are derived
- * from the source (every `new <Op>Command(` in src/activities, attributed to the AWS SDK client its file
- * imports the command from), never listed by hand, so a new activity without a policy update fails here,
+ * from the source (every `new <Op>Command(` and SDK paginator `paginate<Op>(` in src/activities, attributed
+ * to the AWS SDK client its file imports it from), never listed by hand, so a new activity without a policy update fails here,
  * and so does a grant no activity uses any more.
  */
 import { describe, it } from 'node:test';
@@ -97,7 +97,9 @@ describe('worker IAM policy (docs/iam-policy.json)', () => {
 
   it('finds the AWS operations the activities send', () => {
     // Guards the scanner itself: the deploy pipeline's core calls must be seen.
-    for (const a of ['sagemaker:CreateModel', 'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:CreateModelPackage']) {
+    // DescribeScalingPolicies is sent only through its paginator (paginateDescribeScalingPolicies).
+    for (const a of ['sagemaker:CreateModel', 'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:CreateModelPackage',
+      'application-autoscaling:DescribeScalingPolicies']) {
       assert.ok(called.has(a), `expected ${a} among ${[...called.keys()].join(', ')}`);
     }
   });
