@@ -9,8 +9,8 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   paginateListTags,
-  ListEndpointConfigsCommand,
-  ListEndpointsCommand,
+  paginateListEndpointConfigs,
+  paginateListEndpoints,
   ListTagsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -364,21 +364,16 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     /** Names of endpoint configs whose name starts with `prefix` (ListEndpointConfigs, every page). */
     async listEndpointConfigNames(prefix: string): Promise<string[]> {
       const names: string[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await sagemaker.send(new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 100, NextToken }));
+      for await (const page of paginateListEndpointConfigs({ client: sagemaker }, { NameContains: prefix, MaxResults: 100 })) {
         names.push(...(page.EndpointConfigs ?? []).map((c) => c.EndpointConfigName!).filter((n) => n.startsWith(prefix)));
-        NextToken = page.NextToken || undefined;
-      } while (NextToken);
+      }
       return names.sort();
     },
 
     /** The current and pending configs of every endpoint but `exceptEndpoint`. */
     async endpointConfigsInUse(exceptEndpoint: string): Promise<Array<{ endpointName: string; configName: string }>> {
       const out: Array<{ endpointName: string; configName: string }> = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken }));
+      for await (const page of paginateListEndpoints({ client: sagemaker }, { MaxResults: 100 })) {
         for (const e of page.Endpoints ?? []) {
           if (e.EndpointName === exceptEndpoint) continue;
           const ep = await describeEndpoint(e.EndpointName!);
@@ -386,8 +381,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             if (configName) out.push({ endpointName: e.EndpointName!, configName });
           }
         }
-        NextToken = page.NextToken || undefined;
-      } while (NextToken);
+      }
       return out;
     },
 
@@ -397,15 +391,12 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
      */
     async modelsUsedByEndpointConfigs(): Promise<Record<string, string>> {
       const usedBy: Record<string, string> = {};
-      let NextToken: string | undefined;
-      do {
-        const page = await sagemaker.send(new ListEndpointConfigsCommand({ MaxResults: 100, NextToken }));
+      for await (const page of paginateListEndpointConfigs({ client: sagemaker }, { MaxResults: 100 })) {
         for (const c of page.EndpointConfigs ?? []) {
           const config = await describeEndpointConfig(c.EndpointConfigName!);
           for (const v of config?.variants ?? []) usedBy[v.modelName] ??= config!.name;
         }
-        NextToken = page.NextToken || undefined;
-      } while (NextToken);
+      }
       return usedBy;
     },
 
