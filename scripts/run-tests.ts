@@ -18,6 +18,7 @@ import { startDevServer } from '../src/dev-server';
 import { readRecordings, RECORD_DIR_ENV } from '../src/emulator/recorder';
 import { BOTOCORE_VERSION } from '../src/emulator/service-models';
 import { checkResponses } from '../test/conformance/responses';
+import { SHARED_BUNDLE_ENV, writeWorkflowBundle } from '../test/support/temporal';
 
 function testFiles(roots: string[]): string[] {
   const out: string[] = [];
@@ -37,13 +38,23 @@ async function main() {
   const recordDir = path.join(dir, 'responses');
   const server = await startDevServer({ cliPath, dbFilename: path.join(dir, 'temporal.db') });
   console.log(`# temporal dev server ${server.address} (pid ${server.process.pid}), ${files.length} test files`);
+  // Every test file is a process of its own: bundle the workflow code once for all of them.
+  const bundleFile = path.join(dir, 'workflow-bundle.js');
+  await writeWorkflowBundle(bundleFile);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-timeout=300000', ...files],
+    [
+      '--import', 'tsx', '--test', '--test-timeout=300000',
+      // TAP on stdout, as CI reads it; each file's wall time on stderr at the end.
+      '--test-reporter=tap', '--test-reporter-destination=stdout',
+      `--test-reporter=${path.join(__dirname, 'test-file-times.mjs')}`, '--test-reporter-destination=stderr',
+      ...files,
+    ],
     { stdio: 'inherit', env: {
       ...process.env,
       MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
       [RECORD_DIR_ENV]: recordDir,
+      [SHARED_BUNDLE_ENV]: bundleFile,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // see bin/modelship
     }, }
   );

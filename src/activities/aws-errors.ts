@@ -50,6 +50,11 @@ export function isSageMakerNotFound(err: unknown): boolean {
   );
 }
 
+/** `Could not find endpoint configuration "<arn>".`: also what CreateEndpoint answers before a new config is visible. */
+export function isEndpointConfigNotFound(err: unknown): boolean {
+  return isSageMakerNotFound(err) && /endpoint configuration/.test((err as Error).message);
+}
+
 export function isSageMakerAlreadyExists(err: unknown): boolean {
   return isAwsError(err) && err.name === 'ValidationException' && /^Cannot create already existing/.test(err.message);
 }

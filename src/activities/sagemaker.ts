@@ -24,7 +24,8 @@ import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeight
 import { modelUseTags } from '../domain/cleanup';
 import { FAILURE } from '../domain/failures';
 import { isOwnedBy, OWNERSHIP_TAGS, withOwnershipTags, type CreatedResource, type Owner, type Tag } from '../domain/ownership';
-import { isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
+import { DEFAULT_OUT_OF_SERVICE_MS } from '../domain/polling';
+import { isEndpointConfigNotFound, isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
 
 export interface ModelSpec {
   name: string;
@@ -272,6 +273,17 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         );
         return { arn: out.EndpointArn!, outcome: 'created' };
       } catch (err) {
+        // "When you call CreateEndpoint, a load call is made to DynamoDB to verify that your endpoint
+        // configuration exists ... If the dependent entities are not yet in DynamoDB, this causes a validation
+        // error ... So retry logic is recommended": right after CreateEndpointConfig the config can be "not
+        // found". Retried within the activity's attempts (AWS_CALL: about 2.5 minutes), so a config that
+        // really is missing still ends the step. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
+        if (isEndpointConfigNotFound(err)) {
+          throw ApplicationFailure.retryable(
+            `CreateEndpoint does not see endpoint config ${endpointConfigName} yet (SageMaker reads it eventually consistently): ${(err as Error).message}`,
+            FAILURE.EndpointConfigNotVisible
+          );
+        }
         if (!isSageMakerAlreadyExists(err)) throw err;
         const existing = await describeEndpoint(endpointName);
         if (existing && targetConfig(existing) === endpointConfigName) {
@@ -314,7 +326,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
      * One poll of an endpoint that should settle in InService. Throws a benign retryable failure while it
      * is still changing, so Temporal's retry policy is the poll loop (retries are not written to history).
      */
-    async awaitEndpointInService(endpointName: string): Promise<EndpointSummary> {
+    async awaitEndpointInService(endpointName: string, outOfServiceMs = DEFAULT_OUT_OF_SERVICE_MS): Promise<EndpointSummary> {
       const ep = await describeEndpoint(endpointName);
       if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURE.EndpointNotFound);
       if (ep.status === 'InService') return ep;
@@ -326,6 +338,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         );
       }
       if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
+      if (ep.status === 'OutOfService') throw outOfService(ep, outOfServiceMs);
       throw notReady(`endpoint ${endpointName} is ${ep.status}`);
     },
 
@@ -535,6 +548,27 @@ function rollbackFailed(ep: EndpointSummary): ApplicationFailure {
   );
 }
 
+/**
+ * OutOfService: "Endpoint is not available to take incoming requests"; AWS documents no cause and no
+ * duration (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html). The wait
+ * says so while it lasts (the poll's message is the pending activity's last failure, which progress output
+ * shows) and fails once it has lasted `boundMs` since the endpoint last changed (LastModifiedTime).
+ */
+function outOfService(ep: EndpointSummary, boundMs: number): ApplicationFailure {
+  const since = ep.lastModifiedTime ? Date.parse(ep.lastModifiedTime) : Date.now();
+  const what = `endpoint ${ep.name} is OutOfService (not available to take incoming requests) since ${new Date(since).toISOString()}`;
+  if (Date.now() - since < boundMs) return notReady(`${what}; waiting up to ${formatMs(boundMs)} (poll.outOfService) for it to serve again`);
+  return ApplicationFailure.nonRetryable(
+    `${what}, longer than ${formatMs(boundMs)} (poll.outOfService); it does not serve and AWS gives no reason: an operator must look`,
+    FAILURE.EndpointOutOfService,
+    ep
+  );
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
 /** The config an endpoint is on, or is moving to while an update is in flight. */
 function targetConfig(ep: EndpointSummary): string | undefined {
   return ep.pendingConfigName ?? ep.configName;
@@ -548,6 +582,7 @@ function summarize(out: DescribeEndpointCommandOutput): EndpointSummary {
     configName: out.EndpointConfigName,
     pendingConfigName: out.PendingDeploymentSummary?.EndpointConfigName,
     failureReason: out.FailureReason,
+    ...(out.LastModifiedTime ? { lastModifiedTime: out.LastModifiedTime.toISOString() } : {}),
     variants: (out.ProductionVariants ?? []).map((v) => ({
       variantName: v.VariantName!,
       currentWeight: v.CurrentWeight,

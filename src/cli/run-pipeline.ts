@@ -10,6 +10,7 @@ import { ApplicationFailure, TypedSearchAttributes, type Workflow } from '@tempo
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import type { QueryDefinition } from '@temporalio/common';
 import { formatDuration } from '../domain/duration';
+import { FAILURE } from '../domain/failures';
 import type { TemporalOptions } from './connection';
 import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
 import { noWorkerMessage, workerPolling } from './pollers';
@@ -94,6 +95,20 @@ function endpointOf(workflowId: string): string {
   return workflowId.replace(/^endpoint\//, '');
 }
 
+/**
+ * What a wait is waiting on, which the status query cannot know: waits poll by activity retries, so the
+ * last poll's answer (e.g. "endpoint churn is OutOfService … since …") is the pending activity's last failure.
+ */
+export async function pendingWait(handle: WorkflowHandle): Promise<string | undefined> {
+  try {
+    const { raw } = await handle.describe();
+    const poll = raw.pendingActivities?.find((a) => a.lastFailure?.applicationFailureInfo?.type === FAILURE.EndpointNotReady);
+    return poll?.lastFailure?.message ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Prints progress until the workflow closes, then its result; returns the exit code. */
 export async function follow<S>(
   handle: WorkflowHandle,
@@ -111,7 +126,8 @@ export async function follow<S>(
   const progress = (async () => {
     while (!done) {
       try {
-        const line = describe(await handle.query(statusQuery));
+        const waiting = await pendingWait(handle);
+        const line = describe(await handle.query(statusQuery)) + (waiting ? ` — ${waiting}` : '');
         if (line !== last && !done && !out.json) console.log(`[${formatDuration(Date.now() - started).padStart(6)}] ${line}`);
         last = line;
       } catch {

@@ -28,6 +28,8 @@ export interface EndpointSummary {
   /** Set only while an UpdateEndpoint to a new config is in flight. */
   pendingConfigName?: string;
   failureReason?: string;
+  /** ISO time of the endpoint's last status or config change (DescribeEndpoint's LastModifiedTime). */
+  lastModifiedTime?: string;
   variants: VariantSummary[];
 }
 

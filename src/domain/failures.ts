@@ -27,6 +27,14 @@ export const FAILURE_TYPES = {
   EndpointNotFound: { outcome: 'refused', meaning: 'the endpoint does not exist' },
   EndpointNotReady: { outcome: 'refused', meaning: 'the endpoint is not in a state the pipeline can start from (also the benign "still changing" poll result)' },
   EndpointFailed: { outcome: 'refused', meaning: 'the endpoint is Failed; FailureReason is in the message' },
+  EndpointOutOfService: {
+    outcome: 'refused',
+    meaning: 'the endpoint stayed OutOfService (not available to take incoming requests) longer than poll.outOfService',
+  },
+  EndpointConfigNotVisible: {
+    outcome: 'infrastructure',
+    meaning: 'CreateEndpoint kept answering that the endpoint config just created does not exist (SageMaker reads it eventually consistently; retried)',
+  },
   VersionNotFound: { outcome: 'refused', meaning: 'the model has no such version' },
   VersionNotApproved: { outcome: 'refused', meaning: 'only an Approved version can be rolled out' },
   AlreadyServing: { outcome: 'refused', meaning: 'the endpoint already serves this version' },

@@ -13,4 +13,6 @@ export const pollPolicySchema = z.strictObject({
   max: duration.optional(),
   /** Factor by which the interval grows after each poll (1 to 10). */
   backoff: z.number().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
+  /** How long an endpoint may stay OutOfService before a wait on it fails (default 10m). */
+  outOfService: duration.optional(),
 });

@@ -87,6 +87,18 @@ function anotherActorActs(ctx: RequestContext, endpoint: EndpointRecord, kind: '
   if (configName) ctx.actAsAnotherActor?.('SageMaker', 'UpdateEndpoint', { EndpointName: endpoint.name, EndpointConfigName: configName });
 }
 
+/** The outOfService fault: the endpoint just settled, but takes no traffic (for `forMs`, or until deleted). */
+function goOutOfServiceIfFaulted(ctx: RequestContext, endpoint: EndpointRecord, kind: 'create' | 'update'): void {
+  const fault = ctx.faults.takeOutOfService(kind, endpoint.name);
+  if (!fault) return;
+  endpoint.status = EndpointStatus.OutOfService;
+  if (fault.forMs !== undefined) {
+    const startedAt = ctx.now();
+    endpoint.transition = { kind: 'recover', startedAt, dueAt: startedAt + fault.forMs };
+    ctx.wakeAt(endpoint.transition.dueAt);
+  }
+}
+
 function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void {
   const transition = endpoint.transition!;
   const now = ctx.now();
@@ -107,6 +119,7 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
         endpoint.variants = settle(fleet, now);
         delete endpoint.failureReason;
         anotherActorActs(ctx, endpoint, 'create');
+        goOutOfServiceIfFaulted(ctx, endpoint, 'create');
       }
       return;
     }
@@ -134,9 +147,13 @@ function completeTransition(ctx: RequestContext, endpoint: EndpointRecord): void
         else if (pending.dataCaptureConfig) endpoint.dataCaptureConfig = pending.dataCaptureConfig;
         delete endpoint.failureReason;
         anotherActorActs(ctx, endpoint, 'update');
+        goOutOfServiceIfFaulted(ctx, endpoint, 'update');
       }
       return;
     }
+    case 'recover':
+      endpoint.status = EndpointStatus.InService;
+      return;
     case 'weights': {
       if (transition.rollingBack) {
         // RollingBack -> InService: the requested values are abandoned.

@@ -98,10 +98,26 @@ export interface ActorUpdateFault {
   times?: number;
 }
 
-export type FaultRule = ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault | ActorUpdateFault;
+/**
+ * A create or update that would end InService ends `OutOfService` instead ("Endpoint is not available to
+ * take incoming requests", DescribeEndpoint's EndpointStatus in the AWS API reference, which documents no
+ * cause or duration): for `forMs`, then InService, or until the endpoint is deleted.
+ */
+export interface OutOfServiceFault {
+  kind: 'outOfService';
+  /** `create` or `update`. Default: both. */
+  transitions?: TransitionKind[];
+  endpoints?: string[];
+  /** How long it stays OutOfService. Default: until deleted. */
+  forMs?: number;
+  /** Default: unlimited. */
+  times?: number;
+}
+
+export type FaultRule = ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault | ActorUpdateFault | OutOfServiceFault;
 export type FaultKind = FaultRule['kind'];
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate', 'outOfService'];
 
 export const DEFAULT_TRANSITION_FAILURE_REASON = 'Request to service failed. If failure persists after retry, contact customer support.';
 
@@ -233,6 +249,18 @@ export class FaultEngine {
     return undefined;
   }
 
+  /** Whether an outOfService rule takes this completed transition (consumes one use), and for how long. */
+  takeOutOfService(kind: TransitionKind, endpointName: string): { forMs?: number } | undefined {
+    for (const rs of this.rules) {
+      const rule = rs.rule;
+      if (rule.kind !== 'outOfService' || !transitionMatches(rule, kind, endpointName)) continue;
+      if (rule.times !== undefined && rs.fired >= rule.times) continue;
+      this.fire(rs);
+      return rule.forMs === undefined ? {} : { forMs: rule.forMs };
+    }
+    return undefined;
+  }
+
   private matching(operationId: string, kind: FaultKind): RuleState[] {
     const op = operationId.slice(operationId.indexOf('.') + 1);
     return this.rules.filter((rs) => {
@@ -271,11 +299,12 @@ export class FaultEngine {
 }
 
 function transitionMatches(
-  rule: SlowTransitionsFault | FailTransitionFault,
+  rule: SlowTransitionsFault | FailTransitionFault | OutOfServiceFault,
   kind: TransitionKind,
   endpointName: string,
 ): boolean {
-  const kinds = rule.transitions ?? (rule.kind === 'failTransition' ? ['create', 'update', 'weights'] : undefined);
+  const defaults: Partial<Record<FaultKind, TransitionKind[]>> = { failTransition: ['create', 'update', 'weights'], outOfService: ['create', 'update'] };
+  const kinds = rule.transitions ?? defaults[rule.kind];
   if (kinds && !kinds.includes(kind)) return false;
   return !rule.endpoints || rule.endpoints.includes(endpointName);
 }
@@ -299,6 +328,9 @@ function validateRule(rule: FaultRule): void {
   }
   if (rule.kind === 'actorUpdate' && !(Array.isArray(rule.endpoints) && rule.endpoints.length > 0 && typeof rule.endpointConfigName === 'string')) {
     throw new Error('actorUpdate rule needs endpoints (a non-empty list) and endpointConfigName');
+  }
+  if (rule.kind === 'outOfService' && rule.forMs !== undefined && !(typeof rule.forMs === 'number' && rule.forMs >= 0)) {
+    throw new Error('outOfService forMs must be a number >= 0');
   }
   if (rule.kind === 'slowTransitions' && !(typeof rule.factor === 'number' && rule.factor >= 0)) {
     throw new Error('slowTransitions rule needs factor >= 0');

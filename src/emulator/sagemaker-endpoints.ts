@@ -342,8 +342,9 @@ const deleteEndpoint: Operation = (input, ctx) => {
   const name = fields.string('EndpointName', NAME_RULE);
   fields.check();
   const endpoint = getEndpoint(ctx, name!);
-  // AWS: InService and Failed endpoints can be deleted; anything in progress cannot.
-  if (endpoint.status !== EndpointStatus.InService && endpoint.status !== EndpointStatus.Failed) {
+  // AWS: InService and Failed endpoints can be deleted; anything in progress cannot. OutOfService is not
+  // in progress (nothing is executing, DescribeEndpoint's EndpointStatus), so it can be deleted too.
+  if (endpoint.status !== EndpointStatus.InService && endpoint.status !== EndpointStatus.Failed && endpoint.status !== EndpointStatus.OutOfService) {
     throw updateInProgress(endpoint.arn);
   }
   // AWS: DeleteEndpoint deregisters the variants' scalable targets (and so their policies) silently, when

@@ -135,6 +135,8 @@ export const TransitionKind = {
   Update: 'update',
   Weights: 'weights',
   Delete: 'delete',
+  /** OutOfService -> InService (the outOfService fault's `forMs`). */
+  Recover: 'recover',
 } as const;
 export type TransitionKind = (typeof TransitionKind)[keyof typeof TransitionKind];
 

@@ -36,6 +36,8 @@ interface CanaryRun {
   undo: wf.ActivityInterfaceFor<Activities>;
   /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
   waits: ReturnType<typeof wf.proxyActivities<Activities>>;
+  /** How long those waits tolerate OutOfService (poll.outOfService). */
+  outOfServiceMs: number;
   notify: (event: string, extra?: Record<string, unknown>) => Promise<void>;
   modelRef?: ResolvedModelRefRecord;
 }
@@ -101,8 +103,9 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const version = await aws.getModelVersion(req.model.name, req.model.version);
   const notApproved = refuseVersion(req, version);
   if (notApproved) throw ApplicationFailure.nonRetryable(notApproved.reason, notApproved.type);
-  const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.inServiceTimeout)));
-  const endpoint = await waits.awaitEndpointInService(req.endpointName);
+  const poll = resolvePollPolicy(req.poll);
+  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
+  const endpoint = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(endpoint.configName!);
   const planned = planCanaryLayout(req, { version, endpoint, config });
   if (!planned.ok) throw ApplicationFailure.nonRetryable(planned.refusal.reason, planned.refusal.type);
@@ -111,7 +114,7 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
     if (req.webhookUrl) await notifier.notifyWebhook(req.webhookUrl, state.event(event, extra));
   };
   const { undo: boundedUndo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
-  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, notify, modelRef };
+  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef };
 }
 
 /** 2. Start the ramp: both variants in one new config, baseline at its weight, canary at the first step. */
@@ -149,7 +152,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   }, { movesEndpoint: true });
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
   await aws.updateEndpoint(endpointName, rampConfig);
-  expectServing(run, await run.waits.awaitEndpointInService(endpointName), req.steps[0]);
+  expectServing(run, await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs), req.steps[0]);
   state.status.stepIndex = 0;
   state.status.canaryWeight = req.steps[0];
 }
@@ -333,7 +336,7 @@ async function awaitApproval(run: CanaryRun, weight: number): Promise<boolean> {
 async function shiftTo(run: CanaryRun, weight: number): Promise<void> {
   run.state.phase('shifting');
   await aws.updateEndpointWeightsAndCapacities(run.req.endpointName, weightsAt(run.plan, weight));
-  expectServing(run, await run.waits.awaitEndpointInService(run.req.endpointName), weight);
+  expectServing(run, await run.waits.awaitEndpointInService(run.req.endpointName, run.outOfServiceMs), weight);
   run.state.status.canaryWeight = weight;
 }
 
@@ -354,7 +357,7 @@ async function promote(run: CanaryRun): Promise<void> {
   const final = await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   await aws.updateEndpoint(req.endpointName, finalConfig);
-  const promoted = await run.waits.awaitEndpointInService(req.endpointName);
+  const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
   if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, FAILURE.EndpointDrift);
 }

@@ -9,6 +9,7 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { failure, FAILURE, invalidInput } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { reportsCancelled } from './cancelled';
 import { rootMessage } from './saga';
 
 import { deleteStatusQuery } from './messages';
@@ -104,9 +105,10 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     status.error = rootMessage(err);
     step('failed');
     if (err instanceof ApplicationFailure && err.type === FAILURE.InvalidInput) throw err;
+    const cancelled = reportsCancelled(err);
     throw failure(
-      FAILURE.DeleteFailed,
-      `deleting ${name} failed while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
+      cancelled ? FAILURE.Cancelled : FAILURE.DeleteFailed,
+      `deleting ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
         ' (running the delete again continues from there)',
       { failedAt, deleted: status.deleted }
     );

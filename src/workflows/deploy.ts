@@ -11,6 +11,7 @@ import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
 import { requireOurs, runOwner } from './ownership';
+import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 
 import { approveSignal, rejectSignal, deployStatusQuery } from './messages';
@@ -56,7 +57,8 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   wf.setHandler(deployStatusQuery, () => state.status);
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
-  const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.inServiceTimeout)));
+  const poll = resolvePollPolicy(req.poll);
+  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
   // Compensation and cleanup steps are bounded overall (older histories retry them without end).
   const { undo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
 
@@ -106,7 +108,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   let endpointArn: string;
   try {
     // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
-    const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName) : null;
+    const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs) : null;
     previousConfig = existing?.configName;
     state.status.previousEndpointConfigName = previousConfig;
     if (existing && req.mode === 'create') throw endpointExists(endpointName);
@@ -175,7 +177,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     }
 
     state.step('waiting-in-service');
-    const ep = await waits.awaitEndpointInService(endpointName);
+    const ep = await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs);
     endpointArn = ep.arn;
 
     state.step('verifying');
@@ -193,13 +195,14 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     );
     state.status.error = reason;
     state.step('failed');
+    const cancelled = reportsCancelled(err);
     throw rolledBack({
-      what: `deploying version ${version} to ${endpointName} failed while ${failedAt}`,
+      what: `deploying version ${version} to ${endpointName} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
       reason,
       rolledBack: done,
       rollbackFailures: failed,
       concurrentChanges: concurrent,
-      type: FAILURE.DeploymentFailed,
+      type: cancelled ? FAILURE.Cancelled : FAILURE.DeploymentFailed,
       details: { failedAt },
     });
   }

@@ -9,6 +9,7 @@ import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { requireOurs, runOwner } from './ownership';
+import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
 
@@ -59,7 +60,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   // Plan from what the endpoint runs now; an endpoint still changing is waited for first.
   state.step('planning');
   if (!(await aws.describeEndpoint(name))) throw invalid([{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
-  const current = await waits.awaitEndpointInService(name);
+  const current = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(current.configName!);
   if (!config) throw failure(FAILURE.UpdateFailed, `endpoint ${name} serves config ${current.configName}, which no longer exists`);
   const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
@@ -104,7 +105,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
         `restore instance counts of ${plan.capacityBefore.map((c) => c.variantName).join(', ')}`,
         async () => {
           await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
-          await undoWaits.awaitEndpointInService(name);
+          await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
         },
         { movesEndpoint: true }
       );
@@ -112,7 +113,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     }
     // 3. UpdateEndpoint needs an InService endpoint, still on the config the plan was made from.
     state.step('waiting-in-service');
-    const settled = await waits.awaitEndpointInService(name);
+    const settled = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
     if (settled.configName !== plan.currentConfigName) {
       throw failure(FAILURE.ConcurrentChange, `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`);
     }
@@ -139,7 +140,7 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     );
     await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
     state.step('waiting-updated');
-    const updated = await waits.awaitEndpointInService(name);
+    const updated = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
     // Verify, don't trust InService: SageMaker rolls a failed update back by itself.
     state.step('verifying');
     const problems = endpointMismatches(updated, plan.expected);
@@ -153,13 +154,14 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     const { done, failed, concurrent } = await saga.compensate();
     if (plan.autoscalingRule.applies && state.status.scaling !== 'restored') state.scaling('restore-failed');
     state.failed(reason);
+    const cancelled = reportsCancelled(err);
     throw rolledBack({
-      what: `updating ${name} failed while ${failedAt}`,
+      what: `updating ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
       reason,
       rolledBack: done,
       rollbackFailures: failed,
       concurrentChanges: concurrent,
-      type: FAILURE.UpdateFailed,
+      type: cancelled ? FAILURE.Cancelled : FAILURE.UpdateFailed,
       details: { failedAt, snapshot: state.status.snapshot },
     });
   }

@@ -4,6 +4,7 @@
  * our own launched by the SDK from the installed CLI (`existing-path`), so a single file can run alone.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -31,10 +32,24 @@ export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Workflow code bundled once per test process (webpack takes seconds; every worker reuses it). */
+/** Where scripts/run-tests.ts wrote the workflow code it bundled once for the whole run. */
+export const SHARED_BUNDLE_ENV = 'MODELSHIP_TEST_SHARED_WORKFLOW_BUNDLE';
+
+/**
+ * Workflow code bundled once per run (scripts/run-tests.ts, SHARED_BUNDLE_ENV), else once per test process:
+ * webpack takes seconds, and every test file is a process of its own.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const shared = process.env[SHARED_BUNDLE_ENV];
+  bundle ??= shared
+    ? Promise.resolve({ code: readFileSync(shared, 'utf8'), sourceMap: '' })
+    : bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
   return bundle;
+}
+
+/** Bundles the workflow code into `file`, for SHARED_BUNDLE_ENV. */
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  writeFileSync(file, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger })).code);
 }
 
 const noop = () => undefined;

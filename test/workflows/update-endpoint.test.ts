@@ -269,7 +269,7 @@ describe('endpoint update with autoscaling', () => {
     assertRestoredExactly(await scalingOf(ep), before, ep);
   });
 
-  it('cancelled mid-update: moves the endpoint back to its config and puts the original scaling back', async () => {
+  it('cancelled mid-update: moves the endpoint back to its config, puts the original scaling back and reports Cancelled', async () => {
     const ep = await autoscaledEndpoint('cancel');
     const before = await scalingOf(ep);
     const configsBefore = await configsOf(ep);
@@ -282,8 +282,8 @@ describe('endpoint update with autoscaling', () => {
       await handle.cancel();
 
       const failure = await failureOf(handle.result());
-      assert.equal(failure.type, 'UpdateFailed');
-      assert.match(failure.message, /failed while waiting-updated/);
+      assert.equal(failure.type, 'Cancelled', 'a cancel reports itself as cancelled, after the compensation');
+      assert.match(failure.message, /was cancelled while waiting-updated/);
       assert.match(failure.message, new RegExp(`restore endpoint ${ep} to ${ep}-v1`));
     } finally {
       h.emulator.control.setFaults([]);

@@ -1,0 +1,147 @@
+/**
+ * AWS rules a pipeline's waits and creates meet (issue 12 §6): CreateEndpoint's eventual consistency,
+ * an endpoint that goes OutOfService, and a run cancelled from outside, which reports itself as Cancelled
+ * after its compensation.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateModelCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import type { DeployInput } from '../../src/domain/deploy';
+import { endpointWorkflowId } from '../../src/domain/names';
+import { pendingWait } from '../../src/cli/run-pipeline';
+import { describeEndpoint } from '../../src/inventory';
+import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
+import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
+import { endpointServing } from '../support/endpoints';
+import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+
+let h: Harness;
+before(async () => {
+  h = await createHarness();
+});
+after(async () => h?.close());
+
+const FAST_POLL = { min: '100ms', max: '500ms' };
+
+function deployInput(endpointName: string, model: string, extra: Partial<DeployInput> = {}): DeployInput {
+  return {
+    endpointName,
+    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:1`, modelDataUrl: `s3://models/${model}/1/model.tar.gz` },
+    executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
+    instanceType: 'ml.m5.large',
+    autoApprove: true,
+    poll: FAST_POLL,
+    ...extra,
+  };
+}
+
+function deploy(input: DeployInput) {
+  return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
+}
+
+/** Names of the emulator's models, configs and endpoints that mention `fragment`. */
+function leftovers(fragment: string) {
+  const s = h.emulator.control.state();
+  const named = (names: string[]) => names.filter((n) => n.includes(fragment)).sort();
+  return { models: named(s.models.map((m) => m.name)), endpointConfigs: named(s.endpointConfigs.map((c) => c.name)), endpoints: named(s.endpoints.map((e) => e.name)) };
+}
+
+describe('waits and creates against AWS rules', () => {
+  it('retries CreateEndpoint while the new endpoint config is not yet visible to it (eventual consistency), then serves', async () => {
+    const ep = uniqueName('visible');
+    h.emulator.control.setSettings({ endpointConfigVisibilityDelayMs: 800 });
+    const before = h.emulator.control.calls().errors['SageMaker.CreateEndpoint']?.ValidationException ?? 0;
+    try {
+      const result = await (await deploy(deployInput(ep, uniqueName('m')))).result();
+      assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointConfigName, result.endpointConfigName);
+    } finally {
+      h.emulator.control.setSettings({ endpointConfigVisibilityDelayMs: 0 });
+    }
+    const refused = (h.emulator.control.calls().errors['SageMaker.CreateEndpoint']?.ValidationException ?? 0) - before;
+    assert.ok(refused >= 1, 'CreateEndpoint was answered "Could not find endpoint configuration" at least once');
+    assert.equal(h.emulator.control.calls().creates.filter((c) => c.operation === 'SageMaker.CreateEndpoint' && c.name === ep && !c.error).length, 1);
+  });
+
+  it('waits out a short OutOfService, saying so in the pending poll that progress output shows', async () => {
+    const ep = uniqueName('oos-short');
+    h.emulator.control.setFaults([{ kind: 'outOfService', endpoints: [ep], forMs: 1500 }]);
+    try {
+      const handle = await deploy(deployInput(ep, uniqueName('m')));
+      const shown = await eventually(() => pendingWait(handle), (w) => !!w?.includes('OutOfService'));
+      assert.match(shown!, new RegExp(`endpoint ${ep} is OutOfService \\(not available to take incoming requests\\) since .*; waiting up to 10m \\(poll\\.outOfService\\)`));
+      await handle.result();
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointStatus, 'InService');
+  });
+
+  it('fails the wait with a clear message once OutOfService lasts past poll.outOfService, and rolls back', async () => {
+    const ep = uniqueName('oos-long');
+    const model = uniqueName('m');
+    h.emulator.control.setFaults([{ kind: 'outOfService', endpoints: [ep] }]);
+    const started = Date.now();
+    try {
+      const failure = await failureOf((await deploy(deployInput(ep, model, { poll: { ...FAST_POLL, outOfService: '1s' } }))).result());
+      assert.equal(failure.type, 'DeploymentFailed');
+      assert.match(failure.message, new RegExp(`failed while waiting-in-service: endpoint ${ep} is OutOfService .* longer than 1s \\(poll\\.outOfService\\); .*an operator must look`));
+      assert.match(failure.message, new RegExp(`Rolled back: delete endpoint ${ep}`));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    assert.ok(Date.now() - started < 30_000, 'ended by the bound, not by inServiceTimeout (30m)');
+    assert.deepEqual(leftovers(model), { models: [], endpointConfigs: [], endpoints: [] });
+  });
+
+  it('a cancelled deploy compensates, then reports itself as Cancelled', async () => {
+    const ep = uniqueName('cancel-deploy');
+    const model = uniqueName('m');
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['create'], endpoints: [ep] }]);
+    try {
+      const handle = await deploy(deployInput(ep, model));
+      await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'waiting-in-service');
+      await handle.cancel();
+      const failure = await failureOf(handle.result());
+      assert.equal(failure.type, 'Cancelled');
+      assert.match(failure.message, new RegExp(`deploying version 1 to ${ep} was cancelled while waiting-in-service: .*Rolled back: delete endpoint ${ep}, delete endpoint config .*, delete model`));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    assert.deepEqual(leftovers(model), { models: [], endpointConfigs: [], endpoints: [] });
+  });
+
+  it('a cancelled delete puts the scaling it removed back, then reports itself as Cancelled', async () => {
+    const ep = uniqueName('cancel-delete');
+    const model = uniqueName('m');
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: model,
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
+        PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
+      })
+    );
+    await endpointServing(h.aws, ep, model);
+    // The endpoint is Updating for a while, so the delete waits to send DeleteEndpoint when the cancel comes.
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['weights'], endpoints: [ep] }]);
+    try {
+      await h.aws.sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: ep, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }] })
+      );
+      const handle = await h.client.workflow.start(deleteSageMakerEndpoint, {
+        taskQueue: h.taskQueue,
+        workflowId: endpointWorkflowId(ep),
+        args: [{ endpointName: ep, poll: FAST_POLL }],
+      });
+      await eventually(() => handle.query(deleteStatusQuery), (s) => s.step === 'deleting-endpoint');
+      await handle.cancel();
+      const failure = await failureOf(handle.result());
+      assert.equal(failure.type, 'Cancelled');
+      assert.match(failure.message, new RegExp(`deleting ${ep} was cancelled while deleting-endpoint: .*Deleted so far: nothing`));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const s = h.emulator.control.state();
+    assert.ok(s.endpoints.some((e) => e.name === ep), 'the endpoint is still there');
+    assert.ok(s.scalableTargets.some((t) => t.resourceId === `endpoint/${ep}/variant/AllTraffic`), 'its scalable target is registered again');
+  });
+});
