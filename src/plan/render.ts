@@ -38,10 +38,11 @@ function weightsTable(plan: CanaryPlan): string[] {
   const rows = [`  step  ${b.padEnd(w)}  ${c.padEnd(8)}  then`];
   for (const s of plan.steps) {
     const then = `${s.waitsForApproval ? 'approval, ' : ''}${s.via === 'UpdateEndpoint' ? `config ${plan.rampEndpointConfigName}` : 'weights shift'}, bake ${plan.bake}, gate`;
-    rows.push(`  ${String(s.step).padEnd(4)}  ${`${s.baselineWeight}%`.padEnd(w)}  ${`${s.canaryWeight}%`.padEnd(8)}  ${then}`);
+    const canary = `${s.canaryWeight}% ×${s.canaryInstances}`;
+    rows.push(`  ${String(s.step).padEnd(4)}  ${`${s.baselineWeight}% ×${plan.baseline.instanceCount}`.padEnd(w)}  ${canary.padEnd(8)}  ${then}`);
   }
   rows.push(`  final ${plan.finalEndpointConfigName}: ${plan.finalVariants.map((v) => `${v.variantName} ${v.modelName} on ${v.instanceCount} × ${v.instanceType}`).join(', ')}`);
-  return ['weights (baseline / canary):', ...rows];
+  return ['weights × instances (baseline / canary):', ...rows];
 }
 
 function gateLines(plan: CanaryPlan): string[] {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
 import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
-import { nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
+import { canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
 import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches } from '../domain/endpoint';
@@ -40,6 +40,14 @@ interface CanaryRun {
   outOfServiceMs: number;
   notify: (event: string, extra?: Record<string, unknown>) => Promise<void>;
   modelRef?: ResolvedModelRefRecord;
+  /**
+   * The canary's count follows its weight, shifts wait out an autoscaler's Updating, promote goes straight
+   * to the final config and rollback restores the baseline's count first (patch `canary-capacity`; runs
+   * started before it keep the canary at canary.instanceCount).
+   */
+  capacity: boolean;
+  /** The final config promote built (its count is known only then). */
+  final?: { name: string; variants: CanaryLayout['finalVariants'] };
 }
 
 /** How a step's bake ended: gate passed or operator promoted ('next'), promote --full ('full'). */
@@ -107,14 +115,15 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
   const endpoint = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(endpoint.configName!);
-  const planned = planCanaryLayout(req, { version, endpoint, config });
+  const capacity = wf.patched('canary-capacity');
+  const planned = planCanaryLayout(req, { version, endpoint, config }, { capacity });
   if (!planned.ok) throw ApplicationFailure.nonRetryable(planned.refusal.reason, planned.refusal.type);
   state.status.baselineVariant = planned.plan.baseline.variantName;
   const notify = async (event: string, extra?: Record<string, unknown>) => {
     if (req.webhookUrl) await notifier.notifyWebhook(req.webhookUrl, state.event(event, extra));
   };
   const { undo: boundedUndo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
-  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef };
+  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef, capacity };
 }
 
 /** 2. Start the ramp: both variants in one new config, baseline at its weight, canary at the first step. */
@@ -145,16 +154,25 @@ async function startRamp(run: CanaryRun): Promise<void> {
   );
   const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(ramp, `endpoint config ${rampConfig}`, owner);
+  // Undone last to first: the baseline's count, then the weights, then the config. The config is restored
+  // with RetainAllVariantProperties, so the baseline keeps the count it has live instead of the original
+  // config's stale InitialInstanceCount ("To retain the variant properties of an endpoint when updating it,
+  // set RetainAllVariantProperties to true", https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
   saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => restoreOriginal(run, ownedOnly ? owner : undefined), { movesEndpoint: true });
   saga.add(`send all traffic to ${plan.baseline.variantName}`, async () => {
     const ep = await undo.describeEndpoint(endpointName);
     if (ep?.configName === rampConfig) await undo.updateEndpointWeightsAndCapacities(endpointName, weightsAt(plan, 0));
   }, { movesEndpoint: true });
+  if (run.capacity) {
+    saga.add(`restore ${plan.baseline.variantName} to ${plan.baseline.instanceCount} instance(s)`, () => restoreBaselineCapacity(run), { movesEndpoint: true });
+  }
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
   await aws.updateEndpoint(endpointName, rampConfig);
-  expectServing(run, await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs), req.steps[0]);
+  const ramped = await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs);
+  expectServing(run, ramped, req.steps[0]);
   state.status.stepIndex = 0;
   state.status.canaryWeight = req.steps[0];
+  if (run.capacity) state.status.canaryInstances = variantOf(ramped, plan.canary.variantName)?.currentInstanceCount;
 }
 
 /**
@@ -332,20 +350,82 @@ async function awaitApproval(run: CanaryRun, weight: number): Promise<boolean> {
   return !state.abortedBy;
 }
 
-/** Shifts traffic in place and checks the endpoint really took it. */
+/**
+ * Shifts traffic in place and checks the endpoint really took it. The canary first gets the instances the
+ * new weight needs, InService, so it never carries more than it has capacity for. Both calls wait out an
+ * endpoint that is Updating because the autoscaler is scaling it, within the run's polling options
+ * (inServiceTimeout): a scale-out is not a failed canary.
+ */
 async function shiftTo(run: CanaryRun, weight: number): Promise<void> {
   run.state.phase('shifting');
-  await aws.updateEndpointWeightsAndCapacities(run.req.endpointName, weightsAt(run.plan, weight));
+  if (run.capacity) await raiseCanaryCapacity(run, weight);
+  await (run.capacity ? run.waits : aws).updateEndpointWeightsAndCapacities(run.req.endpointName, weightsAt(run.plan, weight));
   expectServing(run, await run.waits.awaitEndpointInService(run.req.endpointName, run.outOfServiceMs), weight);
   run.state.status.canaryWeight = weight;
 }
 
-/** 4. Promote: one variant again, with the baseline's name and capacity, serving the new model. */
+/**
+ * The canary's desired count for `weight`: at least ceil(baseline count × weight / 100) (capacityNow: the
+ * baseline's count at the start, or its live count if it scaled out since), raised with
+ * UpdateEndpointWeightsAndCapacities and verified InService. Above canary.maxInstanceCount the rollout stops.
+ */
+async function raiseCanaryCapacity(run: CanaryRun, weight: number): Promise<void> {
+  const { req, plan, state } = run;
+  const ep = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+  const capacity = capacityNow(plan.capacity!, variantOf(ep, plan.baseline.variantName)?.desiredInstanceCount);
+  const refusal = capacityRefusal(weight, capacity);
+  if (refusal) throw fail(`cannot shift ${plan.canary.variantName} to ${weight}%: ${refusal}`, FAILURE.CanaryFailed);
+  const needed = canaryInstancesAt(weight, capacity);
+  const live = variantOf(ep, plan.canary.variantName)?.currentInstanceCount ?? 0;
+  if (live >= needed) return;
+  await run.waits.updateEndpointWeightsAndCapacities(req.endpointName, [{ variantName: plan.canary.variantName, instanceCount: needed }]);
+  const scaled = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+  const got = variantOf(scaled, plan.canary.variantName)?.currentInstanceCount ?? 0;
+  if (got < needed) {
+    throw fail(
+      `${plan.canary.variantName} runs ${got} instance(s) but needs ${needed} before its weight rises to ${weight}%` +
+        (scaled.failureReason ? ` (SageMaker: ${scaled.failureReason})` : ''),
+      FAILURE.CanaryFailed
+    );
+  }
+  state.status.canaryInstances = got;
+}
+
+/** Rollback's first step: the baseline gets back the count it had at the start before traffic returns to it. */
+async function restoreBaselineCapacity(run: CanaryRun): Promise<void> {
+  const { req, plan } = run;
+  const ep = await undo.describeEndpoint(req.endpointName);
+  if (ep?.configName !== plan.rampEndpointConfigName) return;
+  const desired = variantOf(ep, plan.baseline.variantName)?.desiredInstanceCount ?? 0;
+  if (desired < plan.baseline.instanceCount) {
+    await undo.updateEndpointWeightsAndCapacities(req.endpointName, [{ variantName: plan.baseline.variantName, instanceCount: plan.baseline.instanceCount }]);
+  }
+  await undo.awaitEndpointInService(req.endpointName);
+}
+
+function variantOf(ep: { variants: Array<{ variantName: string; currentInstanceCount?: number; desiredInstanceCount?: number }> }, variantName: string) {
+  return ep.variants.find((v) => v.variantName === variantName);
+}
+
+/**
+ * 4. Promote: one variant again, with the baseline's name, serving the new model. From the last gated step
+ * straight to the final config (no in-place 100 % on a canary fleet sized for less): the ramp fleet keeps
+ * serving at its weights while SageMaker builds the final one. Its count is the larger of the canary's
+ * verified count at 100 % and the baseline's (live, or at the start if the autoscaler shrank it since).
+ */
 async function promote(run: CanaryRun): Promise<void> {
   const { req, state, plan, saga } = run;
-  if (state.status.canaryWeight !== 100) await shiftTo(run, 100);
+  if (!run.capacity && state.status.canaryWeight !== 100) await shiftTo(run, 100);
   state.phase('finalizing');
-  const finalConfig = plan.finalEndpointConfigName;
+  let finalPlanned = { name: plan.finalEndpointConfigName, variants: plan.finalVariants };
+  if (run.capacity) {
+    const ep = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+    const canaryAt100 = state.status.canaryWeight === 100 ? (variantOf(ep, plan.canary.variantName)?.currentInstanceCount ?? 0) : 0;
+    const baselineLive = variantOf(ep, plan.baseline.variantName)?.desiredInstanceCount ?? 0;
+    finalPlanned = finalConfigFor(plan, Math.max(canaryAt100, baselineLive, plan.baseline.instanceCount));
+  }
+  run.final = finalPlanned;
+  const finalConfig = finalPlanned.name;
   const ownedOnly = wf.patched('undo-only-owned');
   const owner = runOwner(req.endpointName);
   saga.add(`delete endpoint config ${finalConfig}`, () =>
@@ -354,7 +434,7 @@ async function promote(run: CanaryRun): Promise<void> {
   // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
   // undo runs, which never deletes a config the endpoint serves or is updating to.
   if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner), { movesEndpoint: true });
-  const final = await aws.createEndpointConfig(finalConfig, plan.finalVariants, plan.configExtra, ownedOnly ? owner : undefined);
+  const final = await aws.createEndpointConfig(finalConfig, finalPlanned.variants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   await aws.updateEndpoint(req.endpointName, finalConfig);
   const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
@@ -416,8 +496,9 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
     if (!oldModelElsewhere && (await undo.deleteModel(plan.baseline.modelName))) removed.push(plan.baseline.modelName);
   }
   state.phase('succeeded');
-  await run.notify('completed', { endpointConfigName: plan.finalEndpointConfigName });
-  return { endpointName, version: version.version, endpointConfigName: plan.finalEndpointConfigName, gates: state.status.gates, removed, modelRef: run.modelRef };
+  const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;
+  await run.notify('completed', { endpointConfigName: finalConfig });
+  return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed, modelRef: run.modelRef };
 }
 
 /** Validates the input (after resolving a `model.ref`), as the CLI did before starting the run. */
@@ -455,7 +536,9 @@ async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ n
 /** Back to the original config; with `owner`, only from a config this run made (else ConcurrentChange). */
 function restoreOriginal(run: CanaryRun, owner: ReturnType<typeof runOwner> | undefined): Promise<void> {
   const { endpointName } = run.req;
-  return owner ? run.undo.restoreEndpointConfig(endpointName, run.plan.original.name, false, owner) : undo.restoreEndpointConfig(endpointName, run.plan.original.name);
+  return owner
+    ? run.undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity, owner)
+    : undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity);
 }
 
 /** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */

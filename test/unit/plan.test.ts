@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
-import { planCanary, planCanaryLayout, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
+import { canaryInstancesAt, capacityNow, planCanary, planCanaryLayout, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
@@ -207,7 +207,33 @@ describe('canary plan', () => {
     assert.match(text, /^\+ create model churn-v2 \(churn version 2\)$/m);
     assert.match(text, /^~ update endpoint churn from churn-v1-abc to churn-canary-v2-\w+ \(canary 10%\)$/m);
     assert.match(text, /^- delete model churn-v1$/m);
-    assert.match(text, /^ {2}2 +50% +50% +approval, weights shift/m);
+    assert.match(text, /^ {2}2 +50% ×3 +50% ×2 +approval, weights shift/m);
+    assert.match(text, /^~ update endpoint capacity churn \(canary 1 → 2 instance\(s\), InService before its weight rises to 50%\)$/m);
+  });
+
+  it('sizes the canary for its weight: ceil(baseline live count × weight / 100), within the floor and ceiling', () => {
+    const plan = planned();
+    assert.deepEqual(plan.steps.map((s) => [s.canaryWeight, s.canaryInstances]), [[10, 1], [50, 2], [100, 3]]);
+    assert.equal(plan.canary.instanceCount, 1, 'the ramp config starts it at the first step');
+    assert.equal(plan.finalVariants[0].instanceCount, 3);
+    const five = planned({ endpoint: endpoint('churn-v1-abc', [5]) });
+    assert.deepEqual(five.steps.map((s) => s.canaryInstances), [1, 3, 5]);
+    const floored = planned({}, { ...req, canary: { ...req.canary, instanceCount: 2 } });
+    assert.deepEqual(floored.steps.map((s) => s.canaryInstances), [2, 2, 3]);
+    assert.deepEqual([canaryInstancesAt(10, { baselineInstances: 3, floor: 1 }), canaryInstancesAt(34, { baselineInstances: 3, floor: 1 })], [1, 2]);
+    assert.equal(capacityNow({ baselineInstances: 3, floor: 1 }, 1).baselineInstances, 3, 'a baseline shrunk by its autoscaler does not lower the rule');
+    assert.equal(capacityNow({ baselineInstances: 3, floor: 1 }, 6).baselineInstances, 6, 'one scaled out raises it');
+  });
+
+  it('refuses a ceiling the canary cannot carry 100% within, naming the field and the rule', () => {
+    const p = planCanary({ ...req, canary: { ...req.canary, maxInstanceCount: 2 } }, facts);
+    assert.ok(!p.ok);
+    assert.equal(p.refusal.type, 'InvalidInput');
+    assert.match(p.refusal.reason, /canary\.maxInstanceCount: must be at least 3, the instances the canary needs at 100% \(ceil\(3 baseline instances × 100 \/ 100\)\); got 2/);
+    assert.ok(planCanary({ ...req, canary: { ...req.canary, maxInstanceCount: 3 } }, facts).ok);
+    const below = canaryInputSchema.safeParse({ ...input, canary: { instanceCount: 3, maxInstanceCount: 2 } });
+    assert.ok(!below.success);
+    assert.deepEqual(below.error.issues.map((i) => [i.path.join('.'), i.message]), [['canary.maxInstanceCount', 'must be at least canary.instanceCount (the ceiling cannot be below the floor)']]);
   });
 });
 

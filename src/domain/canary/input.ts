@@ -64,8 +64,20 @@ export const canaryInputSchema = z
          * type and autoscaling; change a type with the update pipeline). @default the baseline's type
          */
         instanceType: instanceType.optional(),
-        /** @default 1 */
+        /**
+         * The canary's floor: it never runs fewer instances. Its count follows its weight, at least
+         * ceil(baseline live count × weight / 100) (docs/canary-capacity.md). @default 1
+         */
         instanceCount: instanceCount.default(1),
+        /**
+         * The canary's ceiling: a rollout that would need more instances (the baseline's live count at 100%)
+         * is refused, and one whose baseline scales out past it mid-rollout rolls back. Unset: no ceiling.
+         */
+        maxInstanceCount: instanceCount.optional(),
+      })
+      .refine((c) => c.maxInstanceCount === undefined || c.maxInstanceCount >= c.instanceCount, {
+        path: ['maxInstanceCount'],
+        error: 'must be at least canary.instanceCount (the ceiling cannot be below the floor)',
       })
       .default({ variantName: 'canary', instanceCount: 1 }),
     /** Canary traffic share (%) per step; strictly increasing, ending at 100. @default [5, 25, 50, 100] */

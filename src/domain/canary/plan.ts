@@ -33,6 +33,21 @@ export interface CanaryStepPlan {
   waitsForApproval: boolean;
   /** How traffic gets there: the ramp config (first step) or an in-place weight shift. */
   via: 'UpdateEndpoint' | 'UpdateEndpointWeightsAndCapacities';
+  /**
+   * Instances the canary runs at this step (see {@link canaryInstancesAt}), raised and InService before the
+   * weight rises. From the baseline's live count at plan time; an autoscaled baseline that grows raises it.
+   */
+  canaryInstances: number;
+}
+
+/** The capacity rule's inputs: what the canary's count follows (docs/canary-capacity.md). */
+export interface CanaryCapacity {
+  /** The baseline's live desired instance count when the rollout started: it carried 100 % then. */
+  baselineInstances: number;
+  /** canary.instanceCount: the canary never runs fewer. */
+  floor: number;
+  /** canary.maxInstanceCount: a step that needs more is refused. */
+  ceiling?: number;
 }
 
 export interface CanaryPlan {
@@ -83,6 +98,52 @@ export interface CanaryLayout {
   steps: CanaryStepPlan[];
   finalEndpointConfigName: string;
   finalVariants: VariantSpec[];
+  /** Set when the canary's capacity follows its weight (runs since the `canary-capacity` patch, and `plan`). */
+  capacity?: CanaryCapacity;
+  /** What the final config's name is built from, so promote can name it for the count it then needs. */
+  finalNaming: { endpointName: string; suffix: string };
+}
+
+/**
+ * Instances the canary needs to carry `weight` % of the traffic that `baselineInstances` carried at 100 %:
+ * ceil(baselineInstances × weight / 100), never below the floor. Each canary instance then carries no more
+ * than a baseline instance did, so a canary never serves above the capacity the baseline was sized for.
+ */
+export function canaryInstancesAt(weight: number, capacity: CanaryCapacity): number {
+  // Rounded to 1e-9 first: 3 × 10 / 100 must be 0.3 → 1, not 0.30000000000000004 → 1 by luck elsewhere.
+  const share = Math.round((capacity.baselineInstances * weight) / 100 * 1e9) / 1e9;
+  return Math.max(capacity.floor, Math.ceil(share));
+}
+
+/**
+ * Why the canary cannot have the instances it needs at `weight` (above its ceiling), or undefined. The
+ * message names the field and the rule.
+ */
+export function capacityRefusal(weight: number, capacity: CanaryCapacity): string | undefined {
+  const needed = canaryInstancesAt(weight, capacity);
+  if (capacity.ceiling === undefined || needed <= capacity.ceiling) return undefined;
+  return (
+    `canary.maxInstanceCount: must be at least ${needed}, the instances the canary needs at ${weight}% ` +
+    `(ceil(${capacity.baselineInstances} baseline instances × ${weight} / 100)); got ${capacity.ceiling}`
+  );
+}
+
+/**
+ * The capacity the rule reads at a shift: the baseline's count at the start, or more if it scaled out
+ * meanwhile (its traffic grew). A baseline the autoscaler shrank as its weight fell does not lower it.
+ */
+export function capacityNow(capacity: CanaryCapacity, baselineLiveInstances: number | undefined): CanaryCapacity {
+  return { ...capacity, baselineInstances: Math.max(capacity.baselineInstances, baselineLiveInstances ?? 0) };
+}
+
+/**
+ * The final config for a promotion whose variant runs `instanceCount` instances: max(the canary's verified
+ * count at 100 %, the baseline's live count), as the workflow computes it. Named like planCanaryLayout names it.
+ */
+export function finalConfigFor(layout: CanaryLayout, instanceCount: number): { name: string; variants: VariantSpec[] } {
+  const variants = layout.finalVariants.map((v) => ({ ...v, instanceCount }));
+  const spec = Object.keys(layout.configExtra).length ? { variants, extra: layout.configExtra } : variants;
+  return { name: endpointConfigName(layout.finalNaming.endpointName, layout.finalNaming.suffix, spec), variants };
 }
 
 /** The refusal a version gets before anything else is read: it must exist and be Approved. */
@@ -92,7 +153,15 @@ export function refuseVersion(req: CanaryRequest, v: RegistryVersionFacts | null
   return undefined;
 }
 
-export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>): Planned<CanaryLayout> {
+/**
+ * @param options.capacity the canary's count follows its weight (the `canary-capacity` rule). Off only for
+ *   runs started before it, which keep `canary.instanceCount` at every weight.
+ */
+export function planCanaryLayout(
+  req: CanaryRequest,
+  facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>,
+  options: { capacity: boolean } = { capacity: true }
+): Planned<CanaryLayout> {
   const refuse = (type: FailureType, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
   const { endpointName } = req;
   const model = req.model.name;
@@ -126,15 +195,26 @@ export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'v
   const configExtra = original.extra ?? {};
   // Config names hash everything the config holds, so a config with other settings is never reused.
   const spec = (variants: VariantSpec[]) => (Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
+  const capacity: CanaryCapacity | undefined = options.capacity
+    ? { baselineInstances: baseline.instanceCount, floor: req.canary.instanceCount, ...(req.canary.maxInstanceCount !== undefined ? { ceiling: req.canary.maxInstanceCount } : {}) }
+    : undefined;
+  if (capacity) {
+    // The ceiling must let the canary carry 100 %, else the rollout could never finish within capacity.
+    const tooFew = capacityRefusal(100, capacity);
+    if (tooFew) return refuse(FAILURE.InvalidInput, `invalid canary input: ${tooFew}`);
+  }
+  const countAt = (w: number) => (capacity ? canaryInstancesAt(w, capacity) : req.canary.instanceCount);
   const canary: VariantSpec = {
     variantName: req.canary.variantName,
     modelName: newModel,
     instanceType: baseline.instanceType,
-    instanceCount: req.canary.instanceCount,
+    instanceCount: countAt(first),
     weight: first,
   };
   const rampVariants = [{ ...baseline, weight: 100 - first }, canary];
-  const finalVariants: VariantSpec[] = [{ ...baseline, modelName: newModel, weight: 1 }];
+  // The final variant carries 100 %: as many instances as the canary had at 100 % or the baseline has.
+  const finalCount = capacity ? Math.max(baseline.instanceCount, countAt(100)) : baseline.instanceCount;
+  const finalVariants: VariantSpec[] = [{ ...baseline, modelName: newModel, weight: 1, instanceCount: finalCount }];
   const steps: CanaryStepPlan[] = req.steps.map((w, i) => ({
     step: i + 1,
     canaryWeight: w,
@@ -142,6 +222,7 @@ export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'v
     // The first step starts with the ramp config; approvals hold only later shifts.
     waitsForApproval: i > 0 && req.approvalSteps.includes(w),
     via: i === 0 ? 'UpdateEndpoint' : 'UpdateEndpointWeightsAndCapacities',
+    canaryInstances: countAt(w),
   }));
   return {
     ok: true,
@@ -156,6 +237,8 @@ export function planCanaryLayout(req: CanaryRequest, facts: Pick<CanaryFacts, 'v
       steps,
       finalEndpointConfigName: endpointConfigName(endpointName, `v${v.version}`, spec(finalVariants)),
       finalVariants,
+      ...(capacity ? { capacity } : {}),
+      finalNaming: { endpointName, suffix: `v${v.version}` },
     },
   };
 }
@@ -196,10 +279,14 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   changes.push(change('create', 'endpoint config', rampConfig, rampVariants.map(describeVariant).join('; ')));
   changes.push(change('update', 'endpoint', endpointName, `from ${original.name} to ${rampConfig} (canary ${first}%)`));
   for (const s of steps.slice(1)) {
-    const gate = `after the gate passes at ${steps[s.step - 2].canaryWeight}%${s.waitsForApproval ? ' and an approval' : ''}`;
+    const prev = steps[s.step - 2];
+    const gate = `after the gate passes at ${prev.canaryWeight}%${s.waitsForApproval ? ' and an approval' : ''}`;
+    if (s.canaryInstances > prev.canaryInstances) {
+      changes.push(change('update', 'endpoint capacity', endpointName, `${canary.variantName} ${prev.canaryInstances} → ${s.canaryInstances} instance(s), InService before its weight rises to ${s.canaryWeight}%`));
+    }
     changes.push(change('update', 'endpoint weights', endpointName, `${baseline.variantName} ${s.baselineWeight} / ${canary.variantName} ${s.canaryWeight}, ${gate}`));
   }
-  changes.push(change('create', 'endpoint config', finalConfig, `${finalVariants.map(describeVariant).join('; ')}, after the gate passes at 100%`));
+  changes.push(change('create', 'endpoint config', finalConfig, `${finalVariants.map(describeVariant).join('; ')}, after the gate passes at ${steps.at(-1)!.canaryWeight}%`));
   changes.push(change('update', 'endpoint', endpointName, `from ${rampConfig} to ${finalConfig}`));
   changes.push(change('update', 'model version', `${model}/${v.version}`, `stage ${v.stage} → Production (Deployed)`));
   const archived = facts.versions.filter((x) => x.stage === 'Production' && x.version !== v.version).map((x) => `${model}/${x.version}`);
@@ -226,7 +313,13 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   if (req.windows) notes.push(`outside the allowed windows (${req.windows.timezone}) the rollout holds before each traffic shift`);
   if (req.gate.dryRun) notes.push('dry-run gate: verdicts are recorded, a failing gate does not roll back');
   notes.push(
-    `a failing gate, an abort or an error sends all traffic back to ${baseline.variantName}, restores ${original.name}, removes the canary ` +
+    `capacity: the canary runs at least ceil(${baseline.instanceCount} baseline instances × weight / 100) instances` +
+      ` (floor ${req.canary.instanceCount}${req.canary.maxInstanceCount !== undefined ? `, ceiling ${req.canary.maxInstanceCount}` : ''}); ` +
+      `${baseline.variantName} keeps its ${baseline.instanceCount} until the rollout ends`
+  );
+  notes.push(
+    `a failing gate, an abort or an error restores ${baseline.variantName} to ${baseline.instanceCount} instance(s), then sends all traffic back to it, ` +
+      `restores ${original.name} (keeping the live instance count), removes the canary ` +
       `and sets version ${v.version} Rejected (CanaryRolledBack; an abort leaves it Approved)`
   );
 

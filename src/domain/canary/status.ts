@@ -64,6 +64,8 @@ export interface CanaryStatus {
   steps: number[];
   /** Canary traffic share (%) now. */
   canaryWeight: number;
+  /** Instances the canary runs now, verified InService (its count follows its weight). */
+  canaryInstances?: number;
   paused: boolean;
   pausedUntil?: string;
   gates: GateResult[];
