@@ -208,7 +208,7 @@ describe('canary plan', () => {
     assert.match(text, /^~ update endpoint churn from churn-v1-abc to churn-canary-v2-\w+ \(canary 10%\)$/m);
     assert.match(text, /^- delete model churn-v1$/m);
     assert.match(text, /^ {2}2 +50% ×3 +50% ×2 +approval, weights shift/m);
-    assert.match(text, /^~ update endpoint capacity churn \(canary 1 → 2 instance\(s\), InService before its weight rises to 50%\)$/m);
+    assert.match(text, /^~ update endpoint capacity churn: canary 1 → 2 instance\(s\), InService before its weight rises to 50%$/m);
   });
 
   it('sizes the canary for its weight: ceil(baseline live count × weight / 100), within the floor and ceiling', () => {
