@@ -72,7 +72,9 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
       { Key: 'team', Value: 'churn' },
       { Key: 'cost-center', Value: '42' },
     ];
-    assert.deepEqual(sm.tags, tags);
+    // The user's tags, beside modelship's own (ownership and model-use tags, docs/cleanup.md).
+    const userTags = (t: Array<{ Key: string; Value: string }>) => t.filter((x) => !x.Key.startsWith('modelship:'));
+    assert.deepEqual(userTags(sm.tags), tags);
     const c = config(result.endpointConfigName);
     assert.deepEqual(c.dataCaptureConfig, {
       EnableCapture: true,
@@ -84,8 +86,8 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
       OutputConfig: { S3OutputPath: 's3://async-out/churn', S3FailurePath: 's3://async-out/failures' },
       ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
     });
-    assert.deepEqual(c.tags, tags);
-    assert.deepEqual(endpoint(endpointName).tags, tags);
+    assert.deepEqual(userTags(c.tags), tags);
+    assert.deepEqual(userTags(endpoint(endpointName).tags), tags);
     assert.equal(endpoint(endpointName).dataCaptureConfig?.DestinationS3Uri, 's3://capture-bucket/churn');
   });
 
