@@ -28,7 +28,9 @@ import { freePort, startDevServer, type DevServer } from '../../src/dev-server';
 import type { CanaryInput } from '../../src/domain/canary/input';
 import type { DeleteInput } from '../../src/domain/delete-plan';
 import type { DeployInput } from '../../src/domain/deploy';
+import { modelUseTags } from '../../src/domain/cleanup';
 import { endpointConfigName, endpointWorkflowId, modelName } from '../../src/domain/names';
+import { withOwnershipTags } from '../../src/domain/ownership';
 import type { UpdateInput } from '../../src/domain/update-plan';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { FaultRule } from '../../src/emulator/faults';
@@ -312,7 +314,8 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         input,
         expected: { status: 'completed' },
         faults: [{ kind: 'slowTransitions', factor: 6, transitions: ['delete'], endpoints: [endpoint] }],
-        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true }),
+        // Deployed earlier by modelship, so it carries the ownership tags delete decides by.
+        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true, ownedBy: 'seed-run' }),
         expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] }, groups: [group], problems: [] }),
       };
     }
@@ -320,8 +323,11 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
 }
 
 /** An endpoint serving version 1 of `group`, as if deployed earlier: model, config, endpoint, registry entry, optional scaling. */
-export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean }): Promise<void> {
+export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean; ownedBy?: string }): Promise<void> {
   const model = modelName(o.group, 1);
+  // With `ownedBy` (a run id), tagged as a modelship deploy tags what it creates; without it, untagged.
+  const owner = o.ownedBy ? { endpoint: o.endpoint, run: o.ownedBy } : undefined;
+  const tags = withOwnershipTags(undefined, owner);
   await aws.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: o.group }));
   await aws.sagemaker.send(
     new CreateModelPackageCommand({
@@ -336,15 +342,16 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
     })
   );
   await aws.sagemaker.send(
-    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` } })
+    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }, Tags: tags })
   );
   await aws.sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${o.endpoint}-v1`,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: INSTANCE, InitialInstanceCount: 2, InitialVariantWeight: 1 }],
+      Tags: tags && [...tags, ...modelUseTags([model])],
     })
   );
-  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o.endpoint, EndpointConfigName: `${o.endpoint}-v1` }));
+  await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o.endpoint, EndpointConfigName: `${o.endpoint}-v1`, Tags: tags }));
   for (let i = 0; ; i++) {
     const ep = await aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: o.endpoint }));
     if (ep.EndpointStatus === 'InService') break;

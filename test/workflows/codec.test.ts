@@ -83,12 +83,32 @@ async function encryptedStack(dataConverter: DataConverter, taskQueue = uniqueNa
   };
 }
 
-/** Every payload anywhere in a history, with where it sits, except search attributes (which Temporal never encodes). */
+/**
+ * The SDK's patch markers (`wf.patched`): their details are written by the SDK core itself, as plain JSON
+ * holding only the patch id, and never pass through the payload codec.
+ */
+const PATCH_MARKER_DETAILS = /markerRecordedEventAttributes\.details\.patch-data/;
+
+/** Every patch marker's payload: these must hold nothing but the patch id and its deprecation flag. */
+function patchMarkerPayloadsOf(history: History): { path: string; value: unknown }[] {
+  const out: { path: string; value: unknown }[] = [];
+  (history.events ?? []).forEach((e, i) => {
+    for (const p of e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []) {
+      out.push({ path: `events[${i}]`, value: JSON.parse(text(p.data)) });
+    }
+  });
+  return out;
+}
+
+/**
+ * Every payload anywhere in a history, with where it sits, except search attributes (which Temporal never
+ * encodes) and patch markers (checked by patchMarkerPayloadsOf).
+ */
 function payloadsOf(history: History): { path: string; payload: Payload }[] {
   const out: { path: string; payload: Payload }[] = [];
   const walk = (node: unknown, path: string) => {
     if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
-    if (/searchAttributes|indexedFields/.test(path)) return;
+    if (/searchAttributes|indexedFields/.test(path) || PATCH_MARKER_DETAILS.test(path)) return;
     const maybe = node as { metadata?: Record<string, unknown>; data?: unknown };
     if (maybe.metadata && typeof maybe.metadata === 'object' && Object.values(maybe.metadata).every((v) => v instanceof Uint8Array) && METADATA_ENCODING_KEY in maybe.metadata) {
       out.push({ path, payload: node as Payload });
@@ -130,6 +150,11 @@ describe('payload encryption', () => {
         for (const secret of [input.model.image, input.model.modelDataUrl, model, ep]) {
           assert.ok(!text(payload.data).includes(secret), `${path} holds "${secret}" in clear`);
         }
+      }
+      for (const { path, value } of patchMarkerPayloadsOf(history)) {
+        assert.ok(value !== null && typeof value === 'object', `${path}: a patch marker holds an object`);
+        const extra = Object.keys(value).filter((k) => !['id', 'deprecated'].includes(k));
+        assert.deepEqual(extra, [], `${path}: a patch marker holds only the patch id`);
       }
       // Beyond payloads: nothing in the stored history (failures, attributes) carries the image or the S3
       // URI. The endpoint and model names do appear, by design, in the workflow id and search attributes.

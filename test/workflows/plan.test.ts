@@ -211,7 +211,7 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(mutations(), before, 'a plan must not change anything');
     assert.match(cli.stdout, /step +AllTraffic +canary/);
-    assert.match(cli.stdout, /^ {2}2 +0% +100% +approval, weights shift/m);
+    assert.match(cli.stdout, /^ {2}2 +0% ×2 +100% ×2 +approval, weights shift/m);
     assert.match(cli.stdout, new RegExp(`^~ update endpoint ${ep} from ${ep}-v1-\\w+ to ${ep}-canary-v2-\\w+ \\(canary 20%\\)$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^- delete model ${model}-v1$`, 'm'));
 
@@ -236,7 +236,11 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.deepEqual(result.removed, plan.removed);
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateModel'), [plan.sageMakerModelName]);
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateEndpointConfig'), [plan.rampEndpointConfigName, plan.finalEndpointConfigName]);
-    assert.equal(since(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), plan.steps.length - 1);
+    // One call per in-place weight shift, and one before each shift that raises the canary's count.
+    const shifts = plan.steps.filter((s) => s.via === 'UpdateEndpointWeightsAndCapacities');
+    const raises = plan.steps.filter((s, i) => i > 0 && s.canaryInstances > plan.steps[i - 1].canaryInstances);
+    assert.deepEqual(plan.steps.map((s) => s.canaryInstances), [1, 2], 'the canary follows its weight on a 2-instance baseline');
+    assert.equal(since(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), shifts.length + raises.length);
 
     const again = await changesNothing(() => planCanaryRun(input, reader()));
     assert.deepEqual(again, { ok: false, refusal: { type: 'AlreadyServing', reason: `endpoint ${ep} already serves ${model} version 2` } });
