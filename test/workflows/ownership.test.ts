@@ -67,18 +67,20 @@ describe('ownership tags: undo only what this run created', () => {
   it('does not delete an endpoint another actor created while the deploy was preparing', async () => {
     const ep = uniqueName('race');
     const model = uniqueName('m');
-    h.emulator.control.setFaults([{ kind: 'latency', ms: 3000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
+    // The other actor's model and config exist first (other names, no conflict), so that the race window
+    // below holds one call only: on a slow machine three calls outlasted the deploy's held CreateEndpointConfig.
+    const theirModel = `${ep}-theirs`;
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec', PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/other:1', ModelDataUrl: 's3://other/model.tar.gz' } })
+    );
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({ EndpointConfigName: `${ep}-theirs`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] })
+    );
+    h.emulator.control.setFaults([{ kind: 'latency', ms: 6000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
     try {
       const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
       await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'creating-endpoint-config');
-      // Someone else creates the endpoint, on their own config and model, in the meantime.
-      const theirModel = `${ep}-theirs`;
-      await h.aws.sagemaker.send(
-        new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec', PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/other:1', ModelDataUrl: 's3://other/model.tar.gz' } })
-      );
-      await h.aws.sagemaker.send(
-        new CreateEndpointConfigCommand({ EndpointConfigName: `${ep}-theirs`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] })
-      );
+      // Someone else creates the endpoint in the meantime.
       await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-theirs` }));
       const failure = await failureOf(handle.result());
       assert.equal(failure.type, 'DeploymentFailed');

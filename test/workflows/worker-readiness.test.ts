@@ -52,13 +52,29 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * One /readyz probe. Never throws: an answer that is not JSON (from whatever else holds the port) is
+ * returned as `{ raw }`, so the assertion that reads it says what answered, instead of an uncaught
+ * exception in a socket handler failing the whole file with no test named.
+ */
 function readyz(port: number): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
   return new Promise((resolve) => {
-    get({ host: '127.0.0.1', port, path: '/readyz', timeout: 5000 }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path: '/readyz', timeout: 5000 }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') }));
-    }).once('error', () => resolve(undefined));
+      res.on('error', () => resolve(undefined));
+      res.on('end', () => {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(text || '{}') as Record<string, unknown>;
+        } catch {
+          body = { raw: text };
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
   });
 }
 
