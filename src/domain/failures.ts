@@ -120,7 +120,9 @@ export function rolledBack(r: RolledBack): ApplicationFailure {
   const concurrent = r.concurrentChanges ?? [];
   return ApplicationFailure.nonRetryable(
     `${r.what}: ${r.reason}` +
-      (r.listRolledBack === false ? '' : `. Rolled back: ${r.rolledBack.join(', ') || 'nothing to undo'}`) +
+      // With nothing undone and an undo step failed, "Rolled back: nothing to undo" would contradict the
+      // ROLLBACK INCOMPLETE that follows: the message then names only what is left.
+      (r.listRolledBack === false || (incomplete && r.rolledBack.length === 0) ? '' : `. Rolled back: ${r.rolledBack.join(', ') || 'nothing to undo'}`) +
       (concurrent.length ? `. ANOTHER ACTOR CHANGED THE ENDPOINT meanwhile; left alone: ${concurrent.join('; ')}` : '') +
       (incomplete ? `. ROLLBACK INCOMPLETE, needs an operator: ${r.rollbackFailures.join('; ')}` : ''),
     incomplete ? FAILURE.RollbackIncomplete : concurrent.length ? FAILURE.ConcurrentChange : r.type,

@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program';
 
@@ -47,5 +49,17 @@ describe('CLI help texts', () => {
       for (const t of texts) if (/[^\n]\n[^\n]/.test(t ?? '')) wrapped.push(`${name}: ${JSON.stringify(t.slice(0, 60))}…`);
     }
     assert.deepEqual(wrapped, []);
+  });
+
+  it('`modelship --help | head` ends quietly with exit 0 when the reader closes the pipe early', async () => {
+    const bin = path.resolve(__dirname, '../../bin/modelship');
+    const child = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Close the reading end at once, before the CLI (seconds to start) writes a byte: its write gets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(stderr, '', 'nothing on stderr (no EPIPE stack trace)');
+    assert.equal(code, 0);
   });
 });

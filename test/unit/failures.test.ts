@@ -34,7 +34,8 @@ describe('failure catalogue', () => {
     assert.equal(ok.message, 'deploying v2 failed while verifying: boom. Rolled back: delete model m');
     const bad = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], type: FAILURE.DeploymentFailed, details: { failedAt: 'creating-model' } });
     assert.equal(bad.type, 'RollbackIncomplete');
-    assert.match(bad.message, /Rolled back: nothing to undo\. ROLLBACK INCOMPLETE, needs an operator: delete model m: AccessDenied$/);
+    assert.match(bad.message, /: boom\. ROLLBACK INCOMPLETE, needs an operator: delete model m: AccessDenied$/);
+    assert.doesNotMatch(bad.message, /Rolled back/, 'nothing was undone: the message does not claim a rollback');
     assert.deepEqual(bad.details, [{ reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], failedAt: 'creating-model' }]);
   });
 
