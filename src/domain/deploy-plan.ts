@@ -5,7 +5,7 @@
  */
 import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
 import type { KeptResource } from './delete-plan';
-import { sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
+import { deployInstanceCount, sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
 import { FAILURE } from './failures';
@@ -63,15 +63,18 @@ export function nextVersion(versions: RegistryVersionFacts[]): number {
 /**
  * The SageMaker model, variants, config-level fields and endpoint config a deploy of `version` creates, as
  * the workflow builds them: `add` keeps the current config's variants and settings, and the config name
- * hashes everything the config holds.
+ * hashes everything the config holds. `endpoint` is the endpoint as it is (its live counts set the new
+ * variant's count, see deployInstanceCount), or null when there is none.
  */
 export function deployResources(
   req: DeployRequest,
   version: number,
-  previous: EndpointConfigSummary | null
+  previous: EndpointConfigSummary | null,
+  endpoint: EndpointSummary | null
 ): { sageMakerModelName: string; variants: VariantSpec[]; configExtra: Record<string, unknown>; endpointConfigName: string } {
   const sageMakerModelName = modelName(req.model.name, version);
-  const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 };
+  const instanceCount = deployInstanceCount(req, endpoint);
+  const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount, weight: 1 };
   const hosting = sageMakerHostingOptions(req, previous?.extra);
   const add = req.mode === 'add' && previous;
   const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
@@ -92,7 +95,7 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
   }
   const version = nextVersion(facts.versions);
   const previous = ep ? facts.previousConfig : null;
-  const { sageMakerModelName, variants, configExtra, endpointConfigName: configName } = deployResources(req, version, previous);
+  const { sageMakerModelName, variants, configExtra, endpointConfigName: configName } = deployResources(req, version, previous, ep);
   const ref = (v: number) => `${model}/${v}`;
   const changes: PlannedChange[] = [];
   const notes: string[] = [`version ${version} is predicted: a registration of ${model} made before this run's would take it`];

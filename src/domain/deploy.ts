@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EndpointSummary } from './endpoint';
 import { pollPolicySchema } from './schemas';
 import { awsName, duration, environment, image, instanceCount, instanceType, metadata, modelDataUrl, roleArn } from './validation';
 
@@ -83,8 +84,11 @@ export const deployInputSchema = z.strictObject({
   /** Role SageMaker assumes to pull the image and artifacts. */
   executionRoleArn: roleArn,
   instanceType,
-  /** @default 1 */
-  instanceCount: instanceCount.default(1),
+  /**
+   * @default the live desired count of the same-named variant when `replace` updates an existing
+   * endpoint (an autoscaled fleet must not drop to 1 instance), otherwise 1. See deployInstanceCount.
+   */
+  instanceCount: instanceCount.optional(),
   /** @default 'AllTraffic' (SageMaker's own default variant name) */
   variantName: awsName.default('AllTraffic'),
   /** Stage the version reaches once the endpoint serves it. @default 'Production' */
@@ -218,4 +222,21 @@ export interface DeployResult {
   archived: string[];
   /** Superseded endpoint configs and models deleted because `archive` was false. */
   removed?: string[];
+}
+
+/**
+ * The instance count of the variant a deploy creates. An explicit `instanceCount` wins. Otherwise a
+ * `replace` onto an endpoint that already serves a variant of this name keeps that variant's live
+ * desired count: UpdateEndpoint builds the new fleet from the config's InitialInstanceCount, so a
+ * default of 1 would shrink a fleet that autoscaling (or an operator) had grown, under full traffic.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+ */
+export function deployInstanceCount(req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>, endpoint: EndpointSummary | null): number {
+  if (req.instanceCount !== undefined) return req.instanceCount;
+  if (endpoint && req.mode !== 'add') {
+    const live = endpoint.variants.find((v) => v.variantName === req.variantName);
+    const count = live?.desiredInstanceCount ?? live?.currentInstanceCount;
+    if (count !== undefined && count > 0) return count;
+  }
+  return 1;
 }

@@ -48,7 +48,7 @@ export async function readDeployFacts(r: StateReader, req: DeployRequest): Promi
   const versions = exists ? (await r.registry.listVersions(req.model.name)).map(versionFacts) : [];
   const endpoint = await r.activities.describeEndpoint(req.endpointName);
   const previousConfig = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
-  const names = deployResources(req, nextVersion(versions), previousConfig);
+  const names = deployResources(req, nextVersion(versions), previousConfig, endpoint);
   return {
     endpoint,
     previousConfig,

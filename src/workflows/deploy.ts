@@ -3,8 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput, type DeployResult } from '../domain/deploy';
 import { parseDuration } from '../domain/duration';
-import { endpointMismatches, type VariantSpec } from '../domain/endpoint';
-import { endpointConfigName, modelName } from '../domain/names';
+import { deployResources } from '../domain/deploy-plan';
+import { endpointMismatches } from '../domain/endpoint';
+import { modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
@@ -101,9 +102,8 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   // 3. Deploy: model, config, endpoint (create or update), each undo registered before its step.
   const saga = new Saga();
   const sageMakerModel = modelName(req.model.name, version);
-  const newVariant: VariantSpec = { variantName, modelName: sageMakerModel, instanceType: req.instanceType, instanceCount: req.instanceCount, weight: 1 };
-  let variants: VariantSpec[] = [newVariant];
-  let configName = endpointConfigName(endpointName, `v${version}`, variants);
+  let configName: string;
+  let instanceCount: number;
   let previousConfig: string | undefined;
   let endpointArn: string;
   try {
@@ -115,16 +115,17 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     // Reading the current config is a step older histories lack: the patch keeps their replay deterministic.
     const previous = previousConfig && wf.patched('deploy-reads-previous-config') ? await aws.describeEndpointConfig(previousConfig) : null;
     const hosting = sageMakerHostingOptions(req, previous?.extra);
-    // `add` keeps the endpoint's variants and config-level settings, and appends the new version's variant.
-    const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
-    if (req.mode === 'add' && previous) {
-      if (previous.variants.some((v) => v.variantName === variantName)) {
-        throw failure(FAILURE.InvalidInput, `endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`);
-      }
-      variants = [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }];
+    if (req.mode === 'add' && previous?.variants.some((v) => v.variantName === variantName)) {
+      throw failure(FAILURE.InvalidInput, `endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`);
     }
-    // The name hashes everything the config holds, so a changed option never reuses an older config.
-    configName = endpointConfigName(endpointName, `v${version}`, Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
+    // The same function as `modelship plan deploy`: `add` keeps the endpoint's variants and config-level
+    // settings and appends the new variant; `replace` keeps a same-named variant's live instance count
+    // (older histories, without the patch, built it with the given count or 1). The config name hashes
+    // everything the config holds, so a changed option never reuses an older config.
+    const resources = deployResources(req, version, previous, wf.patched('replace-keeps-live-count') ? existing : null);
+    const { variants, configExtra } = resources;
+    configName = resources.endpointConfigName;
+    instanceCount = variants.find((v) => v.variantName === variantName)!.instanceCount;
 
     // Ownership tags on everything this run creates; newer runs undo only what the tags say they made
     // (older histories replay the name-based undo).
@@ -181,7 +182,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     endpointArn = ep.arn;
 
     state.step('verifying');
-    const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount: req.instanceCount }] });
+    const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount }] });
     if (problems.length) {
       throw failure(FAILURE.DeploymentRolledBack, `endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`);
     }

@@ -109,6 +109,16 @@ describe('deploy plan', () => {
     assert.ok(!clash.ok && clash.refusal.type === 'InvalidInput');
   });
 
+  it('replace without a count plans the live count of the same-named variant; a given count, a new variant name or a new endpoint do not', () => {
+    const { instanceCount: _given, ...noCount } = input;
+    const r = parsed<typeof req>(deployInputSchema, noCount);
+    const grown = { ...serving, endpoint: endpoint('churn-v1-abc', [5]), previousConfig: previous };
+    assert.equal(deployPlan(r, grown).variants[0].instanceCount, 5);
+    assert.equal(deployPlan(req, grown).variants[0].instanceCount, 2, 'the explicit count wins');
+    assert.equal(deployPlan({ ...r, variantName: 'blue' }, grown).variants[0].instanceCount, 1, 'no live variant of that name');
+    assert.equal(deployPlan(r, fresh).variants[0].instanceCount, 1);
+  });
+
   it('replace keeps the data capture of the current config in the new one (and its name)', () => {
     const plan = deployPlan(req, { ...serving, previousConfig: previous });
     assert.deepEqual(plan.configExtra, previous.extra);

@@ -7,11 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { validate } from '../../src/domain/validation';
 import { deployModel } from '../../src/workflows/deploy';
-import { createHarness, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -102,6 +103,31 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     // Asked for explicitly, a new setting replaces the old one.
     const v3 = await deploy(input(endpointName, model, 'v3', { dataCapture: { ...CAPTURE, samplingPercentage: 5 } }));
     assert.equal(config(v3.endpointConfigName).dataCaptureConfig?.InitialSamplingPercentage, 5);
+  });
+
+  it('mode "replace" keeps the live instance count of a same-named variant that autoscaling grew (unless a count is given)', async () => {
+    const endpointName = uniqueName('keepcount');
+    const model = uniqueName('m');
+    await deploy(input(endpointName, model, 'v1'));
+    // The fleet grew to 3 after the deploy, as target tracking does (UpdateEndpointWeightsAndCapacities).
+    await h.aws.sagemaker.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: endpointName, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }] })
+    );
+    await eventually(
+      () => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+      (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 3
+    );
+    // Without the rule, the new config said InitialInstanceCount 1: production on one instance.
+    const v2 = await deploy(input(endpointName, model, 'v2'));
+    assert.equal(config(v2.endpointConfigName).productionVariants[0].initialInstanceCount, 3);
+    assert.equal(endpoint(endpointName).variants.find((v) => v.variantName === 'AllTraffic')?.currentInstanceCount, 3);
+    // An explicit count wins.
+    const v3 = await deploy(input(endpointName, model, 'v3', { instanceCount: 2 }));
+    assert.equal(config(v3.endpointConfigName).productionVariants[0].initialInstanceCount, 2);
+    assert.equal(endpoint(endpointName).variants.find((v) => v.variantName === 'AllTraffic')?.currentInstanceCount, 2);
+    // A new endpoint gets 1.
+    const fresh = await deploy(input(uniqueName('onecount'), model, 'v4'));
+    assert.equal(config(fresh.endpointConfigName).productionVariants[0].initialInstanceCount, 1);
   });
 
   it('mode "create" refuses an existing endpoint before registering anything', async () => {

@@ -13,7 +13,7 @@ const FLAGS: readonly PipelineFlag[] = [
   { ...flag('model.description', '--description <text>', 'version description (model.description)'), optional: true },
   flag('executionRoleArn', '--role <arn>', 'execution role SageMaker assumes (executionRoleArn)'),
   flag('instanceType', '--instance-type <type>', 'e.g. ml.m5.large (instanceType)'),
-  flag('instanceCount', '--instance-count <n>', 'instances (instanceCount, default 1)', integer),
+  flag('instanceCount', '--instance-count <n>', "instances (instanceCount; default: the replaced variant's live count, else 1)", integer),
   flag('variantName', '--variant <name>', 'production variant name (variantName, default AllTraffic)'),
   { option: new Option('--stage <stage>', 'stage reached once serving (default Production)').choices(['Staging', 'Production']), field: 'stage' },
   flag('autoApprove', '--auto-approve', 'skip the human approval step (autoApprove)'),
