@@ -4,7 +4,7 @@
  * the same functions, with the same spec, as the deploy workflow's.
  */
 import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
-import type { KeptResource } from './delete-plan';
+import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from './cleanup';
 import { deployInstanceCount, sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
@@ -14,8 +14,11 @@ export interface DeployFacts {
   endpoint: EndpointSummary | null;
   /** The config the endpoint serves now (its variants and config-level settings carry over). */
   previousConfig: EndpointConfigSummary | null;
-  /** Current and pending configs of every other endpoint, with the models they serve (for `archive: false`). */
-  otherEndpoints: Array<{ endpointName: string; configName: string; models: string[] }>;
+  /**
+   * For `archive: false` on an existing endpoint: what the deploy's cleanup reads about the superseded config
+   * and its models (by their ownership and model-use tags, as `cleanUpEndpointResources` does), else null.
+   */
+  cleanup: CleanupFacts | null;
   /** The model package group (the registered model) exists. */
   groupExists: boolean;
   versions: RegistryVersionFacts[];
@@ -135,21 +138,20 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
     : [];
   for (const v of archived) changes.push(change('update', 'model version', ref(v), `stage ${req.stage} → Archived (Superseded)`));
 
-  // archive: false (MLflow's): the superseded config and its models go once no other endpoint uses them.
+  // archive: false (MLflow's): the superseded config and its models go, by the shared cleanup rule, as the
+  // endpoint will be once it serves the new config.
   const removed: string[] = [];
   const kept: KeptResource[] = [];
-  if (req.archive === false && ep?.configName && mode !== 'add') {
-    const old = ep.configName;
-    const configUser = facts.otherEndpoints.find((o) => o.configName === old);
-    if (configUser) kept.push({ kind: 'endpoint-config', name: old, reason: `endpoint ${configUser.endpointName} uses it` });
-    else if (previous) removed.push(old);
-    for (const m of new Set(previous?.variants.map((v) => v.modelName) ?? [])) {
-      if (m === sageMakerModelName) continue;
-      const user = facts.otherEndpoints.find((o) => o.models.includes(m));
-      if (user) kept.push({ kind: 'model', name: m, reason: `endpoint ${user.endpointName} serves it` });
-      else removed.push(m);
-    }
-    for (const r of removed) changes.push(change('delete', r === old ? 'endpoint config' : 'model', r));
+  if (req.archive === false && ep?.configName && mode !== 'add' && facts.cleanup) {
+    const cleanup = planCleanup(deployCleanupRequest(req.endpointName, ep.configName, configName, sageMakerModelName), {
+      ...facts.cleanup,
+      inUse: [configName],
+      inUseModels: [sageMakerModelName],
+    });
+    removed.push(...cleanup.deleteConfigs, ...cleanup.deleteModels);
+    kept.push(...cleanup.kept);
+    for (const c of cleanup.deleteConfigs) changes.push(change('delete', 'endpoint config', c));
+    for (const m of cleanup.deleteModels) changes.push(change('delete', 'model', m));
     for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
   }
   notes.push(`if the endpoint does not end up serving ${configName}, the run deletes what it created, leaves the endpoint on its previous config and records DeploymentFailed on version ${version}`);
@@ -176,4 +178,9 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
     changes,
     notes,
   } };
+}
+
+/** The cleanup a deploy with `archive: false` runs once the endpoint serves `configName`. */
+export function deployCleanupRequest(endpointName: string, previousConfig: string, configName: string, sageMakerModelName: string): CleanupRequest {
+  return { endpointName, scope: { kind: 'superseded', configs: [previousConfig] }, keep: [configName, sageMakerModelName] };
 }

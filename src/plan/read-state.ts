@@ -14,7 +14,7 @@ import type { CanaryFacts } from '../domain/canary/plan';
 import type { RegistryVersionFacts } from '../domain/change-plan';
 import type { DeleteFacts, DeleteRequest } from '../domain/delete-plan';
 import type { DeployRequest } from '../domain/deploy';
-import { deployResources, nextVersion, type DeployFacts } from '../domain/deploy-plan';
+import { deployCleanupRequest, deployResources, nextVersion, type DeployFacts } from '../domain/deploy-plan';
 import { modelName } from '../domain/names';
 
 export interface StateReader {
@@ -52,7 +52,11 @@ export async function readDeployFacts(r: StateReader, req: DeployRequest): Promi
   return {
     endpoint,
     previousConfig,
-    otherEndpoints: req.archive === false && endpoint ? await otherEndpoints(r, req.endpointName) : [],
+    // The deploy's own read for `archive: false` (by tags), never a listing of the account.
+    cleanup:
+      req.archive === false && endpoint?.configName && req.mode !== 'add'
+        ? await r.activities.readCleanupFacts(deployCleanupRequest(req.endpointName, endpoint.configName, names.endpointConfigName, names.sageMakerModelName))
+        : null,
     groupExists: exists,
     versions,
     existing: {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput, type DeployResult } from '../domain/deploy';
 import { parseDuration } from '../domain/duration';
-import { deployResources } from '../domain/deploy-plan';
+import { deployCleanupRequest, deployResources } from '../domain/deploy-plan';
 import { endpointMismatches } from '../domain/endpoint';
 import { modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';
@@ -213,7 +213,14 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   const archived = await stageIt(req.stage, 'Deployed', `serving on endpoint ${endpointName}`);
   // MLflow's archive=False: the superseded config and models go, once nothing else uses them.
   const removed: string[] = [];
-  if (req.archive === false && previousConfig && req.mode !== 'add') {
+  if (req.archive === false && previousConfig && req.mode !== 'add' && wf.patched('cleanup-by-ownership-tags')) {
+    // The shared cleanup (src/activities/cleanup.ts): the superseded config, and the models it names, go
+    // only when their ownership tags say this endpoint owns them and no config that stays names them.
+    // It reads by tag, never by listing the account's endpoints.
+    const cleaned = await undo.cleanUpEndpointResources(deployCleanupRequest(endpointName, previousConfig, configName, sageMakerModel));
+    removed.push(...cleaned.deletedEndpointConfigs, ...cleaned.deletedModels);
+  } else if (req.archive === false && previousConfig && req.mode !== 'add') {
+    // Histories recorded before 'cleanup-by-ownership-tags' replay the account-wide in-use check.
     const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
     const old = await undo.describeEndpointConfig(previousConfig);
     if (!othersConfigs.includes(previousConfig) && (await undo.deleteEndpointConfig(previousConfig))) removed.push(previousConfig);

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
 import { canaryInstancesAt, capacityNow, planCanary, planCanaryLayout, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
+import type { CleanupFacts } from '../../src/domain/cleanup';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
@@ -44,7 +45,7 @@ describe('deploy plan', () => {
     autoApprove: true,
   };
   const req = parsed<Parameters<typeof planDeploy>[0]>(deployInputSchema, input);
-  const fresh: DeployFacts = { endpoint: null, previousConfig: null, otherEndpoints: [], groupExists: false, versions: [], existing: { model: false, config: false } };
+  const fresh: DeployFacts = { endpoint: null, previousConfig: null, cleanup: null, groupExists: false, versions: [], existing: { model: false, config: false } };
   const deployPlan = (r: typeof req, f: DeployFacts): DeployPlan => {
     const p = planDeploy(r, f);
     assert.ok(p.ok, JSON.stringify(!p.ok && p.refusal));
@@ -125,11 +126,26 @@ describe('deploy plan', () => {
     assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v2', { variants: plan.variants, extra: previous.extra }));
   });
 
-  it('archive: false deletes the superseded config and model, unless another endpoint uses them', () => {
-    const plan = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous });
-    assert.deepEqual(plan.removed, ['churn-v1-abc', 'churn-v1']);
-    const shared = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, otherEndpoints: [{ endpointName: 'b', configName: 'x', models: ['churn-v1'] }] });
+  it('archive: false deletes the superseded config and model its tags give the endpoint, unless a config that stays names the model', () => {
+    const owned = [{ Key: 'modelship:endpoint', Value: 'churn' }];
+    const cleanup: CleanupFacts = {
+      endpointName: 'churn',
+      inUse: ['churn-v1-abc'],
+      inUseModels: ['churn-v1'],
+      candidates: [
+        { kind: 'endpoint-config', name: 'churn-v1-abc', tags: owned, models: ['churn-v1'] },
+        { kind: 'model', name: 'churn-v1', tags: owned },
+      ],
+      modelUsers: {},
+    };
+    const plan = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, cleanup });
+    assert.deepEqual(plan.removed, ['churn-v1-abc', 'churn-v1'], 'judged as the endpoint will be, on the new config');
+    const shared = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, cleanup: { ...cleanup, modelUsers: { 'churn-v1': ['b-v1-x'] } } });
     assert.deepEqual([shared.removed, shared.kept.map((k) => k.name)], [['churn-v1-abc'], ['churn-v1']]);
+    // A superseded config someone made by hand (no ownership tags) stays, whatever its name.
+    const handMade = { ...cleanup, candidates: cleanup.candidates.map((c) => ({ ...c, tags: [] })) };
+    const manual = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, cleanup: handMade });
+    assert.deepEqual([manual.removed, manual.kept.map((k) => k.name)], [[], ['churn-v1-abc', 'churn-v1']]);
   });
 });
 

@@ -7,7 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { validate } from '../../src/domain/validation';
@@ -178,6 +184,26 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     const v3 = await deploy(input(endpointName, model, 'v3'));
     assert.deepEqual(v3.removed, []);
     assert.ok(state().endpointConfigs.some((c) => c.name === v2.endpointConfigName));
+  });
+
+  it('archive: false leaves a superseded config and model that modelship did not make (no ownership tags)', async () => {
+    const endpointName = uniqueName('handmade');
+    const model = uniqueName('m');
+    // An endpoint set up by hand, on a config and model without modelship's tags.
+    const theirModel = `${endpointName}-manual`;
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' } })
+    );
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({ EndpointConfigName: `${endpointName}-manual`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] })
+    );
+    await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-manual` }));
+    await eventually(() => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })), (d) => d.EndpointStatus === 'InService');
+    const v1 = await deploy(input(endpointName, model, 'v1', { archive: false }));
+    assert.equal(endpoint(endpointName).endpointConfigName, v1.endpointConfigName);
+    assert.deepEqual(v1.removed, [], 'nothing of theirs is removed');
+    assert.ok(state().endpointConfigs.some((c) => c.name === `${endpointName}-manual`), 'their config stays');
+    assert.ok(state().models.some((m) => m.name === theirModel), 'their model stays');
   });
 
   it('refuses bad options with the field and the rule, and a cross-account role it cannot honour yet', () => {
