@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
+import { deployInputSchema, deployInstanceCount, type DeployInput } from '../../src/domain/deploy';
 import { parseDuration, formatDuration } from '../../src/domain/duration';
 import { pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
 import { validate } from '../../src/domain/validation';
@@ -22,7 +22,9 @@ describe('deploy input validation', () => {
   it('accepts a minimal input and fills documented defaults', () => {
     const r = validate(deployInputSchema, good);
     assert.ok(r.ok);
-    assert.equal(r.value.instanceCount, 1);
+    // Unset: the deploy resolves it (the live count of a replaced variant, else 1; deployInstanceCount).
+    assert.equal(r.value.instanceCount, undefined);
+    assert.equal(deployInstanceCount(r.value, null), 1);
     assert.equal(r.value.variantName, 'AllTraffic');
     assert.equal(r.value.stage, 'Production');
     assert.equal(r.value.autoApprove, false);
