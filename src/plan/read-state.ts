@@ -82,6 +82,7 @@ export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promi
     otherEndpoints: await otherEndpoints(r, req.endpointName),
     versions: version ? await versionsOf(r, req.model.name) : [],
     modelExists: (await r.activities.missingModels([modelName(req.model.name, req.model.version)])).length === 0,
+    baselineScaling: config?.variants.length === 1 ? ((await r.activities.describeVariantScaling(req.endpointName, [config.variants[0].variantName]))[0] ?? null) : null,
   };
 }
 

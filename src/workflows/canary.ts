@@ -4,9 +4,10 @@ import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
 import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
 import { canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
+import { canaryScalingFrom, withMinCapacity } from '../domain/canary/scaling';
 import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
-import { endpointMismatches } from '../domain/endpoint';
+import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
 import { evaluateGate, ingestionDelayMs, judgedWindow } from '../domain/gate';
 import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
@@ -48,6 +49,14 @@ interface CanaryRun {
   capacity: boolean;
   /** The final config promote built (its count is known only then). */
   final?: { name: string; variants: CanaryLayout['finalVariants'] };
+  /**
+   * The baseline's autoscaling when the rollout started (patch `canary-scaling`): the canary variant gets a
+   * target and policies derived from it while it serves (src/domain/canary/scaling.ts). Undefined when the
+   * baseline is not autoscaled, or in runs started before the patch.
+   */
+  baselineScaling?: VariantScaling;
+  /** The canary's own scaling as last registered (its MinCapacity follows the weight). */
+  canaryScaling?: VariantScaling;
 }
 
 /** How a step's bake ended: gate passed or operator promoted ('next'), promote --full ('full'). */
@@ -123,7 +132,9 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
     if (req.webhookUrl) await notifier.notifyWebhook(req.webhookUrl, state.event(event, extra));
   };
   const { undo: boundedUndo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
-  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef, capacity };
+  const baselineScaling =
+    capacity && wf.patched('canary-scaling') ? (await aws.describeVariantScaling(req.endpointName, [planned.plan.baseline.variantName]))[0] : undefined;
+  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef, capacity, baselineScaling };
 }
 
 /** 2. Start the ramp: both variants in one new config, baseline at its weight, canary at the first step. */
@@ -173,6 +184,39 @@ async function startRamp(run: CanaryRun): Promise<void> {
   state.status.stepIndex = 0;
   state.status.canaryWeight = req.steps[0];
   if (run.capacity) state.status.canaryInstances = variantOf(ramped, plan.canary.variantName)?.currentInstanceCount;
+  await scaleCanaryLikeBaseline(run, ownedOnly ? owner : undefined);
+}
+
+/**
+ * 2b. An autoscaled baseline: the canary gets its own scalable target and the baseline's target-tracking
+ * policies while it serves, so it grows with its traffic as the baseline would (MinCapacity: what its
+ * weight needs). Removed first on rollback, and before promote leaves the ramp config.
+ */
+async function scaleCanaryLikeBaseline(run: CanaryRun, owner: ReturnType<typeof runOwner> | undefined): Promise<void> {
+  const { req, plan, state } = run;
+  const scaling = canaryScalingFrom(run.baselineScaling, {
+    endpointName: req.endpointName,
+    canaryVariant: plan.canary.variantName,
+    minCapacity: state.status.canaryInstances ?? plan.canary.instanceCount,
+    owner,
+  });
+  if (!scaling) return;
+  // Registered before the calls, as every undo is: a register whose response was lost still gets removed.
+  run.saga.add(`remove the autoscaling of ${plan.canary.variantName}`, () => removeCanaryScaling(run, run.undo));
+  await aws.registerScalableTargets([scaling]);
+  await aws.putScalingPolicies([scaling]);
+  run.canaryScaling = scaling;
+}
+
+/**
+ * Deletes the canary's policies and deregisters its target: UpdateEndpoint refuses to remove a variant
+ * that is a registered scalable target (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
+ */
+async function removeCanaryScaling(run: CanaryRun, via: wf.ActivityInterfaceFor<Activities>): Promise<void> {
+  const scaling = run.canaryScaling ?? canaryScalingFrom(run.baselineScaling, { endpointName: run.req.endpointName, canaryVariant: run.plan.canary.variantName, minCapacity: 1 });
+  if (!scaling) return;
+  await via.deleteScalingPolicies([scaling]);
+  await via.deregisterScalableTargets([scaling]);
 }
 
 /**
@@ -376,8 +420,19 @@ async function raiseCanaryCapacity(run: CanaryRun, weight: number): Promise<void
   const refusal = capacityRefusal(weight, capacity);
   if (refusal) throw fail(`cannot shift ${plan.canary.variantName} to ${weight}%: ${refusal}`, FAILURE.CanaryFailed);
   const needed = canaryInstancesAt(weight, capacity);
-  const live = variantOf(ep, plan.canary.variantName)?.currentInstanceCount ?? 0;
-  if (live >= needed) return;
+  let ep2 = ep;
+  if (run.canaryScaling && needed > run.canaryScaling.minCapacity) {
+    // Its target's MinCapacity first: the autoscaler must not shrink the canary below what the new weight
+    // needs. AWS moves a capacity below a new minimum up to it (RegisterScalableTarget), so wait that out.
+    run.canaryScaling = withMinCapacity(run.canaryScaling, needed);
+    await aws.registerScalableTargets([run.canaryScaling]);
+    ep2 = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+  }
+  const live = variantOf(ep2, plan.canary.variantName)?.currentInstanceCount ?? 0;
+  if (live >= needed) {
+    state.status.canaryInstances = live;
+    return;
+  }
   await run.waits.updateEndpointWeightsAndCapacities(req.endpointName, [{ variantName: plan.canary.variantName, instanceCount: needed }]);
   const scaled = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const got = variantOf(scaled, plan.canary.variantName)?.currentInstanceCount ?? 0;
@@ -436,6 +491,8 @@ async function promote(run: CanaryRun): Promise<void> {
   if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner), { movesEndpoint: true });
   const final = await aws.createEndpointConfig(finalConfig, finalPlanned.variants, plan.configExtra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
+  // The final config has no canary variant; the final variant keeps the baseline's name and so its scaling.
+  if (run.canaryScaling) await removeCanaryScaling(run, aws);
   await aws.updateEndpoint(req.endpointName, finalConfig);
   const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });

@@ -261,6 +261,28 @@ describe('canary plan', () => {
     assert.ok(!below.success);
     assert.deepEqual(below.error.issues.map((i) => [i.path.join('.'), i.message]), [['canary.maxInstanceCount', 'must be at least canary.instanceCount (the ceiling cannot be below the floor)']]);
   });
+
+  it('gives the canary a scalable target with the baseline\'s target-tracking policy when the baseline is autoscaled', () => {
+    const tracking = { TargetValue: 4800, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } };
+    const baselineScaling = {
+      variantName: 'AllTraffic',
+      resourceId: 'endpoint/churn/variant/AllTraffic',
+      minCapacity: 2,
+      maxCapacity: 8,
+      policies: [
+        { policyName: 'invocations', policyType: 'TargetTrackingScaling', targetTracking: tracking },
+        { policyName: 'step-out', policyType: 'StepScaling', stepScaling: { AdjustmentType: 'ChangeInCapacity' } },
+      ],
+    };
+    const scaled = planned({ baselineScaling }).changes.filter((c) => c.resource === 'scalable target');
+    assert.deepEqual(scaled.map((c) => c.name), ['endpoint/churn/variant/canary']);
+    assert.match(scaled[0].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
+    // Only a step policy: nothing to copy (its alarms watch the baseline), and the plan says so.
+    const stepOnly = planned({ baselineScaling: { ...baselineScaling, policies: [baselineScaling.policies[1]] } });
+    assert.equal(stepOnly.changes.filter((c) => c.resource === 'scalable target').length, 0);
+    assert.ok(stepOnly.notes.some((n) => n.includes('the canary gets no autoscaling of its own')));
+    assert.equal(planned().changes.filter((c) => c.resource === 'scalable target').length, 0);
+  });
 });
 
 describe('delete plan', () => {

@@ -6,7 +6,8 @@
 import type { CanaryRequest, GateConfig } from './input';
 import { change, describeVariant, type PlannedChange, type Planned, type PlanRefusal, type RegistryVersionFacts } from '../change-plan';
 import type { KeptResource } from '../delete-plan';
-import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from '../endpoint';
+import type { EndpointConfigSummary, EndpointSummary, VariantScaling, VariantSpec } from '../endpoint';
+import { canaryScalingFrom } from './scaling';
 import { endpointConfigName, modelName } from '../names';
 import { FAILURE, type FailureType } from '../failures';
 
@@ -22,6 +23,8 @@ export interface CanaryFacts {
   versions: RegistryVersionFacts[];
   /** The SageMaker model of the new version exists already. */
   modelExists: boolean;
+  /** The baseline variant's autoscaling (target and policies), or null when it has none. */
+  baselineScaling?: VariantScaling | null;
 }
 
 export interface CanaryStepPlan {
@@ -278,6 +281,20 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   );
   changes.push(change('create', 'endpoint config', rampConfig, rampVariants.map(describeVariant).join('; ')));
   changes.push(change('update', 'endpoint', endpointName, `from ${original.name} to ${rampConfig} (canary ${first}%)`));
+  const canaryScaling = canaryScalingFrom(facts.baselineScaling ?? undefined, { endpointName, canaryVariant: canary.variantName, minCapacity: canary.instanceCount });
+  if (canaryScaling) {
+    changes.push(
+      change(
+        'create',
+        'scalable target',
+        canaryScaling.resourceId,
+        `min ${canaryScaling.minCapacity} (raised with each step's count), max ${canaryScaling.maxCapacity}; ` +
+          `target tracking ${canaryScaling.policies.map((p) => p.policyName).join(', ')} copied from ${baseline.variantName}; removed before promote and on rollback`
+      )
+    );
+  } else if (facts.baselineScaling) {
+    notes.push(`${baseline.variantName} is autoscaled without a target-tracking policy on invocations per instance: the canary gets no autoscaling of its own`);
+  }
   for (const s of steps.slice(1)) {
     const prev = steps[s.step - 2];
     const gate = `after the gate passes at ${prev.canaryWeight}%${s.waitsForApproval ? ' and an approval' : ''}`;
