@@ -3,10 +3,13 @@
  * replay test (test/replay/replay.test.ts). Runs each scenario on a Temporal dev server of its own (or
  * MODELSHIP_TEST_TEMPORAL_ADDRESS) against the local AWS emulator, with the workflow code as it is now.
  *
- *   npx tsx scripts/record-histories.ts [scenario ...]     (default: all; writes test/replay/histories/<scenario>.json)
+ *   npx tsx scripts/record-histories.ts [--tag T] [scenario ...]
+ *     (default: all; writes test/replay/histories/<scenario>.json, or <scenario>.<T>.json with --tag)
  *
- * Record new fixtures when a workflow gains a new path; keep the old ones: they stand for runs that may
- * still be open when the new code is deployed (docs/upgrading-workflows.md).
+ * Record new fixtures when a workflow gains a new path; keep the old ones (record the new ones under a
+ * --tag such as the date): they stand for runs that may still be open when the new code is deployed
+ * (docs/upgrading-workflows.md). The checkout's own path is scrubbed from the stack traces a history
+ * carries (replay never reads them), so a fixture says nothing about the machine it was recorded on.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -146,7 +149,11 @@ const SCENARIOS: Record<string, Scenario> = {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const tagAt = args.indexOf('--tag');
+  const tag = tagAt >= 0 ? args.splice(tagAt, 2)[1] : undefined;
+  if (tagAt >= 0 && !tag) throw new Error('--tag needs a value, e.g. --tag 2026-12-02');
+  const wanted = args;
   const unknown = wanted.filter((w) => !(w in SCENARIOS));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   mkdirSync(OUT, { recursive: true });
@@ -157,19 +164,25 @@ async function main(): Promise<void> {
       h.emulator.control.setBehaviours({});
       const handle = await SCENARIOS[name](h, `rec-${name}`);
       const { status, runId } = await handle.describe();
-      const file = path.join(OUT, `${name}.json`);
+      const file = path.join(OUT, tag ? `${name}.${tag}.json` : `${name}.json`);
       // The Temporal CLI writes the standard JSON history format (the SDK's historyToJSON trips over two
       // protobufjs copies in this dependency tree).
       const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', h.env.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'], {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
-      writeFileSync(file, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+      writeFileSync(file, `${JSON.stringify(JSON.parse(scrubPaths(json)), null, 2)}\n`);
       console.log(`${name}: ${status.name}, ${path.relative(process.cwd(), file)}`);
     }
   } finally {
     await h.close();
   }
+}
+
+/** The checkout's absolute path, as stack traces spell it (also JSON-escaped), replaced by `<checkout>`. */
+function scrubPaths(text: string): string {
+  const root = path.resolve(__dirname, '..');
+  return text.split(root).join('<checkout>');
 }
 
 main().catch((err) => {
