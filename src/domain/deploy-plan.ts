@@ -6,7 +6,7 @@
 import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
 import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from './cleanup';
 import { deployInstanceCount, sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
-import type { EndpointConfigSummary, EndpointSummary, VariantSpec } from './endpoint';
+import type { EndpointConfigSummary, EndpointSummary, VariantScaling, VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
 import { FAILURE } from './failures';
 
@@ -24,6 +24,8 @@ export interface DeployFacts {
   versions: RegistryVersionFacts[];
   /** Of the model and endpoint config the run would create, the ones that already exist. */
   existing: { model: boolean; config: boolean };
+  /** The scalable targets of the previous config's variants, with their policies (none when not autoscaled). */
+  scaling?: VariantScaling[];
 }
 
 export interface DeployPlan {
@@ -73,10 +75,11 @@ export function deployResources(
   req: DeployRequest,
   version: number,
   previous: EndpointConfigSummary | null,
-  endpoint: EndpointSummary | null
+  endpoint: EndpointSummary | null,
+  o: { renameKeepsFleet?: boolean } = { renameKeepsFleet: true }
 ): { sageMakerModelName: string; variants: VariantSpec[]; configExtra: Record<string, unknown>; endpointConfigName: string } {
   const sageMakerModelName = modelName(req.model.name, version);
-  const instanceCount = deployInstanceCount(req, endpoint);
+  const instanceCount = deployInstanceCount(req, endpoint, o);
   const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount, weight: 1 };
   const hosting = sageMakerHostingOptions(req, previous?.extra);
   const add = req.mode === 'add' && previous;
@@ -126,7 +129,15 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
   );
   if (ep) {
     const retain = mode === 'add' ? ', the existing variants keeping their live weights and counts' : '';
+    const rule = previous ? deployScalingRule(req.endpointName, previous, variants, facts.scaling ?? []) : undefined;
+    for (const [i, s] of (rule?.deregister ?? []).entries()) {
+      changes.push(change('delete', 'scalable target', s.resourceId, `${rule!.reasons[i]}: its policies and target removed before UpdateEndpoint (AWS refuses the update otherwise)`));
+    }
     changes.push(change('update', 'endpoint', req.endpointName, `from ${ep.configName ?? '(none)'} to ${configName}${retain}`));
+    for (const s of rule?.restore ?? []) {
+      changes.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}, policies ${s.policies.map((p) => p.policyName).join(', ') || '(none)'}, once the endpoint serves ${configName}`));
+    }
+    for (const n of rule?.notRestored ?? []) notes.push(`autoscaling of ${n.variantName} is not restored: ${n.reason}`);
     if (ep.status !== 'InService') notes.push(`endpoint ${req.endpointName} is ${ep.status}: the run waits for InService before changing it${ep.status === 'Failed' ? ', and fails, since a Failed endpoint never gets there' : ''}`);
   } else {
     changes.push(change('create', 'endpoint', req.endpointName, `on ${configName}`));
@@ -183,4 +194,63 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
 /** The cleanup a deploy with `archive: false` runs once the endpoint serves `configName`. */
 export function deployCleanupRequest(endpointName: string, previousConfig: string, configName: string, sageMakerModelName: string): CleanupRequest {
   return { endpointName, scope: { kind: 'superseded', configs: [previousConfig] }, keep: [configName, sageMakerModelName] };
+}
+
+/** What a deploy onto an autoscaled endpoint must do around its UpdateEndpoint (see deployScalingRule). */
+export interface DeployScalingRule {
+  /** Snapshots of the targets to remove before UpdateEndpoint (and to put back if the deploy fails). */
+  deregister: VariantScaling[];
+  /** What to register once the endpoint serves the new config: the same targets, or moved to the new variant. */
+  restore: VariantScaling[];
+  /** Why the rule applies, one line per variant. */
+  reasons: string[];
+  /** Scaling that does not come back after a successful deploy, and why. */
+  notRestored: Array<{ variantName: string; reason: string }>;
+}
+
+/**
+ * AWS refuses an UpdateEndpoint that changes the instance type of an autoscaled variant, or removes one
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html). A deploy `replace` can do
+ * both: a new `instanceType`, or a new `variantName`. Then the target goes first and comes back after:
+ * - same variant, new type: the same target, policies (and their alarms) and scheduled actions;
+ * - the endpoint's one variant replaced under a new name: its target, scheduled actions and target-tracking
+ *   policies on invocations per instance move to the new variant (that metric is per variant); step and
+ *   customized-metric policies name the old variant's dimensions and are not moved (reported);
+ * - a variant removed otherwise: not restored (reported).
+ * A model-only change keeps its scaling in place: AWS allows it.
+ */
+export function deployScalingRule(endpointName: string, previous: EndpointConfigSummary, variants: VariantSpec[], scaling: VariantScaling[]): DeployScalingRule {
+  const rule: DeployScalingRule = { deregister: [], restore: [], reasons: [], notRestored: [] };
+  for (const s of scaling) {
+    const before = previous.variants.find((v) => v.variantName === s.variantName);
+    if (!before) continue;
+    const after = variants.find((v) => v.variantName === s.variantName);
+    if (after) {
+      if (after.instanceType === before.instanceType) continue;
+      rule.reasons.push(`variant ${s.variantName} is autoscaled and its instance type changes from ${before.instanceType} to ${after.instanceType}`);
+      rule.deregister.push(s);
+      rule.restore.push(s);
+      continue;
+    }
+    rule.deregister.push(s);
+    if (previous.variants.length === 1 && variants.length === 1) {
+      const to = variants[0].variantName;
+      rule.reasons.push(`variant ${s.variantName} is autoscaled and is replaced by ${to}`);
+      const perVariant = s.policies.filter((p) => p.policyType === 'TargetTrackingScaling' && perInstanceMetric(p.targetTracking));
+      const left = s.policies.filter((p) => !perVariant.includes(p));
+      rule.restore.push({ ...s, variantName: to, resourceId: `endpoint/${endpointName}/variant/${to}`, policies: perVariant.map(({ policyArn: _arn, alarms: _alarms, ...p }) => p) });
+      if (left.length) {
+        rule.notRestored.push({ variantName: s.variantName, reason: `policies ${left.map((p) => p.policyName).join(', ')} watch ${s.variantName}'s own metrics and are not moved to ${to}` });
+      }
+    } else {
+      rule.reasons.push(`variant ${s.variantName} is autoscaled and is removed`);
+      rule.notRestored.push({ variantName: s.variantName, reason: 'the deploy removes the variant, so its scalable target and policies are not re-created' });
+    }
+  }
+  return rule;
+}
+
+function perInstanceMetric(targetTracking: Record<string, unknown> | undefined): boolean {
+  const spec = targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined;
+  return spec?.PredefinedMetricType === 'SageMakerVariantInvocationsPerInstance';
 }

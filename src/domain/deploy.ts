@@ -177,9 +177,11 @@ export const DEPLOY_STEPS = [
   'creating-model',
   'creating-endpoint-config',
   'creating-endpoint',
+  'removing-scaling',
   'updating-endpoint',
   'waiting-in-service',
   'verifying',
+  'restoring-scaling',
   'promoting',
   'compensating',
   'succeeded',
@@ -222,6 +224,11 @@ export interface DeployResult {
   archived: string[];
   /** Superseded endpoint configs and models deleted because `archive` was false. */
   removed?: string[];
+  /**
+   * Set when the deploy changed an autoscaled variant's instance type or name: the variants whose scaling
+   * was put back after the update (under the new name for a renamed variant), and what was not.
+   */
+  autoscaling?: { restored: string[]; notRestored: Array<{ variantName: string; reason: string }> };
 }
 
 /**
@@ -231,12 +238,20 @@ export interface DeployResult {
  * default of 1 would shrink a fleet that autoscaling (or an operator) had grown, under full traffic.
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
  */
-export function deployInstanceCount(req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>, endpoint: EndpointSummary | null): number {
+export function deployInstanceCount(
+  req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>,
+  endpoint: EndpointSummary | null,
+  o: { renameKeepsFleet?: boolean } = {}
+): number {
   if (req.instanceCount !== undefined) return req.instanceCount;
   if (endpoint && req.mode !== 'add') {
+    const count = (v: EndpointSummary['variants'][number] | undefined) => v?.desiredInstanceCount ?? v?.currentInstanceCount ?? 0;
     const live = endpoint.variants.find((v) => v.variantName === req.variantName);
-    const count = live?.desiredInstanceCount ?? live?.currentInstanceCount;
-    if (count !== undefined && count > 0) return count;
+    if (live && count(live) > 0) return count(live);
+    // A replace under a new variant name: the one new variant takes all the traffic the endpoint's variants
+    // carried together, so it gets their instances together, not 1.
+    const fleet = endpoint.variants.reduce((sum, v) => sum + count(v), 0);
+    if (!live && o.renameKeepsFleet && fleet > 0) return fleet;
   }
   return 1;
 }

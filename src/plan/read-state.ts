@@ -58,6 +58,7 @@ export async function readDeployFacts(r: StateReader, req: DeployRequest): Promi
         ? await r.activities.readCleanupFacts(deployCleanupRequest(req.endpointName, endpoint.configName, names.endpointConfigName, names.sageMakerModelName))
         : null,
     groupExists: exists,
+    scaling: previousConfig ? await r.activities.describeVariantScaling(req.endpointName, previousConfig.variants.map((v) => v.variantName)) : [],
     versions,
     existing: {
       model: (await r.activities.missingModels([names.sageMakerModelName])).length === 0,

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput, type DeployResult } from '../domain/deploy';
 import { parseDuration } from '../domain/duration';
-import { deployCleanupRequest, deployResources } from '../domain/deploy-plan';
+import { deployCleanupRequest, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy-plan';
 import { endpointMismatches } from '../domain/endpoint';
 import { modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';
@@ -106,6 +106,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   let instanceCount: number;
   let previousConfig: string | undefined;
   let endpointArn: string;
+  let scaling: DeployScalingRule | undefined;
   try {
     // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
     const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs) : null;
@@ -122,8 +123,17 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     // settings and appends the new variant; `replace` keeps a same-named variant's live instance count
     // (older histories, without the patch, built it with the given count or 1). The config name hashes
     // everything the config holds, so a changed option never reuses an older config.
-    const resources = deployResources(req, version, previous, wf.patched('replace-keeps-live-count') ? existing : null);
+    const keepsLiveCount = wf.patched('replace-keeps-live-count');
+    // An autoscaled variant whose instance type or name the deploy changes: its scaling is removed before
+    // UpdateEndpoint and put back after, as the update pipeline does (older histories went straight on).
+    const scalingSafe = !!previous && wf.patched('deploy-autoscaling-safe');
+    const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe });
     const { variants, configExtra } = resources;
+    const scalingRule: DeployScalingRule | undefined =
+      scalingSafe && previous
+        ? deployScalingRule(endpointName, previous, variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
+        : undefined;
+    scaling = scalingRule;
     configName = resources.endpointConfigName;
     instanceCount = variants.find((v) => v.variantName === variantName)!.instanceCount;
 
@@ -157,11 +167,33 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     state.created({ kind: 'endpoint-config', name: configName });
 
     if (existing) {
-      state.step('updating-endpoint');
+      const deregister = scalingRule?.deregister ?? [];
+      if (deregister.length) {
+        state.step('removing-scaling');
+        // Undone newest first: this runs after the endpoint is back on its config, which has those variants.
+        saga.add(`restore autoscaling of ${deregister.map((s) => s.variantName).join(', ')}`, async () => {
+          await undo.registerScalableTargets(deregister);
+          await undo.putScalingPolicies(deregister);
+        });
+      }
       saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
         // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
         undoOwnedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
       );
+      if (deregister.length) {
+        const restore = scalingRule!.restore;
+        // Scaling put on the new config's variants goes before the endpoint moves back: UpdateEndpoint
+        // refuses to change the type of, or remove, an autoscaled variant.
+        if (restore.length) {
+          saga.add(`remove the autoscaling of ${restore.map((s) => s.variantName).join(', ')} on ${configName}`, async () => {
+            await undo.deleteScalingPolicies(restore);
+            await undo.deregisterScalableTargets(restore);
+          });
+        }
+        await aws.deleteScalingPolicies(deregister);
+        await aws.deregisterScalableTargets(deregister);
+      }
+      state.step('updating-endpoint');
       // In `add` mode the existing variants keep their live weights and instance counts.
       await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
     } else {
@@ -185,6 +217,11 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount }] });
     if (problems.length) {
       throw failure(FAILURE.DeploymentRolledBack, `endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`);
+    }
+    if (scalingRule?.restore.length) {
+      state.step('restoring-scaling');
+      await aws.registerScalableTargets(scalingRule.restore);
+      await aws.putScalingPolicies(scalingRule.restore);
     }
   } catch (err) {
     const failedAt = state.status.step;
@@ -239,6 +276,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     version,
     archived: archived.map((v) => `${req.model.name}/${v}`),
     removed,
+    ...(scaling?.deregister.length ? { autoscaling: { restored: scaling.restore.map((s) => s.variantName), notRestored: scaling.notRestored } } : {}),
   };
 }
 

@@ -41,8 +41,16 @@ export async function endpointServing(aws: AwsClients, ep: string, model: string
   await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1`, ...(o.owned ? { Tags: ownedTags(ep) } : {}) }));
   await eventually(() => describeEndpoint(aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
   if (o.autoscaled === false) return;
-  const id = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
-  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
+  await autoscaleVariant(aws, ep, 'AllTraffic', { stepPolicy: o.stepPolicy });
+}
+
+/**
+ * Registers a variant as a scalable target (min 1, max 4 unless given) with a target-tracking policy on
+ * invocations per instance (`invocations-per-instance`) and, with `stepPolicy`, a step policy `step-out`.
+ */
+export async function autoscaleVariant(aws: AwsClients, ep: string, variant: string, o: { stepPolicy?: boolean; min?: number; max?: number } = {}): Promise<void> {
+  const id = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/${variant}`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: o.min ?? 1, MaxCapacity: o.max ?? 4 }));
   await aws.autoscaling.send(
     new PutScalingPolicyCommand({
       ...id,

@@ -5,7 +5,7 @@ import { canaryInstancesAt, capacityNow, planCanary, planCanaryLayout, type Cana
 import type { CleanupFacts } from '../../src/domain/cleanup';
 import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
-import { planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
+import { deployScalingRule, planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../../src/domain/endpoint';
 import { endpointConfigName } from '../../src/domain/names';
 import { planUpdate, updateInputSchema, updatePlanChanges } from '../../src/domain/update-plan';
@@ -110,14 +110,47 @@ describe('deploy plan', () => {
     assert.ok(!clash.ok && clash.refusal.type === 'InvalidInput');
   });
 
-  it('replace without a count plans the live count of the same-named variant; a given count, a new variant name or a new endpoint do not', () => {
+  it('replace without a count plans the live count of the same-named variant, or the whole fleet under a new name; a given count or a new endpoint do not', () => {
     const { instanceCount: _given, ...noCount } = input;
     const r = parsed<typeof req>(deployInputSchema, noCount);
     const grown = { ...serving, endpoint: endpoint('churn-v1-abc', [5]), previousConfig: previous };
     assert.equal(deployPlan(r, grown).variants[0].instanceCount, 5);
     assert.equal(deployPlan(req, grown).variants[0].instanceCount, 2, 'the explicit count wins');
-    assert.equal(deployPlan({ ...r, variantName: 'blue' }, grown).variants[0].instanceCount, 1, 'no live variant of that name');
+    // A new name replaces the endpoint's variants: the one new variant takes all their traffic, so all their instances.
+    assert.equal(deployPlan({ ...r, variantName: 'blue' }, grown).variants[0].instanceCount, 5, 'the fleet, not 1');
     assert.equal(deployPlan(r, fresh).variants[0].instanceCount, 1);
+  });
+
+  it('replace onto an autoscaled variant: a new type or name removes its scaling before UpdateEndpoint and puts it back after', () => {
+    const tracking = { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } };
+    const scaling = [
+      {
+        variantName: 'AllTraffic',
+        resourceId: 'endpoint/churn/variant/AllTraffic',
+        minCapacity: 2,
+        maxCapacity: 5,
+        policies: [
+          { policyName: 'invocations', policyType: 'TargetTrackingScaling', policyArn: 'arn:tt', targetTracking: tracking },
+          { policyName: 'step-out', policyType: 'StepScaling', policyArn: 'arn:step', stepScaling: {} },
+        ],
+        scheduledActions: [{ scheduledActionName: 'business-hours', schedule: 'cron(0 8 ? * MON-FRI *)' }],
+      },
+    ];
+    const facts = { ...serving, previousConfig: previous, scaling };
+    const resources = (p: ReturnType<typeof deployPlan>) => p.changes.filter((c) => c.resource === 'scalable target').map((c) => `${c.action} ${c.name}`);
+    // Same type, new model: AWS allows it with scaling in place.
+    assert.deepEqual(resources(deployPlan(req, facts)), []);
+    const retyped = deployPlan({ ...req, instanceType: 'ml.m5.xlarge' }, facts);
+    assert.deepEqual(resources(retyped), ['delete endpoint/churn/variant/AllTraffic', 'create endpoint/churn/variant/AllTraffic']);
+    const renamed = deployPlan({ ...req, variantName: 'blue' }, facts);
+    assert.deepEqual(resources(renamed), ['delete endpoint/churn/variant/AllTraffic', 'create endpoint/churn/variant/blue']);
+    assert.ok(renamed.notes.some((n) => n.includes('step-out')), renamed.notes.join('\n'));
+
+    const rule = deployScalingRule('churn', previous, renamed.variants, scaling);
+    assert.deepEqual(rule.restore, [
+      { ...scaling[0], variantName: 'blue', resourceId: 'endpoint/churn/variant/blue', policies: [{ policyName: 'invocations', policyType: 'TargetTrackingScaling', targetTracking: tracking }] },
+    ]);
+    assert.deepEqual(deployScalingRule('churn', previous, retyped.variants, scaling).restore, scaling, 'the same target, policies with their alarms');
   });
 
   it('replace keeps the data capture of the current config in the new one (and its name)', () => {
