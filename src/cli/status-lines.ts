@@ -69,3 +69,36 @@ export function describeDeleteStatus(s: DeleteStatus): string {
   const deleted = s.deleted.map((d) => d.name);
   return `${s.step}${deleted.length ? ` (deleted: ${deleted.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
 }
+
+/** An activity the server reports as retrying: what it is, which attempt is next, and why the last one failed. */
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  lastFailure: string;
+}
+
+interface PendingActivityInfo {
+  activityType?: { name?: string | null } | null;
+  attempt?: number | null;
+  lastFailure?: { message?: string | null; cause?: unknown } | null;
+}
+
+/**
+ * The run's activities that failed at least once and are being retried (DescribeWorkflowExecution's
+ * pending activities): during compensation this is the undo that keeps failing, and its error, which the
+ * pipeline's own status cannot show until the undo gives up.
+ */
+export function retryingActivities(pending: readonly PendingActivityInfo[] | null | undefined): RetryingActivity[] {
+  const out: RetryingActivity[] = [];
+  for (const p of pending ?? []) {
+    if (!p.lastFailure || (p.attempt ?? 1) < 2) continue;
+    let f = p.lastFailure as { message?: string | null; cause?: unknown } | undefined;
+    while (f?.cause) f = f.cause as typeof f;
+    out.push({ activity: p.activityType?.name ?? 'activity', attempt: p.attempt ?? 2, lastFailure: f?.message ?? p.lastFailure.message ?? 'unknown error' });
+  }
+  return out;
+}
+
+export function describeRetrying(r: RetryingActivity): string {
+  return `retrying ${r.activity} (attempt ${r.attempt}): ${r.lastFailure}`;
+}

@@ -100,6 +100,27 @@ describe('modelship CLI, as a separate process against a real Temporal server', 
     assert.equal(out.type, 'DeploymentFailed');
   });
 
+  it('status during compensation shows the undo that keeps failing, with its error; the run ends rolled back once it clears', async () => {
+    const endpoint = uniqueName('cli-undo');
+    const model = uniqueName('m');
+    h.emulator.control.setBehaviours({ [`123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:bad`]: { healthy: false } });
+    h.emulator.control.setFaults([{ kind: 'serverError', operations: ['DeleteEndpointConfig'], message: 'injected: DeleteEndpointConfig is unavailable' }]);
+    try {
+      assert.equal((await modelship(...deployArgs(endpoint, model, 'bad'), '--no-wait')).code, 0);
+      // The endpoint fails to create, the undo of its config keeps failing: status names it and its error.
+      const shown = await eventually(() => modelship('status', endpoint), (r) => /retrying \S+ \(attempt \d+\): .*injected: DeleteEndpointConfig is unavailable/.test(r.stdout), 60_000);
+      assert.match(shown.stdout, /^deployModel RUNNING: compensating/m);
+      const json = JSON.parse((await modelship('status', endpoint, '--json')).stdout);
+      assert.ok(json.retrying.some((r: { attempt: number; lastFailure: string }) => r.attempt >= 2 && r.lastFailure.includes('injected')), JSON.stringify(json.retrying));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const watched = await modelship('watch', endpoint, '--json');
+    assert.equal(watched.code, 1);
+    assert.equal(JSON.parse(watched.stdout).type, 'DeploymentFailed');
+    assert.deepEqual(h.emulator.control.state().endpointConfigs.filter((c) => c.name.startsWith(endpoint)), [], 'the undo finished once the fault cleared');
+  });
+
   it('exits 2 on bad input, naming the flag, without starting anything', async () => {
     const before = Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0);
     const r = await modelship('deploy', '--endpoint', 'bad_name', '--model', 'm', '--image', 'i', '--model-data-url', 's3://x', '--role', ROLE, '--instance-type', 'large');

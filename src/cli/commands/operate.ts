@@ -9,7 +9,7 @@ import { CliError, EXIT } from '../exit-codes';
 import { integer } from '../parse-values';
 import { noWorkerMessage, workerPolling } from '../pollers';
 import { follow, type OutputOptions } from '../run-pipeline';
-import { describeStatus } from '../status-lines';
+import { describeRetrying, describeStatus, retryingActivities } from '../status-lines';
 
 interface ActorFlags extends TemporalOptions {
   by?: string;
@@ -40,8 +40,11 @@ export function operateCommands(): Command[] {
         }
         throw err;
       }
-      if (flags.json) console.log(JSON.stringify({ workflowId: desc.workflowId, runId: desc.runId, type: desc.type, runStatus: desc.status.name, status: s }, null, 2));
-      else console.log(`${desc.type} ${desc.status.name}: ${describeStatus(desc.type, s)}`);
+      // An activity that keeps failing (an undo during compensation, a throttled call) shows here with
+      // its last error, long before the pipeline's own status can say it gave up.
+      const retrying = retryingActivities(desc.raw.pendingActivities);
+      if (flags.json) console.log(JSON.stringify({ workflowId: desc.workflowId, runId: desc.runId, type: desc.type, runStatus: desc.status.name, status: s, retrying }, null, 2));
+      else console.log([`${desc.type} ${desc.status.name}: ${describeStatus(desc.type, s)}`, ...retrying.map((r) => `  ${describeRetrying(r)}`)].join('\n'));
     });
 
   const watch = addTemporalOptions(endpointArg(new Command('watch')).summary('follow a running pipeline until it ends; exit code as the pipeline ends').option('--json', 'print one JSON document with the result or failure instead of progress lines'))
