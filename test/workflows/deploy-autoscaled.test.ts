@@ -14,6 +14,7 @@ import { deployModel } from '../../src/workflows/deploy';
 import { autoscaleVariant } from '../support/endpoints';
 import { createHarness, uniqueName, type Harness } from '../support/harness';
 import { decorateScaling, scalingOf } from '../support/scaling';
+import { deployInput as input } from '../support/deploy';
 
 let h: Harness;
 before(async () => {
@@ -21,19 +22,7 @@ before(async () => {
 });
 after(async () => h?.close());
 
-const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 
-function input(endpointName: string, model: string, tag: string, extra: Partial<DeployInput> = {}): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}.tar.gz` },
-    executionRoleArn: ROLE,
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '300ms' },
-    ...extra,
-  };
-}
 
 function deploy(i: DeployInput) {
   return h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(i.endpointName), args: [i] });

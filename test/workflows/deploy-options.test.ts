@@ -19,6 +19,7 @@ import { endpointWorkflowId } from '../../src/domain/names';
 import { validate } from '../../src/domain/validation';
 import { deployModel } from '../../src/workflows/deploy';
 import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
+import { deployInput as input } from '../support/deploy';
 
 let h: Harness;
 before(async () => {
@@ -29,17 +30,6 @@ after(async () => h?.close());
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const CAPTURE = { destinationS3Uri: 's3://capture-bucket/churn', samplingPercentage: 20, captureModes: ['Input' as const] };
 
-function input(endpointName: string, model: string, tag: string, extra: Partial<DeployInput> = {}): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}.tar.gz` },
-    executionRoleArn: ROLE,
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '300ms' },
-    ...extra,
-  };
-}
 
 function deploy(i: DeployInput) {
   return h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(i.endpointName), args: [i] });

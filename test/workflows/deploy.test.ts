@@ -6,6 +6,7 @@ import { endpointWorkflowId } from '../../src/domain/names';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';
 import type { CallStats } from '../../src/emulator';
+import { deployInput } from '../support/deploy';
 
 let h: Harness;
 before(async () => {
@@ -13,17 +14,6 @@ before(async () => {
 });
 after(async () => h?.close());
 
-function deployInput(endpointName: string, model: string, tag: string, extra: Partial<DeployInput> = {}): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}/model.tar.gz` },
-    executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '500ms' },
-    ...extra,
-  };
-}
 
 function start(input: DeployInput) {
   return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });

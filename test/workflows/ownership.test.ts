@@ -4,10 +4,10 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
 import { canaryInput, endpointWithNewVersion, startCanary } from '../support/canary';
-import type { DeployInput } from '../../src/domain/deploy';
 import { endpointWorkflowId, modelName } from '../../src/domain/names';
 import { OWNERSHIP_TAGS } from '../../src/domain/ownership';
 import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+import { deployInput } from '../support/deploy';
 
 let h: Harness;
 before(async () => {
@@ -15,16 +15,6 @@ before(async () => {
 });
 after(async () => h?.close());
 
-function deployInput(endpointName: string, model: string): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:1`, modelDataUrl: `s3://models/${model}/1/model.tar.gz` },
-    executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '500ms' },
-  };
-}
 
 const tagsOf = async (arn: string) => Object.fromEntries(((await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
 

@@ -17,6 +17,7 @@ import { createWorker } from '../../src/worker';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
 import { capturedLogs, createHarness, TEST_CREDENTIALS, uniqueName, type Harness } from '../support/harness';
 import { workflowBundle } from '../support/temporal';
+import { deployInput } from '../support/deploy';
 
 const ENV_CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIAENVCANARY7Q2XJ4KD',
@@ -74,16 +75,6 @@ after(async () => {
   }
 });
 
-function deployInput(endpointName: string, model: string, tag: string): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`, modelDataUrl: `s3://models/${model}/${tag}/model.tar.gz` },
-    executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: { min: '100ms', max: '500ms' },
-  };
-}
 
 /** Everything a run leaves behind that an operator can read: its history, its outcome and its status. */
 async function runAndCollect(taskQueue: string, input: DeployInput): Promise<{ ok: boolean; texts: string[] }> {

@@ -14,6 +14,7 @@ import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
 import { endpointServing } from '../support/endpoints';
 import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+import { deployInput } from '../support/deploy';
 
 let h: Harness;
 before(async () => {
@@ -23,17 +24,6 @@ after(async () => h?.close());
 
 const FAST_POLL = { min: '100ms', max: '500ms' };
 
-function deployInput(endpointName: string, model: string, extra: Partial<DeployInput> = {}): DeployInput {
-  return {
-    endpointName,
-    model: { name: model, image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:1`, modelDataUrl: `s3://models/${model}/1/model.tar.gz` },
-    executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
-    instanceType: 'ml.m5.large',
-    autoApprove: true,
-    poll: FAST_POLL,
-    ...extra,
-  };
-}
 
 function deploy(input: DeployInput) {
   return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
@@ -82,7 +72,7 @@ describe('waits and creates against AWS rules', () => {
     h.emulator.control.setFaults([{ kind: 'outOfService', endpoints: [ep] }]);
     const started = Date.now();
     try {
-      const failure = await failureOf((await deploy(deployInput(ep, model, { poll: { ...FAST_POLL, outOfService: '1s' } }))).result());
+      const failure = await failureOf((await deploy(deployInput(ep, model, '1', { poll: { ...FAST_POLL, outOfService: '1s' } }))).result());
       assert.equal(failure.type, 'DeploymentFailed');
       assert.match(failure.message, new RegExp(`failed while waiting-in-service: endpoint ${ep} is OutOfService .* longer than 1s \\(poll\\.outOfService\\); .*an operator must look`));
       assert.match(failure.message, new RegExp(`Rolled back: delete endpoint ${ep}`));
