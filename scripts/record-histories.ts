@@ -75,7 +75,8 @@ const SCENARIOS: Record<string, Scenario> = {
     return settled(await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, `${ep}-m`, 'broken')] }));
   },
   'canary-promoted': async (h, ep) => {
-    await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m` });
+    // Owned, as a modelship deploy leaves it: the promoted cleanup (by tags) removes the original too.
+    await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m`, ownedBy: 'seed-run' });
     await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
     h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
     const handle = await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [canaryInput(ep, `${ep}-m`)] });

@@ -86,6 +86,21 @@ export interface CleanupPlan {
   kept: KeptResource[];
 }
 
+/**
+ * What a cleanup deleted, in the order its request names the resources: its configs, then its models, each
+ * followed by any other it deleted (a model a superseded config named). Configs come before models, as they
+ * are deleted. Pipelines report `removed` in this order, so a run and its plan list the same names alike.
+ */
+export function inRequestOrder(req: CleanupRequest, deletedConfigs: string[], deletedModels: string[]): string[] {
+  const configs = req.scope.configs ?? [];
+  const models = req.scope.kind === 'superseded' ? (req.scope.models ?? []) : [];
+  const ordered = (named: string[], deleted: string[]) => [
+    ...named.filter((n, i) => named.indexOf(n) === i && deleted.includes(n)),
+    ...deleted.filter((d) => !named.includes(d)),
+  ];
+  return [...ordered(configs, deletedConfigs), ...ordered(models, deletedModels)];
+}
+
 /** Whether the cleanup may consider deleting this candidate at all (before the in-use checks). */
 export function deletable(c: CleanupCandidate, endpointName: string): boolean {
   return ownedBy(c.tags, endpointName) || !!c.ownerGone;

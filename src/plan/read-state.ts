@@ -10,7 +10,7 @@ import type { ModelRegistry, ModelVersion } from '../activities/registry';
 import { SageMakerModelRegistry } from '../activities/sagemaker-registry';
 import type { AwsClients } from '../aws';
 import type { CanaryRequest } from '../domain/canary/input';
-import type { CanaryFacts } from '../domain/canary/plan';
+import { canaryCleanupRequest, planCanaryLayout, type CanaryFacts } from '../domain/canary/plan';
 import type { RegistryVersionFacts } from '../domain/change-plan';
 import type { DeleteFacts, DeleteRequest } from '../domain/delete-plan';
 import type { DeployRequest } from '../domain/deploy';
@@ -76,25 +76,18 @@ export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promi
   }
   const endpoint = await r.activities.describeEndpoint(req.endpointName);
   const config = endpoint?.configName ? await r.activities.describeEndpointConfig(endpoint.configName) : null;
+  const layout = planCanaryLayout(req, { version, endpoint, config });
   return {
     version,
     endpoint,
     config,
-    otherEndpoints: await otherEndpoints(r, req.endpointName),
+    // The rollout's own cleanup read (by tags) of the original config and the baseline model, never a
+    // listing of the account. The ramp config does not exist yet: planCanary adds it as it will be made.
+    cleanup: layout.ok && !req.keepSuperseded ? await r.activities.readCleanupFacts(canaryCleanupRequest(req.endpointName, layout.plan, layout.plan.finalEndpointConfigName)) : null,
     versions: version ? await versionsOf(r, req.model.name) : [],
     modelExists: (await r.activities.missingModels([modelName(req.model.name, req.model.version)])).length === 0,
     baselineScaling: config?.variants.length === 1 ? ((await r.activities.describeVariantScaling(req.endpointName, [config.variants[0].variantName]))[0] ?? null) : null,
   };
-}
-
-/** Current and pending configs of every endpoint but `endpointName`, with the models they serve. */
-async function otherEndpoints(r: StateReader, endpointName: string): Promise<CanaryFacts['otherEndpoints']> {
-  const out: CanaryFacts['otherEndpoints'] = [];
-  for (const use of await r.activities.endpointConfigsInUse(endpointName)) {
-    const c = await r.activities.describeEndpointConfig(use.configName);
-    out.push({ ...use, models: c?.variants.map((v) => v.modelName) ?? [] });
-  }
-  return out;
 }
 
 export async function readDeleteFacts(r: StateReader, req: DeleteRequest): Promise<DeleteFacts> {

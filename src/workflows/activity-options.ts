@@ -16,7 +16,8 @@ export const AWS_CALL: ActivityOptions = {
 
 /**
  * Compensation, rollback and cleanup steps: retried until they succeed (or hit a non-retryable failure).
- * Cleanup scans every endpoint in the account, so an attempt may take longer than a single call.
+ * A cleanup reads several resources (and, in histories from before the tag-based cleanups, scans the
+ * account's endpoints), so an attempt may take longer than a single call.
  */
 export const UNDO: ActivityOptions = {
   startToCloseTimeout: '2m',

@@ -3,8 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
 import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
-import { canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
+import { canaryCleanupRequest, canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
 import { canaryScalingFrom, withMinCapacity } from '../domain/canary/scaling';
+import { inRequestOrder } from '../domain/cleanup';
 import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
@@ -543,8 +544,18 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
   const { endpointName } = req;
   const removed: string[] = [];
   await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
-  if (!req.keepSuperseded) {
+  const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;
+  if (!req.keepSuperseded && wf.patched('canary-cleanup-by-tags')) {
     state.phase('cleaning-up');
+    // The shared cleanup (src/activities/cleanup.ts): the ramp config, the original config and the
+    // baseline model go only when their ownership tags say this endpoint owns them and no config that
+    // stays names them (a hand-made original is kept). It reads by tag, never by listing the account.
+    const request = canaryCleanupRequest(endpointName, plan, finalConfig);
+    const cleaned = await run.undo.cleanUpEndpointResources(request);
+    removed.push(...inRequestOrder(request, cleaned.deletedEndpointConfigs, cleaned.deletedModels));
+  } else if (!req.keepSuperseded) {
+    state.phase('cleaning-up');
+    // Histories recorded before 'canary-cleanup-by-tags' replay the account-wide in-use check.
     // The ramp config is this run's own; the original config and model may serve other endpoints too.
     const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
     if (await undo.deleteEndpointConfig(plan.rampEndpointConfigName)) removed.push(plan.rampEndpointConfigName);
@@ -553,7 +564,6 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
     if (!oldModelElsewhere && (await undo.deleteModel(plan.baseline.modelName))) removed.push(plan.baseline.modelName);
   }
   state.phase('succeeded');
-  const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;
   await run.notify('completed', { endpointConfigName: finalConfig });
   return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed, modelRef: run.modelRef };
 }

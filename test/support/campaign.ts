@@ -253,7 +253,9 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         behaviours: healthy ? {} : { [image(group, 'v2')]: { errorRate: 0.5 } },
         trafficRps: 40,
         setup: async (aws) => {
-          await seedEndpoint(aws, { endpoint, group });
+          // Deployed earlier by modelship, so it carries the ownership tags the promoted canary's cleanup
+          // decides by (an untagged baseline's config and model would rightly be kept).
+          await seedEndpoint(aws, { endpoint, group, ownedBy: 'seed-run' });
           await registerVersion(aws, group, image(group, 'v2'));
         },
         expect: (actual) => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelUseTags, planCleanup, type CleanupFacts } from '../../src/domain/cleanup';
+import { inRequestOrder, modelUseTags, planCleanup, type CleanupFacts } from '../../src/domain/cleanup';
 
 const ours = [{ Key: 'modelship:endpoint', Value: 'churn' }];
 const theirs = [{ Key: 'modelship:endpoint', Value: 'churn-prod' }];
@@ -69,5 +69,15 @@ describe('cleanup plan (ownership tags decide, never names)', () => {
     const tags = modelUseTags(['b', 'a', 'b', 'x'.repeat(63)]);
     assert.deepEqual(tags.map((t) => t.Key).slice(0, 2), ['modelship:model:a', 'modelship:model:b']);
     assert.ok(tags.every((t) => t.Key.length <= 128));
+  });
+
+  it('reports what was deleted in the request’s order (configs, then models), whatever the names sort to, then anything else', () => {
+    const req = { endpointName: 'churn', scope: { kind: 'superseded' as const, configs: ['churn-canary-v2-x', 'churn-a1'], models: ['churn-v1'] } };
+    // planCleanup deletes in name order; the run and its plan report the canary's order.
+    assert.deepEqual(inRequestOrder(req, ['churn-a1', 'churn-canary-v2-x'], ['churn-v1']), ['churn-canary-v2-x', 'churn-a1', 'churn-v1']);
+    assert.deepEqual(inRequestOrder(req, ['churn-canary-v2-x'], []), ['churn-canary-v2-x'], 'only what was really deleted');
+    assert.deepEqual(inRequestOrder(req, ['churn-a1'], ['extra-model', 'churn-v1']), ['churn-a1', 'churn-v1', 'extra-model']);
+    // A config and a model may share a name: both are reported.
+    assert.deepEqual(inRequestOrder({ ...req, scope: { ...req.scope, models: ['churn-a1'] } }, ['churn-a1'], ['churn-a1']), ['churn-a1', 'churn-a1']);
   });
 });

@@ -185,11 +185,24 @@ describe('deploy plan', () => {
 describe('canary plan', () => {
   const input: CanaryInput = { endpointName: 'churn', model: { name: 'churn', version: 2 }, executionRoleArn: ROLE, steps: [10, 50, 100], approvalSteps: [50] };
   const req = parsed<Parameters<typeof planCanary>[0]>(canaryInputSchema, input);
+  const owned = [{ Key: 'modelship:endpoint', Value: 'churn' }];
+  // What readCleanupFacts finds before the rollout: the original config and the baseline model, as a
+  // modelship deploy tagged them (the ramp config does not exist yet).
+  const ownedOriginal: CleanupFacts = {
+    endpointName: 'churn',
+    inUse: ['churn-v1-abc'],
+    inUseModels: ['churn-v1'],
+    candidates: [
+      { kind: 'endpoint-config', name: 'churn-v1-abc', tags: [...owned, { Key: 'modelship:model:churn-v1', Value: 'serves' }], models: ['churn-v1'] },
+      { kind: 'model', name: 'churn-v1', tags: owned },
+    ],
+    modelUsers: { 'churn-v1': ['churn-v1-abc'] },
+  };
   const facts: CanaryFacts = {
     version: { version: 2, stage: 'Staging', approval: 'Approved' },
     endpoint: endpoint('churn-v1-abc', [3]),
     config: config('churn-v1-abc', 'churn-v1'),
-    otherEndpoints: [],
+    cleanup: ownedOriginal,
     versions: [
       { version: 1, stage: 'Production', approval: 'Approved' },
       { version: 2, stage: 'Staging', approval: 'Approved' },
@@ -222,14 +235,62 @@ describe('canary plan', () => {
     assert.deepEqual(plan.archived, ['churn/1']);
   });
 
-  it('keeps the old config and model another endpoint uses, and everything with keepSuperseded', () => {
-    const plan = planned({ otherEndpoints: [{ endpointName: 'churn-b', configName: 'churn-v1-abc', models: ['churn-v1'] }] });
+  it('removes the ramp config, then the original config and baseline model its ownership tags give the endpoint, in that order', () => {
+    const plan = planned();
+    assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
+    assert.deepEqual(plan.kept, []);
+    const deletes = plan.changes.filter((c) => c.action === 'delete').map((c) => `${c.resource} ${c.name}`);
+    assert.deepEqual(deletes, [`endpoint config ${plan.rampEndpointConfigName}`, 'endpoint config churn-v1-abc', 'model churn-v1']);
+    // The order is the run's, not the names': an original config that sorts before the ramp config still comes second.
+    const early: CleanupFacts = {
+      ...ownedOriginal,
+      inUse: ['churn-a1'],
+      candidates: [{ ...ownedOriginal.candidates[0], name: 'churn-a1' }, ownedOriginal.candidates[1]],
+      modelUsers: { 'churn-v1': ['churn-a1'] },
+    };
+    const first = planned({ config: config('churn-a1', 'churn-v1'), cleanup: early });
+    assert.deepEqual(first.removed, [first.rampEndpointConfigName, 'churn-a1', 'churn-v1']);
+  });
+
+  it('keeps a hand-made original config and model (no ownership tags), saying why', () => {
+    const handMade: CleanupFacts = { ...ownedOriginal, candidates: ownedOriginal.candidates.map((c) => ({ ...c, tags: [] })), modelUsers: {} };
+    const plan = planned({ cleanup: handMade });
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName]);
     assert.deepEqual(plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`), [
-      'endpoint-config churn-v1-abc: endpoint churn-b uses it',
-      'model churn-v1: endpoint churn-b serves it',
+      'endpoint-config churn-v1-abc: its tags do not say endpoint churn owns it (modelship:endpoint)',
+      'model churn-v1: endpoint config churn-v1-abc uses it',
     ]);
-    assert.deepEqual(planned({}, { ...req, keepSuperseded: true }).removed, []);
+    const text = renderPlan(plan);
+    assert.match(text, /^- delete endpoint config churn-canary-v2-\w+$/m);
+    assert.match(text, /^= keep endpoint config churn-v1-abc: its tags do not say endpoint churn owns it \(modelship:endpoint\)$/m);
+    assert.match(text, /^= keep model churn-v1: endpoint config churn-v1-abc uses it$/m);
+    assert.doesNotMatch(text, /^- delete (model churn-v1|endpoint config churn-v1-abc)$/m);
+  });
+
+  it('keeps the baseline model while another endpoint’s config names it (its modelship:model tag), and everything with keepSuperseded', () => {
+    const shared: CleanupFacts = { ...ownedOriginal, modelUsers: { 'churn-v1': ['churn-v1-abc', 'churn-b-v1-xyz'] } };
+    const plan = planned({ cleanup: shared });
+    assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc']);
+    assert.deepEqual(plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`), ['model churn-v1: endpoint config churn-b-v1-xyz uses it']);
+    const kept = planned({}, { ...req, keepSuperseded: true });
+    assert.deepEqual([kept.removed, kept.kept], [[], []]);
+    assert.ok(!kept.changes.some((c) => c.action === 'delete'));
+  });
+
+  it('never removes what the rollout leaves serving: the final config and the new model', () => {
+    const plain = planned();
+    // A leftover of an earlier rollout to this version, owned by the endpoint: the final config is kept.
+    const leftover: CleanupFacts = {
+      ...ownedOriginal,
+      candidates: [
+        ...ownedOriginal.candidates,
+        { kind: 'endpoint-config', name: plain.finalEndpointConfigName, tags: owned, models: ['churn-v2'] },
+        { kind: 'model', name: 'churn-v2', tags: owned },
+      ],
+    };
+    const plan = planned({ cleanup: leftover });
+    assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
+    assert.ok(!plan.removed.includes(plan.finalEndpointConfigName) && !plan.removed.includes('churn-v2'));
   });
 
   it('refuses what the rollout refuses, with the workflow’s failure type', () => {

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, CreateModelPackageCommand, CreateModelPackageGroupCommand } from '@aws-sdk/client-sagemaker';
 import type { CanaryInput } from '../../src/domain/canary/input';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';
 import { abortSignal, approveStepSignal, canaryStatusQuery, pauseSignal, promoteSignal, resumeSignal, setWeightUpdate } from '../../src/workflows/canary';
-import { canaryInput, endpointWithNewVersion as withNewVersion, image, phaseIs, assertRestored as restored, startCanary } from '../support/canary';
+import { canaryInput, endpointWithNewVersion as withNewVersion, image, phaseIs, ROLE, assertRestored as restored, startCanary } from '../support/canary';
+import { endpointServing } from '../support/endpoints';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
@@ -32,9 +33,47 @@ describe('canary rollout', () => {
     assert.deepEqual(ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]), [['AllTraffic', 2]], 'baseline name and capacity carried over');
     assert.ok(ep.ProductionVariants?.[0].DeployedImages?.[0].SpecifiedImage?.endsWith(':v2'));
     assert.deepEqual((await registryVersions(h.aws.sagemaker, model)).map((v) => [v.version, v.stage]), [[1, 'Archived'], [2, 'Production']]);
-    assert.deepEqual(result.removed.sort(), [v1.endpointConfigName, v1.sageMakerModelName, ...result.removed.filter((r) => r.includes('canary'))].sort());
+    // In the order the cleanup deletes them: the ramp config, the original config, the baseline model.
+    assert.match(result.removed[0], /-canary-v2-/);
+    assert.deepEqual(result.removed.slice(1), [v1.endpointConfigName, v1.sageMakerModelName]);
     assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs, [result.endpointConfigName]);
     assert.deepEqual((await resourcesNamed(h.aws.sagemaker, model)).models, [`${model}-v2`]);
+  });
+
+  it('leaves a hand-made baseline config and model alone after promoting, and lists no endpoints to decide it', async () => {
+    const endpointName = uniqueName('handmade');
+    const model = uniqueName('m');
+    // Set up by hand (an infrastructure team's Terraform): model and config without modelship's ownership tags.
+    const theirModel = `${endpointName}-manual`;
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(model, 'manual'), ModelDataUrl: `s3://manual/${model}.tar.gz` } })
+    );
+    await endpointServing(h.aws, endpointName, theirModel, { autoscaled: false });
+    const theirConfig = `${endpointName}-v1`;
+    await h.aws.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: model }));
+    await h.aws.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: model,
+        InferenceSpecification: { Containers: [{ Image: image(model, 'v1'), ModelDataUrl: `s3://models/${model}/v1.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+        ModelApprovalStatus: 'Approved',
+      })
+    );
+    h.emulator.control.startTraffic({ endpointName, rps: 200 });
+    const before = h.emulator.control.calls().counts;
+
+    const result = await (await start({ ...canaryInput(endpointName, model), model: { name: model, version: 1 } })).result();
+    h.emulator.control.stopTraffic(endpointName);
+
+    const now = h.emulator.control.calls().counts;
+    const listed = Object.keys(now).filter((op) => /^SageMaker\.List(Endpoints|EndpointConfigs|Models)$/.test(op) && now[op]! - (before[op] ?? 0) > 0);
+    assert.deepEqual(listed, [], 'no ListEndpoints / ListEndpointConfigs / ListModels: the cleanup reads by tag');
+    assert.equal((await describeEndpoint(h.aws.sagemaker, endpointName)).EndpointConfigName, result.endpointConfigName);
+    assert.equal(result.removed.length, 1, `only the ramp config goes: ${result.removed.join(', ')}`);
+    assert.match(result.removed[0], /-canary-v1-/);
+    const s = h.emulator.control.state();
+    assert.ok(s.endpointConfigs.some((c) => c.name === theirConfig), 'their config stays');
+    assert.ok(s.models.some((m) => m.name === theirModel), 'their model stays');
+    assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs.sort(), [theirConfig, result.endpointConfigName].sort(), 'the ramp config is gone');
   });
 
   it('rolls an unhealthy canary back at the first gate: traffic restored, canary removed, version rejected', async () => {

@@ -215,7 +215,10 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.match(cli.stdout, new RegExp(`^~ update endpoint ${ep} from ${ep}-v1-\\w+ to ${ep}-canary-v2-\\w+ \\(canary 20%\\)$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^- delete model ${model}-v1$`, 'm'));
 
+    const read = h.emulator.control.calls();
     const plan = ok(await changesNothing(() => planCanaryRun(input, reader())));
+    // It reads the cleanup by tag, as the rollout does: no listing of the account's endpoints.
+    assert.deepEqual([since(read, 'SageMaker.ListEndpoints'), since(read, 'SageMaker.ListEndpointConfigs')], [0, 0]);
     assert.deepEqual(
       plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval]),
       [[80, 20, false], [0, 100, true]]

@@ -5,10 +5,11 @@
  */
 import type { CanaryRequest, GateConfig } from './input';
 import { change, describeVariant, type PlannedChange, type Planned, type PlanRefusal, type RegistryVersionFacts } from '../change-plan';
-import type { KeptResource } from '../delete-plan';
+import { inRequestOrder, modelUseTags, planCleanup, type CleanupCandidate, type CleanupFacts, type CleanupRequest, type KeptResource } from '../cleanup';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling, VariantSpec } from '../endpoint';
 import { canaryScalingFrom } from './scaling';
 import { endpointConfigName, modelName } from '../names';
+import { OWNERSHIP_TAGS } from '../ownership';
 import { FAILURE, type FailureType } from '../failures';
 
 export interface CanaryFacts {
@@ -17,8 +18,11 @@ export interface CanaryFacts {
   endpoint: EndpointSummary | null;
   /** The config the endpoint serves (null if it is gone). */
   config: EndpointConfigSummary | null;
-  /** Current and pending configs of every other endpoint, with the models they serve. */
-  otherEndpoints: Array<{ endpointName: string; configName: string; models: string[] }>;
+  /**
+   * What the promoted rollout's cleanup reads about the original config and the baseline model (by their
+   * ownership and model-use tags, as `cleanUpEndpointResources` does); null with keepSuperseded.
+   */
+  cleanup: CleanupFacts | null;
   /** Every version of the model (for what the promotion archives). */
   versions: RegistryVersionFacts[];
   /** The SageMaker model of the new version exists already. */
@@ -246,6 +250,42 @@ export function planCanaryLayout(
   };
 }
 
+/**
+ * The cleanup a promoted rollout runs (scope `superseded`): the ramp config, the original config and the
+ * baseline model, each deleted only if its ownership tags give it to the endpoint and no config that stays
+ * names it. What the rollout leaves serving is kept whatever the tags say: the new model and, when known,
+ * the final config.
+ */
+export function canaryCleanupRequest(
+  endpointName: string,
+  layout: Pick<CanaryLayout, 'rampEndpointConfigName' | 'original' | 'baseline' | 'sageMakerModelName'>,
+  finalConfig?: string
+): CleanupRequest {
+  return {
+    endpointName,
+    scope: { kind: 'superseded', configs: [layout.rampEndpointConfigName, layout.original.name], models: [layout.baseline.modelName] },
+    keep: [layout.sageMakerModelName, ...(finalConfig ? [finalConfig] : [])],
+  };
+}
+
+/**
+ * The cleanup facts read before the rollout, with the ramp config it will create: at plan time the config
+ * does not exist yet, so it is added as the rollout will make it (owned by the endpoint, naming both models,
+ * with their model-use tags). A ramp config that exists already (a leftover) is taken as read.
+ */
+export function withRampConfig(facts: CleanupFacts, layout: Pick<CanaryLayout, 'rampEndpointConfigName' | 'rampVariants'>): CleanupFacts {
+  const name = layout.rampEndpointConfigName;
+  if (facts.candidates.some((c) => c.kind === 'endpoint-config' && c.name.toLowerCase() === name.toLowerCase())) return facts;
+  const models = layout.rampVariants.map((v) => v.modelName);
+  const ramp: CleanupCandidate = {
+    kind: 'endpoint-config',
+    name,
+    tags: [{ Key: OWNERSHIP_TAGS.endpoint, Value: facts.endpointName }, ...modelUseTags(models)],
+    models,
+  };
+  return { ...facts, candidates: [...facts.candidates, ramp] };
+}
+
 /** Both variants' weights with `canaryWeight` percent on the canary. */
 export function weightsAt(layout: Pick<CanaryLayout, 'baseline' | 'canary'>, canaryWeight: number): Array<{ variantName: string; weight: number }> {
   return [
@@ -314,16 +354,18 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   if (req.keepSuperseded) {
     notes.push(`keepSuperseded: ${rampConfig}, ${original.name} and ${baseline.modelName} stay`);
   } else {
-    const configUser = facts.otherEndpoints.find((o) => o.configName === original.name);
-    const modelUser = facts.otherEndpoints.find((o) => o.models.includes(baseline.modelName));
-    removed.push(rampConfig);
-    if (configUser) kept.push({ kind: 'endpoint-config', name: original.name, reason: `endpoint ${configUser.endpointName} uses it` });
-    else removed.push(original.name);
-    if (modelUser) kept.push({ kind: 'model', name: baseline.modelName, reason: `endpoint ${modelUser.endpointName} serves it` });
-    else removed.push(baseline.modelName);
-    changes.push(change('delete', 'endpoint config', rampConfig));
-    changes.push(configUser ? change('keep', 'endpoint config', original.name, kept[0].reason) : change('delete', 'endpoint config', original.name));
-    changes.push(modelUser ? change('keep', 'model', baseline.modelName, kept.at(-1)!.reason) : change('delete', 'model', baseline.modelName));
+    // The shared cleanup rule, judged as the endpoint will be once it serves the final config.
+    const request = canaryCleanupRequest(endpointName, layout.plan, finalConfig);
+    const cleanup = planCleanup(request, {
+      ...withRampConfig(facts.cleanup ?? { endpointName, inUse: [], inUseModels: [], candidates: [], modelUsers: {} }, layout.plan),
+      inUse: [finalConfig],
+      inUseModels: [newModel],
+    });
+    removed.push(...inRequestOrder(request, cleanup.deleteConfigs, cleanup.deleteModels));
+    kept.push(...cleanup.kept);
+    for (const c of inRequestOrder(request, cleanup.deleteConfigs, [])) changes.push(change('delete', 'endpoint config', c));
+    for (const m of inRequestOrder(request, [], cleanup.deleteModels)) changes.push(change('delete', 'model', m));
+    for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
   }
   if (ep.status !== 'InService') notes.push(`endpoint ${endpointName} is ${ep.status}: the rollout waits for InService first, and plans from the config it then serves`);
   if (req.approvalSteps.includes(first)) notes.push(`approval step ${first}% is the first step: the rollout starts it without waiting`);
