@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     log: (line) => console.error(line),
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatSummary(report));
-  const bad = report.wrongOutcomes.length + report.leaks.length + report.duplicates.length + report.scalingDiffs.length;
+  const bad =
+    report.wrongOutcomes.length + report.leaks.length + report.duplicates.length + report.scalingDiffs.length + report.lookalikeChanges.length + report.overCapacity.length;
   process.exit(bad ? 1 : 0);
 }
 

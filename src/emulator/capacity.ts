@@ -2,8 +2,9 @@
  * Per-instance capacity: every instance of a variant serves a bounded request rate. Above it the variant
  * is overloaded, as a real fleet is: ModelLatency rises and a share of the requests is answered with a
  * 5xx (the excess the instances cannot take), which CloudWatch shows as Invocation5XXErrors. The load of
- * every variant (requests per second per instance, over a sliding window) is tracked and its peak kept,
- * so a test can assert that no variant ever served more than its capacity.
+ * every variant (requests per second per instance, over a sliding window) is tracked and its peak kept
+ * beside the capacity of that moment, so a test can assert that no variant ever served more than its
+ * capacity, also across a change of instance type.
  *
  * AWS documents no per-instance rate (it depends on the model; AWS's advice is to load-test for the
  * highest invocations per instance, https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-loadtest.html).
@@ -67,11 +68,20 @@ export function validateInstanceCapacityRps(value: unknown): Record<string, numb
 export interface VariantLoad {
   endpointName: string;
   variantName: string;
+  /** The instance type it serves on now (of its latest request). */
   instanceType?: string;
-  /** Requests per second one instance serves (the capacity the peak is compared with). */
+  /** Requests per second one instance of `instanceType` serves. */
   capacityPerInstance: number;
-  /** Highest load seen: requests per second per instance, averaged over the capacity window. */
+  /**
+   * Load at the peak: requests per second per serving instance, averaged over the capacity window. The
+   * peak is the window in which the load was highest relative to the capacity of that moment, so an
+   * overload on a smaller instance type is not hidden by more requests on a bigger one later.
+   */
   peakLoadPerInstance: number;
+  /** Capacity per instance at the peak (of `peakInstanceType`). */
+  peakCapacityPerInstance?: number;
+  /** Instance type at the peak. */
+  peakInstanceType?: string;
   /** Epoch ms of the peak. */
   peakAt?: number;
   /** Instances serving at the peak. */
@@ -100,6 +110,8 @@ export interface LoadVerdict {
 
 interface Tracked {
   load: VariantLoad;
+  /** Load / capacity at the peak. */
+  peakUtilisation: number;
   /** Arrival times within the window, oldest first (`head` marks the logical start). */
   arrivals: number[];
   head: number;
@@ -126,13 +138,17 @@ export class LoadTracker {
     if (!t) {
       t = {
         load: { endpointName, variantName, capacityPerInstance: capacity, peakLoadPerInstance: 0, requests: 0, overloadedRequests: 0, shedRequests: 0 },
+        peakUtilisation: 0,
         arrivals: [],
         head: 0,
       };
-      if (instanceType !== undefined) t.load.instanceType = instanceType;
       this.variants.set(key, t);
     }
+    // An UpdateEndpoint can move the variant to another type: report what serves now, and keep the
+    // peak with the capacity it was served at.
     t.load.capacityPerInstance = capacity;
+    if (instanceType !== undefined) t.load.instanceType = instanceType;
+    else delete t.load.instanceType;
     const windowMs = Math.max(1, settings.capacityWindowMs);
     t.arrivals.push(nowMs);
     while (t.head < t.arrivals.length && t.arrivals[t.head]! <= nowMs - windowMs) t.head++;
@@ -143,12 +159,16 @@ export class LoadTracker {
     const inWindow = t.arrivals.length - t.head;
     const loadPerInstance = inWindow / (windowMs / 1000) / Math.max(1, instances);
     t.load.requests++;
-    if (loadPerInstance > t.load.peakLoadPerInstance) {
+    const utilisation = loadPerInstance / capacity;
+    if (utilisation > t.peakUtilisation) {
+      t.peakUtilisation = utilisation;
       t.load.peakLoadPerInstance = loadPerInstance;
+      t.load.peakCapacityPerInstance = capacity;
+      if (instanceType !== undefined) t.load.peakInstanceType = instanceType;
+      else delete t.load.peakInstanceType;
       t.load.peakAt = nowMs;
       t.load.peakInstances = instances;
     }
-    const utilisation = loadPerInstance / capacity;
     const overloaded = utilisation > 1;
     if (overloaded) t.load.overloadedRequests++;
     return {

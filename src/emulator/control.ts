@@ -46,7 +46,7 @@ export interface EmulatorControl {
   clearMetrics(): void;
   /**
    * `GET /_emulator/load`: every variant that served a request, with its capacity per instance and the
-   * peak load per instance it served (requests per second, over the capacity window).
+   * peak load per instance it served (requests per second, over the capacity window) with the capacity of that moment.
    */
   load(): VariantLoad[];
   /** `DELETE /_emulator/load`: forget every peak. */

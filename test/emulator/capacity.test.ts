@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointConfigCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { EmulatorControlClient } from '../../src/emulator';
 import { capacityPerInstance, vcpusOf } from '../../src/emulator/capacity';
@@ -93,6 +93,33 @@ describe('instance capacity', () => {
     assert.equal(load.peakInstances, 3);
     assert.ok(load.peakLoadPerInstance <= 60, `peak ${load.peakLoadPerInstance} on 3 instances`);
     assert.equal(load.shedRequests, 0);
+  });
+
+  it('keeps the peak beside the capacity of the instance type it was served on, when the variant moves to another type', async () => {
+    bed.emu.control.setSettings({ instanceCapacityRps: { 'ml.m5.large': 50, 'ml.c5.xlarge': 200 } });
+    await deployEndpoint(bed, 'retype', [{ variantName: 'blue', image: 'img/ok', weight: 1, instances: 1 }]);
+    bed.emu.control.startTraffic({ endpointName: 'retype', rps: 80 });
+    await sleep(2300);
+    bed.emu.control.stopTraffic('retype');
+    await bed.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'retype-c5',
+        ProductionVariants: [{ VariantName: 'blue', ModelName: 'retype-blue', InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+      })
+    );
+    await bed.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'retype', EndpointConfigName: 'retype-c5' }));
+    await waitForStatus(bed, 'retype', 'InService');
+    // More requests per instance than before, but well within the bigger type's capacity.
+    bed.emu.control.startTraffic({ endpointName: 'retype', rps: 120 });
+    await sleep(2300);
+    bed.emu.control.stopTraffic('retype');
+
+    const load = bed.emu.control.load().find((l) => l.endpointName === 'retype')!;
+    assert.deepEqual([load.instanceType, load.capacityPerInstance], ['ml.c5.xlarge', 200], 'what the variant serves on now');
+    // The overload on ml.m5.large is the peak: judged against 200 it would look like 40 % of capacity.
+    assert.deepEqual([load.peakInstanceType, load.peakCapacityPerInstance, load.peakInstances], ['ml.m5.large', 50, 1]);
+    assert.ok(load.peakLoadPerInstance > 50 && load.peakLoadPerInstance <= 90, `peak ${load.peakLoadPerInstance} req/s at 80 rps on 1 ml.m5.large`);
+    assert.ok(load.peakAt! < Date.now() - 2000, 'seen before the update');
   });
 
   it('forgets every peak on reset and puts the capacity settings back', () => {

@@ -4,7 +4,8 @@
  * process is SIGKILLed at random moments and the Temporal dev server is restarted on its SQLite file.
  * Afterwards every workflow must have reached the outcome its scenario expects, and the emulator's whole
  * state must be exactly the expected final state: nothing orphaned, nothing created twice, autoscaled
- * variants with exactly the scaling they had before.
+ * variants with exactly the scaling they had before (scheduled actions and alarm links included), the
+ * look-alike resources modelship does not own untouched, and no variant ever above its capacity.
  *
  * Used by test/workflows/fault-campaign.test.ts (CI size) and bench/fault-campaign.ts (any size).
  */
@@ -20,6 +21,9 @@ import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
 } from '@aws-sdk/client-sagemaker';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -33,8 +37,10 @@ import { endpointConfigName, endpointWorkflowId, modelName } from '../../src/dom
 import { withOwnershipTags } from '../../src/domain/ownership';
 import type { UpdateInput } from '../../src/domain/update-plan';
 import { startEmulator, type Emulator } from '../../src/emulator';
+import type { VariantLoad } from '../../src/emulator/capacity';
 import type { FaultRule } from '../../src/emulator/faults';
 import type { StateSnapshot } from '../../src/emulator/state';
+import { decorateScaling, scalingAfterDelete, scalingOf, type VariantScaling } from './scaling';
 import { workflowBundle } from './temporal';
 
 export const SCENARIO_KINDS = [
@@ -105,13 +111,26 @@ export interface CampaignReport {
   leaks: string[];
   /** Creates that took effect more than once for the same resource. */
   duplicates: string[];
-  /** Autoscaled variants whose targets and policies differ from before. */
+  /** Autoscaled variants whose targets, policies, scheduled actions or alarm links differ from before. */
   scalingDiffs: string[];
+  /** Resources modelship does not own (hand-made, another actor's) that were deleted or changed. */
+  lookalikeChanges: string[];
+  /** Variants whose peak load per instance exceeded their capacity, or traffic that reached no variant. */
+  overCapacity: string[];
+  /** Every variant's peak load, as the emulator recorded it. */
+  peakLoads: VariantLoad[];
   durationMs: number;
 }
 
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const INSTANCE = 'ml.m5.large';
+/**
+ * Capacity per instance in the campaign: the 40 req/s of background traffic on a 2-instance variant is
+ * 20 per instance, two thirds of an ml.m5.large; a pipeline that put it on fewer instances would
+ * overload it. ml.c5.xlarge has twice the vCPUs.
+ */
+const CAPACITY_RPS = { [INSTANCE]: 30, 'ml.c5.xlarge': 60 };
+const TRAFFIC_RPS = 40;
 const FAST_POLL = { min: '200ms', max: '1s' };
 const NS = 'sagemaker';
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
@@ -144,14 +163,14 @@ interface Scenario {
   faults: FaultRule[];
   /** Behaviours of this scenario's images. */
   behaviours: Record<string, { healthy?: boolean; failureReason?: string; errorRate?: number }>;
-  /** Background traffic (canaries need metrics). */
+  /** Background traffic (canaries need metrics; the capacity check needs load). */
   trafficRps?: number;
   /** Creates what the pipeline starts from (no faults active). */
   setup(aws: AwsClients, emulator: Emulator): Promise<void>;
   /** What this scenario leaves behind. */
   expect(actual: StateSnapshot): Expectation;
   /** Scaling of the endpoint's variants before the run (for autoscaled endpoints). */
-  scalingBefore?: NormalizedScaling;
+  scalingBefore?: VariantScaling;
 }
 
 /** What one scenario must leave in the emulator: exact names, plus content checks. */
@@ -251,7 +270,7 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         input,
         expected: healthy ? { status: 'completed' } : { status: 'failed', type: 'GateFailed' },
         behaviours: healthy ? {} : { [image(group, 'v2')]: { errorRate: 0.5 } },
-        trafficRps: 40,
+        trafficRps: TRAFFIC_RPS,
         setup: async (aws) => {
           // Deployed earlier by modelship, so it carries the ownership tags the promoted canary's cleanup
           // decides by (an untagged baseline's config and model would rightly be kept).
@@ -292,7 +311,13 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
             // one-shot failure, a lost UpdateEndpoint response makes the retry submit the update again after
             // SageMaker's rollback, and the second one succeeds: correct, but not this scenario.)
             [{ kind: 'failTransition', transitions: ['update'], endpoints: [endpoint], failureReason: 'insufficient capacity for ml.c5.xlarge' }],
-        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true }),
+        // Served throughout: the new fleet must carry it within capacity, as the old one did.
+        trafficRps: TRAFFIC_RPS,
+        // An operator's scaling around it (scheduled action, step policy wired to an alarm) must come back.
+        setup: async (aws) => {
+          await seedEndpoint(aws, { endpoint, group, autoscaled: true });
+          await decorateScaling(aws, endpoint, 'AllTraffic');
+        },
         expect: (actual) => {
           if (!ok) return onV1();
           const ep = actual.endpoints.find((x) => x.name === endpoint);
@@ -317,7 +342,11 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         expected: { status: 'completed' },
         faults: [{ kind: 'slowTransitions', factor: 6, transitions: ['delete'], endpoints: [endpoint] }],
         // Deployed earlier by modelship, so it carries the ownership tags delete decides by.
-        setup: (aws) => seedEndpoint(aws, { endpoint, group, autoscaled: true, ownedBy: 'seed-run' }),
+        setup: async (aws) => {
+          await seedEndpoint(aws, { endpoint, group, autoscaled: true, ownedBy: 'seed-run' });
+          // The operator's alarm is not modelship's: it outlives the endpoint.
+          await decorateScaling(aws, endpoint, 'AllTraffic');
+        },
         expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] }, groups: [group], problems: [] }),
       };
     }
@@ -404,33 +433,6 @@ export async function registerVersion(aws: AwsClients, group: string, img: strin
 
 // ------------------------------------------------------------------------------------ state checks
 
-export interface NormalizedScaling {
-  targets: Array<{ resourceId: string; min: number; max: number; roleArn: string; suspended: unknown }>;
-  /** Policies without ARNs and creation times; alarms by kind (AWS regenerates their names). */
-  policies: Array<{ resourceId: string; name: string; type: string; config: unknown; alarms: string[] }>;
-}
-
-/** The scaling of one endpoint's variants, comparable before and after a run. */
-export function scalingOf(state: StateSnapshot, endpoint: string): NormalizedScaling {
-  const prefix = `endpoint/${endpoint}/variant/`;
-  return {
-    targets: state.scalableTargets
-      .filter((t) => t.resourceId.startsWith(prefix))
-      .map((t) => ({ resourceId: t.resourceId, min: t.minCapacity, max: t.maxCapacity, roleArn: t.roleArn, suspended: t.suspendedState }))
-      .sort((a, b) => a.resourceId.localeCompare(b.resourceId)),
-    policies: state.scalingPolicies
-      .filter((p) => p.resourceId.startsWith(prefix))
-      .map((p) => ({
-        resourceId: p.resourceId,
-        name: p.policyName,
-        type: p.policyType,
-        config: p.targetTrackingScalingPolicyConfiguration ?? p.stepScalingPolicyConfiguration,
-        alarms: p.alarms.map((a) => /-(Alarm(High|Low))-/.exec(a.AlarmName)?.[1] ?? a.AlarmName).sort(),
-      }))
-      .sort((a, b) => `${a.resourceId}/${a.name}`.localeCompare(`${b.resourceId}/${b.name}`)),
-  };
-}
-
 function diffSets(what: string, actual: string[], expected: string[], out: string[]): void {
   const a = new Set(actual);
   const e = new Set(expected);
@@ -438,14 +440,18 @@ function diffSets(what: string, actual: string[], expected: string[], out: strin
   for (const x of e) if (!a.has(x)) out.push(`missing ${what} ${x}`);
 }
 
-/** Compares the emulator's whole state with what the scenarios must leave. Returns every difference. */
-export function compareState(actual: StateSnapshot, scenarios: Scenario[]): string[] {
+/**
+ * Compares the emulator's whole state with what the scenarios must leave, plus the look-alikes (which
+ * must all still be there). Returns every difference.
+ */
+export function compareState(actual: StateSnapshot, scenarios: Scenario[], lookalikes: Lookalike[] = []): string[] {
   const out: string[] = [];
   const exp = scenarios.map((s) => s.expect(actual));
+  const others = (kind: Lookalike['kind']) => lookalikes.filter((l) => l.kind === kind).map((l) => l.name);
   out.push(...exp.flatMap((e) => e.problems));
-  diffSets('model', actual.models.map((m) => m.name), exp.flatMap((e) => e.models), out);
-  diffSets('endpoint config', actual.endpointConfigs.map((c) => c.name), exp.flatMap((e) => e.configs), out);
-  diffSets('endpoint', actual.endpoints.map((e) => e.name), exp.flatMap((e) => e.endpoints.map((x) => x.name)), out);
+  diffSets('model', actual.models.map((m) => m.name), [...exp.flatMap((e) => e.models), ...others('model')], out);
+  diffSets('endpoint config', actual.endpointConfigs.map((c) => c.name), [...exp.flatMap((e) => e.configs), ...others('endpoint config')], out);
+  diffSets('endpoint', actual.endpoints.map((e) => e.name), [...exp.flatMap((e) => e.endpoints.map((x) => x.name)), ...others('endpoint')], out);
   diffSets('model package group', actual.modelPackageGroups.map((g) => g.name), exp.flatMap((e) => e.groups), out);
   const packages = Object.assign({}, ...exp.map((e) => e.packages)) as Expectation['packages'];
   diffSets('model package', actual.modelPackages.map((p) => `${p.groupName}/${p.version}`), Object.keys(packages), out);
@@ -467,31 +473,156 @@ export function compareState(actual: StateSnapshot, scenarios: Scenario[]): stri
     if (JSON.stringify(live) !== JSON.stringify(want.variants.map((v) => v.name))) out.push(`endpoint ${ep.name} serves variants ${live}, expected ${want.variants.map((v) => v.name)}`);
   }
   // Scaling: exactly the targets and policies of the autoscaled endpoints that still exist, as before.
-  const expectedTargets = scenarios.flatMap((s) => (s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.targets.map((t) => t.resourceId) : []));
+  const expectedTargets = scenarios.flatMap((s) => (s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.targets.map((t) => t.ResourceId!) : []));
   diffSets('scalable target', actual.scalableTargets.map((t) => t.resourceId), expectedTargets, out);
   const expectedPolicies = scenarios.flatMap((s) =>
-    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.policies.map((p) => `${p.resourceId}/${p.name}`) : []
+    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.policies.map((p) => `${p.ResourceId}/${p.PolicyName}`) : []
   );
   diffSets('scaling policy', actual.scalingPolicies.map((p) => `${p.resourceId}/${p.policyName}`), expectedPolicies, out);
   const policyArns = new Set(actual.scalingPolicies.map((p) => p.policyArn));
   const ownedAlarms = new Set(actual.scalingPolicies.flatMap((p) => p.alarms.map((a) => a.AlarmName)));
+  // The operators' alarms stay, whatever happens to the endpoint (compareScaling checks their actions).
+  const operatorAlarms = new Set(scenarios.flatMap((s) => s.scalingBefore?.stepAlarms.map((a) => a.name!) ?? []));
+  diffSets('operator alarm', actual.alarms.map((a) => a.alarmName).filter((n) => operatorAlarms.has(n)), [...operatorAlarms], out);
   for (const a of actual.alarms) {
+    if (operatorAlarms.has(a.alarmName)) continue;
     if (a.managedByPolicyArn && !policyArns.has(a.managedByPolicyArn)) out.push(`orphaned alarm ${a.alarmName} (its policy is gone)`);
     else if (!ownedAlarms.has(a.alarmName)) out.push(`orphaned alarm ${a.alarmName}`);
   }
   return out;
 }
 
-/** Autoscaled endpoints that still exist must have exactly the targets and policies they had before. */
-export function compareScaling(actual: StateSnapshot, scenarios: Scenario[]): string[] {
+/**
+ * Autoscaled endpoints that still exist must have exactly the scaling they had before: targets with their
+ * tags, policies, scheduled actions, and the operator's alarms acting on the step policy's current ARN
+ * (a re-created policy has a new one). A deleted endpoint's operator alarms stay, less the deleted
+ * policy's action.
+ */
+export async function compareScaling(aws: AwsClients, actual: StateSnapshot, scenarios: Scenario[]): Promise<string[]> {
   const out: string[] = [];
   for (const s of scenarios) {
-    if (!s.scalingBefore || !actual.endpoints.some((e) => e.name === s.endpoint)) continue;
-    const now = scalingOf(actual, s.endpoint);
-    if (JSON.stringify(now) !== JSON.stringify(s.scalingBefore)) {
-      out.push(`${s.endpoint}: scaling ${JSON.stringify(now)} differs from before ${JSON.stringify(s.scalingBefore)}`);
+    if (!s.scalingBefore) continue;
+    const exists = actual.endpoints.some((e) => e.name === s.endpoint);
+    const want = exists ? s.scalingBefore : scalingAfterDelete(s.scalingBefore);
+    const now = await scalingOf(aws, s.endpoint);
+    if (JSON.stringify(now) !== JSON.stringify(want)) {
+      out.push(`${s.endpoint}${exists ? '' : ' (deleted)'}: scaling ${JSON.stringify(now)} differs from the expected ${JSON.stringify(want)}`);
     }
   }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------- look-alikes
+
+/** A resource modelship does not own, named like the campaign's, that must come out of the run unchanged. */
+export interface Lookalike {
+  kind: 'model' | 'endpoint config' | 'endpoint';
+  name: string;
+  /** What Describe… and ListTags answered before the run. */
+  before?: string;
+}
+
+const NOT_FOUND = /Could not find/;
+
+/** Retries through the campaign's faults; a create whose earlier response was lost counts as done. */
+async function persistently<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (/Cannot create already existing/.test((err as Error).message)) return undefined;
+      if (attempt >= 30) throw new Error(`${what}: ${(err as Error).message}`);
+      await sleep(200);
+    }
+  }
+}
+
+/** Describe… plus ListTags of a look-alike, comparable before and after; undefined when it is gone. */
+async function describeLookalike(aws: AwsClients, l: Pick<Lookalike, 'kind' | 'name'>): Promise<string | undefined> {
+  const read = async () => {
+    const { $metadata, ...d } =
+      l.kind === 'model'
+        ? await aws.sagemaker.send(new DescribeModelCommand({ ModelName: l.name }))
+        : l.kind === 'endpoint config'
+          ? await aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: l.name }))
+          : await aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: l.name }));
+    const arn = 'ModelArn' in d ? d.ModelArn : 'EndpointConfigArn' in d ? d.EndpointConfigArn : d.EndpointArn;
+    const tags = (await aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags;
+    return JSON.stringify({ ...d, tags });
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (NOT_FOUND.test((err as Error).message)) return undefined;
+      if (attempt >= 30) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * A hand-made model and endpoint config `<prefix>` (raw SDK calls, an operator's tags, none of
+ * modelship's), the model running `img`: what name-prefix or image matching would wrongly take for
+ * modelship's. With `endpoint`, also an endpoint of that name on the config, waited InService.
+ */
+async function createLookalikes(aws: AwsClients, prefix: string, img: string, endpoint = false): Promise<Lookalike[]> {
+  const tags = [{ Key: 'team', Value: 'churn' }, { Key: 'created-by', Value: 'hand' }];
+  await persistently(`create model ${prefix}`, () =>
+    aws.sagemaker.send(new CreateModelCommand({ ModelName: prefix, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: img, ModelDataUrl: 's3://models/manual/model.tar.gz' }, Tags: tags }))
+  );
+  await persistently(`create endpoint config ${prefix}`, () =>
+    aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: prefix,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: prefix, InstanceType: INSTANCE, InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+        Tags: tags,
+      })
+    )
+  );
+  const made: Lookalike[] = [
+    { kind: 'model', name: prefix },
+    { kind: 'endpoint config', name: prefix },
+  ];
+  if (endpoint) {
+    await persistently(`create endpoint ${prefix}`, () => aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: prefix, EndpointConfigName: prefix, Tags: tags })));
+    for (let i = 0; ; i++) {
+      const ep = await persistently(`describe endpoint ${prefix}`, () => aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: prefix })));
+      if (ep?.EndpointStatus === 'InService') break;
+      if (i > 300) throw new Error(`look-alike endpoint ${prefix} stuck in ${ep?.EndpointStatus}`);
+      await sleep(100);
+    }
+    made.push({ kind: 'endpoint', name: prefix });
+  }
+  for (const l of made) l.before = await describeLookalike(aws, l);
+  return made;
+}
+
+/** Look-alikes deleted or changed since they were made. */
+export async function compareLookalikes(aws: AwsClients, lookalikes: Lookalike[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const l of lookalikes) {
+    const now = await describeLookalike(aws, l);
+    if (now === undefined) out.push(`${l.kind} ${l.name} (not modelship's) was deleted`);
+    else if (now !== l.before) out.push(`${l.kind} ${l.name} (not modelship's) changed: ${l.before} -> ${now}`);
+  }
+  return out;
+}
+
+/** Variants whose peak load per instance exceeded the capacity of that moment; traffic that reached no variant. */
+export function capacityFindings(loads: VariantLoad[], trafficEndpoints: string[]): string[] {
+  const out: string[] = [];
+  for (const l of loads) {
+    const capacity = l.peakCapacityPerInstance ?? l.capacityPerInstance;
+    if (l.peakLoadPerInstance > capacity) {
+      out.push(
+        `${l.endpointName}/${l.variantName} peaked at ${l.peakLoadPerInstance.toFixed(1)} req/s per instance on ${l.peakInstances} × ${l.peakInstanceType}, ` +
+          `capacity ${capacity} (${l.overloadedRequests} requests overloaded, ${l.shedRequests} shed)`
+      );
+    }
+  }
+  // Without load the check above proves nothing.
+  for (const ep of trafficEndpoints) if (!loads.some((l) => l.endpointName === ep && l.requests > 0)) out.push(`${ep}: its traffic reached no variant`);
   return out;
 }
 
@@ -628,6 +759,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     emulator = await startEmulator({
       timings: { endpointCreateMs: 400, endpointUpdateMs: 400, endpointDeleteMs: 300, weightsUpdateMs: 300 },
       random: seededRandom(seed ^ 0x5eed),
+      instanceCapacityRps: CAPACITY_RPS,
     });
     aws = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'AKIDCAMPAIGN', secretAccessKey: 'campaign' } });
     const bundlePath = path.join(dir, 'workflows.js');
@@ -646,12 +778,19 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const prefix = `c${seed.toString(36)}`;
     const scenarios = Array.from({ length: options.pipelines }, (_, i) => makeScenario(SCENARIO_KINDS[i % SCENARIO_KINDS.length], i, prefix));
     for (let i = 0; i < scenarios.length; i += 8) await Promise.all(scenarios.slice(i, i + 8).map((s) => s.setup(aws!, emulator!)));
-    const seededState = emulator.control.state();
     for (const s of scenarios) {
-      const scaling = scalingOf(seededState, s.endpoint);
+      const scaling = await scalingOf(aws, s.endpoint);
       if (scaling.targets.length) s.scalingBefore = scaling;
     }
+    // Look-alikes named after each endpoint (`<endpoint>-manual`, a hand-made model and config running the
+    // endpoint's image), which no pipeline may delete or change.
+    const lookalikes: Lookalike[] = [];
+    for (let i = 0; i < scenarios.length; i += 8) {
+      const made = await Promise.all(scenarios.slice(i, i + 8).map((s) => createLookalikes(aws!, `${s.endpoint}-manual`, image(s.group, 'v1'))));
+      lookalikes.push(...made.flat());
+    }
     emulator.control.setBehaviours(Object.assign({}, ...scenarios.map((s) => s.behaviours)));
+    emulator.control.clearLoad();
     for (const s of scenarios) if (s.trafficRps) emulator.control.startTraffic({ endpointName: s.endpoint, rps: s.trafficRps });
     emulator.control.clearCalls();
     const mutating = [
@@ -677,6 +816,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       startedAt.set(s.endpoint, Date.now());
     }
     const chaosStart = Date.now();
+    // Another actor creates its own endpoint (model, config, endpoint) under faults while the pipelines
+    // run, named like the one the delete pipeline removes.
+    const actorOn = scenarios.find((s) => s.kind === 'delete-autoscaled') ?? scenarios[0]!;
+    const actor = sleep(1000).then(() => createLookalikes(aws!, `${actorOn.endpoint}-shadow`, image(actorOn.group, 'v1'), true));
+    actor.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
     // Chaos: kills and restarts at random moments of the window, in time order.
     const events = [
@@ -714,6 +858,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       }
     }
     await waiting.finally(() => clearInterval(ticker));
+    lookalikes.push(...(await actor));
     log(`all ${scenarios.length} workflows closed after ${((Date.now() - chaosStart) / 1000).toFixed(1)}s`);
 
     // Let the emulator settle (no faults, nothing in flight), then read everything.
@@ -722,6 +867,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     emulator.control.setFaults([]);
     for (let i = 0; i < 100 && emulator.control.state().endpoints.some((e) => e.transition); i++) await sleep(100);
     const state = emulator.control.state();
+    const peakLoads = emulator.control.load();
 
     const pipelines: PipelineReport[] = scenarios.map((s) => {
       const { outcome, at } = finished.get(s.endpoint)!;
@@ -742,9 +888,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       wrongOutcomes: pipelines
         .filter((p) => !p.ok)
         .map((p) => `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`),
-      leaks: compareState(state, scenarios),
+      leaks: compareState(state, scenarios, lookalikes),
       duplicates: duplicateCreates(stats.creates),
-      scalingDiffs: compareScaling(state, scenarios),
+      scalingDiffs: await compareScaling(aws, state, scenarios),
+      lookalikeChanges: await compareLookalikes(aws, lookalikes),
+      overCapacity: capacityFindings(peakLoads, scenarios.filter((s) => s.trafficRps).map((s) => s.endpoint)),
+      peakLoads,
       durationMs: Date.now() - started,
     };
   } finally {
@@ -781,6 +930,18 @@ export function formatSummary(r: CampaignReport): string {
     ...r.duplicates.map((x) => `    ${x}`),
     `  autoscaling differences: ${r.scalingDiffs.length}`,
     ...r.scalingDiffs.map((x) => `    ${x}`),
+    `  look-alikes (not modelship's) deleted or changed: ${r.lookalikeChanges.length}`,
+    ...r.lookalikeChanges.map((x) => `    ${x}`),
+    `  over capacity: ${r.overCapacity.length}`,
+    ...r.overCapacity.map((x) => `    ${x}`),
+    '  peak load per instance (req/s, of the capacity then):',
+    ...[...r.peakLoads]
+      .sort((a, b) => `${a.endpointName}/${a.variantName}`.localeCompare(`${b.endpointName}/${b.variantName}`))
+      .map(
+        (l) =>
+          `    ${l.endpointName}/${l.variantName}: ${l.peakLoadPerInstance.toFixed(1)} of ${l.peakCapacityPerInstance ?? l.capacityPerInstance} ` +
+          `on ${l.peakInstances} × ${l.peakInstanceType ?? 'serverless'}, ${l.requests} requests, ${l.shedRequests} shed`
+      ),
   ];
   return lines.join('\n');
 }

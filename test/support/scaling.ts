@@ -5,12 +5,14 @@
 import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
-  DescribeScheduledActionsCommand,
   ListTagsForResourceCommand,
+  paginateDescribeScalableTargets,
+  paginateDescribeScalingPolicies,
+  paginateDescribeScheduledActions,
   PutScheduledActionCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { paginateDescribeAlarms, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../../src/aws';
 
 const NS = 'sagemaker' as const;
@@ -73,18 +75,25 @@ export async function decorateScaling(aws: AwsClients, ep: string, variant: stri
  */
 export async function scalingOf(aws: AwsClients, ep: string) {
   const prefix = `endpoint/${ep}/variant/`;
-  const targets = ((await aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }))).ScalableTargets ?? []).filter((t) =>
-    t.ResourceId!.startsWith(prefix)
-  );
-  const policies = ((await aws.autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS }))).ScalingPolicies ?? []).filter((p) =>
-    p.ResourceId!.startsWith(prefix)
-  );
-  const scheduled = ((await aws.autoscaling.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS }))).ScheduledActions ?? []).filter((a) =>
-    a.ResourceId!.startsWith(prefix)
-  );
+  // Every page: the describes answer 50 at a time, and a campaign's account holds more.
+  const all = async <T>(pages: AsyncIterable<T>) => {
+    const out: T[] = [];
+    for await (const page of pages) out.push(page);
+    return out;
+  };
+  const client = { client: aws.autoscaling };
+  const targets = (await all(paginateDescribeScalableTargets(client, { ServiceNamespace: NS })))
+    .flatMap((p) => p.ScalableTargets ?? [])
+    .filter((t) => t.ResourceId!.startsWith(prefix));
+  const policies = (await all(paginateDescribeScalingPolicies(client, { ServiceNamespace: NS })))
+    .flatMap((p) => p.ScalingPolicies ?? [])
+    .filter((p) => p.ResourceId!.startsWith(prefix));
+  const scheduled = (await all(paginateDescribeScheduledActions(client, { ServiceNamespace: NS })))
+    .flatMap((p) => p.ScheduledActions ?? [])
+    .filter((a) => a.ResourceId!.startsWith(prefix));
   const names = new Map(policies.map((p) => [p.PolicyARN!, `policy:${p.PolicyName}`]));
   // The operator's alarms are named after the endpoint (target tracking's are TargetTracking-…).
-  const alarms = (await aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${ep}-` }))).MetricAlarms ?? [];
+  const alarms = (await all(paginateDescribeAlarms({ client: aws.cloudwatch }, { AlarmNamePrefix: `${ep}-` }))).flatMap((p) => p.MetricAlarms ?? []);
   const named = (actions: string[] | undefined) => (actions ?? []).map((a) => names.get(a) ?? a);
   return {
     targets: await Promise.all(
@@ -117,3 +126,22 @@ export async function scalingOf(aws: AwsClients, ep: string) {
   };
 }
 
+
+export type VariantScaling = Awaited<ReturnType<typeof scalingOf>>;
+
+/**
+ * What {@link scalingOf} must read once the endpoint is deleted: no targets, policies or scheduled
+ * actions (DeregisterScalableTarget deletes a target's policies and scheduled actions), and the
+ * operator's alarms still there, unchanged but for the deleted policies' ARNs, which AWS takes out of
+ * their actions ("Deleting a step scaling policy deletes the underlying alarm action, but does not delete
+ * the CloudWatch alarm": https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html).
+ */
+export function scalingAfterDelete(before: VariantScaling): VariantScaling {
+  const kept = (actions: string[]) => actions.filter((a) => !a.startsWith('policy:'));
+  return {
+    targets: [],
+    policies: [],
+    scheduledActions: [],
+    stepAlarms: before.stepAlarms.map((a) => ({ ...a, alarmActions: kept(a.alarmActions), okActions: kept(a.okActions) })),
+  };
+}

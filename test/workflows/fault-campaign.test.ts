@@ -38,7 +38,9 @@ describe('fault campaign', { concurrency: true }, () => {
     assert.deepEqual(report.wrongOutcomes, [], 'every workflow reached its expected outcome');
     assert.deepEqual(report.leaks, [], 'the emulator holds exactly the expected resources');
     assert.deepEqual(report.duplicates, [], 'no create took effect twice');
-    assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets and policies');
+    assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets, policies, scheduled actions and alarm links');
+    assert.deepEqual(report.lookalikeChanges, [], "no pipeline deleted or changed what modelship does not own");
+    assert.deepEqual(report.overCapacity, [], 'no variant ever served more than its capacity');
     // The chaos really happened, and the faults really fired.
     assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
     assert.equal(report.serverRestarts, 1);
