@@ -17,7 +17,7 @@ import {
   type TargetTrackingScalingPolicyConfiguration,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { MetricAlarmDefinition, ScalingPolicySpec, ScheduledActionSpec, VariantScaling } from '../domain/endpoint';
+import { variantResourceId, type MetricAlarmDefinition, type ScalingPolicySpec, type ScheduledActionSpec, type VariantScaling } from '../domain/endpoint';
 import { describeAlarmDefinitions, putAlarmDefinition } from './cloudwatch';
 import { isObjectNotFound } from './aws-errors';
 
@@ -27,10 +27,6 @@ const NAMESPACE = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 // DescribeScalableTargets takes at most 50 resource ids per call.
 const MAX_IDS_PER_CALL = 50;
-
-export function variantResourceId(endpointName: string, variantName: string): string {
-  return `endpoint/${endpointName}/variant/${variantName}`;
-}
 
 /**
  * Application Auto Scaling activities for SageMaker variants. Each is safe to repeat: removing something

@@ -6,7 +6,7 @@
 import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
 import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from './cleanup';
 import { deployInstanceCount, sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
-import type { EndpointConfigSummary, EndpointSummary, VariantScaling, VariantSpec } from './endpoint';
+import { perVariantPolicies, variantResourceId, type EndpointConfigSummary, type EndpointSummary, type VariantScaling, type VariantSpec } from './endpoint';
 import { endpointConfigName, modelName } from './names';
 import { FAILURE } from './failures';
 
@@ -236,9 +236,9 @@ export function deployScalingRule(endpointName: string, previous: EndpointConfig
     if (previous.variants.length === 1 && variants.length === 1) {
       const to = variants[0].variantName;
       rule.reasons.push(`variant ${s.variantName} is autoscaled and is replaced by ${to}`);
-      const perVariant = s.policies.filter((p) => p.policyType === 'TargetTrackingScaling' && perInstanceMetric(p.targetTracking));
-      const left = s.policies.filter((p) => !perVariant.includes(p));
-      rule.restore.push({ ...s, variantName: to, resourceId: `endpoint/${endpointName}/variant/${to}`, policies: perVariant.map(({ policyArn: _arn, alarms: _alarms, ...p }) => p) });
+      const moved = perVariantPolicies(s.policies);
+      const left = s.policies.filter((p) => !moved.some((m) => m.policyName === p.policyName));
+      rule.restore.push({ ...s, variantName: to, resourceId: variantResourceId(endpointName, to), policies: moved });
       if (left.length) {
         rule.notRestored.push({ variantName: s.variantName, reason: `policies ${left.map((p) => p.policyName).join(', ')} watch ${s.variantName}'s own metrics and are not moved to ${to}` });
       }
@@ -248,9 +248,4 @@ export function deployScalingRule(endpointName: string, previous: EndpointConfig
     }
   }
   return rule;
-}
-
-function perInstanceMetric(targetTracking: Record<string, unknown> | undefined): boolean {
-  const spec = targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined;
-  return spec?.PredefinedMetricType === 'SageMakerVariantInvocationsPerInstance';
 }

@@ -183,3 +183,20 @@ export interface MetricAlarmDefinition {
   Metrics?: Array<Record<string, unknown>>;
   ThresholdMetricId?: string;
 }
+
+/** Application Auto Scaling's resource id of a SageMaker variant. */
+export function variantResourceId(endpointName: string, variantName: string): string {
+  return `endpoint/${endpointName}/variant/${variantName}`;
+}
+
+/**
+ * The policies that can serve another variant of the same endpoint as they are: target tracking on
+ * `SageMakerVariantInvocationsPerInstance`, a per-variant metric, so the copy tracks its own variant's
+ * load. Step policies (their alarms name a variant's dimensions) and customized metrics cannot. Returned
+ * without the ARN and alarms, which belong to the original policy.
+ */
+export function perVariantPolicies(policies: ScalingPolicySpec[]): ScalingPolicySpec[] {
+  return policies
+    .filter((p) => p.policyType === 'TargetTrackingScaling' && (p.targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined)?.PredefinedMetricType === 'SageMakerVariantInvocationsPerInstance')
+    .map((p) => ({ policyName: p.policyName, policyType: p.policyType, targetTracking: p.targetTracking }));
+}

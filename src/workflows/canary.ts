@@ -416,20 +416,19 @@ async function shiftTo(run: CanaryRun, weight: number): Promise<void> {
  */
 async function raiseCanaryCapacity(run: CanaryRun, weight: number): Promise<void> {
   const { req, plan, state } = run;
-  const ep = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+  let ep = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const capacity = capacityNow(plan.capacity!, variantOf(ep, plan.baseline.variantName)?.desiredInstanceCount);
   const refusal = capacityRefusal(weight, capacity);
   if (refusal) throw fail(`cannot shift ${plan.canary.variantName} to ${weight}%: ${refusal}`, FAILURE.CanaryFailed);
   const needed = canaryInstancesAt(weight, capacity);
-  let ep2 = ep;
   if (run.canaryScaling && needed > run.canaryScaling.minCapacity) {
     // Its target's MinCapacity first: the autoscaler must not shrink the canary below what the new weight
     // needs. AWS moves a capacity below a new minimum up to it (RegisterScalableTarget), so wait that out.
     run.canaryScaling = withMinCapacity(run.canaryScaling, needed);
     await aws.registerScalableTargets([run.canaryScaling]);
-    ep2 = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+    ep = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   }
-  const live = variantOf(ep2, plan.canary.variantName)?.currentInstanceCount ?? 0;
+  const live = variantOf(ep, plan.canary.variantName)?.currentInstanceCount ?? 0;
   if (live >= needed) {
     state.status.canaryInstances = live;
     return;

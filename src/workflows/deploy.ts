@@ -106,7 +106,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   let instanceCount: number;
   let previousConfig: string | undefined;
   let endpointArn: string;
-  let scaling: DeployScalingRule | undefined;
+  let scalingRule: DeployScalingRule | undefined;
   try {
     // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
     const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs) : null;
@@ -129,11 +129,10 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const scalingSafe = !!previous && wf.patched('deploy-autoscaling-safe');
     const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe });
     const { variants, configExtra } = resources;
-    const scalingRule: DeployScalingRule | undefined =
+    scalingRule =
       scalingSafe && previous
         ? deployScalingRule(endpointName, previous, variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
         : undefined;
-    scaling = scalingRule;
     configName = resources.endpointConfigName;
     instanceCount = variants.find((v) => v.variantName === variantName)!.instanceCount;
 
@@ -276,7 +275,7 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     version,
     archived: archived.map((v) => `${req.model.name}/${v}`),
     removed,
-    ...(scaling?.deregister.length ? { autoscaling: { restored: scaling.restore.map((s) => s.variantName), notRestored: scaling.notRestored } } : {}),
+    ...(scalingRule?.deregister.length ? { autoscaling: { restored: scalingRule.restore.map((s) => s.variantName), notRestored: scalingRule.notRestored } } : {}),
   };
 }
 

@@ -16,10 +16,8 @@
  *   https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html ("removing a production variant configured for auto scaling")
  *   https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
  */
-import type { VariantScaling } from '../endpoint';
+import { perVariantPolicies, variantResourceId, type VariantScaling } from '../endpoint';
 import { OWNERSHIP_TAGS, type Owner } from '../ownership';
-
-const PER_INSTANCE = 'SageMakerVariantInvocationsPerInstance';
 
 /** The canary's scaling for a baseline `baseline` scales like this, or null when the baseline has none to copy. */
 export function canaryScalingFrom(
@@ -27,14 +25,12 @@ export function canaryScalingFrom(
   o: { endpointName: string; canaryVariant: string; minCapacity: number; owner?: Owner }
 ): VariantScaling | null {
   if (!baseline) return null;
-  const policies = baseline.policies
-    .filter((p) => p.policyType === 'TargetTrackingScaling' && predefinedMetric(p.targetTracking) === PER_INSTANCE)
-    .map((p) => ({ policyName: p.policyName, policyType: p.policyType, targetTracking: p.targetTracking }));
+  const policies = perVariantPolicies(baseline.policies);
   if (!policies.length) return null;
   const minCapacity = Math.max(1, o.minCapacity);
   return {
     variantName: o.canaryVariant,
-    resourceId: `endpoint/${o.endpointName}/variant/${o.canaryVariant}`,
+    resourceId: variantResourceId(o.endpointName, o.canaryVariant),
     minCapacity,
     maxCapacity: Math.max(baseline.maxCapacity, minCapacity),
     // Suspended scale-in/out on the baseline means an operator froze scaling: the canary follows suit.
@@ -48,9 +44,4 @@ export function canaryScalingFrom(
 export function withMinCapacity(scaling: VariantScaling, needed: number): VariantScaling {
   const minCapacity = Math.max(scaling.minCapacity, needed);
   return { ...scaling, minCapacity, maxCapacity: Math.max(scaling.maxCapacity, minCapacity) };
-}
-
-function predefinedMetric(targetTracking: Record<string, unknown> | undefined): unknown {
-  const spec = targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined;
-  return spec?.PredefinedMetricType;
 }
