@@ -28,9 +28,26 @@ export interface DevServer {
 /**
  * Starts `temporal server start-dev` (the Temporal CLI's embedded server, SQLite persistence) with
  * modelship's search attributes registered, and resolves once it accepts gRPC connections.
+ *
+ * When no port is given, a server that exits before it accepts connections is started again on a new
+ * free port (up to 3 attempts): the port picked here can be taken by another process before the
+ * server binds it, and the server also picks free ports for its internal services at start. The error
+ * after the last attempt carries the end of what the server printed, so a failure says why.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
+  const attempts = options.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (err) {
+      if (!(err instanceof DevServerExitedEarly) || attempt >= attempts) throw err;
+    }
+  }
+}
+
+class DevServerExitedEarly extends Error {}
+
+async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
@@ -41,13 +58,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
   ];
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
+  const inherit = options.stdio === 'inherit';
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'] });
+  // Keep the end of the server's output (always drained, so a chatty server never blocks on a full pipe).
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const early = await Promise.race([exited, delay(250).then(() => 'running' as const)]);
-    if (early !== 'running') throw new Error(`temporal server start-dev exited with code ${early} before accepting connections`);
+    if (early !== 'running') {
+      const said = tail.trim() ? `; it printed:\n${tail.trim()}` : '';
+      throw new DevServerExitedEarly(`temporal server start-dev on ${address} exited with code ${early} before accepting connections${said}`);
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.healthService.check({});

@@ -35,6 +35,13 @@ describe('embedded Temporal server', () => {
     }
   });
 
+  it('says why when the server exits before accepting connections (its own output in the error)', async () => {
+    await assert.rejects(
+      startDevServer({ cliPath: temporalCliPath(), dbFilename: path.join(tmpdir(), 'modelship-no-such-dir', 'x', 'temporal.db') }),
+      (err: Error) => /exited with code 1 before accepting connections; it printed:\n.*database file/s.test(err.message)
+    );
+  });
+
   it("starts through the SDK's existing-path executable option (no download)", async () => {
     const env = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes: Object.values(SEARCH_ATTRIBUTES) },
