@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../src/activities';
 import { createAwsClients, destroyAwsClients } from '../src/aws';
-import { STAGES, type DeployInput } from '../src/domain/deploy';
+import { STAGES, type DeployInput } from '../src/domain/deploy/input';
 import type { VariantSpec } from '../src/domain/endpoint';
 import { endpointConfigName, endpointWorkflowId, modelName } from '../src/domain/names';
 import { deployModel } from '../src/workflows/deploy';

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { DeployInput } from '../src/domain/deploy';
+import type { DeployInput } from '../src/domain/deploy/input';
 import { endpointWorkflowId } from '../src/domain/names';
 import type { FaultRule } from '../src/emulator';
 import { deployModel } from '../src/workflows/deploy';

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CanaryInput } from '../src/domain/canary/input';
-import type { DeployInput } from '../src/domain/deploy';
+import type { DeployInput } from '../src/domain/deploy/input';
 import { endpointWorkflowId } from '../src/domain/names';
 import { canaryRollout, canaryStatusQuery } from '../src/workflows/canary';
 import { deleteSageMakerEndpoint } from '../src/workflows/delete-endpoint';

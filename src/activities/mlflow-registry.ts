@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { STAGES, type Stage } from '../domain/deploy';
+import { STAGES, type Stage } from '../domain/deploy/input';
 import { formatModelRef, type ModelRef } from '../domain/model-ref';
 import { FAILURE } from '../domain/failures';
 import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest, type RegistryChange } from './registry';

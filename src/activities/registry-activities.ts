@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { STAGES, type Stage } from '../domain/deploy';
+import { STAGES, type Stage } from '../domain/deploy/input';
 import { formatModelRef, isMovingRef, parseModelRef } from '../domain/model-ref';
 import { FAILURE } from '../domain/failures';
 import { type ApprovalStatus, type ModelRegistry, type ModelVersion, type RegisterVersionRequest } from './registry';

@@ -1,4 +1,4 @@
-import type { Stage } from '../domain/deploy';
+import type { Stage } from '../domain/deploy/input';
 import type { ModelRef } from '../domain/model-ref';
 
 

@@ -9,7 +9,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ApplicationFailure } from '@temporalio/common';
-import { STAGES, type Stage } from '../domain/deploy';
+import { STAGES, type Stage } from '../domain/deploy/input';
 import { formatModelRef, type ModelRef } from '../domain/model-ref';
 import { isRegistryAlreadyExists, isRegistryNotFound } from './aws-errors';
 import { FAILURE } from '../domain/failures';

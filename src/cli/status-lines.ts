@@ -1,7 +1,7 @@
 import type { CanaryStatus, GateResult } from '../domain/canary/status';
-import type { DeleteStatus } from '../domain/delete-plan';
-import type { DeployStatus } from '../domain/deploy';
-import type { UpdateStatus } from '../domain/update-plan';
+import type { DeleteStatus } from '../domain/delete/status';
+import type { DeployStatus } from '../domain/deploy/status';
+import type { UpdateStatus } from '../domain/update/status';
 
 export function describeDeployStatus(s: DeployStatus): string {
   const version = s.version ? ` ${s.modelName} v${s.version}` : '';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGES, type Stage } from './deploy';
+import { STAGES, type Stage } from './deploy/input';
 
 /**
  * Model references as users write them, in MLflow's URI forms and as SageMaker model package ARNs.

@@ -12,9 +12,10 @@ import type { AwsClients } from '../aws';
 import type { CanaryRequest } from '../domain/canary/input';
 import { canaryCleanupRequest, planCanaryLayout, type CanaryFacts } from '../domain/canary/plan';
 import type { RegistryVersionFacts } from '../domain/change-plan';
-import type { DeleteFacts, DeleteRequest } from '../domain/delete-plan';
-import type { DeployRequest } from '../domain/deploy';
-import { deployCleanupRequest, deployResources, nextVersion, type DeployFacts } from '../domain/deploy-plan';
+import type { DeleteFacts } from '../domain/delete/plan';
+import type { DeleteRequest } from '../domain/delete/input';
+import type { DeployRequest } from '../domain/deploy/input';
+import { deployCleanupRequest, deployResources, nextVersion, type DeployFacts } from '../domain/deploy/plan';
 import { modelName } from '../domain/names';
 
 export interface StateReader {

@@ -1,7 +1,9 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { configsToDelete, deleteInputSchema, modelsToDelete, type DeleteInput, type DeleteResult, type DeleteStatus, type DeleteStep } from '../domain/delete-plan';
+import { configsToDelete, modelsToDelete } from '../domain/delete/plan';
+import { deleteInputSchema, type DeleteInput } from '../domain/delete/input';
+import { type DeleteResult, type DeleteStatus, type DeleteStep } from '../domain/delete/status';
 import { parseDuration } from '../domain/duration';
 import type { EndpointConfigSummary, VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';

@@ -1,5 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { ApprovalDecision, CreatedResource, DeployRequest, DeployStatus, DeployStep } from '../domain/deploy';
+import type { ApprovalDecision, CreatedResource, DeployStatus, DeployStep } from '../domain/deploy/status';
+import type { DeployRequest } from '../domain/deploy/input';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 /** The deploy pipeline's state: what the `status` query returns and the approval signals change. */

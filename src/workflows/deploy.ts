@@ -1,9 +1,10 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput, type DeployResult } from '../domain/deploy';
+import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput } from '../domain/deploy/input';
+import { type DeployResult } from '../domain/deploy/status';
 import { parseDuration } from '../domain/duration';
-import { deployCleanupRequest, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy-plan';
+import { deployCleanupRequest, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy/plan';
 import { endpointMismatches } from '../domain/endpoint';
 import { modelName } from '../domain/names';
 import { resolvePollPolicy } from '../domain/polling';

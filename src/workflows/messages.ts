@@ -1,9 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActorInput, PauseInput, PromoteInput, SetWeightInput } from '../domain/canary/input';
 import type { CanaryStatus } from '../domain/canary/status';
-import type { DeleteStatus } from '../domain/delete-plan';
-import type { ApprovalDecision, DeployStatus } from '../domain/deploy';
-import type { UpdateStatus } from '../domain/update-plan';
+import type { DeleteStatus } from '../domain/delete/status';
+import type { ApprovalDecision, DeployStatus } from '../domain/deploy/status';
+import type { UpdateStatus } from '../domain/update/status';
 
 /**
  * Everything a client needs to talk to modelship's workflows: the task queue, the workflow type names and

@@ -1,7 +1,9 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { VariantScaling } from '../domain/endpoint';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import type { ScalingState, UpdatePlan, UpdateRequest, UpdateStatus, UpdateStep } from '../domain/update-plan';
+import type { ScalingState, UpdateStatus, UpdateStep } from '../domain/update/status';
+import type { UpdatePlan } from '../domain/update/plan';
+import type { UpdateRequest } from '../domain/update/input';
 
 /**
  * The update pipeline's state: what the `status` query returns. The scaling snapshot lives here (it came

@@ -1,5 +1,5 @@
 /** Deploy fixtures: the input most deploy tests start from. */
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 
 export const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { deployInputSchema } from '../../src/domain/deploy';
+import { deployInputSchema } from '../../src/domain/deploy/input';
 import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_FLAGS } from '../../src/domain/search-attributes';
 import { describeIssues, validate } from '../../src/domain/validation';
 

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { canaryInputSchema } from '../../src/domain/canary/input';
-import { deleteInputSchema } from '../../src/domain/delete-plan';
-import { deployInputSchema } from '../../src/domain/deploy';
+import { deleteInputSchema } from '../../src/domain/delete/input';
+import { deployInputSchema } from '../../src/domain/deploy/input';
 import { DURATION_PATTERN } from '../../src/domain/duration';
 import { AWS_NAME_PATTERN } from '../../src/domain/names';
-import { updateInputSchema } from '../../src/domain/update-plan';
+import { updateInputSchema } from '../../src/domain/update/input';
 import { validate } from '../../src/domain/validation';
 
 type Path = Array<string | number>;

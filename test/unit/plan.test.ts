@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
 import { canaryInstancesAt, capacityNow, planCanary, planCanaryLayout, type CanaryFacts, type CanaryPlan } from '../../src/domain/canary/plan';
 import type { CleanupFacts } from '../../src/domain/cleanup';
-import { deleteInputSchema, planDelete, type DeleteFacts } from '../../src/domain/delete-plan';
-import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
-import { deployScalingRule, planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy-plan';
+import { deleteInputSchema } from '../../src/domain/delete/input';
+import { planDelete, type DeleteFacts } from '../../src/domain/delete/plan';
+import { deployInputSchema, type DeployInput } from '../../src/domain/deploy/input';
+import { deployScalingRule, planDeploy, type DeployFacts, type DeployPlan } from '../../src/domain/deploy/plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../../src/domain/endpoint';
 import { endpointConfigName } from '../../src/domain/names';
-import { planUpdate, updateInputSchema, updatePlanChanges } from '../../src/domain/update-plan';
+import { planUpdate, updatePlanChanges } from '../../src/domain/update/plan';
+import { updateInputSchema } from '../../src/domain/update/input';
 import { validate } from '../../src/domain/validation';
 import { renderPlan } from '../../src/plan/render';
 

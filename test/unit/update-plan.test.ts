@@ -1,8 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { configsToDelete, deleteInputSchema, modelsToDelete } from '../../src/domain/delete-plan';
+import { configsToDelete, modelsToDelete } from '../../src/domain/delete/plan';
+import { deleteInputSchema } from '../../src/domain/delete/input';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../../src/domain/endpoint';
-import { modelFields, planUpdate, updateInputSchema, type UpdateFacts, type UpdateInput, type UpdatePlan } from '../../src/domain/update-plan';
+import { modelFields, planUpdate, type UpdateFacts, type UpdatePlan } from '../../src/domain/update/plan';
+import { updateInputSchema, type UpdateInput } from '../../src/domain/update/input';
 import { validate, type InputIssue } from '../../src/domain/validation';
 
 const endpoint: EndpointSummary = {

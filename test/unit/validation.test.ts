@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deployInputSchema, deployInstanceCount, type DeployInput } from '../../src/domain/deploy';
+import { deployInputSchema, type DeployInput } from '../../src/domain/deploy/input';
+import { deployInstanceCount } from '../../src/domain/deploy/plan';
 import { parseDuration, formatDuration } from '../../src/domain/duration';
 import { pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
 import { validate } from '../../src/domain/validation';

@@ -10,7 +10,7 @@ import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleW
 import { startCodecServer, payloadToJSON, type JSONPayload, type RunningCodecServer } from '../../src/codec/codec-server';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { ENCRYPTED_ENCODING, EncryptionCodec, METADATA_ENCRYPTION_KEY_ID } from '../../src/codec/encryption-codec';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint } from '../../src/inventory';
 import { createWorker } from '../../src/worker';

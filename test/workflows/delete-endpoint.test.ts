@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
-import type { DeleteInput } from '../../src/domain/delete-plan';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeleteInput } from '../../src/domain/delete/input';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointConfigName, endpointWorkflowId } from '../../src/domain/names';
 import type { CallStats } from '../../src/emulator';
 import { describeEndpoint } from '../../src/inventory';

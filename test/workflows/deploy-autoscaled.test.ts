@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint } from '../../src/inventory';
 import { deployModel } from '../../src/workflows/deploy';

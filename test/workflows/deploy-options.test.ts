@@ -14,7 +14,7 @@ import {
   DescribeEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { deployInputSchema, type DeployInput } from '../../src/domain/deploy';
+import { deployInputSchema, type DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { validate } from '../../src/domain/validation';
 import { deployModel } from '../../src/workflows/deploy';

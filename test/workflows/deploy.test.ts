@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deployModel, approveSignal, deployStatusQuery, rejectSignal } from '../../src/workflows/deploy';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../src/inventory';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { WorkflowFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import type { ApplicationFailure, Workflow, WorkflowResultType } from '@temporalio/common';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint, resourcesNamed } from '../../src/inventory';
 import { canaryRollout } from '../../src/workflows/canary';

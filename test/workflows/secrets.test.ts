@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
-import type { DeployInput } from '../../src/domain/deploy';
+import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { createWorker } from '../../src/worker';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { CallStats } from '../../src/emulator';
 import { endpointWorkflowId } from '../../src/domain/names';
-import type { UpdateInput } from '../../src/domain/update-plan';
+import type { UpdateInput } from '../../src/domain/update/input';
 import { describeEndpoint } from '../../src/inventory';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';

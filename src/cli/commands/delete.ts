@@ -1,4 +1,4 @@
-import { deleteInputSchema } from '../../domain/delete-plan';
+import { deleteInputSchema } from '../../domain/delete/input';
 import { deleteStatusQuery } from '../../workflows/messages';
 import { flag, pipelineCommand, type PipelineFlag } from '../pipeline-command';
 import { describeDeleteStatus } from '../status-lines';

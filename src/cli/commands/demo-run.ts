@@ -8,7 +8,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from '../../aws';
 import { freePort, startDevServer } from '../../dev-server';
 import type { CanaryInput } from '../../domain/canary/input';
-import type { DeployInput } from '../../domain/deploy';
+import type { DeployInput } from '../../domain/deploy/input';
 import { endpointWorkflowId } from '../../domain/names';
 import { startEmulator } from '../../emulator';
 import { describeEndpoint, registryVersions, resourcesNamed } from '../../inventory';

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { deployInputSchema } from '../../domain/deploy';
+import { deployInputSchema } from '../../domain/deploy/input';
 import { deployStatusQuery } from '../../workflows/messages';
 import { integer } from '../parse-values';
 import { flag, pipelineCommand, type PipelineFlag } from '../pipeline-command';

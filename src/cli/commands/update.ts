@@ -1,4 +1,4 @@
-import { updateInputSchema } from '../../domain/update-plan';
+import { updateInputSchema } from '../../domain/update/input';
 import { updateStatusQuery } from '../../workflows/messages';
 import { CliError, EXIT } from '../exit-codes';
 import { setPath, type FlagField } from '../input-file';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { EndpointSummary } from './endpoint';
-import { pollPolicySchema } from './schemas';
-import { awsName, duration, environment, image, instanceCount, instanceType, metadata, modelDataUrl, roleArn } from './validation';
+import { pollPolicySchema } from '../schemas';
+import { awsName, duration, environment, image, instanceCount, instanceType, metadata, modelDataUrl, roleArn } from '../validation';
 
 /** Registry stages, MLflow-style. SageMaker's registry keeps them in ModelLifeCycle.Stage. */
 export const STAGES = { none: 'None', staging: 'Staging', production: 'Production', archived: 'Archived' } as const;
@@ -168,90 +167,3 @@ export function sageMakerHostingOptions(req: DeployRequest, previousConfigExtra:
 
 export type DeployInput = z.input<typeof deployInputSchema>;
 export type DeployRequest = z.output<typeof deployInputSchema>;
-
-export const DEPLOY_STEPS = [
-  'validating',
-  'registering',
-  'staging',
-  'awaiting-approval',
-  'creating-model',
-  'creating-endpoint-config',
-  'creating-endpoint',
-  'removing-scaling',
-  'updating-endpoint',
-  'waiting-in-service',
-  'verifying',
-  'restoring-scaling',
-  'promoting',
-  'compensating',
-  'succeeded',
-  'failed',
-] as const;
-export type DeployStep = (typeof DEPLOY_STEPS)[number];
-
-export interface CreatedResource {
-  kind: 'model-package' | 'model' | 'endpoint-config' | 'endpoint';
-  name: string;
-}
-
-export interface ApprovalDecision {
-  /** Who decided (free text: user, CI job, ticket). */
-  by?: string;
-  reason?: string;
-}
-
-export interface DeployStatus {
-  step: DeployStep;
-  endpointName: string;
-  modelName: string;
-  version?: number;
-  modelPackageArn?: string;
-  /** What this run created, in order. Compensation removes these if the deployment fails. */
-  created: CreatedResource[];
-  previousEndpointConfigName?: string;
-  approval?: { decision: 'approved' | 'rejected' | 'auto'; by?: string; reason?: string };
-  error?: string;
-}
-
-export interface DeployResult {
-  endpointName: string;
-  endpointArn: string;
-  endpointConfigName: string;
-  previousEndpointConfigName?: string;
-  sageMakerModelName: string;
-  modelPackageArn: string;
-  version: number;
-  archived: string[];
-  /** Superseded endpoint configs and models deleted because `archive` was false. */
-  removed?: string[];
-  /**
-   * Set when the deploy changed an autoscaled variant's instance type or name: the variants whose scaling
-   * was put back after the update (under the new name for a renamed variant), and what was not.
-   */
-  autoscaling?: { restored: string[]; notRestored: Array<{ variantName: string; reason: string }> };
-}
-
-/**
- * The instance count of the variant a deploy creates. An explicit `instanceCount` wins. Otherwise a
- * `replace` onto an endpoint that already serves a variant of this name keeps that variant's live
- * desired count: UpdateEndpoint builds the new fleet from the config's InitialInstanceCount, so a
- * default of 1 would shrink a fleet that autoscaling (or an operator) had grown, under full traffic.
- * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
- */
-export function deployInstanceCount(
-  req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>,
-  endpoint: EndpointSummary | null,
-  o: { renameKeepsFleet?: boolean } = {}
-): number {
-  if (req.instanceCount !== undefined) return req.instanceCount;
-  if (endpoint && req.mode !== 'add') {
-    const count = (v: EndpointSummary['variants'][number] | undefined) => v?.desiredInstanceCount ?? v?.currentInstanceCount ?? 0;
-    const live = endpoint.variants.find((v) => v.variantName === req.variantName);
-    if (live && count(live) > 0) return count(live);
-    // A replace under a new variant name: the one new variant takes all the traffic the endpoint's variants
-    // carried together, so it gets their instances together, not 1.
-    const fleet = endpoint.variants.reduce((sum, v) => sum + count(v), 0);
-    if (!live && o.renameKeepsFleet && fleet > 0) return fleet;
-  }
-  return 1;
-}

@@ -1,32 +1,15 @@
 /**
- * The endpoint delete pipeline's input, and which endpoint configs and models go with the endpoint.
+ * Which endpoint configs and models go with the endpoint.
  * Pure: no AWS calls, no Temporal.
  */
-import { z } from 'zod';
-import { pollPolicySchema } from './schemas';
-import { change, type PlannedChange } from './change-plan';
-import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from './endpoint';
-import { awsName, duration } from './validation';
-import { planCleanup, type CleanupFacts, type KeptResource } from './cleanup';
+import { change, type PlannedChange } from '../change-plan';
+import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../endpoint';
+import type { DeleteRequest } from './input';
+import { planCleanup, type CleanupFacts, type KeptResource } from '../cleanup';
 
 
 /** Input of the endpoint delete pipeline. */
-export const deleteInputSchema = z.strictObject({
-  /** The endpoint to delete. One already gone is not an error: its leftovers are cleaned up. */
-  endpointName: awsName,
-  /**
-   * Also delete the endpoint's configs and their models (those no other config uses). false keeps them,
-   * like MLflow's "archive" choice, so the endpoint can be re-created from them. @default true
-   */
-  deleteConfigsAndModels: z.boolean({ error: 'must be true or false' }).default(true),
-  /** Deadline for the endpoint to settle (if it is updating) and be gone. @default '60m' */
-  deleteTimeout: duration.default('60m'),
-  /** How the waits poll DescribeEndpoint. */
-  poll: pollPolicySchema.default({}),
-});
 
-export type DeleteInput = z.input<typeof deleteInputSchema>;
-export type DeleteRequest = z.output<typeof deleteInputSchema>;
 
 export type { KeptResource };
 
@@ -69,41 +52,6 @@ export function modelsToDelete(
     delete: models.filter((m) => !usedBy[m]),
     kept: models.filter((m) => usedBy[m]).map((m) => ({ kind: 'model' as const, name: m, reason: `endpoint config ${usedBy[m]} uses it` })),
   };
-}
-
-export const DELETE_STEPS = [
-  'validating',
-  'reading',
-  'removing-scaling',
-  'deleting-endpoint',
-  'waiting-deleted',
-  'deleting-configs',
-  'deleting-models',
-  'succeeded',
-  'failed',
-] as const;
-export type DeleteStep = (typeof DELETE_STEPS)[number];
-
-export interface DeleteStatus {
-  step: DeleteStep;
-  endpointName: string;
-  /** The config the endpoint served (and the one it was moving to), read before it was deleted. */
-  endpointConfigs: string[];
-  /** Variants whose scalable targets (and policies) were removed. */
-  scalingRemoved: string[];
-  deleted: Array<{ kind: 'endpoint' | 'endpoint-config' | 'model'; name: string }>;
-  kept: KeptResource[];
-  error?: string;
-}
-
-export interface DeleteResult {
-  endpointName: string;
-  /** False when the endpoint was already gone. */
-  endpointDeleted: boolean;
-  scalingRemoved: string[];
-  deletedEndpointConfigs: string[];
-  deletedModels: string[];
-  kept: KeptResource[];
 }
 
 /** What AWS holds for a delete plan. */

@@ -3,12 +3,12 @@
  * from the registry and the endpoint as they are. Pure: no AWS calls, no Temporal. The names come from
  * the same functions, with the same spec, as the deploy workflow's.
  */
-import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from './change-plan';
-import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from './cleanup';
-import { deployInstanceCount, sageMakerHostingOptions, STAGES, type DeployRequest } from './deploy';
-import { perVariantPolicies, variantResourceId, type EndpointConfigSummary, type EndpointSummary, type VariantScaling, type VariantSpec } from './endpoint';
-import { endpointConfigName, modelName } from './names';
-import { FAILURE } from './failures';
+import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from '../change-plan';
+import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from '../cleanup';
+import { sageMakerHostingOptions, STAGES, type DeployRequest } from './input';
+import { perVariantPolicies, variantResourceId, type EndpointConfigSummary, type EndpointSummary, type VariantScaling, type VariantSpec } from '../endpoint';
+import { endpointConfigName, modelName } from '../names';
+import { FAILURE } from '../failures';
 
 export interface DeployFacts {
   endpoint: EndpointSummary | null;
@@ -248,4 +248,29 @@ export function deployScalingRule(endpointName: string, previous: EndpointConfig
     }
   }
   return rule;
+}
+
+/**
+ * The instance count of the variant a deploy creates. An explicit `instanceCount` wins. Otherwise a
+ * `replace` onto an endpoint that already serves a variant of this name keeps that variant's live
+ * desired count: UpdateEndpoint builds the new fleet from the config's InitialInstanceCount, so a
+ * default of 1 would shrink a fleet that autoscaling (or an operator) had grown, under full traffic.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+ */
+export function deployInstanceCount(
+  req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>,
+  endpoint: EndpointSummary | null,
+  o: { renameKeepsFleet?: boolean } = {}
+): number {
+  if (req.instanceCount !== undefined) return req.instanceCount;
+  if (endpoint && req.mode !== 'add') {
+    const count = (v: EndpointSummary['variants'][number] | undefined) => v?.desiredInstanceCount ?? v?.currentInstanceCount ?? 0;
+    const live = endpoint.variants.find((v) => v.variantName === req.variantName);
+    if (live && count(live) > 0) return count(live);
+    // A replace under a new variant name: the one new variant takes all the traffic the endpoint's variants
+    // carried together, so it gets their instances together, not 1.
+    const fleet = endpoint.variants.reduce((sum, v) => sum + count(v), 0);
+    if (!live && o.renameKeepsFleet && fleet > 0) return fleet;
+  }
+  return 1;
 }
