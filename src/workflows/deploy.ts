@@ -1,13 +1,13 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { deployInputSchema, sageMakerHostingOptions, STAGES, type DeployInput } from '../domain/deploy/input';
+import { deployInputSchema, STAGES, type DeployInput, type DeployRequest } from '../domain/deploy/input';
 import { type DeployResult } from '../domain/deploy/status';
 import { parseDuration } from '../domain/duration';
-import { deployCleanupRequest, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy/plan';
-import { endpointMismatches } from '../domain/endpoint';
-import { modelName } from '../domain/names';
-import { resolvePollPolicy } from '../domain/polling';
+import { deployCleanupRequest, deployRefusal, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy/plan';
+import { endpointMismatches, type EndpointSummary } from '../domain/endpoint';
+import type { Owner } from '../domain/ownership';
+import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
@@ -47,27 +47,58 @@ async function failWithType<T>(run: Promise<T>, step: () => string): Promise<T> 
   }
 }
 
-async function runDeploy(input: DeployInput, run: { state?: DeployState }): Promise<DeployResult> {
+/** One deploy run: its request, state, wait and undo proxies, shared by the steps below. */
+interface DeployRun {
+  req: DeployRequest;
+  state: DeployState;
+  poll: ResolvedPollPolicy;
+  /** Waits: attempts are polls, bounded by inServiceTimeout. */
+  waits: wf.ActivityInterfaceFor<Activities>;
+  /** Compensation and cleanup, bounded overall (older histories retry them without end). */
+  undo: wf.ActivityInterfaceFor<Activities>;
+}
+
+/** What the deploy made on the endpoint, for promotion and the result. */
+interface Deployed {
+  sageMakerModel: string;
+  configName: string;
+  previousConfig?: string;
+  endpointArn: string;
+  scalingRule?: DeployScalingRule;
+}
+
+async function runDeploy(input: DeployInput, holder: { state?: DeployState }): Promise<DeployResult> {
+  const run = start(input, holder);
+  await refuseExistingEndpoint(run);
+  const registered = await register(run);
+  await stageAndAwaitApproval(run, registered.version);
+  const deployed = await deployToEndpoint(run, registered);
+  return promote(run, registered, deployed);
+}
+
+/** Validates the input and sets up the run's state, handlers and activity proxies. */
+function start(input: DeployInput, holder: { state?: DeployState }): DeployRun {
   const checked = validate(deployInputSchema, input);
-  if (!checked.ok) {
-    throw invalidInput('deploy', checked.issues);
-  }
+  if (!checked.ok) throw invalidInput('deploy', checked.issues);
   const req = checked.value;
-  const { endpointName, variantName } = req;
   const state = new DeployState(req);
-  run.state = state;
+  holder.state = state;
   wf.setHandler(deployStatusQuery, () => state.status);
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
   const poll = resolvePollPolicy(req.poll);
   const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
-  // Compensation and cleanup steps are bounded overall (older histories retry them without end).
   const { undo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
+  return { req, state, poll, waits, undo };
+}
 
-  // MLflow's `create` mode: an existing endpoint is refused before anything is registered.
-  if (req.mode === 'create' && (await aws.describeEndpoint(endpointName))) throw endpointExists(endpointName);
+/** MLflow's `create` mode: an existing endpoint is refused before anything is registered. */
+async function refuseExistingEndpoint({ req }: DeployRun): Promise<void> {
+  if (req.mode === 'create' && (await aws.describeEndpoint(req.endpointName))) refuse(req, { endpointExists: true });
+}
 
-  // 1. Register the version (the run id makes the registration idempotent across retries).
+/** 1. Registers the version (the run id makes the registration idempotent across retries). */
+async function register({ req, state }: DeployRun) {
   state.step('registering');
   const registered = await aws.registerModelVersion({
     model: req.model.name,
@@ -77,14 +108,15 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     metadata: { ...req.model.metadata, 'modelship:workflow-id': wf.workflowInfo().workflowId },
     idempotencyToken: wf.workflowInfo().runId,
   });
-  const { version } = registered;
-  state.registered(version, registered.ref);
-  const stageIt = (stage: typeof STAGES.staging | typeof STAGES.production, status: string, description?: string) =>
-    aws.transitionModelStage({ model: req.model.name, version, stage, status, description, archiveExisting: req.archiveExisting });
+  state.registered(registered.version, registered.ref);
+  return registered;
+}
+type Registered = Awaited<ReturnType<typeof register>>;
 
-  // 2. Stage it, and wait for a human (or auto-approve).
+/** 2. Stages the version and waits for a human (or auto-approve); a rejection or timeout sets it Rejected. */
+async function stageAndAwaitApproval({ req, state }: DeployRun, version: number): Promise<void> {
   state.step('staging');
-  await stageIt(STAGES.staging, 'PendingApproval');
+  await stage(req, version, STAGES.staging, 'PendingApproval');
   state.step('awaiting-approval');
   if (req.autoApprove) state.decide('auto', { by: 'modelship', reason: 'autoApprove' });
   else if (!(await wf.condition(() => state.decided, parseDuration(req.approvalTimeout)))) {
@@ -99,155 +131,203 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     throw failure(FAILURE.ApprovalRejected, `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`);
   }
   await aws.setModelApproval(req.model.name, version, 'Approved', approval.reason ?? `approved by ${approval.by ?? 'modelship'}`);
+}
 
-  // 3. Deploy: model, config, endpoint (create or update), each undo registered before its step.
+/**
+ * 3. Model, config, endpoint (created, or moved to the new config), each undo registered before its step;
+ * then waits until the endpoint really serves the version. On failure, what this run made is undone.
+ */
+async function deployToEndpoint(run: DeployRun, registered: Registered): Promise<Deployed> {
+  const { req, state } = run;
   const saga = new Saga();
-  const sageMakerModel = modelName(req.model.name, version);
-  let configName: string;
-  let instanceCount: number;
-  let previousConfig: string | undefined;
-  let endpointArn: string;
-  let scalingRule: DeployScalingRule | undefined;
   try {
-    // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
-    const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs) : null;
-    previousConfig = existing?.configName;
-    state.status.previousEndpointConfigName = previousConfig;
-    if (existing && req.mode === 'create') throw endpointExists(endpointName);
-    // Reading the current config is a step older histories lack: the patch keeps their replay deterministic.
-    const previous = previousConfig && wf.patched('deploy-reads-previous-config') ? await aws.describeEndpointConfig(previousConfig) : null;
-    const hosting = sageMakerHostingOptions(req, previous?.extra);
-    if (req.mode === 'add' && previous?.variants.some((v) => v.variantName === variantName)) {
-      throw failure(FAILURE.InvalidInput, `endpoint ${endpointName} already has a variant ${variantName}; mode "add" needs a new variantName`);
-    }
-    // The same function as `modelship plan deploy`: `add` keeps the endpoint's variants and config-level
-    // settings and appends the new variant; `replace` keeps a same-named variant's live instance count
-    // (older histories, without the patch, built it with the given count or 1). The config name hashes
-    // everything the config holds, so a changed option never reuses an older config.
-    const keepsLiveCount = wf.patched('replace-keeps-live-count');
-    // An autoscaled variant whose instance type or name the deploy changes: its scaling is removed before
-    // UpdateEndpoint and put back after, as the update pipeline does (older histories went straight on).
-    const scalingSafe = !!previous && wf.patched('deploy-autoscaling-safe');
-    const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe });
-    const { variants, configExtra } = resources;
-    scalingRule =
-      scalingSafe && previous
-        ? deployScalingRule(endpointName, previous, variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
-        : undefined;
-    configName = resources.endpointConfigName;
-    instanceCount = variants.find((v) => v.variantName === variantName)!.instanceCount;
-
-    // Ownership tags on everything this run creates; newer runs undo only what the tags say they made
-    // (older histories replay the name-based undo).
-    const owner = runOwner(endpointName);
-    const undoOwnedOnly = wf.patched('undo-only-owned');
-    state.step('creating-model');
-    saga.add(`delete model ${sageMakerModel}`, () =>
-      undoOwnedOnly ? undo.deleteModelIfOwned({ name: sageMakerModel, owner }) : undo.deleteModel(sageMakerModel)
-    );
-    const model = await aws.createModel({
-      name: sageMakerModel,
-      image: registered.image,
-      modelDataUrl: registered.modelDataUrl,
-      executionRoleArn: req.executionRoleArn,
-      environment: req.model.environment,
-      vpcConfig: hosting.vpcConfig,
-      tags: hosting.tags,
-      owner,
-    });
-    if (undoOwnedOnly) requireOurs(model, `model ${sageMakerModel}`, owner);
-    state.created({ kind: 'model', name: sageMakerModel });
-
-    state.step('creating-endpoint-config');
-    saga.add(`delete endpoint config ${configName}`, () =>
-      undoOwnedOnly ? undo.deleteEndpointConfigIfOwned({ name: configName, owner }) : undo.deleteEndpointConfig(configName)
-    );
-    const config = await aws.createEndpointConfig(configName, variants, configExtra, owner);
-    if (undoOwnedOnly) requireOurs(config, `endpoint config ${configName}`, owner);
-    state.created({ kind: 'endpoint-config', name: configName });
-
-    if (existing) {
-      const deregister = scalingRule?.deregister ?? [];
-      if (deregister.length) {
-        state.step('removing-scaling');
-        // Undone newest first: this runs after the endpoint is back on its config, which has those variants.
-        saga.add(`restore autoscaling of ${deregister.map((s) => s.variantName).join(', ')}`, async () => {
-          await undo.registerScalableTargets(deregister);
-          await undo.putScalingPolicies(deregister);
-        });
-      }
-      saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
-        // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
-        undoOwnedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
-      );
-      if (deregister.length) {
-        const restore = scalingRule!.restore;
-        // Scaling put on the new config's variants goes before the endpoint moves back: UpdateEndpoint
-        // refuses to change the type of, or remove, an autoscaled variant.
-        if (restore.length) {
-          saga.add(`remove the autoscaling of ${restore.map((s) => s.variantName).join(', ')} on ${configName}`, async () => {
-            await undo.deleteScalingPolicies(restore);
-            await undo.deregisterScalableTargets(restore);
-          });
-        }
-        await aws.deleteScalingPolicies(deregister);
-        await aws.deregisterScalableTargets(deregister);
-      }
-      state.step('updating-endpoint');
-      // In `add` mode the existing variants keep their live weights and instance counts.
-      await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
-    } else {
-      state.step('creating-endpoint');
-      saga.add(`delete endpoint ${endpointName}`, async () => {
-        // An endpoint another actor created under this name meanwhile is theirs: left alone.
-        if (undoOwnedOnly) return undo.deleteEndpointIfOwned({ name: endpointName, owner });
-        await undo.deleteEndpoint(endpointName);
-        await undo.awaitEndpointDeleted(endpointName);
-      });
-      const created = await aws.createEndpoint(endpointName, configName, hosting.tags, owner);
-      if (undoOwnedOnly) requireOurs(created, `endpoint ${endpointName}`, owner);
-      state.created({ kind: 'endpoint', name: endpointName });
-    }
-
-    state.step('waiting-in-service');
-    const ep = await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs);
-    endpointArn = ep.arn;
-
-    state.step('verifying');
-    const problems = endpointMismatches(ep, { configName, variants: [{ variantName, instanceCount }] });
-    if (problems.length) {
-      throw failure(FAILURE.DeploymentRolledBack, `endpoint ${endpointName} does not serve version ${version}: ${problems.join('; ')}`);
-    }
-    if (scalingRule?.restore.length) {
+    const target = await readTarget(run, registered.version);
+    const owner = runOwner(req.endpointName);
+    // Newer runs undo only what the ownership tags say they made (older histories replay the name-based undo).
+    const ownedOnly = wf.patched('undo-only-owned');
+    const step = { run, saga, owner, ownedOnly, target };
+    await createModel(step, registered);
+    await createEndpointConfig(step);
+    if (target.existing) await moveEndpoint(step, target.existing);
+    else await createEndpoint(step);
+    const endpointArn = await awaitServing(step);
+    if (target.scalingRule?.restore.length) {
       state.step('restoring-scaling');
-      await aws.registerScalableTargets(scalingRule.restore);
-      await aws.putScalingPolicies(scalingRule.restore);
+      await aws.registerScalableTargets(target.scalingRule.restore);
+      await aws.putScalingPolicies(target.scalingRule.restore);
     }
+    return { sageMakerModel: target.resources.sageMakerModelName, configName: target.resources.endpointConfigName, previousConfig: target.previousConfig, endpointArn, scalingRule: target.scalingRule };
   } catch (err) {
-    const failedAt = state.status.step;
-    state.step('compensating');
-    const reason = rootMessage(err);
-    const { done, failed, concurrent } = await saga.compensate();
-    await wf.CancellationScope.nonCancellable(() =>
-      undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason })
-    );
-    state.status.error = reason;
-    state.step('failed');
-    const cancelled = reportsCancelled(err);
-    throw rolledBack({
-      what: `deploying version ${version} to ${endpointName} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
-      reason,
-      rolledBack: done,
-      rollbackFailures: failed,
-      concurrentChanges: concurrent,
-      type: cancelled ? FAILURE.Cancelled : FAILURE.DeploymentFailed,
-      details: { failedAt },
+    throw await compensate(run, saga, registered.version, err);
+  }
+}
+
+/**
+ * What the deploy will make, from the endpoint as it is: the plan's own functions (deployRefusal,
+ * deployResources, deployScalingRule), so `modelship plan deploy` shows what runs.
+ */
+async function readTarget({ req, state, waits, poll }: DeployRun, version: number) {
+  const { endpointName } = req;
+  // An existing endpoint must be settled first: a Failed one cannot be updated, an Updating one not yet.
+  const existing = (await aws.describeEndpoint(endpointName)) ? await waits.awaitEndpointInService(endpointName, poll.outOfServiceMs) : null;
+  const previousConfig = existing?.configName;
+  state.status.previousEndpointConfigName = previousConfig;
+  if (existing && req.mode === 'create') refuse(req, { endpointExists: true });
+  // Reading the current config is a step older histories lack: the patch keeps their replay deterministic.
+  const previous = previousConfig && wf.patched('deploy-reads-previous-config') ? await aws.describeEndpointConfig(previousConfig) : null;
+  refuse(req, { endpointExists: !!existing, previousConfig: previous });
+  // `add` keeps the endpoint's variants and config-level settings and appends the new variant; `replace`
+  // keeps a same-named variant's live instance count (older histories, without the patch, built it with
+  // the given count or 1). The config name hashes everything the config holds, so a changed option never
+  // reuses an older config.
+  const keepsLiveCount = wf.patched('replace-keeps-live-count');
+  // An autoscaled variant whose instance type or name the deploy changes: its scaling is removed before
+  // UpdateEndpoint and put back after, as the update pipeline does (older histories went straight on).
+  const scalingSafe = !!previous && wf.patched('deploy-autoscaling-safe');
+  const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe });
+  const scalingRule =
+    scalingSafe && previous
+      ? deployScalingRule(endpointName, previous, resources.variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
+      : undefined;
+  const instanceCount = resources.variants.find((v) => v.variantName === req.variantName)!.instanceCount;
+  return { existing, previousConfig, resources, scalingRule, instanceCount };
+}
+
+interface DeployStep {
+  run: DeployRun;
+  saga: Saga;
+  owner: Owner;
+  ownedOnly: boolean;
+  target: Awaited<ReturnType<typeof readTarget>>;
+}
+
+async function createModel({ run, saga, owner, ownedOnly, target }: DeployStep, registered: Registered): Promise<void> {
+  const { req, state, undo } = run;
+  const name = target.resources.sageMakerModelName;
+  state.step('creating-model');
+  saga.add(`delete model ${name}`, () => (ownedOnly ? undo.deleteModelIfOwned({ name, owner }) : undo.deleteModel(name)));
+  const model = await aws.createModel({
+    name,
+    image: registered.image,
+    modelDataUrl: registered.modelDataUrl,
+    executionRoleArn: req.executionRoleArn,
+    environment: req.model.environment,
+    vpcConfig: target.resources.vpcConfig,
+    tags: target.resources.tags,
+    owner,
+  });
+  if (ownedOnly) requireOurs(model, `model ${name}`, owner);
+  state.created({ kind: 'model', name });
+}
+
+async function createEndpointConfig({ run, saga, owner, ownedOnly, target }: DeployStep): Promise<void> {
+  const { state, undo } = run;
+  const { endpointConfigName: name, variants, configExtra } = target.resources;
+  state.step('creating-endpoint-config');
+  saga.add(`delete endpoint config ${name}`, () => (ownedOnly ? undo.deleteEndpointConfigIfOwned({ name, owner }) : undo.deleteEndpointConfig(name)));
+  const config = await aws.createEndpointConfig(name, variants, configExtra, owner);
+  if (ownedOnly) requireOurs(config, `endpoint config ${name}`, owner);
+  state.created({ kind: 'endpoint-config', name });
+}
+
+/**
+ * Moves an existing endpoint to the new config. An autoscaled variant whose type or name changes has its
+ * scaling removed first (AWS refuses the update otherwise) and put back after it serves.
+ */
+async function moveEndpoint({ run, saga, owner, ownedOnly, target }: DeployStep, existing: EndpointSummary): Promise<void> {
+  const { req, state, undo } = run;
+  const { endpointName } = req;
+  const configName = target.resources.endpointConfigName;
+  const deregister = target.scalingRule?.deregister ?? [];
+  if (deregister.length) {
+    state.step('removing-scaling');
+    // Undone newest first: this runs after the endpoint is back on its config, which has those variants.
+    saga.add(`restore autoscaling of ${deregister.map((s) => s.variantName).join(', ')}`, async () => {
+      await undo.registerScalableTargets(deregister);
+      await undo.putScalingPolicies(deregister);
     });
   }
+  saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
+    // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
+    ownedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
+  );
+  if (deregister.length) {
+    const restore = target.scalingRule!.restore;
+    // Scaling put on the new config's variants goes before the endpoint moves back: UpdateEndpoint
+    // refuses to change the type of, or remove, an autoscaled variant.
+    if (restore.length) {
+      saga.add(`remove the autoscaling of ${restore.map((s) => s.variantName).join(', ')} on ${configName}`, async () => {
+        await undo.deleteScalingPolicies(restore);
+        await undo.deregisterScalableTargets(restore);
+      });
+    }
+    await aws.deleteScalingPolicies(deregister);
+    await aws.deregisterScalableTargets(deregister);
+  }
+  state.step('updating-endpoint');
+  // In `add` mode the existing variants keep their live weights and instance counts.
+  await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
+}
 
-  // 4. The endpoint serves the version: now the registry may say so.
+async function createEndpoint({ run, saga, owner, ownedOnly, target }: DeployStep): Promise<void> {
+  const { req, state, undo } = run;
+  const name = req.endpointName;
+  state.step('creating-endpoint');
+  saga.add(`delete endpoint ${name}`, async () => {
+    // An endpoint another actor created under this name meanwhile is theirs: left alone.
+    if (ownedOnly) return undo.deleteEndpointIfOwned({ name, owner });
+    await undo.deleteEndpoint(name);
+    await undo.awaitEndpointDeleted(name);
+  });
+  const created = await aws.createEndpoint(name, target.resources.endpointConfigName, target.resources.tags, owner);
+  if (ownedOnly) requireOurs(created, `endpoint ${name}`, owner);
+  state.created({ kind: 'endpoint', name });
+}
+
+/** Waits for InService and checks that the endpoint serves the new config and variant; returns its ARN. */
+async function awaitServing({ run, target }: DeployStep): Promise<string> {
+  const { req, state, waits, poll } = run;
+  state.step('waiting-in-service');
+  const ep = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
+  state.step('verifying');
+  const configName = target.resources.endpointConfigName;
+  const problems = endpointMismatches(ep, { configName, variants: [{ variantName: req.variantName, instanceCount: target.instanceCount }] });
+  if (problems.length) {
+    throw failure(FAILURE.DeploymentRolledBack, `endpoint ${req.endpointName} does not serve version ${state.status.version}: ${problems.join('; ')}`);
+  }
+  return ep.arn;
+}
+
+/** Undoes what this run made, records the failure in the registry, and returns the failure to throw. */
+async function compensate({ req, state, undo }: DeployRun, saga: Saga, version: number, err: unknown): Promise<ApplicationFailure> {
+  const failedAt = state.status.step;
+  state.step('compensating');
+  const reason = rootMessage(err);
+  const { done, failed, concurrent } = await saga.compensate();
+  await wf.CancellationScope.nonCancellable(() =>
+    undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason })
+  );
+  state.status.error = reason;
+  state.step('failed');
+  const cancelled = reportsCancelled(err);
+  return rolledBack({
+    what: `deploying version ${version} to ${req.endpointName} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
+    reason,
+    rolledBack: done,
+    rollbackFailures: failed,
+    concurrentChanges: concurrent,
+    type: cancelled ? FAILURE.Cancelled : FAILURE.DeploymentFailed,
+    details: { failedAt },
+  });
+}
+
+/** 4. The endpoint serves the version: now the registry may say so, and superseded resources may go. */
+async function promote({ req, state, undo }: DeployRun, registered: Registered, deployed: Deployed): Promise<DeployResult> {
+  const { endpointName } = req;
+  const { version } = registered;
+  const { sageMakerModel, configName, previousConfig, scalingRule } = deployed;
   state.step('promoting');
-  const archived = await stageIt(req.stage, 'Deployed', `serving on endpoint ${endpointName}`);
+  const archived = await stage(req, version, req.stage, 'Deployed', `serving on endpoint ${endpointName}`);
   // MLflow's archive=False: the superseded config and models go, once nothing else uses them.
   const removed: string[] = [];
   if (req.archive === false && previousConfig && req.mode !== 'add' && wf.patched('cleanup-by-ownership-tags')) {
@@ -257,18 +337,12 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     const cleaned = await undo.cleanUpEndpointResources(deployCleanupRequest(endpointName, previousConfig, configName, sageMakerModel));
     removed.push(...cleaned.deletedEndpointConfigs, ...cleaned.deletedModels);
   } else if (req.archive === false && previousConfig && req.mode !== 'add') {
-    // Histories recorded before 'cleanup-by-ownership-tags' replay the account-wide in-use check.
-    const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
-    const old = await undo.describeEndpointConfig(previousConfig);
-    if (!othersConfigs.includes(previousConfig) && (await undo.deleteEndpointConfig(previousConfig))) removed.push(previousConfig);
-    for (const m of new Set(old?.variants.map((v) => v.modelName) ?? [])) {
-      if (m !== sageMakerModel && (await undo.configsUsingModel(othersConfigs, m)).length === 0 && (await undo.deleteModel(m))) removed.push(m);
-    }
+    removed.push(...(await accountScanCleanup(undo, endpointName, previousConfig, sageMakerModel)));
   }
   state.step('succeeded');
   return {
     endpointName,
-    endpointArn,
+    endpointArn: deployed.endpointArn,
     endpointConfigName: configName,
     previousEndpointConfigName: previousConfig,
     sageMakerModelName: sageMakerModel,
@@ -280,6 +354,24 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
   };
 }
 
-function endpointExists(endpointName: string): ApplicationFailure {
-  return failure(FAILURE.EndpointExists, `endpoint ${endpointName} already exists and mode is "create"; use mode "replace" or "add"`);
+/** Histories recorded before 'cleanup-by-ownership-tags' replay the account-wide in-use check. */
+async function accountScanCleanup(undo: wf.ActivityInterfaceFor<Activities>, endpointName: string, previousConfig: string, sageMakerModel: string): Promise<string[]> {
+  const removed: string[] = [];
+  const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
+  const old = await undo.describeEndpointConfig(previousConfig);
+  if (!othersConfigs.includes(previousConfig) && (await undo.deleteEndpointConfig(previousConfig))) removed.push(previousConfig);
+  for (const m of new Set(old?.variants.map((v) => v.modelName) ?? [])) {
+    if (m !== sageMakerModel && (await undo.configsUsingModel(othersConfigs, m)).length === 0 && (await undo.deleteModel(m))) removed.push(m);
+  }
+  return removed;
+}
+
+function stage(req: DeployRequest, version: number, stage: typeof STAGES.staging | typeof STAGES.production, status: string, description?: string) {
+  return aws.transitionModelStage({ model: req.model.name, version, stage, status, description, archiveExisting: req.archiveExisting });
+}
+
+/** Throws the plan's refusal (deployRefusal), if any. */
+function refuse(req: DeployRequest, endpoint: Parameters<typeof deployRefusal>[1]): void {
+  const refusal = deployRefusal(req, endpoint);
+  if (refusal) throw failure(refusal.type, refusal.reason);
 }

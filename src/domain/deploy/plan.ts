@@ -3,7 +3,7 @@
  * from the registry and the endpoint as they are. Pure: no AWS calls, no Temporal. The names come from
  * the same functions, with the same spec, as the deploy workflow's.
  */
-import { change, describeVariant, type Planned, type PlannedChange, type RegistryVersionFacts } from '../change-plan';
+import { change, describeVariant, type Planned, type PlannedChange, type PlanRefusal, type RegistryVersionFacts } from '../change-plan';
 import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from '../cleanup';
 import { sageMakerHostingOptions, STAGES, type DeployRequest } from './input';
 import { perVariantPolicies, variantResourceId, type EndpointConfigSummary, type EndpointSummary, type VariantScaling, type VariantSpec } from '../endpoint';
@@ -77,7 +77,15 @@ export function deployResources(
   previous: EndpointConfigSummary | null,
   endpoint: EndpointSummary | null,
   o: { renameKeepsFleet?: boolean } = { renameKeepsFleet: true }
-): { sageMakerModelName: string; variants: VariantSpec[]; configExtra: Record<string, unknown>; endpointConfigName: string } {
+): {
+  sageMakerModelName: string;
+  variants: VariantSpec[];
+  configExtra: Record<string, unknown>;
+  endpointConfigName: string;
+  /** CreateModel's VpcConfig, and the user's tags for the model and endpoint. */
+  vpcConfig: ReturnType<typeof sageMakerHostingOptions>['vpcConfig'];
+  tags: ReturnType<typeof sageMakerHostingOptions>['tags'];
+} {
   const sageMakerModelName = modelName(req.model.name, version);
   const instanceCount = deployInstanceCount(req, endpoint, o);
   const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount, weight: 1 };
@@ -86,19 +94,40 @@ export function deployResources(
   const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
   const variants = add ? [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }] : [newVariant];
   const spec = Object.keys(configExtra).length ? { variants, extra: configExtra } : variants;
-  return { sageMakerModelName, variants, configExtra, endpointConfigName: endpointConfigName(req.endpointName, `v${version}`, spec) };
+  return {
+    sageMakerModelName,
+    variants,
+    configExtra,
+    endpointConfigName: endpointConfigName(req.endpointName, `v${version}`, spec),
+    vpcConfig: hosting.vpcConfig,
+    tags: hosting.tags,
+  };
+}
+
+/**
+ * Why a deploy would not go on with the endpoint as it is, or undefined: mode "create" meets an existing
+ * endpoint, or mode "add" names a variant the endpoint's config already has. The plan and the workflow
+ * refuse through this one function (the workflow before registering, and again once the endpoint settled).
+ */
+export function deployRefusal(
+  req: Pick<DeployRequest, 'endpointName' | 'mode' | 'variantName'>,
+  endpoint: { endpointExists: boolean; previousConfig?: EndpointConfigSummary | null }
+): PlanRefusal | undefined {
+  if (endpoint.endpointExists && req.mode === 'create') {
+    return { type: FAILURE.EndpointExists, reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` };
+  }
+  if (endpoint.endpointExists && req.mode === 'add' && endpoint.previousConfig?.variants.some((v) => v.variantName === req.variantName)) {
+    return { type: FAILURE.InvalidInput, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` };
+  }
+  return undefined;
 }
 
 export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<DeployPlan> {
   const model = req.model.name;
   const ep = facts.endpoint;
   const mode = req.mode ?? 'replace';
-  if (ep && mode === 'create') {
-    return { ok: false, refusal: { type: FAILURE.EndpointExists, reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` } };
-  }
-  if (ep && mode === 'add' && facts.previousConfig?.variants.some((v) => v.variantName === req.variantName)) {
-    return { ok: false, refusal: { type: FAILURE.InvalidInput, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` } };
-  }
+  const refusal = deployRefusal(req, { endpointExists: !!ep, previousConfig: ep ? facts.previousConfig : null });
+  if (refusal) return { ok: false, refusal };
   const version = nextVersion(facts.versions);
   const previous = ep ? facts.previousConfig : null;
   const { sageMakerModelName, variants, configExtra, endpointConfigName: configName } = deployResources(req, version, previous, ep);
