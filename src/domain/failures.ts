@@ -92,6 +92,14 @@ export function invalidInput(kind: string, issues: InputIssue[]): ApplicationFai
   return ApplicationFailure.nonRetryable(`invalid ${kind} input: ${describeIssues(issues)}`, FAILURE.InvalidInput, ...issues);
 }
 
+/**
+ * A plan refusal (`{ type, reason, issues? }`, see domain/change-plan.ts) as the failure the workflow ends
+ * with: the same type and message `modelship plan` prints, the issues as details.
+ */
+export function refused(refusal: { type: FailureType; reason: string; issues?: InputIssue[] }): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(refusal.reason, refusal.type, ...(refusal.issues ?? []));
+}
+
 export interface RolledBack {
   /** What failed, e.g. `deploying version 3 to churn failed while updating-endpoint`. */
   what: string;

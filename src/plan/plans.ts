@@ -11,7 +11,7 @@ import { deleteInputSchema } from '../domain/delete/input';
 import { planDelete, type DeletePlan } from '../domain/delete/plan';
 import { deployInputSchema } from '../domain/deploy/input';
 import { planDeploy, type DeployPlan } from '../domain/deploy/plan';
-import { modelFields, planUpdate, updatePlanChanges, type UpdatePlan } from '../domain/update/plan';
+import { modelFields, planUpdate, updatePlanChanges, updateRefusal, type UpdatePlan } from '../domain/update/plan';
 import { updateInputSchema } from '../domain/update/input';
 import { FAILURE } from '../domain/failures';
 import { describeIssues, validate, type InputIssue } from '../domain/validation';
@@ -68,14 +68,16 @@ export async function planUpdateRun(input: unknown, reader: StateReader): Promis
   const name = req.endpointName;
   const aws = reader.activities;
   const endpoint = await aws.describeEndpoint(name);
-  if (!endpoint) return invalid('update', [{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
+  const noEndpoint = updateRefusal(name, endpoint);
+  if (noEndpoint || !endpoint) return { ok: false, refusal: noEndpoint! };
   if (endpoint.status === 'Failed') return { ok: false, refusal: { type: FAILURE.EndpointFailed, reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
   const config = endpoint.configName ? await aws.describeEndpointConfig(endpoint.configName) : null;
-  if (!config) return { ok: false, refusal: { type: FAILURE.UpdateFailed, reason: `endpoint ${name} serves config ${endpoint.configName}, which no longer exists` } };
+  const configGone = updateRefusal(name, endpoint, config);
+  if (configGone || !config) return { ok: false, refusal: configGone! };
   const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
   const planned = planUpdate(req, { endpoint, config, scaling });
-  if (!planned.ok) return invalid('update', planned.issues);
-  const plan = planned.value;
+  if (!planned.ok) return planned;
+  const plan = planned.plan;
   const notes: string[] = [];
   if (!plan.unchanged) {
     const missing = await aws.missingModels(plan.newModels);
@@ -92,7 +94,7 @@ export async function planUpdateRun(input: unknown, reader: StateReader): Promis
 export async function planDeleteRun(input: unknown, reader: StateReader): Promise<Planned<DeletePlan>> {
   const checked = validate(deleteInputSchema, input);
   if (!checked.ok) return invalid('delete', checked.issues);
-  return { ok: true, plan: planDelete(checked.value, await readDeleteFacts(reader, checked.value)) };
+  return planDelete(checked.value, await readDeleteFacts(reader, checked.value));
 }
 
 /** The plan of one pipeline run: what it would change in AWS and the registry, or why it would refuse. */

@@ -4,10 +4,10 @@ import type { Activities } from '../activities';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
-import { modelFields, planUpdate } from '../domain/update/plan';
+import { invalidUpdate, modelFields, planUpdate, updateRefusal } from '../domain/update/plan';
 import { updateInputSchema, type UpdateInput } from '../domain/update/input';
 import { type UpdateResult } from '../domain/update/status';
-import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
+import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { requireOurs, runOwner } from './ownership';
@@ -41,7 +41,12 @@ export async function updateSageMakerEndpoint(input: UpdateInput): Promise<Updat
 }
 
 function invalid(issues: InputIssue[]): ApplicationFailure {
-  return invalidInput('update', issues);
+  return refused(invalidUpdate(issues));
+}
+
+/** Throws the plan's refusal (updateRefusal), if any. */
+function refuse(refusal: ReturnType<typeof updateRefusal>): void {
+  if (refusal) throw refused(refusal);
 }
 
 async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Promise<UpdateResult> {
@@ -61,14 +66,14 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
 
   // Plan from what the endpoint runs now; an endpoint still changing is waited for first.
   state.step('planning');
-  if (!(await aws.describeEndpoint(name))) throw invalid([{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
+  refuse(updateRefusal(name, await aws.describeEndpoint(name)));
   const current = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(current.configName!);
-  if (!config) throw failure(FAILURE.UpdateFailed, `endpoint ${name} serves config ${current.configName}, which no longer exists`);
-  const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
-  const planned = planUpdate(req, { endpoint: current, config, scaling });
-  if (!planned.ok) throw invalid(planned.issues);
-  const plan = planned.value;
+  refuse(updateRefusal(name, current, config));
+  const scaling = await aws.describeVariantScaling(name, config!.variants.map((v) => v.variantName));
+  const planned = planUpdate(req, { endpoint: current, config: config!, scaling });
+  if (!planned.ok) throw refused(planned.refusal);
+  const plan = planned.plan;
   state.planned(plan);
   const result: UpdateResult = {
     endpointName: name,

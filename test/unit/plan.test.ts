@@ -1,3 +1,4 @@
+import type { Planned } from '../../src/domain/change-plan';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canaryInputSchema, type CanaryInput } from '../../src/domain/canary/input';
@@ -15,6 +16,12 @@ import { validate } from '../../src/domain/validation';
 import { renderPlan } from '../../src/plan/render';
 
 const ROLE = 'arn:aws:iam::123456789012:role/sm';
+
+/** The plan of a Planned that must not be a refusal. */
+function planOf<T>(p: Planned<T>): T {
+  assert.ok(p.ok, `plan refused: ${JSON.stringify(!p.ok && p.refusal)}`);
+  return p.plan;
+}
 
 function parsed<T>(schema: Parameters<typeof validate>[0], input: unknown): T {
   const r = validate(schema, input);
@@ -408,7 +415,7 @@ describe('delete plan', () => {
   };
 
   it('removes scaling first, then the endpoint, its tagged configs and the models no remaining config names', () => {
-    const plan = planDelete(req, facts);
+    const plan = planOf(planDelete(req, facts));
     assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`), [
       'delete scaling policy tt',
       'delete scalable target endpoint/churn/variant/AllTraffic',
@@ -426,9 +433,9 @@ describe('delete plan', () => {
   });
 
   it('an endpoint already gone leaves only its leftovers; keeping configs and models deletes only scaling and endpoint', () => {
-    const gone = planDelete(req, { endpoint: null, scaling: [], cleanup: { endpointName: 'churn', inUse: [], inUseModels: [], candidates: [], modelUsers: {} } });
+    const gone = planOf(planDelete(req, { endpoint: null, scaling: [], cleanup: { endpointName: 'churn', inUse: [], inUseModels: [], candidates: [], modelUsers: {} } }));
     assert.deepEqual([gone.endpointDeleted, gone.changes], [false, []]);
-    const kept = planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, cleanup: null });
+    const kept = planOf(planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, cleanup: null }));
     assert.deepEqual(kept.changes.map((c) => c.resource), ['scaling policy', 'scalable target', 'endpoint']);
   });
 });
@@ -441,8 +448,7 @@ describe('update plan as changes', () => {
   ];
   const plan = (input: object) => {
     const p = planUpdate(parsed(updateInputSchema, { endpointName: 'churn', ...input }), { endpoint: ep, config: cfg, scaling });
-    assert.ok(p.ok);
-    return p.value;
+    return planOf(p);
   };
 
   it('an instance type change removes the scaling, moves the endpoint, and registers the same scaling again', () => {

@@ -41,8 +41,8 @@ function plan(input: Omit<UpdateInput, 'endpointName'>, f: UpdateFacts = facts):
   const req = validate(updateInputSchema, { endpointName: 'churn', ...input });
   assert.ok(req.ok, `input refused: ${JSON.stringify(!req.ok && req.issues)}`);
   const p = planUpdate(req.value, f);
-  assert.ok(p.ok, `plan refused: ${JSON.stringify(!p.ok && p.issues)}`);
-  return p.value;
+  assert.ok(p.ok, `plan refused: ${JSON.stringify(!p.ok && p.refusal)}`);
+  return p.plan;
 }
 
 function planIssues(input: Omit<UpdateInput, 'endpointName'>, f: UpdateFacts = facts): InputIssue[] {
@@ -50,7 +50,7 @@ function planIssues(input: Omit<UpdateInput, 'endpointName'>, f: UpdateFacts = f
   assert.ok(req.ok, `input refused: ${JSON.stringify(!req.ok && req.issues)}`);
   const p = planUpdate(req.value, f);
   assert.equal(p.ok, false, 'expected the plan to be refused');
-  return p.ok ? [] : p.issues;
+  return p.ok ? [] : (p.refusal.issues ?? []);
 }
 
 function inputIssues(input: unknown): InputIssue[] {

@@ -2,7 +2,7 @@
  * Which endpoint configs and models go with the endpoint.
  * Pure: no AWS calls, no Temporal.
  */
-import { change, type PlannedChange } from '../change-plan';
+import { change, type Planned, type PlannedChange } from '../change-plan';
 import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../endpoint';
 import type { DeleteRequest } from './input';
 import { planCleanup, type CleanupFacts, type KeptResource } from '../cleanup';
@@ -85,7 +85,7 @@ export interface DeletePlan {
 }
 
 /** What the delete pipeline would remove, decided the way it decides (`planCleanup`, by ownership tags). */
-export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
+export function planDelete(req: DeleteRequest, facts: DeleteFacts): Planned<DeletePlan> {
   const name = req.endpointName;
   const ep = facts.endpoint;
   const endpointConfigs = [...new Set([ep?.configName, ep?.pendingConfigName].filter((c): c is string => !!c))];
@@ -122,16 +122,19 @@ export function planDelete(req: DeleteRequest, facts: DeleteFacts): DeletePlan {
   }
   for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
   return {
-    kind: 'delete',
-    endpointName: name,
-    endpointDeleted: !!ep,
-    endpointConfigs,
-    scalingRemoved: facts.scaling.map((s) => s.variantName),
-    scaling: facts.scaling,
-    deletedEndpointConfigs: deletedConfigs,
-    deletedModels,
-    kept,
-    changes,
-    notes,
+    ok: true,
+    plan: {
+      kind: 'delete',
+      endpointName: name,
+      endpointDeleted: !!ep,
+      endpointConfigs,
+      scalingRemoved: facts.scaling.map((s) => s.variantName),
+      scaling: facts.scaling,
+      deletedEndpointConfigs: deletedConfigs,
+      deletedModels,
+      kept,
+      changes,
+      notes,
+    },
   };
 }

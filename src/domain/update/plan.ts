@@ -3,7 +3,7 @@
  * Application Auto Scaling update rule (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html) forces the
  * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
  */
-import { change, describeVariant, type PlannedChange } from '../change-plan';
+import { change, describeVariant, type Planned, type PlannedChange, type PlanRefusal } from '../change-plan';
 import type {
   EndpointConfigSummary,
   EndpointSummary,
@@ -13,7 +13,8 @@ import type {
   VariantWeightAndCapacity,
 } from '../endpoint';
 import { endpointConfigName } from '../names';
-import type { InputIssue, Validated } from '../validation';
+import { FAILURE } from '../failures';
+import { describeIssues, type InputIssue } from '../validation';
 import type { UpdateRequest } from './input';
 
 
@@ -72,7 +73,7 @@ const MAX_VARIANTS = 10;
  * variants run now, so the result is the same whether SageMaker retains the live values or takes the
  * config's. Returns named issues for an update that cannot be done.
  */
-export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Validated<UpdatePlan> {
+export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Planned<UpdatePlan> {
   const { endpoint, config, scaling } = facts;
   const issues: InputIssue[] = [];
   const names = config.variants.map((v) => v.variantName);
@@ -120,7 +121,7 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Validated<Up
       issues.push({ field, rule: `must be at most the variant's autoscaling MaxCapacity ${target.maxCapacity}; got ${count}` });
     }
   }
-  if (issues.length) return { ok: false, issues };
+  if (issues.length) return { ok: false, refusal: invalidUpdate(issues) };
 
   const raise = new Map(Object.entries(req.raiseCapacityDuringUpdate ?? {}));
   const changes: string[] = [];
@@ -181,7 +182,7 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Validated<Up
   const newConfigName = endpointConfigName(endpoint.name, 'update', { variants, configExtra });
   return {
     ok: true,
-    value: {
+    plan: {
       endpointName: endpoint.name,
       currentConfigName: config.name,
       newConfigName,
@@ -214,6 +215,21 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Validated<Up
       },
     },
   };
+}
+
+/** An update input that breaks a rule (InvalidInput), naming each field and rule. */
+export function invalidUpdate(issues: InputIssue[]): PlanRefusal {
+  return { type: FAILURE.InvalidInput, reason: `invalid update input: ${describeIssues(issues)}`, issues };
+}
+
+/**
+ * Why an update cannot start from what AWS holds, or undefined; the plan and the workflow refuse alike.
+ * `config` is left out until the endpoint was read (undefined), and null when its config is gone.
+ */
+export function updateRefusal(name: string, endpoint: EndpointSummary | null, config?: EndpointConfigSummary | null): PlanRefusal | undefined {
+  if (!endpoint) return invalidUpdate([{ field: 'endpointName', rule: `no endpoint named ${name} exists` }]);
+  if (config === null) return { type: FAILURE.UpdateFailed, reason: `endpoint ${name} serves config ${endpoint.configName}, which no longer exists` };
+  return undefined;
 }
 
 /** Where the model names of the request are, for naming the field of a model that does not exist. */
