@@ -4,7 +4,7 @@
  * it to the pure plan of src/domain (the same functions and names the workflows use).
  */
 import type { AwsClients } from '../aws';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema } from '../domain/canary/input';
+import { canaryInputSchema, canaryModelRef, canaryModelRefIssues, withResolvedModelRef } from '../domain/canary/input';
 import { planCanary, type CanaryPlan } from '../domain/canary/plan';
 import type { PlannedChange, Planned, PlanRefusal } from '../domain/change-plan';
 import { deleteInputSchema } from '../domain/delete/input';
@@ -40,12 +40,10 @@ export async function planCanaryRun(input: unknown, reader: StateReader): Promis
   let modelRef: CanaryPlan['modelRef'];
   const ref = input && typeof input === 'object' ? canaryModelRef(input) : undefined;
   if (ref !== undefined) {
-    const model = validate(canaryModelRefSchema, (input as { model: unknown }).model);
-    if (!model.ok) return invalid('canary', model.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` })));
+    const issues = canaryModelRefIssues((input as { model: unknown }).model);
+    if (issues) return invalid('canary', issues);
     try {
-      const resolved = await reader.activities.resolveModelRef(ref);
-      named = { ...(input as object), model: { name: resolved.version.model, version: resolved.version.version } };
-      modelRef = { ref, pinned: resolved.pinned, moving: resolved.moving };
+      ({ named, modelRef } = withResolvedModelRef(input as object, ref, await reader.activities.resolveModelRef(ref)));
     } catch (err) {
       return { ok: false, refusal: { type: FAILURE.ModelRefUnresolved, reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` } };
     }

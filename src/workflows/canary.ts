@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
-import { canaryInputSchema, canaryModelRef, canaryModelRefSchema, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
+import { canaryInputSchema, canaryModelRef, canaryModelRefIssues, withResolvedModelRef, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
 import { canaryCleanupRequest, canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
 import { canaryScalingFrom, withMinCapacity } from '../domain/canary/scaling';
 import { inRequestOrder } from '../domain/cleanup';
@@ -584,19 +584,13 @@ async function validInput(input: CanaryInput | CanaryRefInput): Promise<{ req: C
 async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ named: unknown; modelRef?: ResolvedModelRefRecord }> {
   const ref = canaryModelRef(input);
   if (ref === undefined) return { named: input };
-  const checked = validate(canaryModelRefSchema, input.model);
-  if (!checked.ok) {
-    const issues = checked.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` }));
-    throw invalidInput('canary', issues);
-  }
+  const issues = canaryModelRefIssues(input.model);
+  if (issues) throw invalidInput('canary', issues);
   const resolved = await aws.resolveModelRef(ref).catch((err: unknown) => {
     // A reference that names nothing is an input error, typed so CI can tell it from a failed rollout.
     throw ApplicationFailure.nonRetryable(`model.ref ${ref} did not resolve: ${rootMessage(err)}`, FAILURE.ModelRefUnresolved);
   });
-  return {
-    named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
-    modelRef: { ref, pinned: resolved.pinned, moving: resolved.moving },
-  };
+  return withResolvedModelRef(input, ref, resolved);
 }
 
 /** Back to the original config; with `owner`, only from a config this run made (else ConcurrentChange). */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { modelRefString } from '../model-ref';
 import { pollPolicySchema } from '../schemas';
-import { awsName, duration, instanceCount, instanceType, roleArn } from '../validation';
+import { awsName, duration, instanceCount, instanceType, roleArn, validate, type InputIssue } from '../validation';
 import { windowsSchema } from '../windows';
 
 /** Default ramp: share of traffic (percent) on the canary at each step. */
@@ -127,6 +127,27 @@ export const canaryModelRefSchema = z.strictObject({ ref: modelRefString });
 export function canaryModelRef(input: { model?: unknown }): string | undefined {
   const model = input.model;
   return model && typeof model === 'object' && 'ref' in model ? (model as { ref: string }).ref : undefined;
+}
+
+/** A `model: { ref }` that breaks a rule: its issues, named from the input's root (`model.ref`); else undefined. */
+export function canaryModelRefIssues(model: unknown): InputIssue[] | undefined {
+  const checked = validate(canaryModelRefSchema, model);
+  return checked.ok ? undefined : checked.issues.map((i) => ({ ...i, field: i.field === '(input)' ? 'model' : `model.${i.field}` }));
+}
+
+/**
+ * The input with its `model.ref` replaced by the version it resolved to, and the record of what it
+ * resolved to: the rollout and `plan canary` resolve a reference the same way.
+ */
+export function withResolvedModelRef(
+  input: object,
+  ref: string,
+  resolved: { pinned: string; moving: boolean; version: { model: string; version: number } }
+): { named: unknown; modelRef: ResolvedModelRefRecord } {
+  return {
+    named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
+    modelRef: { ref, pinned: resolved.pinned, moving: resolved.moving },
+  };
 }
 
 /** What a run's model reference resolved to, recorded so the run can be reproduced. */
