@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { configsToDelete, modelsToDelete } from '../domain/delete/plan';
+import { configsToDelete, endpointConfigsOf, modelsToDelete } from '../domain/delete/plan';
 import { deleteInputSchema, type DeleteInput } from '../domain/delete/input';
 import { type DeleteResult, type DeleteStatus, type DeleteStep } from '../domain/delete/status';
 import { parseDuration } from '../domain/duration';
@@ -49,7 +49,7 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
   try {
     step('reading');
     const endpoint = await aws.describeEndpoint(name);
-    status.endpointConfigs = [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
+    status.endpointConfigs = endpointConfigsOf(endpoint);
 
     // 1. Scaling first: targets left behind would refuse DeleteEndpoint for a caller without the
     //    DeregisterScalableTarget permission, and outlive the endpoint otherwise

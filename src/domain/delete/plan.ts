@@ -54,6 +54,14 @@ export function modelsToDelete(
   };
 }
 
+/**
+ * The configs an endpoint serves or is moving to, read before it is deleted: the ones its own cleanup
+ * may remove (the delete pipeline and its plan both start from these).
+ */
+export function endpointConfigsOf(endpoint: Pick<EndpointSummary, 'configName' | 'pendingConfigName'> | null): string[] {
+  return [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
+}
+
 /** What AWS holds for a delete plan. */
 export interface DeleteFacts {
   endpoint: EndpointSummary | null;
@@ -88,7 +96,7 @@ export interface DeletePlan {
 export function planDelete(req: DeleteRequest, facts: DeleteFacts): Planned<DeletePlan> {
   const name = req.endpointName;
   const ep = facts.endpoint;
-  const endpointConfigs = [...new Set([ep?.configName, ep?.pendingConfigName].filter((c): c is string => !!c))];
+  const endpointConfigs = endpointConfigsOf(ep);
   const changes: PlannedChange[] = [];
   const notes: string[] = [];
   for (const s of facts.scaling) {
