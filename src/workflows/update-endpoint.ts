@@ -3,9 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
-import { resolvePollPolicy } from '../domain/polling';
-import { invalidUpdate, modelFields, planUpdate, updateRefusal } from '../domain/update/plan';
-import { updateInputSchema, type UpdateInput } from '../domain/update/input';
+import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
+import type { Owner } from '../domain/ownership';
+import { invalidUpdate, modelFields, planUpdate, updateRefusal, type UpdatePlan } from '../domain/update/plan';
+import { updateInputSchema, type UpdateInput, type UpdateRequest } from '../domain/update/input';
 import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
@@ -49,22 +50,52 @@ function refuse(refusal: ReturnType<typeof updateRefusal>): void {
   if (refusal) throw refused(refusal);
 }
 
-async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Promise<UpdateResult> {
+/** One update run: its request, state and activity proxies, shared by the steps below. */
+interface UpdateRun {
+  req: UpdateRequest;
+  name: string;
+  state: UpdateState;
+  poll: ResolvedPollPolicy;
+  /** Waits: attempts are polls, bounded by inServiceTimeout. */
+  waits: wf.ActivityInterfaceFor<Activities>;
+  /** Compensation steps, bounded overall (older histories retry them without end). */
+  undo: wf.ActivityInterfaceFor<Activities>;
+  /** Waits inside compensation, within the same bound (older histories: up to UNDO_WAIT_DEADLINE). */
+  undoWaits: wf.ActivityInterfaceFor<Activities>;
+}
+
+async function runUpdate(input: UpdateInput, holder: { state?: UpdateState }): Promise<UpdateResult> {
+  const run = start(input, holder);
+  const plan = await planFromEndpoint(run);
+  const result = resultOf(run.name, plan);
+  if (plan.unchanged) {
+    run.state.step('succeeded');
+    return result;
+  }
+  await requireModels(run, plan);
+  await applyPlan(run, plan);
+  await restoreScalingAfterUpdate(run, plan);
+  run.state.step('succeeded');
+  return result;
+}
+
+/** Validates the input and sets up the run's state, handlers and activity proxies. */
+function start(input: UpdateInput, holder: { state?: UpdateState }): UpdateRun {
   const checked = validate(updateInputSchema, input);
   if (!checked.ok) throw invalid(checked.issues);
   const req = checked.value;
-  const name = req.endpointName;
   const state = new UpdateState(req);
-  run.state = state;
+  holder.state = state;
   wf.setHandler(updateStatusQuery, () => state.status);
   const poll = resolvePollPolicy(req.poll);
   const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
-  // Compensation and cleanup steps are bounded overall, and so are the waits inside compensation (older
-  // histories retry their undo steps without end and wait up to UNDO_WAIT_DEADLINE).
   const { undo, boundMs } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
   const undoWaits = wf.proxyActivities<Activities>(pollingOptions(poll, boundMs ?? parseDuration(UNDO_WAIT_DEADLINE)));
+  return { req, name: req.endpointName, state, poll, waits, undo, undoWaits };
+}
 
-  // Plan from what the endpoint runs now; an endpoint still changing is waited for first.
+/** Plans from what the endpoint runs now (the same planUpdate as `plan update`); a changing endpoint is waited for first. */
+async function planFromEndpoint({ req, name, state, waits, poll }: UpdateRun): Promise<UpdatePlan> {
   state.step('planning');
   refuse(updateRefusal(name, await aws.describeEndpoint(name)));
   const current = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
@@ -73,9 +104,12 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
   const scaling = await aws.describeVariantScaling(name, config!.variants.map((v) => v.variantName));
   const planned = planUpdate(req, { endpoint: current, config: config!, scaling });
   if (!planned.ok) throw refused(planned.refusal);
-  const plan = planned.plan;
-  state.planned(plan);
-  const result: UpdateResult = {
+  state.planned(planned.plan);
+  return planned.plan;
+}
+
+function resultOf(name: string, plan: UpdatePlan): UpdateResult {
+  return {
     endpointName: name,
     changed: !plan.unchanged,
     endpointConfigName: plan.unchanged ? plan.currentConfigName : plan.newConfigName,
@@ -83,98 +117,135 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     changes: plan.changes,
     autoscaling: { restored: plan.restore.map((s) => s.variantName), notRestored: plan.notRestored },
   };
-  if (plan.unchanged) {
-    state.step('succeeded');
-    return result;
-  }
+}
+
+/** Every model the new config names must exist: a missing one is an input error, named by its field. */
+async function requireModels({ req }: UpdateRun, plan: UpdatePlan): Promise<void> {
   const missing = await aws.missingModels(plan.newModels);
   if (missing.length) throw invalid(modelFields(req, missing));
+}
 
+/**
+ * Steps 1–6, each undo registered before its step: scaling off, capacity raised, the new config, the
+ * endpoint moved and verified. On failure the endpoint goes back to its config with its scaling.
+ */
+async function applyPlan(run: UpdateRun, plan: UpdatePlan): Promise<void> {
   const saga = new Saga();
   try {
-    if (plan.autoscalingRule.applies) {
-      // 1. AWS refuses the update while these variants are scalable targets: remove policies and targets,
-      //    after recording them (the snapshot) and registering their restoration.
-      state.step('removing-scaling');
-      state.snapshotTaken(plan.deregister);
-      saga.add(`restore autoscaling of ${variantsOf(plan.deregister)}`, async () => {
-        await restoreScaling(undo, plan.deregister);
-        state.scaling('restored');
-      });
-      await aws.deleteScalingPolicies(plan.deregister);
-      await aws.deregisterScalableTargets(plan.deregister);
-      state.scaling('removed');
-    }
-    if (plan.raise.length) {
-      // 2. Autoscaling cannot add capacity during the update: raise it now if asked to.
-      state.step('raising-capacity');
-      saga.add(
-        `restore instance counts of ${plan.capacityBefore.map((c) => c.variantName).join(', ')}`,
-        async () => {
-          await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
-          await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
-        },
-        { movesEndpoint: true }
-      );
-      await waits.updateEndpointWeightsAndCapacities(name, plan.raise);
-    }
-    // 3. UpdateEndpoint needs an InService endpoint, still on the config the plan was made from.
-    state.step('waiting-in-service');
-    const settled = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
-    if (settled.configName !== plan.currentConfigName) {
-      throw failure(FAILURE.ConcurrentChange, `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`);
-    }
-    // 4–5. The new config: the current one (read while planning) with the changes.
-    state.step('creating-endpoint-config');
-    // Ownership tags on the new config; newer runs undo only what the tags say they made and restore only
-    // from this run's config (older histories replay the name-based undo).
-    const owner = runOwner(name);
+    if (plan.autoscalingRule.applies) await removeScaling(run, saga, plan);
+    if (plan.raise.length) await raiseCapacity(run, saga, plan);
+    await awaitUnchangedEndpoint(run, plan);
+    const owner = runOwner(run.name);
+    // Newer runs undo only what the ownership tags say they made and restore only from this run's config
+    // (older histories replay the name-based undo).
     const ownedOnly = wf.patched('undo-only-owned');
-    saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
-      ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
-    );
-    const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra, ownedOnly ? owner : undefined);
-    if (ownedOnly) requireOurs(created, `endpoint config ${plan.newConfigName}`, owner);
-    state.created(plan.newConfigName);
-    // 6. UpdateEndpoint; the undo (registered first, run first) moves the endpoint back while scaling is
-    //    still off, so that AWS's rule cannot block the way back either.
-    state.step('updating-endpoint');
-    saga.add(`restore endpoint ${name} to ${plan.currentConfigName}`, () =>
+    await createEndpointConfig(run, saga, plan, owner, ownedOnly);
+    await moveEndpoint(run, saga, plan, owner, ownedOnly);
+  } catch (err) {
+    throw await compensate(run, saga, plan, err);
+  }
+}
+
+/**
+ * 1. AWS refuses the update while these variants are scalable targets: remove policies and targets, after
+ *    recording them (the snapshot) and registering their restoration.
+ */
+async function removeScaling({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan): Promise<void> {
+  state.step('removing-scaling');
+  state.snapshotTaken(plan.deregister);
+  saga.add(`restore autoscaling of ${variantsOf(plan.deregister)}`, async () => {
+    await restoreScaling(undo, plan.deregister);
+    state.scaling('restored');
+  });
+  await aws.deleteScalingPolicies(plan.deregister);
+  await aws.deregisterScalableTargets(plan.deregister);
+  state.scaling('removed');
+}
+
+/** 2. Autoscaling cannot add capacity during the update: raise it now if asked to. */
+async function raiseCapacity({ name, state, waits, undo, undoWaits, poll }: UpdateRun, saga: Saga, plan: UpdatePlan): Promise<void> {
+  state.step('raising-capacity');
+  saga.add(
+    `restore instance counts of ${plan.capacityBefore.map((c) => c.variantName).join(', ')}`,
+    async () => {
+      await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
+      await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
+    },
+    { movesEndpoint: true }
+  );
+  await waits.updateEndpointWeightsAndCapacities(name, plan.raise);
+}
+
+/** 3. UpdateEndpoint needs an InService endpoint, still on the config the plan was made from. */
+async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, plan: UpdatePlan): Promise<void> {
+  state.step('waiting-in-service');
+  const settled = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
+  if (settled.configName !== plan.currentConfigName) {
+    throw failure(FAILURE.ConcurrentChange, `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`);
+  }
+}
+
+/** 4–5. The new config: the current one (read while planning) with the changes, tagged as this run's. */
+async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
+  state.step('creating-endpoint-config');
+  saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
+    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
+  );
+  const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra, ownedOnly ? owner : undefined);
+  if (ownedOnly) requireOurs(created, `endpoint config ${plan.newConfigName}`, owner);
+  state.created(plan.newConfigName);
+}
+
+/**
+ * 6. UpdateEndpoint, then verify (don't trust InService: SageMaker rolls a failed update back by itself).
+ *    The undo (registered first, run first) moves the endpoint back while scaling is still off, so that
+ *    AWS's rule cannot block the way back either.
+ */
+async function moveEndpoint({ name, state, waits, undo, poll }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
+  state.step('updating-endpoint');
+  saga.add(
+    `restore endpoint ${name} to ${plan.currentConfigName}`,
+    () =>
       ownedOnly
         ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
         : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
-      { movesEndpoint: true }
-    );
-    await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
-    state.step('waiting-updated');
-    const updated = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
-    // Verify, don't trust InService: SageMaker rolls a failed update back by itself.
-    state.step('verifying');
-    const problems = endpointMismatches(updated, plan.expected);
-    if (problems.length) {
-      throw failure(FAILURE.UpdateRolledBack, `endpoint ${name} was not updated: ${problems.join('; ')}`);
-    }
-  } catch (err) {
-    const failedAt = state.status.step;
-    state.step('compensating');
-    const reason = rootMessage(err);
-    const { done, failed, concurrent } = await saga.compensate();
-    if (plan.autoscalingRule.applies && state.status.scaling !== 'restored') state.scaling('restore-failed');
-    state.failed(reason);
-    const cancelled = reportsCancelled(err);
-    throw rolledBack({
-      what: `updating ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
-      reason,
-      rolledBack: done,
-      rollbackFailures: failed,
-      concurrentChanges: concurrent,
-      type: cancelled ? FAILURE.Cancelled : FAILURE.UpdateFailed,
-      details: { failedAt, snapshot: state.status.snapshot },
-    });
+    { movesEndpoint: true }
+  );
+  await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
+  state.step('waiting-updated');
+  const updated = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
+  state.step('verifying');
+  const problems = endpointMismatches(updated, plan.expected);
+  if (problems.length) {
+    throw failure(FAILURE.UpdateRolledBack, `endpoint ${name} was not updated: ${problems.join('; ')}`);
   }
+}
 
-  // 7. Register the targets again and re-attach their policies. The update has happened, so there is no
-  //    going back: retried patiently, and not even a cancel may leave autoscaling off.
+/** Moves the endpoint back and restores its scaling; returns the failure to throw. */
+async function compensate({ name, state }: UpdateRun, saga: Saga, plan: UpdatePlan, err: unknown): Promise<ApplicationFailure> {
+  const failedAt = state.status.step;
+  state.step('compensating');
+  const reason = rootMessage(err);
+  const { done, failed, concurrent } = await saga.compensate();
+  if (plan.autoscalingRule.applies && state.status.scaling !== 'restored') state.scaling('restore-failed');
+  state.failed(reason);
+  const cancelled = reportsCancelled(err);
+  return rolledBack({
+    what: `updating ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
+    reason,
+    rolledBack: done,
+    rollbackFailures: failed,
+    concurrentChanges: concurrent,
+    type: cancelled ? FAILURE.Cancelled : FAILURE.UpdateFailed,
+    details: { failedAt, snapshot: state.status.snapshot },
+  });
+}
+
+/**
+ * 7. Registers the targets again and re-attaches their policies. The update has happened, so there is no
+ *    going back: retried patiently, and not even a cancel may leave autoscaling off.
+ */
+async function restoreScalingAfterUpdate({ name, state, undo }: UpdateRun, plan: UpdatePlan): Promise<void> {
   if (plan.restore.length) {
     state.step('restoring-scaling');
     try {
@@ -191,8 +262,6 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     }
   }
   if (plan.autoscalingRule.applies) state.scaling('restored');
-  state.step('succeeded');
-  return result;
 }
 
 async function restoreScaling(undo: wf.ActivityInterfaceFor<Activities>, scaling: VariantScaling[]): Promise<void> {
