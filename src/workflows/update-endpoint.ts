@@ -135,9 +135,11 @@ async function applyPlan(run: UpdateRun, plan: UpdatePlan): Promise<void> {
     if (plan.autoscalingRule.applies) await removeScaling(run, saga, plan);
     if (plan.raise.length) await raiseCapacity(run, saga, plan);
     await awaitUnchangedEndpoint(run, plan);
+    run.state.step('creating-endpoint-config');
     const owner = runOwner(run.name);
     // Newer runs undo only what the ownership tags say they made and restore only from this run's config
-    // (older histories replay the name-based undo).
+    // (older histories replay the name-based undo). The patch marker follows the step's search attribute,
+    // as recorded histories have it.
     const ownedOnly = wf.patched('undo-only-owned');
     await createEndpointConfig(run, saga, plan, owner, ownedOnly);
     await moveEndpoint(run, saga, plan, owner, ownedOnly);
@@ -187,7 +189,6 @@ async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, p
 
 /** 4–5. The new config: the current one (read while planning) with the changes, tagged as this run's. */
 async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
-  state.step('creating-endpoint-config');
   saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
     ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
   );
