@@ -177,6 +177,30 @@ describe('canary keeps the endpoint settings', () => {
     assert.equal(m2.EnableNetworkIsolation, true, 'the canary runs isolated like the baseline');
   });
 
+  it('the canary variant (ramp config) and the final variant keep the baseline variant settings, as the plan says', async () => {
+    // A large model: longer start-up and download timeouts and a bigger volume than SageMaker's defaults.
+    const variantSettings = {
+      VolumeSizeInGB: 100,
+      ContainerStartupHealthCheckTimeoutInSeconds: 600,
+      ModelDataDownloadTimeoutInSeconds: 1200,
+      EnableSSMAccess: true,
+      RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' as const },
+      CoreDumpConfig: { DestinationS3Uri: 's3://dumps/churn/' },
+    };
+    const { endpointName, model } = await handTunedEndpoint('settings-var', { variantSettings });
+    const { plan, result } = await plannedCanary(endpointName, model);
+    const ramp = await configOf(plan.rampEndpointConfigName);
+    const canary = ramp.ProductionVariants?.find((v) => v.VariantName === plan.canary.variantName);
+    assert.ok(canary, `the ramp config ${plan.rampEndpointConfigName} the plan named was created, with the canary variant`);
+    assert.deepEqual(pick(canary, variantSettings), variantSettings, 'the canary runs on the baseline fleet settings');
+    assert.equal(canary.ModelName, plan.sageMakerModelName);
+    assert.equal(result.endpointConfigName, plan.finalEndpointConfigName);
+    const final = await configOf(result.endpointConfigName);
+    assert.equal(final.ProductionVariants?.length, 1);
+    assert.deepEqual(pick(final.ProductionVariants![0], variantSettings), variantSettings, 'the promoted variant keeps them');
+    assert.deepEqual(plan.canary.extra, variantSettings, 'plan canary shows what the rollout carried');
+  });
+
   it('refuses a canary.instanceType other than the baseline type before changing anything', async () => {
     const { endpointName, model, v1 } = await endpointWithSettings('settings-type');
     const handle = await startCanary(h, canaryInput(endpointName, model, { canary: { instanceType: 'ml.c5.xlarge' } }));
@@ -188,3 +212,7 @@ describe('canary keeps the endpoint settings', () => {
   });
 });
 
+/** The members of `of` named by `like`'s keys. */
+function pick(of: object, like: object): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(like).map((k) => [k, (of as Record<string, unknown>)[k]]));
+}
