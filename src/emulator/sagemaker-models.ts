@@ -150,6 +150,7 @@ function readVariant(fields: Fields): ProductionVariantRecord {
   fields.integer('VolumeSizeInGB', { min: 1, max: 512 });
   fields.integer('ModelDataDownloadTimeoutInSeconds', { min: 60, max: 3600 });
   fields.integer('ContainerStartupHealthCheckTimeoutInSeconds', { min: 60, max: 3600 });
+  readVariantSettings(fields);
   // AWS: InitialVariantWeight defaults to 1.0.
   const record: ProductionVariantRecord = {
     variantName: variantName ?? '',
@@ -161,6 +162,49 @@ function readVariant(fields: Fields): ProductionVariantRecord {
   if (initialInstanceCount !== undefined) record.initialInstanceCount = initialInstanceCount;
   if (serverlessConfig) record.serverlessConfig = serverlessConfig;
   return record;
+}
+
+/**
+ * The variant's other settings, checked as the service model constrains them and kept verbatim in `raw`, so
+ * DescribeEndpointConfig returns each one as sent (as AWS does): a config copied from this one must be able
+ * to carry them. AWS (model): ProductionVariant,
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+ */
+function readVariantSettings(fields: Fields): void {
+  fields.boolean('EnableSSMAccess');
+  fields.string('InferenceAmiVersion', { oneOf: INFERENCE_AMI_VERSIONS });
+  fields.integer('VariantInstanceProvisionTimeoutInSeconds', { min: 300, max: 3600 });
+  fields.struct('RoutingConfig')?.string('RoutingStrategy', { required: true, oneOf: ['LEAST_OUTSTANDING_REQUESTS', 'RANDOM', 'PREFIX_AWARE', 'KV_AWARE'] });
+  const coreDump = fields.struct('CoreDumpConfig');
+  coreDump?.string('DestinationS3Uri', { required: true, max: 512 });
+  coreDump?.string('KmsKeyId', { max: 2048 });
+  const managed = fields.struct('ManagedInstanceScaling');
+  managed?.string('Status', { oneOf: ['ENABLED', 'DISABLED'] });
+  managed?.integer('MinInstanceCount', { min: 0 });
+  managed?.integer('MaxInstanceCount', { min: 1 });
+  for (const pool of fields.structList('InstancePools', { min: 1, max: 5 }) ?? []) {
+    pool.string('InstanceType', { required: true });
+    pool.integer('Priority', { required: true, min: 1, max: 5 });
+    pool.string('ModelNameOverride', { max: 63, pattern: PATTERNS.modelName });
+  }
+}
+
+/** AWS (model): ProductionVariantInferenceAmiVersion's enum. */
+const INFERENCE_AMI_VERSIONS = [
+  'al2-ami-sagemaker-inference-gpu-2',
+  'al2-ami-sagemaker-inference-gpu-2-1',
+  'al2-ami-sagemaker-inference-gpu-3-1',
+  'al2-ami-sagemaker-inference-neuron-2',
+  'al2023-ami-sagemaker-inference-gpu-4-1',
+] as const;
+
+/** AWS (model): AsyncInferenceConfig needs its OutputConfig; ClientConfig allows 1-1000 invocations per instance. */
+function readAsyncInferenceConfig(fields: Fields): void {
+  const output = fields.struct('OutputConfig', { required: true });
+  output?.string('KmsKeyId', { max: 2048 });
+  output?.string('S3OutputPath', { max: 512 });
+  output?.string('S3FailurePath', { max: 512 });
+  fields.struct('ClientConfig')?.integer('MaxConcurrentInvocationsPerInstance', { min: 1, max: 1000 });
 }
 
 /** Checks that need the whole variant list; exact AWS texts for these are UNCONFIRMED. */
@@ -211,6 +255,8 @@ const createEndpointConfig: Operation = (input, ctx) => {
   const dataCapture = fields.struct('DataCaptureConfig');
   if (dataCapture) readDataCaptureConfig(dataCapture);
   fields.string('KmsKeyId', { max: 2048 });
+  const asyncInference = fields.struct('AsyncInferenceConfig');
+  if (asyncInference) readAsyncInferenceConfig(asyncInference);
   const tags = readTags(fields);
   fields.check();
   const arn = endpointConfigArn(ctx, name!);

@@ -126,7 +126,10 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const endpoint = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(endpoint.configName!);
   const capacity = wf.patched('canary-capacity');
-  const planned = planCanaryLayout(req, { version, endpoint, config }, { capacity });
+  // The canary variant carries the baseline variant's settings (VolumeSizeInGB, start-up timeouts, …). Runs
+  // started before this patch built it without them, and named their ramp config for that.
+  const variantSettings = wf.patched('canary-variant-settings');
+  const planned = planCanaryLayout(req, { version, endpoint, config }, { capacity, variantSettings });
   if (!planned.ok) throw ApplicationFailure.nonRetryable(planned.refusal.reason, planned.refusal.type);
   state.status.baselineVariant = planned.plan.baseline.variantName;
   const notify = async (event: string, extra?: Record<string, unknown>) => {

@@ -171,6 +171,77 @@ test('DescribeEndpointConfig echoes the variants with InitialVariantWeight defau
   }
 });
 
+test('DescribeEndpointConfig returns every variant-level and config-level setting as it was sent', async () => {
+  const env = await startTestEnv();
+  try {
+    await createModel(env.sm, 'm1');
+    const variant = {
+      VariantName: 'blue',
+      ModelName: 'm1',
+      InstanceType: 'ml.g5.2xlarge' as const,
+      InitialInstanceCount: 2,
+      InitialVariantWeight: 1,
+      VolumeSizeInGB: 200,
+      ModelDataDownloadTimeoutInSeconds: 1800,
+      ContainerStartupHealthCheckTimeoutInSeconds: 600,
+      EnableSSMAccess: true,
+      RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' as const },
+      InferenceAmiVersion: 'al2-ami-sagemaker-inference-gpu-2' as const,
+      ManagedInstanceScaling: { Status: 'ENABLED' as const, MinInstanceCount: 1, MaxInstanceCount: 4 },
+      CoreDumpConfig: { DestinationS3Uri: 's3://dumps/blue/', KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dumps' },
+    };
+    const asyncConfig = { OutputConfig: { S3OutputPath: 's3://async/out/', S3FailurePath: 's3://async/failed/' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } };
+    await env.sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'c1',
+        ProductionVariants: [variant],
+        KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/volume',
+        AsyncInferenceConfig: asyncConfig,
+      }),
+    );
+    const config = await env.sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c1' }));
+    assert.deepEqual(config.ProductionVariants, [variant]);
+    assert.equal(config.KmsKeyId, 'arn:aws:kms:us-east-1:123456789012:key/volume');
+    assert.deepEqual(config.AsyncInferenceConfig, asyncConfig);
+  } finally {
+    await env.close();
+  }
+});
+
+test('variant settings and AsyncInferenceConfig break their modeled constraints as AWS reports them', async () => {
+  const env = await startTestEnv();
+  try {
+    await createModel(env.sm, 'm1');
+    const err = await rejection(() =>
+      env.sm.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: 'c1',
+          ProductionVariants: [
+            {
+              VariantName: 'blue',
+              ModelName: 'm1',
+              InstanceType: 'ml.m5.large',
+              InitialInstanceCount: 1,
+              RoutingConfig: { RoutingStrategy: 'FASTEST' as never },
+              CoreDumpConfig: {} as never,
+              VariantInstanceProvisionTimeoutInSeconds: 60,
+            },
+          ],
+          AsyncInferenceConfig: {} as never,
+        }),
+      ),
+    );
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /^4 validation errors detected/);
+    assert.match(err.message, /at 'productionVariants\.1\.member\.routingConfig\.routingStrategy' failed to satisfy constraint: Member must satisfy enum value set/);
+    assert.match(err.message, /at 'productionVariants\.1\.member\.coreDumpConfig\.destinationS3Uri' failed to satisfy constraint: Member must not be null/);
+    assert.match(err.message, /at 'productionVariants\.1\.member\.variantInstanceProvisionTimeoutInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 300/);
+    assert.match(err.message, /at 'asyncInferenceConfig\.outputConfig' failed to satisfy constraint: Member must not be null/);
+  } finally {
+    await env.close();
+  }
+});
+
 test('creating an endpoint config twice fails with "Cannot create already existing endpoint configuration"', async () => {
   const env = await startTestEnv();
   try {

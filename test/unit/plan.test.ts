@@ -323,6 +323,38 @@ describe('canary plan', () => {
     assert.deepEqual(layout.plan.configExtra, extra);
   });
 
+  it('carries the baseline variant settings to the canary and the final variant, hashed into the ramp config name', () => {
+    const settings = { VolumeSizeInGB: 200, ContainerStartupHealthCheckTimeoutInSeconds: 600, RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } };
+    const original: EndpointConfigSummary = { name: 'churn-v1-abc', variants: [{ ...config('churn-v1-abc', 'churn-v1').variants[0], extra: settings }] };
+    const plan = planned({ config: original });
+    assert.deepEqual(plan.canary.extra, settings);
+    assert.deepEqual(plan.rampVariants.map((v) => v.extra), [settings, settings]);
+    assert.deepEqual(plan.finalVariants.map((v) => v.extra), [settings]);
+    assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', plan.rampVariants));
+    assert.notEqual(plan.rampEndpointConfigName, planned().rampEndpointConfigName);
+    assert.ok(plan.notes.includes("canary and the final variant keep AllTraffic's VolumeSizeInGB, ContainerStartupHealthCheckTimeoutInSeconds, RoutingConfig"));
+    // Runs started before the canary-variant-settings patch built the canary without them, under the old name.
+    const before = planCanaryLayout(req, { ...facts, config: original }, { capacity: true, variantSettings: false });
+    assert.ok(before.ok);
+    assert.equal(before.plan.canary.extra, undefined);
+    const { extra: _dropped, ...bare } = plan.canary;
+    assert.equal(before.plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', [plan.rampVariants[0], bare]));
+  });
+
+  it('refuses a baseline whose instance pool runs another model (ModelNameOverride): the canary would carry it', () => {
+    const pools = [
+      { InstanceType: 'ml.g5.2xlarge', Priority: 1 },
+      { InstanceType: 'ml.inf2.xlarge', Priority: 2, ModelNameOverride: 'churn-v1-neuron' },
+    ];
+    const original: EndpointConfigSummary = { name: 'churn-v1-abc', variants: [{ ...config('churn-v1-abc', 'churn-v1').variants[0], extra: { InstancePools: pools } }] };
+    const p = planCanary(req, { ...facts, config: original });
+    assert.ok(!p.ok);
+    assert.equal(p.refusal.type, 'EndpointNotReady');
+    assert.match(p.refusal.reason, /variant AllTraffic runs churn-v1-neuron on its ml\.inf2\.xlarge pool \(InstancePools ModelNameOverride\): a canary would carry that model instead of churn-v2/);
+    const plain = planned({ config: { ...original, variants: [{ ...original.variants[0], extra: { InstancePools: [pools[0]] } }] } });
+    assert.deepEqual(plain.canary.extra, { InstancePools: [pools[0]] }, 'pools without an override are carried');
+  });
+
   it('refuses a canary.instanceType other than the baseline type, naming the field', () => {
     const p = planCanary({ ...req, canary: { ...req.canary, instanceType: 'ml.c5.xlarge' } }, facts);
     assert.ok(!p.ok);

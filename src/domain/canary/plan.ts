@@ -161,14 +161,42 @@ export function refuseVersion(req: CanaryRequest, v: RegistryVersionFacts | null
 }
 
 /**
+ * The ProductionVariant fields the canary sets itself; every other field of the baseline variant
+ * (VolumeSizeInGB, ContainerStartupHealthCheckTimeoutInSeconds, RoutingConfig, …) is carried verbatim.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+ */
+export const CANARY_SET_VARIANT_FIELDS = ['VariantName', 'ModelName', 'InstanceType', 'InitialInstanceCount', 'InitialVariantWeight'] as const;
+
+/**
+ * Why the baseline variant's settings cannot be carried to a variant serving `newModel`, or undefined. An
+ * instance pool's ModelNameOverride runs another model than the variant's on that pool ("The name of a
+ * SageMaker model to use for this instance pool instead of the model specified for the production variant",
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InstancePool.html): carried as it is, the
+ * canary and the promoted variant would serve the baseline's model there, and modelship cannot know which
+ * model of the new version belongs on that pool.
+ */
+export function variantSettingsRefusal(baseline: VariantSpec, newModel: string): string | undefined {
+  const pools = (baseline.extra?.InstancePools as Array<{ InstanceType?: string; ModelNameOverride?: string }> | undefined) ?? [];
+  const overridden = pools.filter((p) => p.ModelNameOverride !== undefined && p.ModelNameOverride !== newModel);
+  if (!overridden.length) return undefined;
+  return (
+    `variant ${baseline.variantName} runs ${overridden.map((p) => `${p.ModelNameOverride} on its ${p.InstanceType ?? '(no type)'} pool`).join(', ')} ` +
+    `(InstancePools ModelNameOverride): a canary would carry that model instead of ${newModel}; roll the version out with the update pipeline, naming a model per pool`
+  );
+}
+
+/**
  * @param options.capacity the canary's count follows its weight (the `canary-capacity` rule). Off only for
  *   runs started before it, which keep `canary.instanceCount` at every weight.
+ * @param options.variantSettings the canary variant carries the baseline variant's settings (the
+ *   `canary-variant-settings` rule). Off only for runs started before it, whose canary had none of them.
  */
 export function planCanaryLayout(
   req: CanaryRequest,
   facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>,
-  options: { capacity: boolean } = { capacity: true }
+  options: { capacity?: boolean; variantSettings?: boolean } = {}
 ): Planned<CanaryLayout> {
+  const { capacity: followsWeight = true, variantSettings = true } = options;
   const refuse = (type: FailureType, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
   const { endpointName } = req;
   const model = req.model.name;
@@ -197,12 +225,14 @@ export function planCanaryLayout(
   }
   const newModel = modelName(model, v.version);
   if (baseline.modelName === newModel) return refuse(FAILURE.AlreadyServing, `endpoint ${endpointName} already serves ${model} version ${v.version}`);
+  const settingsRefusal = variantSettings ? variantSettingsRefusal(baseline, newModel) : undefined;
+  if (settingsRefusal) return refuse(FAILURE.EndpointNotReady, `endpoint ${endpointName}: ${settingsRefusal}`);
 
   const first = req.steps[0];
   const configExtra = original.extra ?? {};
   // Config names hash everything the config holds, so a config with other settings is never reused.
   const spec = (variants: VariantSpec[]) => (Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
-  const capacity: CanaryCapacity | undefined = options.capacity
+  const capacity: CanaryCapacity | undefined = followsWeight
     ? { baselineInstances: baseline.instanceCount, floor: req.canary.instanceCount, ...(req.canary.maxInstanceCount !== undefined ? { ceiling: req.canary.maxInstanceCount } : {}) }
     : undefined;
   if (capacity) {
@@ -211,7 +241,11 @@ export function planCanaryLayout(
     if (tooFew) return refuse(FAILURE.InvalidInput, `invalid canary input: ${tooFew}`);
   }
   const countAt = (w: number) => (capacity ? canaryInstancesAt(w, capacity) : req.canary.instanceCount);
+  // The canary runs on the fleet the baseline runs on (storage, start-up and download timeouts, routing,
+  // AMI, …), so it is judged on what gets promoted: the final variant keeps them too (it is the baseline's).
+  const carried = variantSettings && baseline.extra && Object.keys(baseline.extra).length ? { extra: baseline.extra } : {};
   const canary: VariantSpec = {
+    ...carried,
     variantName: req.canary.variantName,
     modelName: newModel,
     instanceType: baseline.instanceType,
@@ -367,6 +401,10 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
     for (const m of inRequestOrder(request, [], cleanup.deleteModels)) changes.push(change('delete', 'model', m));
     for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
   }
+  const configSettings = Object.keys(layout.plan.configExtra).filter((k) => k !== 'Tags');
+  if (configSettings.length) notes.push(`the ramp and final configs keep ${original.name}'s ${configSettings.join(', ')}`);
+  const variantSettings = Object.keys(canary.extra ?? {});
+  if (variantSettings.length) notes.push(`${canary.variantName} and the final variant keep ${baseline.variantName}'s ${variantSettings.join(', ')}`);
   if (ep.status !== 'InService') notes.push(`endpoint ${endpointName} is ${ep.status}: the rollout waits for InService first, and plans from the config it then serves`);
   if (req.approvalSteps.includes(first)) notes.push(`approval step ${first}% is the first step: the rollout starts it without waiting`);
   if (req.windows) notes.push(`outside the allowed windows (${req.windows.timezone}) the rollout holds before each traffic shift`);
