@@ -169,6 +169,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         return v && (d.weight === undefined || v.desiredWeight === d.weight) && (d.instanceCount === undefined || v.desiredInstanceCount === d.instanceCount);
       });
       if (already) return;
+      const stuck = cannotSettle(ep, { failedIsStuck: true });
+      if (stuck) throw stuck;
       if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to change weights`);
       await sagemaker.send(
         new UpdateEndpointWeightsAndCapacitiesCommand({
@@ -330,14 +332,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       const ep = await describeEndpoint(endpointName);
       if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURE.EndpointNotFound);
       if (ep.status === 'InService') return ep;
-      if (ep.status === 'Failed') {
-        throw ApplicationFailure.nonRetryable(
-          `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`,
-          FAILURE.EndpointFailed,
-          ep
-        );
-      }
-      if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
+      const stuck = cannotSettle(ep, { failedIsStuck: true });
+      if (stuck) throw stuck;
       if (ep.status === 'OutOfService') throw outOfService(ep, outOfServiceMs);
       throw notReady(`endpoint ${endpointName} is ${ep.status}`);
     },
@@ -352,6 +348,9 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       const ep = await describeEndpoint(endpointName);
       if (!ep) return false;
       if (ep.status === 'Deleting') return true;
+      // UpdateRollbackFailed does not settle by itself (a Failed endpoint is deleted: AWS accepts that).
+      const stuck = cannotSettle(ep, { failedIsStuck: false });
+      if (stuck) throw stuck;
       // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
       if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
         throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to delete it`);
@@ -470,6 +469,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         return { leftAlone: `its tags do not say run ${ref.owner.run} of endpoint ${ref.owner.endpoint} created it` };
       }
       if (ep.status === 'Deleting') throw notReady(`endpoint ${ref.name} is Deleting`);
+      const stuck = cannotSettle(ep, { failedIsStuck: false });
+      if (stuck) throw stuck;
       // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
       if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
         throw notReady(`endpoint ${ref.name} is ${ep.status}; waiting to delete it`);
@@ -530,6 +531,19 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
 
 function notReady(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FAILURE.EndpointNotReady, category: ApplicationFailureCategory.BENIGN });
+}
+
+/**
+ * A status the endpoint will not leave by itself, so that waiting for it to settle would only run out the
+ * deadline: UpdateRollbackFailed always, Failed where the step needs an endpoint that works (a Failed
+ * endpoint cannot be updated, but it can be deleted). undefined for any other status.
+ */
+function cannotSettle(ep: EndpointSummary, o: { failedIsStuck: boolean }): ApplicationFailure | undefined {
+  if (ep.status === 'UpdateRollbackFailed') return rollbackFailed(ep);
+  if (o.failedIsStuck && ep.status === 'Failed') {
+    return ApplicationFailure.nonRetryable(`endpoint ${ep.name} failed: ${ep.failureReason ?? 'no FailureReason given'}`, FAILURE.EndpointFailed, ep);
+  }
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
 import { canaryInput, endpointWithNewVersion, startCanary } from '../support/canary';
 import { endpointWorkflowId, modelName } from '../../src/domain/names';
 import { OWNERSHIP_TAGS } from '../../src/domain/ownership';
-import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, failureOf, uniqueName, within, type Harness } from '../support/harness';
 import { deployInput } from '../support/deploy';
 
 let h: Harness;
@@ -220,19 +220,3 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
     }
   });
 });
-
-/** `promise`, or a failed test (after `onTimeout`) when it does not settle within `ms`. */
-async function within<T>(ms: number, promise: Promise<T>, onTimeout: () => Promise<unknown>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void onTimeout().catch(() => undefined);
-      reject(new Error(`did not end within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
