@@ -36,6 +36,12 @@ interface CanaryRun {
   saga: Saga;
   /** Compensation and cleanup activities, bounded overall (unbounded in runs started before the patch). */
   undo: wf.ActivityInterfaceFor<Activities>;
+  /**
+   * A rollback restores the original config while the endpoint is on a config this run moved it to (ramp
+   * or final), whoever created it (patch `restore-from-moved-config`; older runs: while on a config whose
+   * tags say this run created it).
+   */
+  restoreFromMoved?: boolean;
   /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
   waits: ReturnType<typeof wf.proxyActivities<Activities>>;
   /** How long those waits tolerate OutOfService (poll.outOfService). */
@@ -150,6 +156,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   // restore only from this run's configs (older histories replay the name-based undo).
   const owner = runOwner(endpointName);
   const ownedOnly = wf.patched('undo-only-owned');
+  run.restoreFromMoved = ownedOnly && wf.patched('restore-from-moved-config');
   const { undo } = run;
   saga.add(`delete model ${newModel}`, async () => {
     // The version may already serve elsewhere (a staging endpoint made it): only a model this run made goes.
@@ -599,12 +606,19 @@ async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ n
   };
 }
 
-/** Back to the original config; with `owner`, only from a config this run made (else ConcurrentChange). */
+/**
+ * Back to the original config; with `owner`, only while the endpoint is on a config this run moved it to,
+ * the ramp or (once promote built it) the final config, whoever created it (else ConcurrentChange). Runs
+ * before patch `restore-from-moved-config`: only from a config whose tags say this run created it.
+ */
 function restoreOriginal(run: CanaryRun, owner: ReturnType<typeof runOwner> | undefined): Promise<void> {
   const { endpointName } = run.req;
-  return owner
-    ? run.undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity, owner)
-    : undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity);
+  const to = run.plan.original.name;
+  if (owner && run.restoreFromMoved) {
+    const from = [run.plan.rampEndpointConfigName, ...(run.final ? [run.final.name] : [])];
+    return run.undo.restoreEndpointConfig({ endpointName, to, from, retainAllVariantProperties: run.capacity, owner });
+  }
+  return owner ? run.undo.restoreEndpointConfig(endpointName, to, run.capacity, owner) : undo.restoreEndpointConfig(endpointName, to, run.capacity);
 }
 
 /** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */

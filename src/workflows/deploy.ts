@@ -141,6 +141,10 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
     // (older histories replay the name-based undo).
     const owner = runOwner(endpointName);
     const undoOwnedOnly = wf.patched('undo-only-owned');
+    // Newer runs restore an existing endpoint while it is on the config this run moved it to (whoever
+    // created it), and skip that restore once an undo found another actor's change, as the other
+    // endpoint-moving undos are skipped; older histories restore only from a config this run's tags are on.
+    const fromMoved = undoOwnedOnly && wf.patched('restore-from-moved-config');
     state.step('creating-model');
     saga.add(`delete model ${sageMakerModel}`, () =>
       undoOwnedOnly ? undo.deleteModelIfOwned({ name: sageMakerModel, owner }) : undo.deleteModel(sageMakerModel)
@@ -176,9 +180,17 @@ async function runDeploy(input: DeployInput, run: { state?: DeployState }): Prom
           await undo.putScalingPolicies(deregister);
         });
       }
-      saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
-        // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
-        undoOwnedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
+      const movedTo = configName;
+      saga.add(
+        `restore endpoint ${endpointName} to ${existing.configName}`,
+        () =>
+          // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
+          fromMoved
+            ? undo.restoreEndpointConfig({ endpointName, to: existing.configName!, from: movedTo, retainAllVariantProperties: false, owner })
+            : undoOwnedOnly
+              ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner)
+              : undo.restoreEndpointConfig(endpointName, existing.configName!),
+        { movesEndpoint: fromMoved }
       );
       if (deregister.length) {
         const restore = scalingRule!.restore;

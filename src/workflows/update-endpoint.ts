@@ -125,6 +125,10 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     // from this run's config (older histories replay the name-based undo).
     const owner = runOwner(name);
     const ownedOnly = wf.patched('undo-only-owned');
+    // Newer runs restore while the endpoint is on the config this run moved it to, whoever created it (an
+    // update back to an earlier spec reuses that spec's config); older histories restore only from a
+    // config this run's tags are on.
+    const fromMoved = ownedOnly && wf.patched('restore-from-moved-config');
     saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
       ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
     );
@@ -134,10 +138,20 @@ async function runUpdate(input: UpdateInput, run: { state?: UpdateState }): Prom
     // 6. UpdateEndpoint; the undo (registered first, run first) moves the endpoint back while scaling is
     //    still off, so that AWS's rule cannot block the way back either.
     state.step('updating-endpoint');
-    saga.add(`restore endpoint ${name} to ${plan.currentConfigName}`, () =>
-      ownedOnly
-        ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
-        : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
+    saga.add(
+      `restore endpoint ${name} to ${plan.currentConfigName}`,
+      () =>
+        fromMoved
+          ? undo.restoreEndpointConfig({
+              endpointName: name,
+              to: plan.currentConfigName,
+              from: plan.newConfigName,
+              retainAllVariantProperties: plan.retainAllVariantProperties,
+              owner,
+            })
+          : ownedOnly
+            ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
+            : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
       { movesEndpoint: true }
     );
     await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
