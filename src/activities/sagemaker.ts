@@ -40,6 +40,22 @@ export interface ModelSpec {
   owner?: Owner;
 }
 
+/** What a compensation moves an endpoint back to, and from which config(s) it may do so. */
+export interface EndpointRestore {
+  endpointName: string;
+  /** The config the endpoint was on before this run moved it. */
+  to: string;
+  /**
+   * The config(s) this run moved the endpoint to (whoever created them): the restore acts only while the
+   * endpoint is on, or updating to, one of them.
+   */
+  from: string | string[];
+  /** Keep the live desired counts and weights of same-named variants (UpdateEndpoint RetainAllVariantProperties). */
+  retainAllVariantProperties?: boolean;
+  /** The run's owner: a ConcurrentChange names who made the config the endpoint was found on. */
+  owner?: Owner;
+}
+
 /** An undo/cleanup of a resource this run may have created: deleted only if its tags say it is ours. */
 export interface OwnedResourceRef {
   name: string;
@@ -169,6 +185,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         return v && (d.weight === undefined || v.desiredWeight === d.weight) && (d.instanceCount === undefined || v.desiredInstanceCount === d.instanceCount);
       });
       if (already) return;
+      const stuck = cannotSettle(ep, { failedIsStuck: true });
+      if (stuck) throw stuck;
       if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to change weights`);
       await sagemaker.send(
         new UpdateEndpointWeightsAndCapacitiesCommand({
@@ -330,14 +348,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       const ep = await describeEndpoint(endpointName);
       if (!ep) throw ApplicationFailure.nonRetryable(`endpoint ${endpointName} does not exist`, FAILURE.EndpointNotFound);
       if (ep.status === 'InService') return ep;
-      if (ep.status === 'Failed') {
-        throw ApplicationFailure.nonRetryable(
-          `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`,
-          FAILURE.EndpointFailed,
-          ep
-        );
-      }
-      if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
+      const stuck = cannotSettle(ep, { failedIsStuck: true });
+      if (stuck) throw stuck;
       if (ep.status === 'OutOfService') throw outOfService(ep, outOfServiceMs);
       throw notReady(`endpoint ${endpointName} is ${ep.status}`);
     },
@@ -352,6 +364,9 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       const ep = await describeEndpoint(endpointName);
       if (!ep) return false;
       if (ep.status === 'Deleting') return true;
+      // UpdateRollbackFailed does not settle by itself (a Failed endpoint is deleted: AWS accepts that).
+      const stuck = cannotSettle(ep, { failedIsStuck: false });
+      if (stuck) throw stuck;
       // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
       if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
         throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to delete it`);
@@ -470,6 +485,8 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         return { leftAlone: `its tags do not say run ${ref.owner.run} of endpoint ${ref.owner.endpoint} created it` };
       }
       if (ep.status === 'Deleting') throw notReady(`endpoint ${ref.name} is Deleting`);
+      const stuck = cannotSettle(ep, { failedIsStuck: false });
+      if (stuck) throw stuck;
       // AWS refuses to delete an endpoint while it is Creating or Updating: wait for it to settle.
       if (ep.status !== 'InService' && ep.status !== 'Failed' && ep.status !== 'OutOfService') {
         throw notReady(`endpoint ${ref.name} is ${ep.status}; waiting to delete it`);
@@ -491,45 +508,89 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     },
 
     /**
-     * Compensation for an endpoint update: waits until the endpoint settles and, if it ended on any other
-     * config than `endpointConfigName`, updates it back and waits again. Retried until it holds.
+     * Compensation for an endpoint update: waits until the endpoint settles and, if it ended on one of the
+     * configs this run moved it to (`from`), updates it back to `to` and waits again. Retried until it holds.
      *
-     * With `owner`, it moves the endpoint back only from a config that owner's run created: an endpoint
-     * another actor moved to a config of theirs meanwhile is left alone (ConcurrentChange, non-retryable).
+     * It restores only from `from`, whoever created that config: an update that flips a change back reuses
+     * the config an earlier run made for the same spec (config names hash the spec), and that is still this
+     * run's move. An endpoint found on any other config was moved there by another actor meanwhile: it is
+     * left alone (ConcurrentChange, non-retryable), naming the config found and who made it (`owner`).
+     *
+     * The positional form (endpointName, endpointConfigName, retainAllVariantProperties, owner) is what
+     * workflow code before patch `restore-from-moved-config` schedules: with `owner`, it restores only from a
+     * config that owner's run created (its tags); without, from any config.
      */
-    async restoreEndpointConfig(endpointName: string, endpointConfigName: string, retainAllVariantProperties = false, owner?: Owner): Promise<void> {
+    async restoreEndpointConfig(
+      restore: EndpointRestore | string,
+      endpointConfigName?: string,
+      retainAllVariantProperties = false,
+      owner?: Owner
+    ): Promise<void> {
+      const r: EndpointRestore & { legacy?: boolean } =
+        typeof restore === 'string'
+          ? { endpointName: restore, to: endpointConfigName!, from: [], retainAllVariantProperties, owner, legacy: true }
+          : restore;
+      const { endpointName, to } = r;
       const ep = await describeEndpoint(endpointName);
       if (!ep) return;
       if (ep.status === 'UpdateRollbackFailed') throw rollbackFailed(ep);
-      if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${endpointConfigName}`);
-      if (ep.configName === endpointConfigName) return;
-      if (owner && ep.configName) {
-        const { made, tags } = await configMadeByRun(ep.configName, owner);
-        if (!made) {
-          const by = tags.find((t) => t.Key === OWNERSHIP_TAGS.run)?.Value;
-          throw ApplicationFailure.nonRetryable(
-            `endpoint ${endpointName} is on config ${ep.configName}, which this run did not create ` +
-              `(${by ? `${OWNERSHIP_TAGS.run} ${by}` : 'no modelship ownership tags'}): another actor changed it meanwhile, ` +
-              `so it is left there instead of being restored to ${endpointConfigName}`,
-            FAILURE.ConcurrentChange,
-            { endpointName, found: ep.configName, expected: endpointConfigName }
-          );
+      if (ep.status !== 'InService') throw notReady(`endpoint ${endpointName} is ${ep.status}; waiting to restore ${to}`);
+      if (ep.configName === to) return;
+      const found = ep.configName ?? '(none)';
+      const concurrent = (why: string) =>
+        ApplicationFailure.nonRetryable(
+          `endpoint ${endpointName} is on config ${found}, ${why}: another actor changed it meanwhile, ` +
+            `so it is left there instead of being restored to ${to}`,
+          FAILURE.ConcurrentChange,
+          { endpointName, found, expected: to }
+        );
+      if (r.legacy) {
+        if (r.owner && ep.configName) {
+          const { made, tags } = await configMadeByRun(ep.configName, r.owner);
+          if (!made) throw concurrent(`which this run did not create (${madeBy(tags)})`);
+        }
+      } else {
+        const from = typeof r.from === 'string' ? [r.from] : r.from;
+        if (!ep.configName || !from.includes(ep.configName)) {
+          const moved = `this run moved it to ${from.join(' or ')}`;
+          if (!r.owner || !ep.configName) throw concurrent(`not the config ${moved}`);
+          const { made, tags } = await configMadeByRun(ep.configName, r.owner);
+          throw concurrent(made ? `which this run created but did not move it to (${moved})` : `which this run did not create, nor move it to (${moved}; ${madeBy(tags)})`);
         }
       }
       await sagemaker.send(
         new UpdateEndpointCommand({
           EndpointName: endpointName,
-          EndpointConfigName: endpointConfigName,
-          RetainAllVariantProperties: retainAllVariantProperties || undefined,
+          EndpointConfigName: to,
+          RetainAllVariantProperties: r.retainAllVariantProperties || undefined,
         })
       );
-      throw notReady(`endpoint ${endpointName} is being restored to ${endpointConfigName}`);
+      throw notReady(`endpoint ${endpointName} is being restored to ${to}`);
     },
   };
 }
 
+/** Who made a config, by its ownership tags, for a ConcurrentChange message. */
+function madeBy(tags: Tag[]): string {
+  const run = tags.find((t) => t.Key === OWNERSHIP_TAGS.run)?.Value;
+  return run ? `${OWNERSHIP_TAGS.run} ${run}` : 'no modelship ownership tags';
+}
+
 function notReady(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FAILURE.EndpointNotReady, category: ApplicationFailureCategory.BENIGN });
+}
+
+/**
+ * A status the endpoint will not leave by itself, so that waiting for it to settle would only run out the
+ * deadline: UpdateRollbackFailed always, Failed where the step needs an endpoint that works (a Failed
+ * endpoint cannot be updated, but it can be deleted). undefined for any other status.
+ */
+function cannotSettle(ep: EndpointSummary, o: { failedIsStuck: boolean }): ApplicationFailure | undefined {
+  if (ep.status === 'UpdateRollbackFailed') return rollbackFailed(ep);
+  if (o.failedIsStuck && ep.status === 'Failed') {
+    return ApplicationFailure.nonRetryable(`endpoint ${ep.name} failed: ${ep.failureReason ?? 'no FailureReason given'}`, FAILURE.EndpointFailed, ep);
+  }
+  return undefined;
 }
 
 /**

@@ -26,7 +26,10 @@ export const FAILURE_TYPES = {
   EndpointExists: { outcome: 'refused', meaning: 'mode "create" met an existing endpoint' },
   EndpointNotFound: { outcome: 'refused', meaning: 'the endpoint does not exist' },
   EndpointNotReady: { outcome: 'refused', meaning: 'the endpoint is not in a state the pipeline can start from (also the benign "still changing" poll result)' },
-  EndpointFailed: { outcome: 'refused', meaning: 'the endpoint is Failed; FailureReason is in the message' },
+  EndpointFailed: {
+    outcome: 'refused',
+    meaning: 'the endpoint is Failed, or UpdateRollbackFailed (it will not settle by itself: an operator must look); FailureReason is in the message',
+  },
   EndpointOutOfService: {
     outcome: 'refused',
     meaning: 'the endpoint stayed OutOfService (not available to take incoming requests) longer than poll.outOfService',

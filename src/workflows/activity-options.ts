@@ -36,11 +36,16 @@ export function compensationBoundMs(inServiceTimeoutMs: number): number {
 /**
  * The activities for compensation and cleanup: UNDO bounded overall by compensationBoundMs. Runs started
  * before the patch keep retrying without a bound, as their histories did. Call it once, early, at the
- * same point of the workflow every time (it records the patch marker).
+ * same point of the workflow every time (it records the patch marker). `patchId`: the patch that brought
+ * the bound to this workflow (`bounded-compensation` for deploy, update and canary; the delete pipeline's
+ * scaling restore came later, as `delete-bounded-scaling-restore`).
  */
-export function undoActivities<A extends object>(inServiceTimeoutMs: number): { undo: wf.ActivityInterfaceFor<A>; boundMs?: number } {
-  if (!wf.patched('bounded-compensation')) return { undo: wf.proxyActivities<A>(UNDO) };
-  const boundMs = compensationBoundMs(inServiceTimeoutMs);
+export function undoActivities<A extends object>(
+  timeoutMs: number,
+  patchId = 'bounded-compensation'
+): { undo: wf.ActivityInterfaceFor<A>; boundMs?: number } {
+  if (!wf.patched(patchId)) return { undo: wf.proxyActivities<A>(UNDO) };
+  const boundMs = compensationBoundMs(timeoutMs);
   return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
 }
 

@@ -24,7 +24,11 @@ import { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSigna
 export { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSignal, setWeightUpdate, canaryStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
-const undo = wf.proxyActivities<Activities>(UNDO);
+/**
+ * Compensation and cleanup activities retried WITHOUT a bound (UNDO): only for runs started before patches
+ * `bounded-compensation` and `canary-bounded-undo`, whose histories used it. New code uses `run.undo`.
+ */
+const unboundedUndo = wf.proxyActivities<Activities>(UNDO);
 const notifier = wf.proxyActivities<Activities>({ startToCloseTimeout: '15s', retry: { maximumAttempts: 3 } });
 
 /** Everything one rollout's phases share: what was asked, what was read, what was planned, what to undo. */
@@ -36,6 +40,19 @@ interface CanaryRun {
   saga: Saga;
   /** Compensation and cleanup activities, bounded overall (unbounded in runs started before the patch). */
   undo: wf.ActivityInterfaceFor<Activities>;
+  /**
+   * For the baseline's count restore and the registry calls of rollback and cleanup: `undo` (bounded) since
+   * patch `canary-bounded-undo`; runs started before it used the unbounded proxy there, and still do.
+   */
+  lateUndo: wf.ActivityInterfaceFor<Activities>;
+  /** Whether those steps are bounded (patch `canary-bounded-undo`): a step that gives up is reported, not thrown. */
+  boundedLateUndo: boolean;
+  /**
+   * A rollback restores the original config while the endpoint is on a config this run moved it to (ramp
+   * or final), whoever created it (patch `restore-from-moved-config`; older runs: while on a config whose
+   * tags say this run created it).
+   */
+  restoreFromMoved?: boolean;
   /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
   waits: ReturnType<typeof wf.proxyActivities<Activities>>;
   /** How long those waits tolerate OutOfService (poll.outOfService). */
@@ -136,9 +153,27 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
     if (req.webhookUrl) await notifier.notifyWebhook(req.webhookUrl, state.event(event, extra));
   };
   const { undo: boundedUndo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
+  // The baseline's count restore and the registry calls of rollback and cleanup are bounded too (runs
+  // started before this patch retry them without end, as their histories did).
+  const boundedLateUndo = wf.patched('canary-bounded-undo');
   const baselineScaling =
     capacity && wf.patched('canary-scaling') ? (await aws.describeVariantScaling(req.endpointName, [planned.plan.baseline.variantName]))[0] : undefined;
-  return { req, state, version, plan: planned.plan, saga: new Saga(), undo: boundedUndo, waits, outOfServiceMs: poll.outOfServiceMs, notify, modelRef, capacity, baselineScaling };
+  return {
+    req,
+    state,
+    version,
+    plan: planned.plan,
+    saga: new Saga(),
+    undo: boundedUndo,
+    lateUndo: boundedLateUndo ? boundedUndo : unboundedUndo,
+    boundedLateUndo,
+    waits,
+    outOfServiceMs: poll.outOfServiceMs,
+    notify,
+    modelRef,
+    capacity,
+    baselineScaling,
+  };
 }
 
 /** 2. Start the ramp: both variants in one new config, baseline at its weight, canary at the first step. */
@@ -153,6 +188,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   // restore only from this run's configs (older histories replay the name-based undo).
   const owner = runOwner(endpointName);
   const ownedOnly = wf.patched('undo-only-owned');
+  run.restoreFromMoved = ownedOnly && wf.patched('restore-from-moved-config');
   const { undo } = run;
   saga.add(`delete model ${newModel}`, async () => {
     // The version may already serve elsewhere (a staging endpoint made it): only a model this run made goes.
@@ -451,7 +487,7 @@ async function raiseCanaryCapacity(run: CanaryRun, weight: number): Promise<void
 
 /** Rollback's first step: the baseline gets back the count it had at the start before traffic returns to it. */
 async function restoreBaselineCapacity(run: CanaryRun): Promise<void> {
-  const { req, plan } = run;
+  const { req, plan, lateUndo: undo } = run;
   const ep = await undo.describeEndpoint(req.endpointName);
   if (ep?.configName !== plan.rampEndpointConfigName) return;
   const desired = variantOf(ep, plan.baseline.variantName)?.desiredInstanceCount ?? 0;
@@ -487,7 +523,7 @@ async function promote(run: CanaryRun): Promise<void> {
   const ownedOnly = wf.patched('undo-only-owned');
   const owner = runOwner(req.endpointName);
   saga.add(`delete endpoint config ${finalConfig}`, () =>
-    ownedOnly ? run.undo.deleteEndpointConfigIfOwned({ name: finalConfig, owner }) : undo.deleteEndpointConfig(finalConfig)
+    ownedOnly ? run.undo.deleteEndpointConfigIfOwned({ name: finalConfig, owner }) : unboundedUndo.deleteEndpointConfig(finalConfig)
   );
   // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
   // undo runs, which never deletes a config the endpoint serves or is updating to.
@@ -518,11 +554,27 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
   // an AWS or infrastructure error says nothing about it.
   const infrastructure = !aborted && !isVerdictOnModel(err);
   const stageStatus = aborted ? 'CanaryAborted' : infrastructure ? 'CanaryInfrastructureFailure' : 'CanaryRolledBack';
+  // A registry call that gives up (bounded, patch `canary-bounded-undo`) is one more thing left undone.
+  const record = async (what: string, call: () => Promise<unknown>) => {
+    if (!run.boundedLateUndo) return void (await call());
+    try {
+      await call();
+    } catch (e) {
+      failed.push(`${what}: ${rootMessage(e)}`);
+    }
+  };
   await wf.CancellationScope.nonCancellable(async () => {
     // The registry records the outcome. An abort or an infrastructure failure is no verdict on the
     // model: it stays Approved so `retry` can roll it out again; a verdict rejects the version.
-    await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason });
-    if (!aborted && !infrastructure) await undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`);
+    const undo = run.lateUndo;
+    await record(`set version ${version.version} to ${version.stage}/${stageStatus} in the registry`, () =>
+      undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason })
+    );
+    if (!aborted && !infrastructure) {
+      await record(`set version ${version.version} Rejected in the registry`, () =>
+        undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`)
+      );
+    }
     await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed, ...(concurrent.length ? { concurrentChanges: concurrent } : {}) });
   });
   state.phase('rolled-back');
@@ -540,15 +592,40 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
   });
 }
 
-/** 6. Clean up: the registry names what serves, then superseded resources go once nothing uses them. */
+/**
+ * 6. Clean up: the registry names what serves, then superseded resources go once nothing uses them. Its
+ * steps are bounded (patch `canary-bounded-undo`): one that gives up ends the promoted rollout as
+ * InfrastructureFailed, naming the step left for an operator.
+ */
 async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
+  const progress = { doing: 'recording the promotion in the registry' };
+  if (!run.boundedLateUndo) return cleanUpSteps(run, progress);
+  try {
+    return await cleanUpSteps(run, progress);
+  } catch (err) {
+    if (wf.isCancellation(err)) throw err;
+    const { req, version } = run;
+    const finalConfig = run.final?.name ?? run.plan.finalEndpointConfigName;
+    run.state.status.error = rootMessage(err);
+    throw failure(
+      FAILURE.InfrastructureFailed,
+      `canary of ${req.model.name} v${version.version} on ${req.endpointName} was promoted (the endpoint serves ${finalConfig}), ` +
+        `but ${progress.doing} did not finish: ${rootMessage(err)}. Left for an operator: ${progress.doing}`,
+      { promoted: true, endpointConfigName: finalConfig, left: progress.doing }
+    );
+  }
+}
+
+async function cleanUpSteps(run: CanaryRun, progress: { doing: string }): Promise<CanaryResult> {
   const { req, state, plan, version } = run;
   const { endpointName } = req;
   const removed: string[] = [];
-  await undo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
+  progress.doing = `setting version ${version.version} to Production/Deployed in the registry`;
+  await run.lateUndo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
   const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;
   if (!req.keepSuperseded && wf.patched('canary-cleanup-by-tags')) {
     state.phase('cleaning-up');
+    progress.doing = `removing the superseded configs and models of ${endpointName}`;
     // The shared cleanup (src/activities/cleanup.ts): the ramp config, the original config and the
     // baseline model go only when their ownership tags say this endpoint owns them and no config that
     // stays names them (a hand-made original is kept). It reads by tag, never by listing the account.
@@ -559,6 +636,7 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
     state.phase('cleaning-up');
     // Histories recorded before 'canary-cleanup-by-tags' replay the account-wide in-use check.
     // The ramp config is this run's own; the original config and model may serve other endpoints too.
+    const undo = unboundedUndo;
     const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
     if (await undo.deleteEndpointConfig(plan.rampEndpointConfigName)) removed.push(plan.rampEndpointConfigName);
     if (!othersConfigs.includes(plan.original.name) && (await undo.deleteEndpointConfig(plan.original.name))) removed.push(plan.original.name);
@@ -566,6 +644,7 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
     if (!oldModelElsewhere && (await undo.deleteModel(plan.baseline.modelName))) removed.push(plan.baseline.modelName);
   }
   state.phase('succeeded');
+  progress.doing = 'notifying the webhook';
   await run.notify('completed', { endpointConfigName: finalConfig });
   return { endpointName, version: version.version, endpointConfigName: finalConfig, gates: state.status.gates, removed, modelRef: run.modelRef };
 }
@@ -596,18 +675,25 @@ async function resolveModelRef(input: CanaryInput | CanaryRefInput): Promise<{ n
   return withResolvedModelRef(input, ref, resolved);
 }
 
-/** Back to the original config; with `owner`, only from a config this run made (else ConcurrentChange). */
+/**
+ * Back to the original config; with `owner`, only while the endpoint is on a config this run moved it to,
+ * the ramp or (once promote built it) the final config, whoever created it (else ConcurrentChange). Runs
+ * before patch `restore-from-moved-config`: only from a config whose tags say this run created it.
+ */
 function restoreOriginal(run: CanaryRun, owner: ReturnType<typeof runOwner> | undefined): Promise<void> {
   const { endpointName } = run.req;
-  return owner
-    ? run.undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity, owner)
-    : undo.restoreEndpointConfig(endpointName, run.plan.original.name, run.capacity);
+  const to = run.plan.original.name;
+  if (owner && run.restoreFromMoved) {
+    const from = [run.plan.rampEndpointConfigName, ...(run.final ? [run.final.name] : [])];
+    return run.undo.restoreEndpointConfig({ endpointName, to, from, retainAllVariantProperties: run.capacity, owner });
+  }
+  return owner ? run.undo.restoreEndpointConfig(endpointName, to, run.capacity, owner) : unboundedUndo.restoreEndpointConfig(endpointName, to, run.capacity);
 }
 
-/** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints). */
+/** Whether an endpoint other than this one serves `model` (one pass over the account's endpoints; older histories only). */
 async function usedByOtherEndpoints(endpointName: string, model: string): Promise<boolean> {
-  const configs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
-  return (await undo.configsUsingModel(configs, model)).length > 0;
+  const configs = (await unboundedUndo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
+  return (await unboundedUndo.configsUsingModel(configs, model)).length > 0;
 }
 
 /** Verify, don't trust InService: the config and both weights must be what was asked. */

@@ -8,9 +8,9 @@ import { parseDuration } from '../domain/duration';
 import type { EndpointConfigSummary, VariantScaling } from '../domain/endpoint';
 import { resolvePollPolicy } from '../domain/polling';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { failure, FAILURE, invalidInput } from '../domain/failures';
+import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { AWS_CALL, pollingOptions, UNDO } from './activity-options';
+import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { reportsCancelled } from './cancelled';
 import { rootMessage } from './saga';
 
@@ -19,7 +19,6 @@ import { deleteStatusQuery } from './messages';
 export { deleteStatusQuery };
 
 const aws = wf.proxyActivities<Activities>(AWS_CALL);
-const undo = wf.proxyActivities<Activities>(UNDO);
 
 /**
  * Deletes an endpoint: its scaling policies and scalable targets first (modelship never relies on
@@ -45,6 +44,9 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: s }]);
   };
   const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.deleteTimeout)));
+  // The scaling restore is bounded (twice deleteTimeout): one that keeps failing ends the run as
+  // RollbackIncomplete naming what is left. Runs started before the patch retry it without end.
+  const guard = undoActivities<Activities>(parseDuration(req.deleteTimeout), 'delete-bounded-scaling-restore');
 
   try {
     step('reading');
@@ -56,7 +58,7 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     //    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
     step('removing-scaling');
     const scaling = await aws.describeEndpointScaling(name);
-    await withScalingGuard(name, scaling, async () => {
+    await withScalingGuard(name, scaling, guard, async () => {
       await aws.deleteScalingPolicies(scaling);
       await aws.deregisterScalableTargets(scaling);
       status.scalingRemoved = scaling.map((s) => s.variantName);
@@ -102,12 +104,27 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
         if (await aws.deleteModel(model)) status.deleted.push({ kind: 'model', name: model });
       }
     }
-  } catch (err) {
+  } catch (caught) {
+    const notRestored = caught instanceof ScalingNotRestored ? caught : undefined;
+    const err = notRestored ? notRestored.failure : caught;
     const failedAt = status.step;
     status.error = rootMessage(err);
     step('failed');
     if (err instanceof ApplicationFailure && err.type === FAILURE.InvalidInput) throw err;
     const cancelled = reportsCancelled(err);
+    if (notRestored) {
+      // The endpoint is still there, without the autoscaling this run removed: an operator must put it back.
+      throw rolledBack({
+        what: `deleting ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}`,
+        reason: status.error,
+        rolledBack: [],
+        rollbackFailures: [
+          `restore autoscaling of ${notRestored.scaling.map((s) => s.variantName).join(', ')} (the targets and policies to register are in the details): ${rootMessage(notRestored.restoreError)}`,
+        ],
+        type: cancelled ? FAILURE.Cancelled : FAILURE.DeleteFailed,
+        details: { failedAt, deleted: status.deleted, snapshot: notRestored.scaling },
+      });
+    }
     throw failure(
       cancelled ? FAILURE.Cancelled : FAILURE.DeleteFailed,
       `deleting ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
@@ -137,19 +154,42 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
  * (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html,
  * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html).
  */
-async function withScalingGuard(name: string, scaling: VariantScaling[], removal: () => Promise<void>): Promise<void> {
+async function withScalingGuard(
+  name: string,
+  scaling: VariantScaling[],
+  via: { undo: wf.ActivityInterfaceFor<Activities>; boundMs?: number },
+  removal: () => Promise<void>
+): Promise<void> {
   try {
     await removal();
   } catch (err) {
     if (scaling.length) {
-      await wf.CancellationScope.nonCancellable(async () => {
-        const now = await undo.describeEndpoint(name);
-        if (now && now.status !== 'Deleting') {
-          await undo.registerScalableTargets(scaling);
-          await undo.putScalingPolicies(scaling);
-        }
-      });
+      const { undo } = via;
+      try {
+        await wf.CancellationScope.nonCancellable(async () => {
+          const now = await undo.describeEndpoint(name);
+          if (now && now.status !== 'Deleting') {
+            await undo.registerScalableTargets(scaling);
+            await undo.putScalingPolicies(scaling);
+          }
+        });
+      } catch (restoreError) {
+        // Bounded (patch `delete-bounded-scaling-restore`): the restore gave up. Older runs let it go on.
+        if (via.boundMs === undefined) throw restoreError;
+        throw new ScalingNotRestored(err, restoreError, scaling);
+      }
     }
     throw err;
+  }
+}
+
+/** The removal failed (`failure`) and putting the scaling back gave up too (`restoreError`). */
+class ScalingNotRestored extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly restoreError: unknown,
+    readonly scaling: VariantScaling[]
+  ) {
+    super(`the autoscaling removed before the failure could not be put back: ${rootMessage(restoreError)}`);
   }
 }

@@ -145,7 +145,11 @@ async function deployToEndpoint(run: DeployRun, registered: Registered): Promise
     const owner = runOwner(req.endpointName);
     // Newer runs undo only what the ownership tags say they made (older histories replay the name-based undo).
     const ownedOnly = wf.patched('undo-only-owned');
-    const step = { run, saga, owner, ownedOnly, target };
+    // Newer runs restore an existing endpoint while it is on the config this run moved it to (whoever
+    // created it), and skip that restore once an undo found another actor's change, as the other
+    // endpoint-moving undos are skipped; older histories restore only from a config this run's tags are on.
+    const fromMoved = ownedOnly && wf.patched('restore-from-moved-config');
+    const step = { run, saga, owner, ownedOnly, fromMoved, target };
     await createModel(step, registered);
     await createEndpointConfig(step);
     if (target.existing) await moveEndpoint(step, target.existing);
@@ -198,6 +202,8 @@ interface DeployStep {
   saga: Saga;
   owner: Owner;
   ownedOnly: boolean;
+  /** The restore undo goes by the config this run moved the endpoint to (patch restore-from-moved-config). */
+  fromMoved: boolean;
   target: Awaited<ReturnType<typeof readTarget>>;
 }
 
@@ -234,7 +240,7 @@ async function createEndpointConfig({ run, saga, owner, ownedOnly, target }: Dep
  * Moves an existing endpoint to the new config. An autoscaled variant whose type or name changes has its
  * scaling removed first (AWS refuses the update otherwise) and put back after it serves.
  */
-async function moveEndpoint({ run, saga, owner, ownedOnly, target }: DeployStep, existing: EndpointSummary): Promise<void> {
+async function moveEndpoint({ run, saga, owner, ownedOnly, fromMoved, target }: DeployStep, existing: EndpointSummary): Promise<void> {
   const { req, state, undo } = run;
   const { endpointName } = req;
   const configName = target.resources.endpointConfigName;
@@ -247,9 +253,16 @@ async function moveEndpoint({ run, saga, owner, ownedOnly, target }: DeployStep,
       await undo.putScalingPolicies(deregister);
     });
   }
-  saga.add(`restore endpoint ${endpointName} to ${existing.configName}`, () =>
-    // Only while the endpoint is on this run's config: another actor's change meanwhile is left alone.
-    ownedOnly ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner) : undo.restoreEndpointConfig(endpointName, existing.configName!)
+  saga.add(
+    `restore endpoint ${endpointName} to ${existing.configName}`,
+    () =>
+      // Only while the endpoint is on the config this run moved it to: another actor's change is left alone.
+      fromMoved
+        ? undo.restoreEndpointConfig({ endpointName, to: existing.configName!, from: configName, retainAllVariantProperties: false, owner })
+        : ownedOnly
+          ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner)
+          : undo.restoreEndpointConfig(endpointName, existing.configName!),
+    { movesEndpoint: fromMoved }
   );
   if (deregister.length) {
     const restore = target.scalingRule!.restore;

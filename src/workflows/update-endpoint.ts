@@ -141,8 +141,12 @@ async function applyPlan(run: UpdateRun, plan: UpdatePlan): Promise<void> {
     // (older histories replay the name-based undo). The patch marker follows the step's search attribute,
     // as recorded histories have it.
     const ownedOnly = wf.patched('undo-only-owned');
+    // Newer runs restore while the endpoint is on the config this run moved it to, whoever created it (an
+    // update back to an earlier spec reuses that spec's config); older histories restore only from a
+    // config this run's tags are on.
+    const fromMoved = ownedOnly && wf.patched('restore-from-moved-config');
     await createEndpointConfig(run, saga, plan, owner, ownedOnly);
-    await moveEndpoint(run, saga, plan, owner, ownedOnly);
+    await moveEndpoint(run, saga, plan, owner, { ownedOnly, fromMoved });
   } catch (err) {
     throw await compensate(run, saga, plan, err);
   }
@@ -202,14 +206,28 @@ async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan
  *    The undo (registered first, run first) moves the endpoint back while scaling is still off, so that
  *    AWS's rule cannot block the way back either.
  */
-async function moveEndpoint({ name, state, waits, undo, poll }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
+async function moveEndpoint(
+  { name, state, waits, undo, poll }: UpdateRun,
+  saga: Saga,
+  plan: UpdatePlan,
+  owner: Owner,
+  { ownedOnly, fromMoved }: { ownedOnly: boolean; fromMoved: boolean }
+): Promise<void> {
   state.step('updating-endpoint');
   saga.add(
     `restore endpoint ${name} to ${plan.currentConfigName}`,
     () =>
-      ownedOnly
-        ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
-        : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
+      fromMoved
+        ? undo.restoreEndpointConfig({
+            endpointName: name,
+            to: plan.currentConfigName,
+            from: plan.newConfigName,
+            retainAllVariantProperties: plan.retainAllVariantProperties,
+            owner,
+          })
+        : ownedOnly
+          ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
+          : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
     { movesEndpoint: true }
   );
   await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);

@@ -119,3 +119,19 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
   assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);
   return err.cause;
 }
+
+/** `promise`, or a failed test (after `onTimeout`) when it does not settle within `ms`. */
+export async function within<T>(ms: number, promise: Promise<T>, onTimeout: () => Promise<unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void onTimeout().catch(() => undefined);
+      reject(new Error(`did not end within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -10,7 +10,7 @@ import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/
 import { deployModel, rejectSignal } from '../../src/workflows/deploy';
 import { endpointServing, ownedConfigTags, ownedTags } from '../support/endpoints';
 import { decorateScaling, ONCALL_TOPIC, scalingOf, stepAlarmName } from '../support/scaling';
-import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
+import { createHarness, eventually, uniqueName, within, type Harness, failureOf } from '../support/harness';
 
 let h: Harness;
 before(async () => {
@@ -130,6 +130,29 @@ describe('endpoint delete', () => {
       assert.deepEqual(after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'AllTraffic'))?.alarmActions, ['policy:step-out', ONCALL_TOPIC]);
     });
   }
+
+  it('a scaling restore that keeps failing ends the delete as RollbackIncomplete in bounded time, naming what is left', async () => {
+    const ep = uniqueName('gbound');
+    await createModel(`${ep}-m1`);
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: true });
+    // DeleteEndpoint fails until deleteTimeout (3 s); putting the scaling back fails for good (bound: 6 s).
+    h.emulator.control.setFaults([
+      { kind: 'serverError', operations: ['SageMaker.DeleteEndpoint'] },
+      { kind: 'serverError', operations: ['AnyScaleFrontendService.RegisterScalableTarget'] },
+    ]);
+    try {
+      const handle = await start({ endpointName: ep, poll: FAST_POLL, deleteTimeout: '3s' });
+      const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: the scaling restore did not end'));
+      assert.equal(failure.type, 'RollbackIncomplete', failure.message);
+      assert.match(failure.message, new RegExp(`^deleting ${ep} failed while deleting-endpoint: .*ROLLBACK INCOMPLETE, needs an operator: restore autoscaling of AllTraffic`));
+      const details = failure.details?.[0] as { rollbackFailures: string[]; snapshot: Array<{ variantName: string }> };
+      assert.equal(details.rollbackFailures.length, 1, details.rollbackFailures.join('; '));
+      assert.deepEqual(details.snapshot.map((s) => s.variantName), ['AllTraffic'], 'what to register again is in the details');
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointStatus, 'InService', 'the endpoint stays');
+  });
 
   it('succeeds as a no-op when run again on the deleted endpoint', async () => {
     const ep = uniqueName('again');

@@ -2,11 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
-import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
+import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { canaryInput, endpointWithNewVersion, startCanary } from '../support/canary';
 import { endpointWorkflowId, modelName } from '../../src/domain/names';
 import { OWNERSHIP_TAGS } from '../../src/domain/ownership';
-import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, failureOf, uniqueName, within, type Harness } from '../support/harness';
 import { deployInput } from '../support/deploy';
 
 let h: Harness;
@@ -172,6 +172,43 @@ describe('rollback only from what this run made: another actor\'s change is left
   });
 });
 
+describe('rollback from the config this run moved the endpoint to, whoever created it', () => {
+  it('update back to an earlier spec reuses an earlier run\'s config; cancelled after UpdateEndpoint, it still restores', async () => {
+    const ep = uniqueName('flip');
+    const model = uniqueName('m');
+    await h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
+    const live = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+    const variantName = live.ProductionVariants![0].VariantName!;
+    const update = (instanceCount: number) => ({ endpointName: ep, change: [{ variantName, instanceCount }], poll: { min: '100ms', max: '500ms' } });
+    const run = (instanceCount: number) =>
+      h.client.workflow.execute(updateSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [update(instanceCount)] });
+    // Run 1 makes the 2-instance config; run 2 goes back to 1 instance (its own config).
+    const toTwo = await run(2);
+    const backToOne = await run(1);
+    assert.equal((await tagsOf((await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: toTwo.endpointConfigName }))).EndpointConfigArn!))[OWNERSHIP_TAGS.endpoint], ep);
+    // Run 3 asks for 2 instances again: the same spec, so run 1's config (config names hash the spec).
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['update'], endpoints: [ep] }]);
+    try {
+      const handle = await h.client.workflow.start(updateSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [update(2)] });
+      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated');
+      h.emulator.control.setFaults([]);
+      const moving = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+      assert.equal(moving.PendingDeploymentSummary?.EndpointConfigName, toTwo.endpointConfigName, 'run 3 moves the endpoint to run 1\'s config');
+      await handle.cancel();
+      const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: did not end'));
+      assert.equal(failure.type, 'Cancelled', failure.message);
+      assert.match(failure.message, new RegExp(`restore endpoint ${ep} to ${backToOne.endpointConfigName}`));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const after = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+    assert.equal(after.EndpointStatus, 'InService');
+    assert.equal(after.EndpointConfigName, backToOne.endpointConfigName, 'back on the config the run started from');
+    // Run 1's config is not run 3's to delete.
+    await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: toTwo.endpointConfigName }));
+  });
+});
+
 describe('canary: ownership tags and rollback only from its own configs', () => {
   it('tags the new model and the final config with the endpoint and the run', async () => {
     const { endpointName, model } = await endpointWithNewVersion(h, 'cown');
@@ -220,19 +257,3 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
     }
   });
 });
-
-/** `promise`, or a failed test (after `onTimeout`) when it does not settle within `ms`. */
-async function within<T>(ms: number, promise: Promise<T>, onTimeout: () => Promise<unknown>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void onTimeout().catch(() => undefined);
-      reject(new Error(`did not end within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

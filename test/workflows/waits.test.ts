@@ -5,15 +5,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateModelCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointConfigCommand, CreateModelCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import type { DeployInput } from '../../src/domain/deploy/input';
 import { endpointWorkflowId } from '../../src/domain/names';
 import { pendingWait } from '../../src/cli/run-pipeline';
 import { describeEndpoint } from '../../src/inventory';
 import { deleteSageMakerEndpoint, deleteStatusQuery } from '../../src/workflows/delete-endpoint';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
+import { updateSageMakerEndpoint } from '../../src/workflows/update-endpoint';
 import { endpointServing } from '../support/endpoints';
-import { createHarness, eventually, failureOf, uniqueName, type Harness } from '../support/harness';
+import { createHarness, eventually, failureOf, uniqueName, within, type Harness } from '../support/harness';
 import { deployInput } from '../support/deploy';
 
 let h: Harness;
@@ -133,5 +134,88 @@ describe('waits and creates against AWS rules', () => {
     const s = h.emulator.control.state();
     assert.ok(s.endpoints.some((e) => e.name === ep), 'the endpoint is still there');
     assert.ok(s.scalableTargets.some((t) => t.resourceId === `endpoint/${ep}/variant/AllTraffic`), 'its scalable target is registered again');
+  });
+});
+
+/**
+ * UpdateRollbackFailed: "Both the rolling deployment and auto-rollback failed" (DescribeEndpoint). The endpoint
+ * does not leave it by itself, so no step may wait on it as if it were still changing: each ends at once,
+ * naming the FailureReason and saying an operator must look (issue 12 §6).
+ */
+describe('an endpoint in UpdateRollbackFailed ends every step at once', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+  const REASON = 'rollback could not get capacity';
+  const STUCK = new RegExp(`UpdateRollbackFailed: ${REASON}.*an operator must look`);
+  const urf = (ep: string) => ({ kind: 'failTransition' as const, transitions: ['update' as const], endpoints: [ep], endStatus: 'UpdateRollbackFailed' as const, failureReason: REASON, times: 1 });
+
+  async function createModel(name: string) {
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' } })
+    );
+  }
+
+  async function createConfig(name: string, model: string, instanceCount = 3) {
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: instanceCount }] })
+    );
+  }
+
+  it('delete: DeleteEndpoint is not waited for until deleteTimeout', async () => {
+    const ep = uniqueName('urf-delete');
+    const model = uniqueName('m');
+    await createModel(model);
+    await endpointServing(h.aws, ep, model, { autoscaled: false });
+    await createConfig(`${ep}-other`, model);
+    h.emulator.control.setFaults([urf(ep)]);
+    try {
+      await h.aws.sagemaker.send(new UpdateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-other` }));
+      await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'UpdateRollbackFailed');
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const handle = await h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ endpointName: ep, poll: FAST_POLL, deleteTimeout: '10m' }] });
+    const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the delete waits on UpdateRollbackFailed'));
+    assert.equal(failure.type, 'DeleteFailed', failure.message);
+    assert.match(failure.message, new RegExp(`deleting ${ep} failed while deleting-endpoint: endpoint ${ep} is ${STUCK.source}`));
+  });
+
+  it('update: lowering raised capacity back is not waited for until the compensation bound', async () => {
+    const ep = uniqueName('urf-update');
+    const model = uniqueName('m');
+    await createModel(model);
+    await endpointServing(h.aws, ep, model, { autoscaled: false });
+    h.emulator.control.setFaults([urf(ep)]);
+    try {
+      const handle = await h.client.workflow.start(updateSageMakerEndpoint, {
+        taskQueue: h.taskQueue,
+        workflowId: endpointWorkflowId(ep),
+        args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], raiseCapacityDuringUpdate: { AllTraffic: 3 }, inServiceTimeout: '10m', poll: FAST_POLL }],
+      });
+      const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the undo waits on UpdateRollbackFailed'));
+      assert.equal(failure.type, 'RollbackIncomplete', failure.message);
+      const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
+      assert.ok(rollbackFailures.some((f) => f.startsWith('restore instance counts of AllTraffic: ') && STUCK.test(f)), rollbackFailures.join('; '));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+  });
+
+  it('deploy: deleting the endpoint it created is not waited for until the compensation bound', async () => {
+    const ep = uniqueName('urf-deploy');
+    const model = uniqueName('m');
+    // Another actor updates the new endpoint the moment it is created, and that update ends UpdateRollbackFailed.
+    const theirModel = `${ep}-theirs`;
+    await createModel(theirModel);
+    await createConfig(`${ep}-theirs`, theirModel);
+    h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [ep], endpointConfigName: `${ep}-theirs`, after: ['create'] }, urf(ep)]);
+    try {
+      const handle = await deploy(deployInput(ep, model, '1', { inServiceTimeout: '10m' }));
+      const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the undo waits on UpdateRollbackFailed'));
+      assert.equal(failure.type, 'RollbackIncomplete', failure.message);
+      const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
+      assert.ok(rollbackFailures.some((f) => f.startsWith(`delete endpoint ${ep}: `) && STUCK.test(f)), rollbackFailures.join('; '));
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
   });
 });
