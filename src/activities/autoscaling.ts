@@ -34,8 +34,17 @@ const MAX_IDS_PER_CALL = 50;
  * alarm is an upsert in AWS. A variant's scaling is read and put back whole: target, tags, scheduled
  * actions, policies and the CloudWatch alarms wired to its step policies (CloudWatch is reached through
  * the helpers of ./cloudwatch, because an alarm's link to a policy is part of the policy's restore).
+ *
+ * A variant's scaling is always read by its resource id (`endpoint/<name>/variant/<variant>`, at most 50
+ * per DescribeScalableTargets call), never by listing every target of the account: the cost follows the
+ * endpoint, not the account. `endpointVariants` names an endpoint's variants (DescribeEndpoint, through
+ * ./sagemaker), or null when the endpoint is gone.
  */
-export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingClient, cloudwatch: CloudWatchClient) {
+export function createAutoScalingActivities(
+  autoscaling: ApplicationAutoScalingClient,
+  cloudwatch: CloudWatchClient,
+  endpointVariants: (endpointName: string) => Promise<string[] | null>
+) {
   async function describePolicies(resourceId: string): Promise<ScalingPolicySpec[]> {
     const out: ScalingPolicy[] = [];
     const pages = paginateDescribeScalingPolicies({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION });
@@ -65,40 +74,42 @@ export function createAutoScalingActivities(autoscaling: ApplicationAutoScalingC
     return variantScaling(variantName, t, await describePolicies(t.ResourceId!), tags, await describeScheduledActions(t.ResourceId!));
   }
 
+  /**
+   * The scalable targets of these variants with their full policy definitions: what must be put back
+   * after a deregistration. Variants without a target are left out. ResourceIds is an exact filter of at
+   * most 50 ids, and a ScalableDimension must come with resource ids; no variant, no call
+   * (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html).
+   */
+  async function describeVariantScaling(endpointName: string, variantNames: string[]): Promise<VariantScaling[]> {
+    const targets: ScalableTarget[] = [];
+    const ids = [...new Set(variantNames)].map((v) => variantResourceId(endpointName, v));
+    for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) {
+      const pages = paginateDescribeScalableTargets(
+        { client: autoscaling },
+        { ServiceNamespace: NAMESPACE, ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL), ScalableDimension: DIMENSION }
+      );
+      for await (const page of pages) targets.push(...(page.ScalableTargets ?? []));
+    }
+    const prefix = variantResourceId(endpointName, '');
+    const out: VariantScaling[] = [];
+    for (const t of targets) out.push(await snapshot(t.ResourceId!.slice(prefix.length), t));
+    return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
+  }
+
   return {
-    /**
-     * The scalable targets of these variants with their full policy definitions: what must be put back
-     * after a deregistration. Variants without a target are left out.
-     */
-    async describeVariantScaling(endpointName: string, variantNames: string[]): Promise<VariantScaling[]> {
-      const targets: ScalableTarget[] = [];
-      const ids = variantNames.map((v) => variantResourceId(endpointName, v));
-      for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) {
-        const pages = paginateDescribeScalableTargets(
-          { client: autoscaling },
-          { ServiceNamespace: NAMESPACE, ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL), ScalableDimension: DIMENSION }
-        );
-        for await (const page of pages) targets.push(...(page.ScalableTargets ?? []));
-      }
-      const out: VariantScaling[] = [];
-      for (const t of targets) out.push(await snapshot(variantNames[ids.indexOf(t.ResourceId!)], t));
-      return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
-    },
+    describeVariantScaling,
 
     /**
-     * Every scalable target registered for a variant of this endpoint, whatever the variant (it may be gone
-     * from the endpoint, or the endpoint itself may be gone), with its policies.
+     * The scalable targets of the endpoint's variants (as DescribeEndpoint names them now) with their
+     * policies; none when the endpoint is gone. AWS keeps no target past its variant: UpdateEndpoint
+     * refuses to remove a registered variant and DeleteEndpoint deregisters the targets
+     * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html,
+     * https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
+     * Kept for runs recorded before patch 'delete-scaling-by-variants' (the delete now passes the variants
+     * it has read to describeVariantScaling); it used to list every target of the account.
      */
     async describeEndpointScaling(endpointName: string): Promise<VariantScaling[]> {
-      const prefix = variantResourceId(endpointName, '');
-      const out: VariantScaling[] = [];
-      for await (const page of paginateDescribeScalableTargets({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ScalableDimension: DIMENSION })) {
-        for (const t of page.ScalableTargets ?? []) {
-          if (!t.ResourceId!.startsWith(prefix)) continue;
-          out.push(await snapshot(t.ResourceId!.slice(prefix.length), t));
-        }
-      }
-      return out.sort((a, b) => a.variantName.localeCompare(b.variantName));
+      return describeVariantScaling(endpointName, (await endpointVariants(endpointName)) ?? []);
     },
 
     async deleteScalingPolicies(scaling: VariantScaling[]): Promise<void> {

@@ -77,8 +77,9 @@ export function createCloudWatchActivities(cloudwatch: CloudWatchClient) {
   return {
     /**
      * Per-variant invocation metrics over one window (namespace AWS/SageMaker, dimensions EndpointName and
-     * VariantName). A window starting on a whole minute is read as one period (rounded up to the
-     * granularity) so the p99 is over every request in it, not an average of per-minute p99s. GetMetricData
+     * VariantName). The gate's window is a whole number of periods (judgedWindow), so no datapoint reaches
+     * past its end. A window starting on a whole minute is read as one period so the p99 is over every
+     * request in it, not an average of per-minute p99s. GetMetricData
      * rounds StartTime down (to the minute; for a sub-minute Period to a multiple of it), so a window
      * starting between minutes (a sub-minute granularity, see judgedWindow) is read in periods of the
      * granularity it is aligned to, or the rounding would pull in datapoints from before it.

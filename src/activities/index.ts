@@ -22,9 +22,11 @@ export interface ActivityClients {
 
 /** Every activity modelship's workflows call, bound to the given AWS clients: one module per service. */
 export function createActivities(clients: ActivityClients) {
+  const sagemaker = createSageMakerActivities(clients.sagemaker);
+  const endpointVariants = async (name: string) => (await sagemaker.describeEndpoint(name))?.variants.map((v) => v.variantName) ?? null;
   return {
-    ...createSageMakerActivities(clients.sagemaker),
-    ...createAutoScalingActivities(clients.autoscaling, clients.cloudwatch),
+    ...sagemaker,
+    ...createAutoScalingActivities(clients.autoscaling, clients.cloudwatch, endpointVariants),
     ...createCloudWatchActivities(clients.cloudwatch),
     ...createCleanupActivities(clients.sagemaker, clients.tagging),
     ...createRegistryActivities(clients.registry ?? new SageMakerModelRegistry(clients.sagemaker)),

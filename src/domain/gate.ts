@@ -67,18 +67,45 @@ export function ingestionDelayMs(gate: GateConfig): number {
   return gate.ingestionDelay !== undefined ? parseDuration(gate.ingestionDelay) : 2 * parseDuration(gate.metricPeriod);
 }
 
+/** Where GetMetricData puts StartTime for this period: the whole minute, or a 1/5/10/20/30-second division. */
+function startAlignmentMs(periodMs: number): number {
+  return periodMs >= 60_000 || ![1000, 5000, 10_000, 20_000, 30_000].includes(periodMs) ? 60_000 : periodMs;
+}
+
+/** The judged window's start: the first StartTime boundary at or after the weight took effect. */
+function windowStart(evidenceStart: number, gate: GateConfig): number {
+  const alignMs = startAlignmentMs(parseDuration(gate.metricPeriod));
+  return Math.ceil(evidenceStart / alignMs) * alignMs;
+}
+
 /**
  * The window a gate judges: from the first moment of evidence at this weight (after the weight took
- * effect) to no later than `now` minus the ingestion delay. GetMetricData rounds StartTime down (to the
- * whole minute, or to 5/10/20/30-second divisions for such periods), which would pull in datapoints from
- * before the weight took effect, so the start is rounded UP to that boundary here.
+ * effect) to no later than `now` minus the ingestion delay, in whole metric periods.
+ * - Start: GetMetricData rounds StartTime down (less than 15 days ago: to the whole minute; with a Period
+ *   of 5, 10, 20 or 30 s: to such a division of the minute), which would pull in datapoints from before
+ *   the weight took effect, so the start is rounded UP to that boundary here.
+ * - End: `now` minus the ingestion delay, rounded DOWN to a whole number of periods from the start. A
+ *   datapoint is stamped with the start of its period and aggregates the whole period, so a window ending
+ *   mid-period would read up to one period past that point: data not yet ingested, judged as missing or
+ *   partial. EndTime is exclusive, and AWS advises StartTime and EndTime aligned with the Period.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
- * Returns undefined when no whole-boundary window is left yet.
+ * Returns undefined when not one whole period has been ingested yet (the verdict is then inconclusive).
+ * `wholePeriods: false` is the window of runs recorded before patch 'gate-window-whole-periods' (the end
+ * not rounded, any length above zero).
  */
-export function judgedWindow(evidenceStart: number, now: number, gate: GateConfig): { start: number; end: number } | undefined {
+export function judgedWindow(evidenceStart: number, now: number, gate: GateConfig, o: { wholePeriods?: boolean } = {}): { start: number; end: number } | undefined {
   const periodMs = parseDuration(gate.metricPeriod);
-  const alignMs = periodMs >= 60_000 || ![1000, 5000, 10_000, 20_000, 30_000].includes(periodMs) ? 60_000 : periodMs;
-  const start = Math.ceil(evidenceStart / alignMs) * alignMs;
-  const end = now - ingestionDelayMs(gate);
-  return end > start ? { start, end } : undefined;
+  const start = windowStart(evidenceStart, gate);
+  const ingested = now - ingestionDelayMs(gate);
+  if (o.wholePeriods === false) return ingested > start ? { start, end: ingested } : undefined;
+  const end = start + Math.floor((ingested - start) / periodMs) * periodMs;
+  return end - start >= periodMs ? { start, end } : undefined;
+}
+
+/**
+ * The earliest moment judgedWindow gives a window of one whole period: the first period after the
+ * boundary that starts the window, plus the ingestion delay.
+ */
+export function firstWholeWindowAt(evidenceStart: number, gate: GateConfig): number {
+  return windowStart(evidenceStart, gate) + parseDuration(gate.metricPeriod) + ingestionDelayMs(gate);
 }

@@ -159,6 +159,19 @@ function targetWire(t: ScalableTargetRecord): Record<string, unknown> {
 
 const invalidNextToken = () => new AwsError('InvalidNextTokenException', 'Invalid NextToken.');
 
+/**
+ * AWS: "If you specify a scalable dimension, you must also specify a resource ID." (DescribeScalableTargets,
+ * DescribeScalingPolicies, DescribeScheduledActions: the ScalableDimension member,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html).
+ * The harshest reading is a refusal, so a caller cannot read a whole namespace by dimension. The exact
+ * text is UNCONFIRMED.
+ */
+function requireResourceIdWithDimension(dimension: string | undefined, resourceIdGiven: boolean, member: 'ResourceIds' | 'ResourceId'): void {
+  if (dimension !== undefined && !resourceIdGiven) {
+    throw validationError(`If you specify a scalable dimension, you must also specify a resource ID (${member}).`);
+  }
+}
+
 const describeScalableTargets: Operation = (input, ctx) => {
   const fields = Fields.of(input);
   const namespace = fields.string('ServiceNamespace', { required: true, oneOf: SERVICE_NAMESPACES });
@@ -167,11 +180,15 @@ const describeScalableTargets: Operation = (input, ctx) => {
   const maxResults = fields.integer('MaxResults') ?? 50;
   const nextToken = fields.string('NextToken', { max: 2048 });
   fields.check();
-  // AWS: unknown resource ids simply give an empty list.
+  // An empty list filters nothing (UNCONFIRMED; the harsher reading: the whole namespace comes back).
+  const ids = resourceIds?.length ? new Set(resourceIds) : undefined;
+  requireResourceIdWithDimension(dimension, !!ids, 'ResourceIds');
+  // AWS: ResourceIds is an exact match on each id (no prefix), at most 50 per call; unknown ids simply
+  // give an empty list.
   const targets = [...ctx.state.scalableTargets.values()].filter(
     (t) =>
       t.serviceNamespace === namespace &&
-      (!resourceIds || resourceIds.includes(t.resourceId)) &&
+      (!ids || ids.has(t.resourceId)) &&
       (dimension === undefined || t.scalableDimension === dimension),
   );
   targets.sort((a, b) => a.creationTime - b.creationTime);
@@ -341,6 +358,7 @@ const describeScalingPolicies: Operation = (input, ctx) => {
   const maxResults = fields.integer('MaxResults') ?? 50;
   const nextToken = fields.string('NextToken', { max: 2048 });
   fields.check();
+  requireResourceIdWithDimension(dimension, resourceId !== undefined, 'ResourceId');
   const policies = [...ctx.state.scalingPolicies.values()].filter(
     (p) =>
       p.serviceNamespace === namespace &&
@@ -452,6 +470,7 @@ const describeScheduledActions: Operation = (input, ctx) => {
   const maxResults = fields.integer('MaxResults') ?? 50;
   const nextToken = fields.string('NextToken', { max: 2048 });
   fields.check();
+  requireResourceIdWithDimension(dimension, resourceId !== undefined, 'ResourceId');
   const actions = [...ctx.state.scheduledActions.values()].filter(
     (a) =>
       a.serviceNamespace === namespace &&

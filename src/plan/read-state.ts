@@ -97,7 +97,8 @@ export async function readDeleteFacts(r: StateReader, req: DeleteRequest): Promi
   const served = [...new Set([endpoint?.configName, endpoint?.pendingConfigName].filter((c): c is string => !!c))];
   return {
     endpoint,
-    scaling: await r.activities.describeEndpointScaling(name),
+    // As the pipeline reads it: the endpoint's own variants, by resource id, never every target of the account.
+    scaling: await r.activities.describeVariantScaling(name, endpoint?.variants.map((v) => v.variantName) ?? []),
     // The pipeline's own read (by ownership tags), never a listing of the account.
     cleanup: req.deleteConfigsAndModels ? await r.activities.readCleanupFacts({ endpointName: name, scope: { kind: 'owned', configs: served } }) : null,
   };

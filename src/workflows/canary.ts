@@ -9,7 +9,7 @@ import { inRequestOrder } from '../domain/cleanup';
 import type { CanaryResult } from '../domain/canary/status';
 import { parseDuration } from '../domain/duration';
 import { endpointMismatches, type VariantScaling } from '../domain/endpoint';
-import { evaluateGate, ingestionDelayMs, judgedWindow } from '../domain/gate';
+import { evaluateGate, firstWholeWindowAt, ingestionDelayMs, judgedWindow } from '../domain/gate';
 import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
@@ -356,14 +356,21 @@ async function holdWhilePaused(run: CanaryRun): Promise<void> {
 
 /**
  * 3b. Judge once the bake's metrics have arrived: waits out the ingestion delay, then judges the evidence
- * window (see judgedWindow). No whole period of evidence yet is inconclusive, never a pass.
+ * window (see judgedWindow): whole metric periods from after the weight took effect to now minus the
+ * ingestion delay. The wait lasts until at least one whole period is in (a bake shorter than the period
+ * plus the StartTime boundary would otherwise have none). No whole period of evidence is inconclusive,
+ * never a pass.
  */
 async function judgeIngested(run: CanaryRun, evidenceStart: number): Promise<'pass' | 'fail' | 'inconclusive'> {
   const { req, state } = run;
+  // Runs recorded before this patch judged a window whose end was not rounded to the period, right after
+  // the ingestion delay.
+  const wholePeriods = wf.patched('gate-window-whole-periods');
   const delay = ingestionDelayMs(req.gate);
-  if (delay > 0) await wf.condition(() => !!state.abortedBy, delay);
+  const wait = wholePeriods ? Math.max(delay, firstWholeWindowAt(evidenceStart, req.gate) - Date.now()) : delay;
+  if (wait > 0) await wf.condition(() => !!state.abortedBy, wait);
   if (state.abortedBy) throw abortedFailure(state);
-  const window = judgedWindow(evidenceStart, Date.now(), req.gate);
+  const window = judgedWindow(evidenceStart, Date.now(), req.gate, { wholePeriods });
   if (window) return judge(run, window);
   const none = (variantName: string) => ({ variantName, invocations: 0, errors5xx: 0, errors4xx: 0 });
   const now = new Date().toISOString();

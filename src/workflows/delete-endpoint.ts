@@ -57,7 +57,11 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     //    DeregisterScalableTarget permission, and outlive the endpoint otherwise
     //    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
     step('removing-scaling');
-    const scaling = await aws.describeEndpointScaling(name);
+    // The endpoint's own variants' targets, read by resource id: the cost follows the endpoint, never the
+    // account (runs recorded before this patch called describeEndpointScaling, which listed every target).
+    const scaling = wf.patched('delete-scaling-by-variants')
+      ? await aws.describeVariantScaling(name, endpoint?.variants.map((v) => v.variantName) ?? [])
+      : await aws.describeEndpointScaling(name);
     await withScalingGuard(name, scaling, guard, async () => {
       await aws.deleteScalingPolicies(scaling);
       await aws.deregisterScalableTargets(scaling);

@@ -79,6 +79,48 @@ test('RegisterScalableTarget registers a variant and DescribeScalableTargets ret
   }
 });
 
+test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, at most 50), and a ScalableDimension needs a resource id', async () => {
+  const env = await startTestEnv();
+  try {
+    // Two endpoints whose names and variants are prefixes of one another: `ep` / `ep2`, `blue` / `blue2`.
+    await createModel(env.sm, 'm1', 'repo/iris:1');
+    await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }, { VariantName: 'blue2', ModelName: 'm1' }]);
+    for (const ep of ['ep', 'ep2']) await env.sm.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: 'c1' }));
+    for (const ep of ['ep', 'ep2']) await waitForStatus(env.sm, ep, 'InService');
+    const ids = ['endpoint/ep/variant/blue', 'endpoint/ep/variant/blue2', 'endpoint/ep2/variant/blue', 'endpoint/ep2/variant/blue2'];
+    for (const id of ids) await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: id, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 2 }));
+    const described = async (input: Omit<ConstructorParameters<typeof DescribeScalableTargetsCommand>[0], 'ServiceNamespace'>) =>
+      ((await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ...input }))).ScalableTargets ?? []).map((t) => t.ResourceId).sort();
+
+    assert.deepEqual(await described({ ResourceIds: [RID] }), [RID]);
+    assert.deepEqual(await described({ ResourceIds: [RID], ScalableDimension: DIM }), [RID]);
+    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep2/variant/blue2', RID, 'endpoint/gone/variant/blue'] }), ['endpoint/ep/variant/blue', 'endpoint/ep2/variant/blue2']);
+    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep/variant/', 'endpoint/ep', 'endpoint/ep/variant/blu'] }), [], 'no prefix match');
+    assert.deepEqual(await described({}), ids, 'without ResourceIds: the whole namespace');
+    // Pages within the filter.
+    const first = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2 }));
+    const second = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2, NextToken: first.NextToken }));
+    assert.deepEqual([first.ScalableTargets?.length, second.ScalableTargets?.length, second.NextToken], [2, 1, undefined]);
+
+    const tooMany = await rejection(() => described({ ResourceIds: Array.from({ length: 51 }, (_, i) => `endpoint/ep/variant/v${i}`) }));
+    assert.equal(tooMany.name, 'ValidationException');
+    assert.match(tooMany.message, /resourceIds.*length less than or equal to 50/i);
+    assert.equal((await described({ ResourceIds: Array.from({ length: 50 }, (_, i) => (i === 49 ? RID : `endpoint/ep/variant/v${i}`)) })).length, 1);
+    // "If you specify a scalable dimension, you must also specify a resource ID."
+    for (const call of [
+      () => described({ ScalableDimension: DIM }),
+      () => env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, ScalableDimension: DIM })),
+      () => env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS, ScalableDimension: DIM })),
+    ]) {
+      const err = await rejection(call);
+      assert.equal(err.name, 'ValidationException');
+      assert.match(err.message, /must also specify a resource ID/);
+    }
+  } finally {
+    await env.close();
+  }
+});
+
 test('registering again updates the target in place and keeps omitted capacities', async () => {
   const env = await startTestEnv();
   try {

@@ -1,6 +1,7 @@
 /**
- * Gates that fail closed and judge only the model: the judged window waits for CloudWatch, evidence
- * accumulates over re-measurements, and an AWS error rolls back without rejecting the version.
+ * Gates that fail closed and judge only the model: the judged window waits for CloudWatch (whole periods,
+ * ingested ones only), evidence accumulates over re-measurements, and an AWS error rolls back without
+ * rejecting the version.
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,5 +50,50 @@ describe('canary gates', () => {
     await assertRestored(h, endpointName, model, v1.endpointConfigName);
     const v2 = (await registryVersions(h.aws.sagemaker, model))[1];
     assert.deepEqual([v2.approval, v2.stageStatus], ['Approved', 'CanaryInfrastructureFailure']);
+  });
+});
+
+describe('canary gates with CloudWatch’s ingestion delay on in the emulator', () => {
+  // Datapoints reach GetMetricData one period (1 s) after their timestamp, as SageMaker's 1-minute metrics
+  // reach CloudWatch about a minute late. The gates use their default delay: two periods.
+  before(() => h.emulator.control.setSettings({ metricsIngestionDelayMs: 1000 }));
+  after(() => h.emulator.control.setSettings({ metricsIngestionDelayMs: 0 }));
+
+  /** Each gate judged whole 1 s periods from a whole second, ending at least the default delay (2 s) before its verdict. */
+  function assertWholeIngestedWindows(gates: { weight: number; at: string; window: { start: string; end: string } }[]) {
+    for (const g of gates) {
+      const [start, end, at] = [Date.parse(g.window.start), Date.parse(g.window.end), Date.parse(g.at)];
+      assert.equal(start % 1000, 0, `the ${g.weight}% window starts on a whole period: ${JSON.stringify(g.window)}`);
+      assert.ok(end - start >= 1000 && (end - start) % 1000 === 0, `the ${g.weight}% window is whole periods: ${JSON.stringify(g.window)}`);
+      assert.ok(at - end >= 2000, `the ${g.weight}% window ends the ingestion delay before the verdict: ${JSON.stringify(g.window)} at ${g.at}`);
+    }
+  }
+
+  it('a healthy canary passes every gate, each judged over whole periods already ingested', async () => {
+    const { endpointName, model } = await endpointWithNewVersion(h, 'late-healthy');
+    const result = await (await startCanary(h, canaryInput(endpointName, model))).result();
+    h.emulator.control.stopTraffic(endpointName);
+    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass'], [50, 'pass'], [100, 'pass']]);
+    for (const g of result.gates) assert.ok(g.canary.invocations >= 5 && g.canary.p99LatencyMs !== undefined, `the ${g.weight}% gate saw the canary's traffic: ${JSON.stringify(g.canary)}`);
+    assertWholeIngestedWindows(result.gates);
+  });
+
+  it('an unhealthy canary still fails its first gate on what was ingested, and is rolled back', async () => {
+    const { endpointName, model, v1, canaryImage } = await endpointWithNewVersion(h, 'late-unhealthy');
+    h.emulator.control.setBehaviours({ [canaryImage]: { errorRate: 0.4 } });
+    try {
+      const handle = await startCanary(h, canaryInput(endpointName, model));
+      const failure = await failureOf(handle.result());
+      h.emulator.control.stopTraffic(endpointName);
+      assert.equal(failure.type, 'GateFailed');
+      assert.match(failure.message, /gate failed at 10%: canary 5xx rate \d+\.\d+% is above the limit 5\.00%/);
+      const status = await handle.query(canaryStatusQuery);
+      assert.deepEqual(status.gates.map((g) => [g.weight, g.verdict]), [[10, 'fail']]);
+      assert.ok(status.gates[0].canary.errors5xx > 0 && status.gates[0].baseline.errors5xx === 0);
+      assertWholeIngestedWindows(status.gates);
+      await assertRestored(h, endpointName, model, v1.endpointConfigName);
+    } finally {
+      h.emulator.control.setBehaviours({});
+    }
   });
 });

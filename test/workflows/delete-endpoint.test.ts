@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import type { DeleteInput } from '../../src/domain/delete/input';
 import type { DeployInput } from '../../src/domain/deploy/input';
@@ -232,6 +233,91 @@ describe('endpoint delete', () => {
     const listed = Object.keys(now).filter((op) => /^SageMaker\.List(Endpoints|EndpointConfigs|Models)$/.test(op) && now[op]! - (before[op] ?? 0) > 0);
     assert.deepEqual(listed, [], 'no ListEndpoints / ListEndpointConfigs / ListModels');
     assert.deepEqual(leftovers(ep), NOTHING);
+  });
+
+  it('reads only its own variants’ scaling: DescribeScalableTargets calls do not grow with the account’s other targets, and the restore and removal stay exact (issue 12 §2)', async () => {
+    const DESCRIBE_TARGETS = 'AnyScaleFrontendService.DescribeScalableTargets';
+    const targetCalls = () => h.emulator.control.calls().counts[DESCRIBE_TARGETS] ?? 0;
+    /** Runs a delete of `ep` and returns how many DescribeScalableTargets calls it made, and its outcome. */
+    const deleteCounting = async (ep: string) => {
+      const before = targetCalls();
+      const outcome = await (await start({ endpointName: ep, poll: FAST_POLL })).result().then(
+        (r) => ({ ok: true as const, r }),
+        (err: unknown) => ({ ok: false as const, err })
+      );
+      return { calls: targetCalls() - before, outcome };
+    };
+
+    // The cost with an account holding (next to) nothing else.
+    const alone = uniqueName('alone');
+    await createModel(`${alone}-m1`, alone);
+    await endpoint(alone, `${alone}-m1`);
+    const baseline = await deleteCounting(alone);
+    assert.ok(baseline.outcome.ok);
+    assert.deepEqual(leftovers(alone), NOTHING);
+
+    // 60 scalable targets of other endpoints, registered straight through the SDK: 6 endpoints of 10
+    // variants each, named after the endpoint to delete (`<ep>-0` …), so a prefix read would meet them.
+    const ep = uniqueName('crowded');
+    await createModel(`${ep}-m1`);
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: true, stepPolicy: true });
+    await decorateScaling(h.aws, ep, 'AllTraffic');
+    const variants = Array.from({ length: 10 }, (_, i) => `v${i}`);
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${ep}-crowd`,
+        ProductionVariants: variants.map((v) => ({ VariantName: v, ModelName: `${ep}-m1`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 })),
+      })
+    );
+    const others = Array.from({ length: 6 }, (_, i) => `${ep}-${i}`);
+    await Promise.all(
+      others.map(async (o) => {
+        await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o, EndpointConfigName: `${ep}-crowd` }));
+        await eventually(() => describeEndpoint(h.aws.sagemaker, o), (d) => d.EndpointStatus === 'InService');
+        for (const v of variants) {
+          await h.aws.autoscaling.send(
+            new RegisterScalableTargetCommand({ ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${o}/variant/${v}`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 1, MaxCapacity: 3 })
+          );
+        }
+      })
+    );
+    const othersTargets = () =>
+      h.emulator.control
+        .state()
+        .scalableTargets.filter((t) => others.some((o) => t.resourceId.startsWith(`endpoint/${o}/`)))
+        .map((t) => JSON.stringify(t))
+        .sort();
+    const othersBefore = othersTargets();
+    assert.equal(othersBefore.length, 60);
+    const before = await scalingOf(h.aws, ep);
+
+    // A delete whose DeleteEndpoint is refused puts this endpoint's scaling back exactly…
+    h.emulator.control.setFaults([
+      { kind: 'serverError', status: 400, code: 'AccessDeniedException', message: 'not authorized to perform DeleteEndpoint', operations: ['SageMaker.DeleteEndpoint'] },
+    ]);
+    let refused: Awaited<ReturnType<typeof deleteCounting>>;
+    try {
+      refused = await deleteCounting(ep);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    assert.equal(refused.outcome.ok, false);
+    assert.deepEqual(await scalingOf(h.aws, ep), before, 'its scaling is back exactly');
+    assert.deepEqual(othersTargets(), othersBefore, 'no other endpoint’s target was touched');
+
+    // …and the delete that goes through removes exactly it.
+    const deleted = await deleteCounting(ep);
+    assert.ok(deleted.outcome.ok && deleted.outcome.r.endpointDeleted);
+    assert.deepEqual(deleted.outcome.r.scalingRemoved, ['AllTraffic']);
+    assert.deepEqual((await scalingOf(h.aws, ep)).targets, []);
+    assert.deepEqual(othersTargets(), othersBefore, 'no other endpoint’s target was touched');
+
+    assert.deepEqual(
+      { refused: refused.calls, deleted: deleted.calls },
+      { refused: baseline.calls, deleted: baseline.calls },
+      `DescribeScalableTargets calls per delete: ${baseline.calls} alone; the 60 other targets must not add any`
+    );
+    assert.equal(baseline.calls, 1, 'one call: the endpoint’s one variant, by resource id');
   });
 
   it('keeps configs and models when asked to (deleteConfigsAndModels: false)', async () => {
