@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { uniqueName } from '../support/harness';
+import { Client, Connection } from '@temporalio/client';
+import { eventually, uniqueName } from '../support/harness';
 
 // The CLI as a separate process against the shared test dev server, on a task queue no worker polls.
 const BIN = path.resolve(__dirname, '../../bin/modelship');
@@ -148,6 +149,44 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     const again = await modelship([...deployArgs(endpoint), '--no-wait'], env);
     assert.equal(again.code, 5);
     assert.ok(again.stderr.includes(`modelship status ${endpoint}\``), again.stderr);
+  });
+
+  it('retry starts like deploy: list shows the new run at once with its search attributes, and no worker polling is said plainly', async () => {
+    const queue = uniqueName('no-worker');
+    const endpoint = uniqueName('cli-retry-nw');
+    const env = { MODELSHIP_TASK_QUEUE: queue };
+    const deploy = await modelship([...deployArgs(endpoint), '--no-wait'], env);
+    assert.equal(deploy.code, 0, deploy.stderr);
+    // No worker runs this file's pipelines: end the run by hand, as a failure would.
+    const connection = await Connection.connect({ address: ADDRESS });
+    try {
+      const client = new Client({ connection });
+      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('ended for the retry test');
+
+      const retried = await modelship(['retry', endpoint, '--no-wait'], env);
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.equal(retried.stdout.trim(), `endpoint/${endpoint}`);
+      const noWorker = (r: Run) => r.stderr.split('\n').find((l) => l.includes('no worker is polling'));
+      assert.ok(noWorker(retried), retried.stderr);
+      assert.equal(noWorker(retried), noWorker(deploy), 'the same message as deploy');
+
+      // The new run carries its search attributes from the start (no worker will ever set them).
+      const rows = await eventually(
+        async () => JSON.parse((await modelship(['list', '--endpoint', endpoint, '--json'], env)).stdout || '[]') as Array<Record<string, string>>,
+        (r) => r.some((row) => row.status === 'RUNNING'),
+        10_000
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.workflowId, r.type, r.status, r.model, r.step]),
+        [
+          [`endpoint/${endpoint}`, 'deployModel', 'RUNNING', endpoint, 'validating'],
+          [`endpoint/${endpoint}`, 'deployModel', 'TERMINATED', endpoint, 'validating'],
+        ]
+      );
+      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test');
+    } finally {
+      await connection.close();
+    }
   });
 
   it('every option of the operator commands has help text', async () => {
