@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { DefaultLogger, type LogLevel } from '@temporalio/worker';
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
 
 /**
  * Errors as JSON: message, type (an ApplicationFailure's failure type), stack and the cause chain. The
@@ -29,10 +29,22 @@ export function createLogger(level: string = process.env.MODELSHIP_LOG_LEVEL ?? 
 /**
  * Routes Temporal's runtime and SDK logs into pino. The SDK's activity logger puts the activity's
  * workflowId, workflowRunId, activityType and attempt in each line's meta; they are kept as fields.
+ * A plain Logger, not the SDK's DefaultLogger: that would load @temporalio/worker into every command
+ * that logs (the codec server), not only the worker.
  */
-export function temporalLogger(logger: pino.Logger, level: LogLevel = 'INFO'): DefaultLogger {
-  return new DefaultLogger(level, ({ level: lvl, message, meta }) => {
-    const method = lvl.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-    logger[method]({ ...meta }, message);
-  });
+export function temporalLogger(logger: pino.Logger, level: LogLevel = 'INFO'): Logger {
+  const min = LEVELS.indexOf(level);
+  const log = (lvl: LogLevel, message: string, meta?: LogMetadata) => {
+    if (LEVELS.indexOf(lvl) >= min) logger[lvl.toLowerCase() as Lowercase<LogLevel>]({ ...meta }, message);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
 }
+
+const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];

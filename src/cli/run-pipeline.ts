@@ -13,7 +13,7 @@ import { formatDuration } from '../domain/duration';
 import { FAILURE } from '../domain/failures';
 import type { TemporalOptions } from './connection';
 import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
-import { noWorkerMessage, workerPolling } from './pollers';
+import { lastPoll, noWorkerMessage, workerPolling } from './pollers';
 
 /** Where a pipeline runs: named in the messages that say no worker is polling. */
 export type Where = Pick<TemporalOptions, 'address' | 'namespace' | 'taskQueue'>;
@@ -81,14 +81,20 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
     throw err;
   }
   const where: Where = { ...p.where, taskQueue: p.taskQueue };
-  if ((await workerPolling(p.client, p.taskQueue)) === false) console.error(`modelship: ${noWorkerMessage(where)}`);
+  const noWorker = (await workerPolling(p.client, p.taskQueue)) === false;
+  if (noWorker) console.error(`modelship: ${noWorkerMessage(where)}`);
   if (out.wait === false) {
     console.log(out.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : handle.workflowId);
     return EXIT.ok;
   }
   if (!out.json) console.log(`started ${p.workflowType} as workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
-  return follow(handle, p.statusQuery, p.describe, out, where, true);
+  return follow(handle, p.statusQuery, p.describe, out, where, noWorker);
 }
+
+/** How long the waiting loop waits for a status query's answer. */
+const QUERY_DEADLINE_MS = 5000;
+/** How long queries go unanswered, with no worker polling meanwhile, before the loop says no worker polls. */
+const NO_ANSWER_MS = 5000;
 
 /** The endpoint a pipeline's workflow id (`endpoint/<name>`) belongs to. */
 function endpointOf(workflowId: string): string {
@@ -122,20 +128,30 @@ export async function follow<S>(
   const started = Date.now();
   let last = '';
   let done = false;
-  let polls = 0;
+  // Since when (local time) no status query was answered, and the queue's last poll then (server time).
+  let unanswered: { since: number; lastPoll: number | null | undefined } | undefined;
   const progress = (async () => {
     while (!done) {
       try {
         const waiting = await pendingWait(handle);
-        const line = describe(await handle.query(statusQuery)) + (waiting ? ` — ${waiting}` : '');
+        // A deadline: with no worker, the server answers a query only after about 30 s.
+        const status = await handle.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+        unanswered = undefined;
+        const line = describe(status) + (waiting ? ` — ${waiting}` : '');
         if (line !== last && !done && !out.json) console.log(`[${formatDuration(Date.now() - started).padStart(6)}] ${line}`);
         last = line;
       } catch {
         // A query is answered by a worker: the first workflow task may not have run yet, or no worker
-        // polls the queue at all. Every 5 s of unanswered queries, ask the server which it is.
-        if (where && !warned && ++polls % 10 === 0 && (await workerPolling(handle.client, where.taskQueue)) === false && !done) {
-          console.error(`modelship: ${noWorkerMessage(where)}`);
-          warned = true;
+        // polls the queue. No worker when none is listed, or when none polled again in 5 s of unanswered
+        // queries (a stopped worker stays listed for minutes; a live one answers or polls again).
+        if (where && !warned && !done) {
+          const polled = await lastPoll(handle.client, where.taskQueue);
+          if (unanswered?.lastPoll === undefined) unanswered = { since: Date.now(), lastPoll: polled };
+          const gone = polled === null || (polled !== undefined && polled === unanswered.lastPoll && Date.now() - unanswered.since >= NO_ANSWER_MS);
+          if (gone && !done) {
+            console.error(`modelship: ${noWorkerMessage(where)}`);
+            warned = true;
+          }
         }
       }
       await new Promise((r) => setTimeout(r, 500));

@@ -1,12 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { uniqueName } from '../support/harness';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { eventually, uniqueName } from '../support/harness';
+import { workflowBundle } from '../support/temporal';
 
-// The CLI as a separate process against the shared test dev server, on a task queue no worker polls.
+// The CLI as a separate process against the shared test dev server, on a task queue no worker polls
+// (one test starts a worker, then stops it).
 const BIN = path.resolve(__dirname, '../../bin/modelship');
 const ADDRESS = process.env.MODELSHIP_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233';
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
@@ -148,6 +152,73 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     const again = await modelship([...deployArgs(endpoint), '--no-wait'], env);
     assert.equal(again.code, 5);
     assert.ok(again.stderr.includes(`modelship status ${endpoint}\``), again.stderr);
+  });
+
+  it('retry starts like deploy: list shows the new run at once with its search attributes, and no worker polling is said plainly', async () => {
+    const queue = uniqueName('no-worker');
+    const endpoint = uniqueName('cli-retry-nw');
+    const env = { MODELSHIP_TASK_QUEUE: queue };
+    const deploy = await modelship([...deployArgs(endpoint), '--no-wait'], env);
+    assert.equal(deploy.code, 0, deploy.stderr);
+    // No worker runs this file's pipelines: end the run by hand, as a failure would.
+    const connection = await Connection.connect({ address: ADDRESS });
+    try {
+      const client = new Client({ connection });
+      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('ended for the retry test');
+
+      const retried = await modelship(['retry', endpoint, '--no-wait'], env);
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.equal(retried.stdout.trim(), `endpoint/${endpoint}`);
+      const noWorker = (r: Run) => r.stderr.split('\n').find((l) => l.includes('no worker is polling'));
+      assert.ok(noWorker(retried), retried.stderr);
+      assert.equal(noWorker(retried), noWorker(deploy), 'the same message as deploy');
+
+      // The new run carries its search attributes from the start (no worker will ever set them).
+      const rows = await eventually(
+        async () => JSON.parse((await modelship(['list', '--endpoint', endpoint, '--json'], env)).stdout || '[]') as Array<Record<string, string>>,
+        (r) => r.some((row) => row.status === 'RUNNING'),
+        10_000
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.workflowId, r.type, r.status, r.model, r.step]),
+        [
+          [`endpoint/${endpoint}`, 'deployModel', 'RUNNING', endpoint, 'validating'],
+          [`endpoint/${endpoint}`, 'deployModel', 'TERMINATED', endpoint, 'validating'],
+        ]
+      );
+      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('no worker polling while the CLI waits: a worker that stops mid-pipeline is named within seconds', async () => {
+    const queue = uniqueName('stopping');
+    const endpoint = uniqueName('cli-gone');
+    const connection = await NativeConnection.connect({ address: ADDRESS });
+    // Workflows only: the deploy answers status queries and waits on its first activity until the worker stops.
+    const worker = await Worker.create({ connection, taskQueue: queue, workflowBundle: await workflowBundle() });
+    const running = worker.run();
+    const cli = spawn(process.execPath, [BIN, ...deployArgs(endpoint)], { env: { ...process.env, TEMPORAL_ADDRESS: ADDRESS, MODELSHIP_TASK_QUEUE: queue }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const client = new Client({ connection: await Connection.connect({ address: ADDRESS }) });
+    try {
+      await eventually(() => stdout, (o) => /^\[\s*\S+\] \S/m.test(o), 15_000);
+      assert.doesNotMatch(stderr, /no worker is polling/, 'a worker polled at start');
+      worker.shutdown();
+      await running;
+      await eventually(() => stderr, (e) => e.includes(`no worker is polling task queue ${queue} on ${ADDRESS}/default`), 15_000);
+    } finally {
+      cli.kill();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test').catch(() => undefined);
+      await client.connection.close();
+      await connection.close();
+    }
   });
 
   it('every option of the operator commands has help text', async () => {

@@ -3,12 +3,12 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { endpointWorkflowId } from '../../domain/names';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { abortSignal, anyStatusQuery, approveSignal, pauseSignal, promoteSignal, rejectSignal, resumeSignal, setWeightUpdate } from '../../workflows/messages';
+import { WORKFLOW_TYPES, abortSignal, anyStatusQuery, approveSignal, pauseSignal, promoteSignal, rejectSignal, resumeSignal, setWeightUpdate } from '../../workflows/messages';
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
 import { integer } from '../parse-values';
 import { noWorkerMessage, workerPolling } from '../pollers';
-import { follow, type OutputOptions } from '../run-pipeline';
+import { follow, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeRetrying, describeStatus, retryingActivities } from '../status-lines';
 
 interface ActorFlags extends TemporalOptions {
@@ -101,13 +101,25 @@ function retryCommand(): Command {
       const history = await handle.fetchHistory();
       const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
       const args = payloads.map((p) => defaultPayloadConverter.fromPayload(p));
-      const next = await client.workflow.start(desc.type, { workflowId: handle.workflowId, taskQueue: desc.taskQueue, args });
-      if (flags.wait === false) {
-        console.log(next.workflowId);
-        return;
-      }
-      if (!flags.json) console.log(`retrying ${desc.type} on ${endpoint} (run ${next.firstExecutionRunId})`);
-      process.exitCode = await follow(next, anyStatusQuery, (s) => describeStatus(desc.type, s), flags, { ...flags, taskQueue: desc.taskQueue });
+      const pipeline = (['deploy', 'canary', 'update', 'delete'] as const).find((k) => WORKFLOW_TYPES[k] === desc.type);
+      if (!pipeline) throw new CliError(`cannot retry a ${desc.type} on ${endpoint}: not a modelship pipeline`, EXIT.invalidInput);
+      // Started like any pipeline (search attributes, memo, the no-worker check), on the last run's task queue.
+      process.exitCode = await runPipeline(
+        {
+          client,
+          workflowType: desc.type,
+          workflowId: handle.workflowId,
+          taskQueue: desc.taskQueue,
+          where: flags,
+          pipeline,
+          model: desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.model),
+          args,
+          statusQuery: anyStatusQuery,
+          describe: (s) => describeStatus(desc.type, s),
+          summary: await desc.staticSummary(),
+        },
+        flags
+      );
     });
 }
 
