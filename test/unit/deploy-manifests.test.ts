@@ -119,7 +119,7 @@ describe('Kubernetes worker Deployment', () => {
   });
 
   it('probes liveness on /healthz and readiness on /readyz of the health port, the paths the worker serves', () => {
-    const workerSource = read('src', 'cli', 'commands', 'worker.ts');
+    const workerSource = read('src', 'cli', 'commands', 'worker-run.ts');
     for (const p of ['/healthz', '/readyz']) assert.ok(workerSource.includes(`'${p}'`), `the worker does not serve ${p}`);
     const health = containerPort('health');
     const probes: [string, string][] = [
