@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { eventually, uniqueName } from '../support/harness';
 import { workflowBundle } from '../support/temporal';
 
@@ -187,6 +189,44 @@ describe('modelship CLI keeps its promises (separate process)', () => {
         ]
       );
       await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('retry with payload encryption on: the last run\'s encrypted input is decoded with the codec and started again', async () => {
+    const queue = uniqueName('no-worker');
+    const endpoint = uniqueName('cli-retry-enc');
+    const env = { MODELSHIP_TASK_QUEUE: queue, MODELSHIP_CODEC_KEYS: `k1=${randomBytes(32).toString('base64')}`, MODELSHIP_CODEC_KEY_ID: 'k1' };
+    const deploy = await modelship([...deployArgs(endpoint), '--no-wait'], env);
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const connection = await Connection.connect({ address: ADDRESS });
+    try {
+      const raw = new Client({ connection });
+      const coded = new Client({ connection, dataConverter: dataConverterFromEnv(env) });
+      const first = coded.workflow.getHandle(`endpoint/${endpoint}`);
+      const inputOf = async (c: Client, runId?: string) => {
+        const history = await c.workflow.getHandle(`endpoint/${endpoint}`, runId).fetchHistory();
+        return history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      };
+      const [firstPayload] = await inputOf(raw);
+      assert.equal(Buffer.from(firstPayload?.metadata?.encoding ?? []).toString(), 'binary/encrypted', 'the start input is stored encrypted');
+      const firstRun = (await first.describe()).runId;
+      await first.terminate('ended for the retry test');
+
+      const retried = await modelship(['retry', endpoint, '--no-wait'], env);
+      assert.equal(retried.code, 0, retried.stderr);
+      const secondRun = (await coded.workflow.getHandle(`endpoint/${endpoint}`).describe()).runId;
+      assert.notEqual(secondRun, firstRun, 'a new run started');
+      // Both runs' inputs decode, with the codec, to the same deploy request.
+      const decode = async (runId: string) => {
+        const [p] = await inputOf(coded, runId);
+        return (await coded.options.loadedDataConverter.payloadCodecs[0]!.decode([p!]))[0];
+      };
+      const [a, b] = await Promise.all([decode(firstRun), decode(secondRun)]);
+      assert.equal(Buffer.from(b!.metadata!.encoding!).toString(), 'json/plain');
+      assert.deepEqual(JSON.parse(Buffer.from(b!.data!).toString()), JSON.parse(Buffer.from(a!.data!).toString()));
+      await coded.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test');
     } finally {
       await connection.close();
     }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { endpointWorkflowId } from '../../domain/names';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
@@ -100,7 +100,8 @@ function retryCommand(): Command {
       if (desc.status.name === 'COMPLETED') throw new CliError(`the last ${desc.type} pipeline on ${endpoint} succeeded; nothing to retry`, EXIT.invalidInput);
       const history = await handle.fetchHistory();
       const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-      const args = payloads.map((p) => defaultPayloadConverter.fromPayload(p));
+      // Decoded with the client's data converter: with payload encryption on, the stored input is ciphertext.
+      const args = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
       const pipeline = (['deploy', 'canary', 'update', 'delete'] as const).find((k) => WORKFLOW_TYPES[k] === desc.type);
       if (!pipeline) throw new CliError(`cannot retry a ${desc.type} on ${endpoint}: not a modelship pipeline`, EXIT.invalidInput);
       // Started like any pipeline (search attributes, memo, the no-worker check), on the last run's task queue.
