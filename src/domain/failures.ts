@@ -130,7 +130,8 @@ export function rolledBack(r: RolledBack): ApplicationFailure {
   const incomplete = r.rollbackFailures.length > 0;
   const concurrent = r.concurrentChanges ?? [];
   return ApplicationFailure.nonRetryable(
-    `${r.what}: ${r.reason}` +
+    // AWS's messages often end with a period; the sentences joined below bring their own.
+    `${r.what}: ${r.reason.replace(/\.+$/, '')}` +
       // With nothing undone and an undo step failed, "Rolled back: nothing to undo" would contradict the
       // ROLLBACK INCOMPLETE that follows: the message then names only what is left.
       (r.listRolledBack === false || (incomplete && r.rolledBack.length === 0) ? '' : `. Rolled back: ${r.rolledBack.join(', ') || 'nothing to undo'}`) +

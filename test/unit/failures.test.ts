@@ -49,6 +49,18 @@ describe('failure catalogue', () => {
     assert.equal(both.type, 'RollbackIncomplete');
   });
 
+  it('joins a reason that ends with a period (as AWS messages do) without doubling it', () => {
+    const f = rolledBack({
+      what: 'deleting churn failed while deleting the endpoint',
+      reason: 'Could not find endpoint "churn".',
+      rolledBack: [],
+      rollbackFailures: ['restore autoscaling of AllTraffic: throttled.'],
+      type: FAILURE.DeleteFailed,
+    });
+    assert.doesNotMatch(f.message, /\.\./, f.message);
+    assert.match(f.message, /Could not find endpoint "churn"\. ROLLBACK INCOMPLETE, needs an operator: restore autoscaling of AllTraffic: throttled\.$/);
+  });
+
   it('maps failure types to the exit codes the README documents', () => {
     assert.equal(exitCodeForFailure('InvalidInput'), EXIT.invalidInput);
     assert.equal(exitCodeForFailure('RollbackIncomplete'), EXIT.rollbackIncomplete);
