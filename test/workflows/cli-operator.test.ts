@@ -251,6 +251,10 @@ describe('modelship CLI keeps its promises (separate process)', () => {
       worker.shutdown();
       await running;
       await eventually(() => stderr, (e) => e.includes(`no worker is polling task queue ${queue} on ${ADDRESS}/default`), 15_000);
+      // `status` says the same, though the stopped worker is still listed as a poller, not "Failed to query Workflow".
+      const status = await modelship(['status', endpoint], { MODELSHIP_TASK_QUEUE: queue });
+      assert.equal(status.code, 3, status.stderr);
+      assert.match(status.stderr, new RegExp(`deployModel RUNNING: status unknown: no worker is polling task queue ${queue} on `));
     } finally {
       cli.kill();
       if (worker.getState() === 'RUNNING') worker.shutdown();

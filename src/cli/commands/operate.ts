@@ -7,7 +7,7 @@ import { WORKFLOW_TYPES, abortSignal, anyStatusQuery, approveSignal, pauseSignal
 import { addTemporalOptions, connectClient, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
 import { integer } from '../parse-values';
-import { noWorkerMessage, workerPolling } from '../pollers';
+import { lastPoll, noWorkerMessage } from '../pollers';
 import { follow, runPipeline, type OutputOptions } from '../run-pipeline';
 import { describeRetrying, describeStatus, retryingActivities } from '../status-lines';
 
@@ -20,6 +20,9 @@ interface ActorFlags extends TemporalOptions {
  * Commands that operate the pipeline running on an endpoint (workflow `endpoint/<name>`), whatever its
  * kind. Each is also a plain Temporal signal, update or query, usable from the Temporal CLI and UI.
  */
+/** How long `status` waits for the worker to answer its query before checking whether a worker polls. */
+const STATUS_QUERY_DEADLINE_MS = 10_000;
+
 export function operateCommands(): Command[] {
   const endpointArg = (cmd: Command) => cmd.argument('<endpoint>', 'endpoint the pipeline runs on');
   const actor = (cmd: Command) =>
@@ -31,11 +34,15 @@ export function operateCommands(): Command[] {
     .action(async (endpoint: string, flags: TemporalOptions & { json?: boolean }) => {
       const { client, handle, desc } = await open(flags, endpoint);
       let s: unknown;
+      const polledBefore = await lastPoll(client, desc.taskQueue);
       try {
-        s = await handle.query(anyStatusQuery);
+        // A deadline: with no worker, the server answers a query only after about 30 s.
+        s = await client.withDeadline(Date.now() + STATUS_QUERY_DEADLINE_MS, () => handle.query(anyStatusQuery));
       } catch (err) {
-        // Queries are answered by a worker: say so plainly when none polls the pipeline's queue.
-        if ((await workerPolling(client, desc.taskQueue)) === false) {
+        // Queries are answered by a worker: say so plainly when none polls the pipeline's queue, or when
+        // none polled again while the query went unanswered (a stopped worker stays listed for minutes).
+        const polledAfter = await lastPoll(client, desc.taskQueue);
+        if (polledAfter === null || (polledAfter !== undefined && polledAfter === polledBefore)) {
           throw new CliError(`${desc.type} ${desc.status.name}: status unknown: ${noWorkerMessage({ ...flags, taskQueue: desc.taskQueue })}`, EXIT.infrastructure);
         }
         throw err;
