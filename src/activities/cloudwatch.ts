@@ -87,7 +87,10 @@ export function createCloudWatchActivities(cloudwatch: CloudWatchClient) {
      */
     async getVariantMetrics(w: MetricWindow): Promise<VariantMetrics[]> {
       const wholeWindow = Math.max(w.periodSeconds, Math.ceil((w.end - w.start) / 1000 / w.periodSeconds) * w.periodSeconds);
-      const period = w.start % 60_000 === 0 ? wholeWindow : w.periodSeconds;
+      // CloudWatch serves only periods of 1, 5, 10, 20, 30 s or a multiple of 60 s (MetricStat): a sub-minute
+      // granularity whose whole window is none of those is read in periods of the granularity.
+      const validPeriod = [1, 5, 10, 20, 30].includes(wholeWindow) || wholeWindow % 60 === 0;
+      const period = w.start % 60_000 === 0 && validPeriod ? wholeWindow : w.periodSeconds;
       const queries: MetricDataQuery[] = w.variantNames.flatMap((variant, i) => {
         const metric = (MetricName: string) => ({
           Namespace: 'AWS/SageMaker',

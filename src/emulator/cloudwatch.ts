@@ -2,7 +2,8 @@
 // the metric reads a canary gate needs (GetMetricData, GetMetricStatistics, ListMetrics), PutMetricData for custom
 // metrics, and the alarm operations (cloudwatch-alarms.ts).
 //
-// Deliberate deviation: any Period >= 1 second is accepted, so tests can bake for seconds. StartTime
+// Deliberate deviation: sub-minute periods (1, 5, 10, 20, 30 s) are served for every metric, not only
+// high-resolution ones, so tests can bake for seconds; any other Period is refused as CloudWatch documents. StartTime
 // is rounded down as CloudWatch documents (roundStartTime in metrics.ts; the `roundMetricStartTime`
 // setting, on by default), sub-minute periods to whole multiples of the period.
 
@@ -58,6 +59,19 @@ type CompiledQuery =
   | { id: string; label: string; returnData: boolean; kind: 'stat'; stat: ValidStat }
   | { id: string; label: string; returnData: boolean; kind: 'expr'; node: MathNode };
 
+/**
+ * The periods CloudWatch serves: "1, 5, 10, 20, 30, 60, or any multiple of 60" (sub-minute ones only for
+ * high-resolution metrics, which this emulator does not tell apart).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html
+ */
+export function isValidPeriod(seconds: number): boolean {
+  return [1, 5, 10, 20, 30].includes(seconds) || seconds % 60 === 0;
+}
+
+// UNCONFIRMED text: the API reference states the rule, not the error's wording.
+const invalidPeriodMessage = (parameter: string, period: number) =>
+  `The parameter ${parameter} must be 1, 5, 10, 20, 30, 60 or a multiple of 60 seconds; received ${period}.`;
+
 interface ValidStat {
   namespace: string;
   metricName: string;
@@ -78,6 +92,7 @@ function compileMetricStat(ms: MetricStatInput, member: string): ValidStat {
       `The parameter ${member}.Period must be a whole number of seconds >= 1; received ${String(period)}.`,
     );
   }
+  if (!isValidPeriod(period)) throw cloudWatchErrors.invalidParameterValue(invalidPeriodMessage(`${member}.Period`, period));
   const stat = ms.Stat;
   if (!stat) throw cloudWatchErrors.missingParameter(`The parameter ${member}.Stat is required.`);
   if (!isSupportedStatistic(stat)) {
@@ -279,6 +294,7 @@ function getMetricStatistics(input: OperationInput, store: MetricsStore, nowMs: 
   if (!Number.isInteger(period) || period < 1) {
     throw cloudWatchErrors.invalidParameterValue(`The parameter Period must be a whole number of seconds >= 1; received ${String(period)}.`);
   }
+  if (!isValidPeriod(period)) throw cloudWatchErrors.invalidParameterValue(invalidPeriodMessage('Period', period));
   const statistics: string[] = Array.isArray(input.Statistics) ? input.Statistics : [];
   const extended: string[] = Array.isArray(input.ExtendedStatistics) ? input.ExtendedStatistics : [];
   // AWS: exactly one of Statistics and ExtendedStatistics.

@@ -40,8 +40,8 @@ test('GetMetricData rounds StartTime down to the minute (and to 10 s for Period 
     assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(0).toISOString()], values: [3] });
     // Period 10: rounded to a 10-second division: T0+45 s reads from T0+40 s.
     assert.deepEqual(await sumFrom(bed, 45, 10), { timestamps: [at(40).toISOString()], values: [2] });
-    // Period 3 (emulator only; AWS has no such period): to a multiple of 3 s in the minute, T0+44 s -> T0+42 s.
-    assert.deepEqual(await sumFrom(bed, 44, 3), { timestamps: [at(42).toISOString()], values: [1] });
+    // Period 1 (AWS documents rounding to the minute; the emulator keeps the second so tests bake for seconds).
+    assert.deepEqual(await sumFrom(bed, 43, 1), { timestamps: [at(43).toISOString()], values: [1] });
     // GetMetricStatistics documents the same rounding.
     const stats = await bed.cloudwatch.send(
       new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(30), EndTime: at(180), Period: 60, Statistics: ['Sum'] }),
@@ -107,6 +107,23 @@ test('a gate window starting between minutes is read in periods it is aligned to
     assert.equal((await read(start, start + 3500))[0].invocations, 2);
     // A window on a whole minute is read as one period: every request in it, one p99 over all of them.
     assert.equal((await read(T0, start + 3500))[0].invocations, 4);
+  } finally {
+    await bed.close();
+  }
+});
+
+test('GetMetricData and GetMetricStatistics refuse a Period CloudWatch does not serve (1, 5, 10, 20, 30 or a multiple of 60)', async () => {
+  const bed = await startTestBed();
+  try {
+    await putAt(bed, [10, 70]);
+    for (const ok of [1, 20, 30, 60, 120]) assert.ok((await sumFrom(bed, 0, ok)).values.length > 0, `Period ${ok} is served`);
+    for (const bad of [7, 34, 90]) {
+      await assert.rejects(sumFrom(bed, 0, bad), (e: Error) => /^InvalidParameterValue/.test(e.name) && /Period must be 1, 5, 10, 20, 30, 60 or a multiple of 60/.test(e.message));
+      await assert.rejects(
+        bed.cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(0), EndTime: at(180), Period: bad, Statistics: ['Sum'] })),
+        (e: Error) => /^InvalidParameterValue/.test(e.name),
+      );
+    }
   } finally {
     await bed.close();
   }

@@ -29,6 +29,12 @@ const validRole = fc.tuple(fc.stringMatching(/^\d{12}$/), fc.stringMatching(/^[\
 const validInstanceType = fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.stringMatching(/^[a-z0-9]{1,8}$/)).map(([f, s]) => `ml.${f}.${s}`);
 const validImage = fc.stringMatching(/^\S{1,120}$/);
 const validUrl = fc.tuple(fc.constantFrom('s3', 'https'), fc.stringMatching(/^\S{1,100}$/)).map(([p, rest]) => `${p}://${rest}`);
+// CloudWatch's periods: 1, 5, 10, 20, 30 s or whole minutes.
+const validMetricPeriod = fc.oneof(
+  fc.constantFrom('1s', '5s', '10s', '20s', '30s', '30000ms'),
+  fc.integer({ min: 1, max: 999 }).map((n) => `${n}m`),
+  fc.integer({ min: 1, max: 99 }).map((n) => `${n * 60}s`)
+);
 const validPoll = fc.record({ min: validDuration, max: validDuration, backoff: fc.double({ min: 1, max: 10, noNaN: true }) }, { requiredKeys: [] });
 
 const validDeploy = fc.record(
@@ -60,7 +66,7 @@ const validCanary = fc
       steps: validSteps,
       bake: validDuration,
       gate: fc.record(
-        { maxErrorRate: fc.double({ min: 0, max: 1, noNaN: true }), minInvocations: fc.integer({ min: 1, max: 1000 }), metricPeriod: validDuration, onInconclusive: fc.constantFrom('wait', 'pause', 'fail') },
+        { maxErrorRate: fc.double({ min: 0, max: 1, noNaN: true }), minInvocations: fc.integer({ min: 1, max: 1000 }), metricPeriod: validMetricPeriod, onInconclusive: fc.constantFrom('wait', 'pause', 'fail') },
         { requiredKeys: [] }
       ),
       progressDeadline: validDuration,
@@ -285,6 +291,7 @@ describe('canary input (canaryRollout, modelship canary)', () => {
         breakField(validCanary, ['gate', 'maxErrorRate'], fc.oneof(fc.double({ min: 1.0001, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: -0.0001, noNaN: true }), notNumber), 'bad rate'),
         breakField(validCanary, ['gate', 'maxLatencyRatio'], fc.oneof(fc.double({ min: -10, max: 0.999, noNaN: true }), notNumber), 'bad ratio'),
         breakField(validCanary, ['gate', 'minInvocations'], fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 9.9, noNaN: true }), notNumber), 'bad minimum'),
+        breakField(validCanary, ['gate', 'metricPeriod'], fc.oneof(fc.constantFrom('2s', '45s', '90s', '1500ms', '0s'), badDuration), 'not a CloudWatch period'),
         breakField(validCanary, ['gate', 'onInconclusive'], fc.oneof(fc.constantFrom('retry', 'WAIT', ''), notString), 'bad choice'),
         breakField(validCanary, ['gate', 'alarms'], fc.array(fc.string(), { minLength: 11, maxLength: 15 }), 'too many alarms'),
         breakField(validCanary, ['webhookUrl'], fc.oneof(fc.constantFrom('ftp://hooks.example.com/x', 'not a url', 'file:///etc/passwd', ''), notString), 'bad webhook'),

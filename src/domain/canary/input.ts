@@ -1,5 +1,6 @@
 /** The canary rollout's input: its schema (validated by the CLI and again by the workflow) and the operator controls' payloads. */
 import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../duration';
 import { modelRefString } from '../model-ref';
 import { pollPolicySchema } from '../schemas';
 import { awsName, duration, instanceCount, instanceType, roleArn, validate, type InputIssue } from '../validation';
@@ -9,9 +10,12 @@ import { windowsSchema } from '../windows';
 export const DEFAULT_STEPS = [5, 25, 50, 100];
 
 const steps = z
-  .array(z.number({ error: 'each step must be a percentage' }).gt(0, { error: 'each step must be above 0' }).max(100, { error: 'each step must be at most 100' }), {
-    error: 'must be a list of percentages such as [5, 25, 50, 100]',
-  })
+  .array(
+    z.number({ error: 'each step must be a percentage' }).gt(0, { error: 'each step must be above 0' }).max(100, { error: 'each step must be at most 100' }),
+    {
+      error: 'must be a list of percentages such as [5, 25, 50, 100]',
+    },
+  )
   .min(1, { error: 'must hold at least one step' })
   .max(20, { error: 'at most 20 steps' })
   .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]), { error: 'must be strictly increasing' })
@@ -36,8 +40,17 @@ export const gateSchema = z.strictObject({
   alarms: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 alarms' }).default([]),
   /** Record verdicts without acting on them (a failing gate does not roll back). @default false */
   dryRun: z.boolean().default(false),
-  /** CloudWatch period granularity (SageMaker publishes per minute). @default '60s' */
-  metricPeriod: duration.default('60s'),
+  /**
+   * CloudWatch period granularity (SageMaker publishes per minute). CloudWatch serves periods of 1, 5, 10,
+   * 20, 30 s or a multiple of 60 s, the sub-minute ones only for high-resolution metrics (MetricStat,
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html). @default '60s'
+   */
+  metricPeriod: duration
+    // (a malformed duration is reported by `duration`'s own rule)
+    .refine((d) => !DURATION_PATTERN.test(d) || isCloudWatchPeriod(parseDuration(d)), {
+      error: (iss) => `must be 1s, 5s, 10s, 20s, 30s or a whole number of minutes (CloudWatch's periods); got ${JSON.stringify(iss.input)}`,
+    })
+    .default('60s'),
   /**
    * How late metrics may arrive in CloudWatch: a step is judged only once its bake window ended this long
    * ago, so the gate never judges datapoints that are still missing. @default two metric periods (2 min
@@ -103,7 +116,8 @@ export const canaryInputSchema = z
   })
   .superRefine((input, ctx) => {
     for (const s of input.approvalSteps) {
-      if (!input.steps.includes(s)) ctx.addIssue({ code: 'custom', path: ['approvalSteps'], message: `${s} is not one of the steps ${JSON.stringify(input.steps)}` });
+      if (!input.steps.includes(s))
+        ctx.addIssue({ code: 'custom', path: ['approvalSteps'], message: `${s} is not one of the steps ${JSON.stringify(input.steps)}` });
     }
     if (input.gate.dryRun && !input.force) {
       ctx.addIssue({ code: 'custom', path: ['gate', 'dryRun'], message: 'a dry-run gate never stops a bad canary; set force: true to ramp without a gate' });
@@ -142,7 +156,7 @@ export function canaryModelRefIssues(model: unknown): InputIssue[] | undefined {
 export function withResolvedModelRef(
   input: object,
   ref: string,
-  resolved: { pinned: string; moving: boolean; version: { model: string; version: number } }
+  resolved: { pinned: string; moving: boolean; version: { model: string; version: number } },
 ): { named: unknown; modelRef: ResolvedModelRefRecord } {
   return {
     named: { ...input, model: { name: resolved.version.model, version: resolved.version.version } },
@@ -177,4 +191,9 @@ export interface PromoteInput extends ActorInput {
 }
 export interface SetWeightInput extends ActorInput {
   weight: number;
+}
+
+/** A period CloudWatch serves, in ms: 1, 5, 10, 20, 30 s or a whole number of minutes. */
+function isCloudWatchPeriod(ms: number): boolean {
+  return ms % 60_000 === 0 ? ms > 0 : [1000, 5000, 10_000, 20_000, 30_000].includes(ms);
 }
