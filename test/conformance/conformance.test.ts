@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { readRecordings } from '../../src/emulator/recorder';
+import { REGION, TEST_CREDENTIALS as credentials } from '../support/fixtures';
 import { checkResponses } from './responses';
 import { implementedOperations, type ImplementedOperation } from './model';
 import { invalidRequests, validValue, SAMPLES, type InvalidRequest } from './requests';
 import { DEVIATIONS, deviationFor } from './deviations';
 import { checkTable } from './table';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let emu: Emulator;
 // This emulator records into a directory of its own, so that the table's response counts are this test's alone.
 const recordDir = mkdtempSync(path.join(tmpdir(), 'modelship-conformance-'));
@@ -33,7 +33,7 @@ let clients: Record<string, { client: Sender; module: Record<string, unknown> }>
 
 before(async () => {
   emu = await startEmulator({ recordResponsesTo: recordDir, timings: { endpointCreateMs: 1, endpointUpdateMs: 1, endpointDeleteMs: 1, weightsUpdateMs: 1 } });
-  const common = { endpoint: emu.url, region: 'us-east-1', credentials, maxAttempts: 1 };
+  const common = { endpoint: emu.url, region: REGION, credentials, maxAttempts: 1 };
   clients = {
     SageMaker: { client: new sagemaker.SageMakerClient(common) as Sender, module: sagemaker },
     AnyScaleFrontendService: { client: new autoscaling.ApplicationAutoScalingClient(common) as Sender, module: autoscaling },

@@ -4,10 +4,9 @@
  * constraint of each member it holds: missing required member, too long, below the minimum length, not
  * matching the pattern, unknown enum value, out of range, too few / too many list items.
  */
+import { ACCOUNT, ROLE } from '../support/fixtures';
 import { patternRegex, shapeOf, type ServiceModel, type Shape } from './model';
 
-export const ACCOUNT = '123456789012';
-export const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerRole`;
 const SM_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
 
 /**

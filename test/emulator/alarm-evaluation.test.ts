@@ -5,7 +5,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { evaluateAlarm } from '../../src/emulator/alarm-evaluation';
 import { MetricsStore } from '../../src/emulator/metrics';
 import type { AlarmRecord } from '../../src/emulator/state';
-import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestBed } from './fixtures';
+import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestEnv } from '../support/emulator';
 
 const NOW = 1_700_000_000_000;
 const dims = [{ Name: 'Case', Value: 'alarm' }];
@@ -98,7 +98,7 @@ describe('alarm evaluation rules', () => {
 });
 
 describe('alarm evaluation in the emulator', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     bed = await startTestBed({ alarmEvaluation: { intervalMs: 50 }, behaviours: { 'img/broken': { errorRate: 1 } } });
   });
@@ -110,7 +110,7 @@ describe('alarm evaluation in the emulator', () => {
       { variantName: 'green', image: 'img/broken', weight: 1 },
     ]);
     for (const variant of ['blue', 'green']) {
-      await bed.cloudwatch.send(
+      await bed.cw.send(
         new PutMetricAlarmCommand({
           AlarmName: `guarded-${variant}-5xx`,
           Namespace: 'AWS/SageMaker',
@@ -132,7 +132,7 @@ describe('alarm evaluation in the emulator', () => {
     const deadline = Date.now() + 2000;
     let states: Record<string, string | undefined> = {};
     while (Date.now() < deadline) {
-      const r = await bed.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'guarded-' }));
+      const r = await bed.cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'guarded-' }));
       states = Object.fromEntries(r.MetricAlarms!.map((a) => [a.AlarmName!, a.StateValue]));
       if (states['guarded-green-5xx'] === 'ALARM' && states['guarded-blue-5xx'] === 'OK') break;
       await new Promise((r) => setTimeout(r, 50));

@@ -16,10 +16,10 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { createConfig, createModel, rejection, waitForGone, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 const NS = 'sagemaker' as const;
 const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
@@ -59,8 +59,7 @@ async function trackInvocations(env: TestEnv, name = 'invocations'): Promise<voi
 }
 
 test('RegisterScalableTarget registers a variant and DescribeScalableTargets returns it', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const arn = await register(env);
     assert.match(arn ?? '', /^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/[0-9a-f]+$/);
@@ -74,14 +73,11 @@ test('RegisterScalableTarget registers a variant and DescribeScalableTargets ret
     assert.deepEqual(target?.SuspendedState, { DynamicScalingInSuspended: false, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false });
     const unknown = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ['endpoint/x/variant/y'] }));
     assert.deepEqual(unknown.ScalableTargets, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, at most 50), and a ScalableDimension needs a resource id', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     // Two endpoints whose names and variants are prefixes of one another: `ep` / `ep2`, `blue` / `blue2`.
     await createModel(env.sm, 'm1', 'repo/iris:1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }, { VariantName: 'blue2', ModelName: 'm1' }]);
@@ -116,40 +112,31 @@ test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, a
       assert.equal(err.name, 'ValidationException');
       assert.match(err.message, /must also specify a resource ID/);
     }
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('registering again updates the target in place and keeps omitted capacities', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const arn = await register(env, 1, 4);
     const again = await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MaxCapacity: 8 }));
     assert.equal(again.ScalableTargetARN, arn);
     const out = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }));
     assert.deepEqual(out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]), [[1, 8]]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('registering a target for a missing endpoint or variant is a ValidationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => register(env));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /endpoint\/ep\/variant\/blue/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a minimum above the current capacity moves the variant up through Updating', async () => {
   // Long enough to observe Updating even on a loaded machine.
-  const env = await startTestEnv({ timings: { weightsUpdateMs: 1500 } });
-  try {
+  await withEmulator({ timings: { weightsUpdateMs: 1500 } }, async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 3, 6);
     const updating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
@@ -157,14 +144,11 @@ test('a minimum above the current capacity moves the variant up through Updating
     assert.equal(updating.ProductionVariants?.[0]?.DesiredInstanceCount, 3);
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.ProductionVariants?.[0]?.CurrentInstanceCount, 3);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleting it removes them', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const put = await env.aas.send(
@@ -202,14 +186,11 @@ test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleti
     await env.aas.send(new DeleteScalingPolicyCommand({ PolicyName: 'invocations', ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     assert.equal(env.emu.control.state().alarms.length, 0);
     assert.equal(env.emu.control.state().scalingPolicies.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a step scaling policy is stored without alarms', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const put = await env.aas.send(
@@ -226,14 +207,8 @@ test('a step scaling policy is stored without alarms', async () => {
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
     assert.equal(described.ScalingPolicies?.[0]?.StepScalingPolicyConfiguration?.AdjustmentType, 'ChangeInCapacity');
     assert.equal(env.emu.control.state().alarms.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
-
-function cloudwatchOf(env: TestEnv): CloudWatchClient {
-  return new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-}
 
 async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
   const put = await env.aas.send(
@@ -250,7 +225,7 @@ async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
 }
 
 async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Promise<void> {
-  await cloudwatchOf(env).send(
+  await env.cw.send(
     new PutMetricAlarmCommand({
       AlarmName: alarmName,
       Namespace: 'AWS/SageMaker',
@@ -267,8 +242,7 @@ async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Pr
 }
 
 test('a step policy lists the alarms wired to it; deleting it removes its action from them and keeps the alarms', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const arn = await stepPolicy(env);
@@ -277,7 +251,7 @@ test('a step policy lists the alarms wired to it; deleting it removes its action
     assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), ['latency-high']);
 
     await env.aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, PolicyName: 'step' }));
-    const alarms = (await cloudwatchOf(env).send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
+    const alarms = (await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
     assert.equal(alarms.length, 1, 'the alarm stays');
     assert.deepEqual(alarms[0]!.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:oncall'], 'only the policy action is gone');
 
@@ -286,14 +260,11 @@ test('a step policy lists the alarms wired to it; deleting it removes its action
     assert.notEqual(again, arn);
     const relisted = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
     assert.deepEqual(relisted.ScalingPolicies?.[0]?.Alarms, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('scheduled actions: put, describe, update by name, delete; DeregisterScalableTarget deletes them', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const id = { ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM } as const;
@@ -322,14 +293,11 @@ test('scheduled actions: put, describe, update by name, delete; DeregisterScalab
 
     await env.aas.send(new DeregisterScalableTargetCommand(id));
     assert.deepEqual((await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS }))).ScheduledActions, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('scalable targets carry tags: given on registration, listed, added and removed by ARN', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const out = await env.aas.send(
       new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 4, Tags: { team: 'ml' } }),
@@ -342,14 +310,11 @@ test('scalable targets carry tags: given on registration, listed, added and remo
     await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     const gone = await rejection(() => env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
     assert.equal(gone.name, 'ResourceNotFoundException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a policy for an unregistered target fails with ObjectNotFoundException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const err = await rejection(() => trackInvocations(env));
     assert.ok(err instanceof ObjectNotFoundException);
@@ -357,14 +322,11 @@ test('a policy for an unregistered target fails with ObjectNotFoundException', a
       err.message,
       'No scalable target registered for service namespace: sagemaker, resource ID: endpoint/ep/variant/blue, scalable dimension: sagemaker:variant:DesiredInstanceCount',
     );
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeregisterScalableTarget deletes the target with its policies and alarms; a second call is ObjectNotFound', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await trackInvocations(env);
@@ -376,14 +338,11 @@ test('DeregisterScalableTarget deletes the target with its policies and alarms; 
     const err = await rejection(() => env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM })));
     assert.equal(err.name, 'ObjectNotFoundException');
     assert.match(err.message, /^No scalable target registered for service namespace: sagemaker, resource ID: endpoint\/ep\/variant\/blue/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint is refused when it changes the instance type of an autoscaled variant', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InstanceType: 'ml.c5.xlarge' }]);
@@ -392,42 +351,33 @@ test('UpdateEndpoint is refused when it changes the instance type of an autoscal
     assert.match(err.message, /instance type of variant blue/);
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(ep.EndpointStatus, 'InService');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint is refused when it removes an autoscaled variant', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'green', ModelName: 'm2' }]);
     const err = await rejection(() => env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' })));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /variant blue .* cannot be removed/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint that only changes the model of an autoscaled variant is allowed', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 2 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.EndpointConfigName, 'c2');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await trackInvocations(env);
@@ -435,14 +385,11 @@ test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies',
     await waitForGone(env.sm, 'ep');
     const state = env.emu.control.state();
     assert.deepEqual([state.scalableTargets.length, state.scalingPolicies.length, state.alarms.length], [0, 0, 0]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('without DeregisterScalableTarget permission, DeleteEndpoint is refused until the targets are removed', async () => {
-  const env = await startTestEnv({ callerCanDeregisterScalableTargets: false });
-  try {
+  await withEmulator({ callerCanDeregisterScalableTargets: false }, async (env) => {
     await liveEndpoint(env);
     await register(env);
     const err = await rejection(() => env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' })));
@@ -454,42 +401,31 @@ test('without DeregisterScalableTarget permission, DeleteEndpoint is refused unt
     await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitForGone(env.sm, 'ep');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('autoscaling inputs are validated with AWS constraint texts', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() =>
       env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: undefined as unknown as string, ScalableDimension: DIM })),
     );
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, "1 validation error detected: Value null at 'resourceId' failed to satisfy constraint: Member must not be null");
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 async function invoke(env: TestEnv, times: number): Promise<void> {
-  const runtime = new SageMakerRuntimeClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-  try {
-    for (let i = 0; i < times; i += 10) {
-      await Promise.all(
-        Array.from({ length: Math.min(10, times - i) }, () =>
-          runtime.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: '{}', ContentType: 'application/json' })),
-        ),
-      );
-    }
-  } finally {
-    runtime.destroy();
+  for (let i = 0; i < times; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, times - i) }, () =>
+        env.runtime.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: '{}', ContentType: 'application/json' })),
+      ),
+    );
   }
 }
 
 test('with autoscalingSimulation, invocations per instance above target scale the variant out within max', async () => {
-  const env = await startTestEnv({ autoscalingSimulation: { intervalMs: 30 } });
-  try {
+  await withEmulator({ autoscalingSimulation: { intervalMs: 30 } }, async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 1, 3);
     await invoke(env, 250); // 250 in the last minute on 1 instance
@@ -503,14 +439,11 @@ test('with autoscalingSimulation, invocations per instance above target scale th
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(count, 3);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('without autoscalingSimulation, traffic never changes the instance count', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 1, 3);
     await trackInvocations(env);
@@ -518,7 +451,5 @@ test('without autoscalingSimulation, traffic never changes the instance count', 
     await new Promise((r) => setTimeout(r, 100));
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.deepEqual([ep.EndpointStatus, ep.ProductionVariants?.[0]?.DesiredInstanceCount], ['InService', 1]);
-  } finally {
-    await env.close();
-  }
+  });
 });

@@ -12,7 +12,7 @@ import { ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { autoscalingService } from '../../src/emulator/autoscaling';
 import { CLOUDWATCH_TARGET_PREFIX, createCloudWatchService } from '../../src/emulator/cloudwatch';
 import { sagemakerService } from '../../src/emulator/sagemaker';
-import { startTestEnv, type TestEnv } from './helpers';
+import { startTestEnv, type TestEnv } from '../support/emulator';
 
 const MAX_BODY = 16 * 1024;
 let env: TestEnv;

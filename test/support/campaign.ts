@@ -40,6 +40,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import type { VariantLoad } from '../../src/emulator/capacity';
 import type { FaultRule } from '../../src/emulator/faults';
 import type { StateSnapshot } from '../../src/emulator/state';
+import { image, modelData, ROLE } from './fixtures';
 import { decorateScaling, scalingAfterDelete, scalingOf, type VariantScaling } from './scaling';
 import { workflowBundle } from './temporal';
 
@@ -122,7 +123,6 @@ export interface CampaignReport {
   durationMs: number;
 }
 
-const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const INSTANCE = 'ml.m5.large';
 /**
  * Capacity per instance in the campaign: the 40 req/s of background traffic on a 2-instance variant is
@@ -135,7 +135,7 @@ const TRAFFIC_RPS = 40;
 const FAST_POLL = { min: '200ms', max: '1s' };
 const NS = 'sagemaker';
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
-export const image = (group: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${group}:${tag}`;
+export { image };
 
 /** mulberry32: small, seedable, good enough to pick kill times and roll faults reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -195,7 +195,7 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
   const base = { kind, endpoint, group, faults: [] as FaultRule[], behaviours: {}, setup: async () => undefined };
   const deployInput = (tag: string): DeployInput => ({
     endpointName: endpoint,
-    model: { name: group, image: image(group, tag), modelDataUrl: `s3://models/${group}/${tag}.tar.gz` },
+    model: { name: group, image: image(group, tag), modelDataUrl: modelData(group, tag) },
     executionRoleArn: ROLE,
     instanceType: INSTANCE,
     autoApprove: true,
@@ -365,7 +365,7 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
     new CreateModelPackageCommand({
       ModelPackageGroupName: o.group,
       InferenceSpecification: {
-        Containers: [{ Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }],
+        Containers: [{ Image: image(o.group, 'v1'), ModelDataUrl: modelData(o.group, 'v1') }],
         SupportedContentTypes: ['application/json'],
         SupportedResponseMIMETypes: ['application/json'],
       },
@@ -374,7 +374,7 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
     })
   );
   await aws.sagemaker.send(
-    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }, Tags: tags })
+    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: modelData(o.group, 'v1') }, Tags: tags })
   );
   await aws.sagemaker.send(
     new CreateEndpointConfigCommand({
@@ -425,7 +425,7 @@ export async function registerVersion(aws: AwsClients, group: string, img: strin
   await aws.sagemaker.send(
     new CreateModelPackageCommand({
       ModelPackageGroupName: group,
-      InferenceSpecification: { Containers: [{ Image: img, ModelDataUrl: `s3://models/${group}/v2.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      InferenceSpecification: { Containers: [{ Image: img, ModelDataUrl: modelData(group, 'v2') }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
       ModelApprovalStatus: 'Approved',
       ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
     })

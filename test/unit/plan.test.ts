@@ -14,8 +14,7 @@ import { planUpdate, updatePlanChanges } from '../../src/domain/update/plan';
 import { updateInputSchema } from '../../src/domain/update/input';
 import { validate } from '../../src/domain/validation';
 import { renderPlan } from '../../src/plan/render';
-
-const ROLE = 'arn:aws:iam::123456789012:role/sm';
+import { ROLE } from '../support/fixtures';
 
 /** The plan of a Planned that must not be a refusal. */
 function planOf<T>(p: Planned<T>): T {

@@ -5,11 +5,12 @@ import { deployInstanceCount } from '../../src/domain/deploy/plan';
 import { parseDuration, formatDuration } from '../../src/domain/duration';
 import { pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
 import { validate } from '../../src/domain/validation';
+import { image, ROLE } from '../support/fixtures';
 
 const good: DeployInput = {
   endpointName: 'churn-prod',
-  model: { name: 'churn', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: 's3://models/churn/1/model.tar.gz' },
-  executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
+  model: { name: 'churn', image: image('churn', '1'), modelDataUrl: 's3://models/churn/1/model.tar.gz' },
+  executionRoleArn: ROLE,
   instanceType: 'ml.m5.large',
 };
 
