@@ -227,7 +227,10 @@ export function invalidRequests(model: ServiceModel, inputShape: string, valid: 
         const items = value as unknown[];
         if (shape.min !== undefined && shape.min > 0) emit('listMin', items.slice(0, shape.min - 1));
         if (shape.max !== undefined && shape.max < 1000 && items.length > 0) {
-          emit('listMax', Array.from({ length: shape.max + 1 }, () => structuredClone(items[0])));
+          emit(
+            'listMax',
+            Array.from({ length: shape.max + 1 }, () => structuredClone(items[0])),
+          );
         }
         items.forEach((item, i) => walk(shape.member!.shape, item, `${path}.${i + 1}.member`, member, [...keys, i]));
         return;

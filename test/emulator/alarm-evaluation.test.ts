@@ -44,7 +44,17 @@ function storeWith(points: [secondsAgo: number, value: number][]): MetricsStore 
 describe('alarm evaluation rules', () => {
   it('goes to ALARM when DatapointsToAlarm of the last EvaluationPeriods windows breach', () => {
     const a = alarm({ datapointsToAlarm: 2 });
-    assert.equal(evaluateAlarm(a, storeWith([[25, 1], [5, 2]]), NOW), true);
+    assert.equal(
+      evaluateAlarm(
+        a,
+        storeWith([
+          [25, 1],
+          [5, 2],
+        ]),
+        NOW,
+      ),
+      true,
+    );
     assert.equal(a.stateValue, 'ALARM');
     assert.match(a.stateReason, /^Threshold Crossed: 2 out of the last 3 datapoints/);
     assert.deepEqual(JSON.parse(a.stateReasonData!).recentDatapoints, [1, 2]);
@@ -52,7 +62,14 @@ describe('alarm evaluation rules', () => {
 
   it('goes to OK when data is present but too few windows breach', () => {
     const a = alarm();
-    evaluateAlarm(a, storeWith([[25, 1], [5, 0]]), NOW);
+    evaluateAlarm(
+      a,
+      storeWith([
+        [25, 1],
+        [5, 0],
+      ]),
+      NOW,
+    );
     assert.equal(a.stateValue, 'OK');
   });
 
@@ -125,9 +142,7 @@ describe('alarm evaluation in the emulator', () => {
       );
     }
     await inBatches(40, 20, (i) =>
-      bed.runtime
-        .send(new InvokeEndpointCommand({ EndpointName: 'guarded', Body: '{}', TargetVariant: i % 2 ? 'green' : 'blue' }))
-        .catch(() => undefined),
+      bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'guarded', Body: '{}', TargetVariant: i % 2 ? 'green' : 'blue' })).catch(() => undefined),
     );
     const deadline = Date.now() + 2000;
     let states: Record<string, string | undefined> = {};

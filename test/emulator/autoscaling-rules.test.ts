@@ -56,7 +56,10 @@ test('PutScheduledAction creates and updates a scheduled action; DescribeSchedul
     );
     const [action] = await describeActions(env);
     assert.equal(action?.ScheduledActionName, 'business-hours');
-    assert.match(action?.ScheduledActionARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/);
+    assert.match(
+      action?.ScheduledActionARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/,
+    );
     assert.equal(action?.Schedule, 'cron(0 8 ? * MON-FRI *)');
     assert.equal(action?.Timezone, 'Europe/Paris');
     assert.deepEqual([action?.StartTime?.toISOString(), action?.EndTime?.toISOString()], [start.toISOString(), end.toISOString()]);
@@ -64,7 +67,9 @@ test('PutScheduledAction creates and updates a scheduled action; DescribeSchedul
     assert.ok(action?.CreationTime instanceof Date);
 
     // AWS: an update changes what is given; start and end times not given are deleted.
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'business-hours', ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'business-hours', ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 } }),
+    );
     const [updated] = await describeActions(env);
     assert.equal(updated?.ScheduledActionARN, action?.ScheduledActionARN);
     assert.equal(updated?.Schedule, 'cron(0 8 ? * MON-FRI *)');
@@ -100,10 +105,12 @@ test('PutScheduledAction needs a registered target and a valid schedule', async 
   });
 });
 
-test('DeregisterScalableTarget deletes the target\'s scheduled actions and policies', async () => {
+test("DeregisterScalableTarget deletes the target's scheduled actions and policies", async () => {
   await withEmulator(async (env) => {
     await liveTarget(env);
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'nightly', Schedule: 'cron(0 22 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'nightly', Schedule: 'cron(0 22 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }),
+    );
     await env.aas.send(
       new PutScalingPolicyCommand({
         ...TARGET,
@@ -123,7 +130,9 @@ test('DeregisterScalableTarget deletes the target\'s scheduled actions and polic
 test('DeleteEndpoint removes the scheduled actions with the scalable targets it deregisters', async () => {
   await withEmulator(async (env) => {
     await liveTarget(env);
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'once', Schedule: 'at(2030-01-01T00:00:00)', ScalableTargetAction: { MaxCapacity: 8 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'once', Schedule: 'at(2030-01-01T00:00:00)', ScalableTargetAction: { MaxCapacity: 8 } }),
+    );
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitForGone(env.sm, 'ep');
     assert.deepEqual(await describeActions(env), []);
@@ -175,7 +184,10 @@ test('a step policy wired to an alarm: DescribeScalingPolicies reports the alarm
         AlarmName: 'ep-high-latency',
         Namespace: 'AWS/SageMaker',
         MetricName: 'ModelLatency',
-        Dimensions: [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'blue' }],
+        Dimensions: [
+          { Name: 'EndpointName', Value: 'ep' },
+          { Name: 'VariantName', Value: 'blue' },
+        ],
         Statistic: 'Average',
         Period: 60,
         EvaluationPeriods: 2,
@@ -190,7 +202,10 @@ test('a step policy wired to an alarm: DescribeScalingPolicies reports the alarm
       ['ep-high-latency'],
     );
     const byAction = await env.cw.send(new DescribeAlarmsCommand({ ActionPrefix: policyArn }));
-    assert.deepEqual(byAction.MetricAlarms?.map((a) => a.AlarmName), ['ep-high-latency']);
+    assert.deepEqual(
+      byAction.MetricAlarms?.map((a) => a.AlarmName),
+      ['ep-high-latency'],
+    );
 
     await env.aas.send(new DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'step-out' }));
     const after = await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['ep-high-latency'] }));
@@ -207,13 +222,19 @@ test('a target-tracking policy owns its alarms: created with it, deleted with it
         ...TARGET,
         PolicyName: 'tt',
         PolicyType: 'TargetTrackingScaling',
-        TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 70,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        },
       }),
     );
     const names = (out.Alarms ?? []).map((a) => a.AlarmName!);
     assert.equal(names.length, 2);
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, ResourceId: RID }));
-    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), names);
+    assert.deepEqual(
+      described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName),
+      names,
+    );
     assert.equal((await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms?.length, 2);
     await env.aas.send(new DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'tt' }));
     assert.deepEqual((await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms, []);

@@ -80,22 +80,31 @@ test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, a
   await withEmulator(async (env) => {
     // Two endpoints whose names and variants are prefixes of one another: `ep` / `ep2`, `blue` / `blue2`.
     await createModel(env.sm, 'm1', 'repo/iris:1');
-    await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }, { VariantName: 'blue2', ModelName: 'm1' }]);
+    await createConfig(env.sm, 'c1', [
+      { VariantName: 'blue', ModelName: 'm1' },
+      { VariantName: 'blue2', ModelName: 'm1' },
+    ]);
     for (const ep of ['ep', 'ep2']) await env.sm.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: 'c1' }));
     for (const ep of ['ep', 'ep2']) await waitForStatus(env.sm, ep, 'InService');
     const ids = ['endpoint/ep/variant/blue', 'endpoint/ep/variant/blue2', 'endpoint/ep2/variant/blue', 'endpoint/ep2/variant/blue2'];
-    for (const id of ids) await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: id, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 2 }));
+    for (const id of ids)
+      await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: id, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 2 }));
     const described = async (input: Omit<ConstructorParameters<typeof DescribeScalableTargetsCommand>[0], 'ServiceNamespace'>) =>
       ((await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ...input }))).ScalableTargets ?? []).map((t) => t.ResourceId).sort();
 
     assert.deepEqual(await described({ ResourceIds: [RID] }), [RID]);
     assert.deepEqual(await described({ ResourceIds: [RID], ScalableDimension: DIM }), [RID]);
-    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep2/variant/blue2', RID, 'endpoint/gone/variant/blue'] }), ['endpoint/ep/variant/blue', 'endpoint/ep2/variant/blue2']);
+    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep2/variant/blue2', RID, 'endpoint/gone/variant/blue'] }), [
+      'endpoint/ep/variant/blue',
+      'endpoint/ep2/variant/blue2',
+    ]);
     assert.deepEqual(await described({ ResourceIds: ['endpoint/ep/variant/', 'endpoint/ep', 'endpoint/ep/variant/blu'] }), [], 'no prefix match');
     assert.deepEqual(await described({}), ids, 'without ResourceIds: the whole namespace');
     // Pages within the filter.
     const first = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2 }));
-    const second = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2, NextToken: first.NextToken }));
+    const second = await env.aas.send(
+      new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2, NextToken: first.NextToken }),
+    );
     assert.deepEqual([first.ScalableTargets?.length, second.ScalableTargets?.length, second.NextToken], [2, 1, undefined]);
 
     const tooMany = await rejection(() => described({ ResourceIds: Array.from({ length: 51 }, (_, i) => `endpoint/ep/variant/v${i}`) }));
@@ -122,7 +131,10 @@ test('registering again updates the target in place and keeps omitted capacities
     const again = await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MaxCapacity: 8 }));
     assert.equal(again.ScalableTargetARN, arn);
     const out = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }));
-    assert.deepEqual(out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]), [[1, 8]]);
+    assert.deepEqual(
+      out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]),
+      [[1, 8]],
+    );
   });
 });
 
@@ -164,7 +176,10 @@ test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleti
         },
       }),
     );
-    assert.match(put.PolicyARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:policyName\/invocations$/);
+    assert.match(
+      put.PolicyARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:policyName\/invocations$/,
+    );
     const names = put.Alarms?.map((a) => a.AlarmName) ?? [];
     assert.equal(names.length, 2);
     assert.match(names[0]!, /^TargetTracking-endpoint\/ep\/variant\/blue-AlarmHigh-[0-9a-f-]{36}$/);
@@ -200,7 +215,11 @@ test('a step scaling policy is stored without alarms', async () => {
         ResourceId: RID,
         ScalableDimension: DIM,
         PolicyType: 'StepScaling',
-        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: 'ChangeInCapacity',
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+          Cooldown: 60,
+        },
       }),
     );
     assert.equal(put.Alarms, undefined);
@@ -218,7 +237,11 @@ async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
       ResourceId: RID,
       ScalableDimension: DIM,
       PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+        Cooldown: 60,
+      },
     }),
   );
   return put.PolicyARN!;
@@ -230,7 +253,10 @@ async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Pr
       AlarmName: alarmName,
       Namespace: 'AWS/SageMaker',
       MetricName: 'ModelLatency',
-      Dimensions: [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'blue' }],
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'ep' },
+        { Name: 'VariantName', Value: 'blue' },
+      ],
       Statistic: 'Average',
       Period: 60,
       EvaluationPeriods: 2,
@@ -248,7 +274,10 @@ test('a step policy lists the alarms wired to it; deleting it removes its action
     const arn = await stepPolicy(env);
     await wireAlarm(env, 'latency-high', [arn, 'arn:aws:sns:us-east-1:123456789012:oncall']);
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
-    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), ['latency-high']);
+    assert.deepEqual(
+      described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName),
+      ['latency-high'],
+    );
 
     await env.aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, PolicyName: 'step' }));
     const alarms = (await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
@@ -269,9 +298,17 @@ test('scheduled actions: put, describe, update by name, delete; DeregisterScalab
     await register(env);
     const id = { ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM } as const;
     await env.aas.send(
-      new PutScheduledActionCommand({ ...id, ScheduledActionName: 'business-hours', Schedule: 'cron(0 8 ? * MON-FRI *)', Timezone: 'Europe/Berlin', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 } }),
+      new PutScheduledActionCommand({
+        ...id,
+        ScheduledActionName: 'business-hours',
+        Schedule: 'cron(0 8 ? * MON-FRI *)',
+        Timezone: 'Europe/Berlin',
+        ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 },
+      }),
     );
-    await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }),
+    );
     await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', ScalableTargetAction: { MaxCapacity: 2 } }));
     const listed = (await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS, ResourceId: RID }))).ScheduledActions ?? [];
     assert.deepEqual(
@@ -281,7 +318,10 @@ test('scheduled actions: put, describe, update by name, delete; DeregisterScalab
         ['night', 'cron(0 20 * * ? *)', undefined, { MinCapacity: 1, MaxCapacity: 2 }],
       ],
     );
-    assert.match(listed[0]!.ScheduledActionARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/);
+    assert.match(
+      listed[0]!.ScheduledActionARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/,
+    );
 
     await env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' }));
     const missing = await rejection(() => env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' })));
@@ -300,7 +340,14 @@ test('scalable targets carry tags: given on registration, listed, added and remo
   await withEmulator(async (env) => {
     await liveEndpoint(env);
     const out = await env.aas.send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 4, Tags: { team: 'ml' } }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: NS,
+        ResourceId: RID,
+        ScalableDimension: DIM,
+        MinCapacity: 1,
+        MaxCapacity: 4,
+        Tags: { team: 'ml' },
+      }),
     );
     const arn = out.ScalableTargetARN!;
     await env.aas.send(new TagResourceCommand({ ResourceARN: arn, Tags: { cost: 'churn' } }));
@@ -376,7 +423,7 @@ test('UpdateEndpoint that only changes the model of an autoscaled variant is all
   });
 });
 
-test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies', async () => {
+test("DeleteEndpoint deregisters the endpoint's scalable targets and policies", async () => {
   await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);

@@ -2,7 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { CreateEndpointConfigCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointConfigCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { EmulatorControlClient } from '../../src/emulator';
 import { capacityPerInstance, vcpusOf } from '../../src/emulator/capacity';
@@ -16,9 +21,16 @@ async function metric(bed: TestEnv, endpointName: string, variantName: string, m
       StartTime: new Date(Date.now() - 600_000),
       EndTime: new Date(Date.now() + 1000),
       MetricDataQueries: [
-        { Id: 'm', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: variantDimensions(endpointName, variantName) }, Period: 3600, Stat: stat } },
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: variantDimensions(endpointName, variantName) },
+            Period: 3600,
+            Stat: stat,
+          },
+        },
       ],
-    })
+    }),
   );
   return r.MetricDataResults![0]!.Values![0];
 }
@@ -62,9 +74,14 @@ describe('instance capacity', () => {
     bed.emu.control.stopTraffic('hot');
     // An HTTP caller meets the overload too (the window still holds the last seconds' traffic).
     const answers = await Promise.allSettled(
-      Array.from({ length: 20 }, () => bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'hot', Body: '{"instances":[[1]]}', ContentType: 'application/json' })))
+      Array.from({ length: 20 }, () =>
+        bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'hot', Body: '{"instances":[[1]]}', ContentType: 'application/json' })),
+      ),
     );
-    assert.ok(answers.some((a) => a.status === 'rejected' && /above their capacity/.test(String(a.reason))), 'some HTTP calls are shed');
+    assert.ok(
+      answers.some((a) => a.status === 'rejected' && /above their capacity/.test(String(a.reason))),
+      'some HTTP calls are shed',
+    );
 
     const loads = await new EmulatorControlClient(bed.emu.url).load();
     const load = loads.find((l) => l.endpointName === 'hot' && l.variantName === 'blue')!;
@@ -84,7 +101,9 @@ describe('instance capacity', () => {
   it('more instances carry the same traffic within capacity (a capacity change takes effect when the update completes)', async () => {
     bed.emu.control.setSettings({ instanceCapacityRps: { 'ml.m5.large': 60 } });
     await deployEndpoint(bed, 'grow', [{ variantName: 'blue', image: 'img/ok', weight: 1, instances: 1 }]);
-    await bed.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'grow', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 3 }] }));
+    await bed.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'grow', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 3 }] }),
+    );
     await waitForStatus(bed.sm, 'grow', 'InService', 5000);
     bed.emu.control.startTraffic({ endpointName: 'grow', rps: 120 });
     await sleep(2500);
@@ -105,7 +124,7 @@ describe('instance capacity', () => {
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'retype-c5',
         ProductionVariants: [{ VariantName: 'blue', ModelName: 'retype-blue', InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
-      })
+      }),
     );
     await bed.sm.send(new UpdateEndpointCommand({ EndpointName: 'retype', EndpointConfigName: 'retype-c5' }));
     await waitForStatus(bed.sm, 'retype', 'InService', 5000);
@@ -131,18 +150,27 @@ describe('instance capacity', () => {
 
 describe('autoscaling simulation with capacity', () => {
   it('scales a variant out on invocations per instance with the endpoint Updating meanwhile, then serves within capacity', async () => {
-    await withEmulator({ autoscalingSimulation: { intervalMs: 100 }, timings: { endpointCreateMs: 30, endpointUpdateMs: 30, endpointDeleteMs: 30, weightsUpdateMs: 600 } }, async (bed) => {
+    const timings = { endpointCreateMs: 30, endpointUpdateMs: 30, endpointDeleteMs: 30, weightsUpdateMs: 600 };
+    await withEmulator({ autoscalingSimulation: { intervalMs: 100 }, timings }, async (bed) => {
       bed.emu.control.setSettings({ instanceCapacityRps: { 'ml.m5.large': 60 } });
       await deployEndpoint(bed, 'scaled', [{ variantName: 'blue', image: 'img/ok', weight: 1, instances: 1 }]);
-      const id = { ServiceNamespace: 'sagemaker' as const, ResourceId: 'endpoint/scaled/variant/blue', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const };
+      const id = {
+        ServiceNamespace: 'sagemaker' as const,
+        ResourceId: 'endpoint/scaled/variant/blue',
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const,
+      };
       await bed.aas.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
       await bed.aas.send(
         new PutScalingPolicyCommand({
           ...id,
           PolicyName: 'track',
           PolicyType: 'TargetTrackingScaling',
-          TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, DisableScaleIn: true },
-        })
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: 60,
+            PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+            DisableScaleIn: true,
+          },
+        }),
       );
       bed.emu.control.startTraffic({ endpointName: 'scaled', rps: 100 });
       // AWS: a scaling activity is a capacity update; the endpoint is Updating, Desired ahead of Current.
@@ -158,8 +186,10 @@ describe('autoscaling simulation with capacity', () => {
       assert.equal(updating.current, 1);
       assert.ok(updating.desired! > 1, `desired ${updating.desired}`);
       await assert.rejects(
-        bed.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'scaled', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] })),
-        /Cannot update in-progress endpoint/
+        bed.sm.send(
+          new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'scaled', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] }),
+        ),
+        /Cannot update in-progress endpoint/,
       );
       await waitForStatus(bed.sm, 'scaled', 'InService', 5000);
       bed.emu.control.clearLoad();

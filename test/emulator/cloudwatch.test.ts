@@ -47,7 +47,13 @@ describe('CloudWatch GetMetricData', () => {
       new PutMetricDataCommand({
         Namespace: NS,
         MetricData: [
-          { MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Unit: 'Milliseconds', Values: Array.from({ length: 100 }, (_, i) => i + 1) },
+          {
+            MetricName: 'Latency',
+            Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+            Timestamp: at(1),
+            Unit: 'Milliseconds',
+            Values: Array.from({ length: 100 }, (_, i) => i + 1),
+          },
           { MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(31), Unit: 'Milliseconds', Value: 5 },
           { MetricName: 'Errors', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Values: [1, 0], Counts: [3, 7] },
           { MetricName: 'Calls', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Value: 10 },
@@ -159,7 +165,10 @@ describe('CloudWatch GetMetricData', () => {
     await assert.rejects(get({ MetricDataQueries: [metricQuery('a', 'Latency', 'Sum', 0)] }), (err: unknown) => {
       assert.equal((err as Error).name, 'ValidationException');
       assert.equal((err as unknown as { Code: string }).Code, 'ValidationError');
-      assert.match((err as Error).message, /Value '0' at 'metricDataQueries\.1\.member\.metricStat\.period' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+      assert.match(
+        (err as Error).message,
+        /Value '0' at 'metricDataQueries\.1\.member\.metricStat\.period' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+      );
       return true;
     });
   });
@@ -193,8 +202,13 @@ describe('CloudWatch GetMetricData', () => {
     );
     const p = await bed.cw.send(
       new GetMetricStatisticsCommand({
-        Namespace: NS, MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }],
-        StartTime: at(0), EndTime: at(30), Period: 30, ExtendedStatistics: ['p90'],
+        Namespace: NS,
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+        StartTime: at(0),
+        EndTime: at(30),
+        Period: 30,
+        ExtendedStatistics: ['p90'],
       }),
     );
     assert.deepEqual(p.Datapoints![0]!.ExtendedStatistics, { p90: 90 });
@@ -271,14 +285,16 @@ describe('CloudWatch SageMaker invocation metrics', () => {
   });
 
   it('lists the per-variant metrics', async () => {
-    const r = await bed.cw.send(
-      new ListMetricsCommand({ Namespace: 'AWS/SageMaker', Dimensions: [{ Name: 'EndpointName', Value: 'gate' }] }),
-    );
+    const r = await bed.cw.send(new ListMetricsCommand({ Namespace: 'AWS/SageMaker', Dimensions: [{ Name: 'EndpointName', Value: 'gate' }] }));
     const names = new Set(r.Metrics!.map((m) => m.MetricName));
-    assert.deepEqual(
-      [...names].sort(),
-      ['Invocation4XXErrors', 'Invocation5XXErrors', 'Invocations', 'InvocationsPerInstance', 'ModelLatency', 'OverheadLatency'],
-    );
+    assert.deepEqual([...names].sort(), [
+      'Invocation4XXErrors',
+      'Invocation5XXErrors',
+      'Invocations',
+      'InvocationsPerInstance',
+      'ModelLatency',
+      'OverheadLatency',
+    ]);
     assert.equal(r.Metrics!.length, 12);
   });
 });
@@ -356,14 +372,11 @@ describe('CloudWatch alarms', () => {
   });
 
   it('answers SetAlarmState on an unknown alarm with ResourceNotFound 404', async () => {
-    await assert.rejects(
-      bed.cw.send(new SetAlarmStateCommand({ AlarmName: 'ghost', StateValue: 'OK', StateReason: 'x' })),
-      (err: unknown) => {
-        assert.ok(err instanceof ResourceNotFound);
-        assert.equal(err.$metadata.httpStatusCode, 404);
-        return true;
-      },
-    );
+    await assert.rejects(bed.cw.send(new SetAlarmStateCommand({ AlarmName: 'ghost', StateValue: 'OK', StateReason: 'x' })), (err: unknown) => {
+      assert.ok(err instanceof ResourceNotFound);
+      assert.equal(err.$metadata.httpStatusCode, 404);
+      return true;
+    });
   });
 
   it('deletes alarms and ignores unknown names', async () => {
@@ -375,7 +388,10 @@ describe('CloudWatch alarms', () => {
 
   it('validates PutMetricAlarm input', async () => {
     // An unknown enum value breaks a model constraint: ValidationError with AWS's constraint text.
-    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), { name: 'ValidationException', message: /at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set/ });
+    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), {
+      name: 'ValidationException',
+      message: /at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set/,
+    });
     await assert.rejects(alarm('bad', { ExtendedStatistic: 'p99' }), { name: 'InvalidParameterCombinationException' });
     await assert.rejects(alarm('bad', { EvaluationPeriods: undefined }), { name: 'MissingRequiredParameterException' });
   });

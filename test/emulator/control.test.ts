@@ -111,7 +111,14 @@ test('the control object in process and over HTTP see the same endpoint', async 
 
 test('the standalone entry parses port, timings and persistence flags', () => {
   const options = parseEmulatorArgs([
-    '--port', '4566', '--create-ms', '500', '--state-file', 'state.json', '--no-deregister-permission', '--autoscaling-simulation',
+    '--port',
+    '4566',
+    '--create-ms',
+    '500',
+    '--state-file',
+    'state.json',
+    '--no-deregister-permission',
+    '--autoscaling-simulation',
   ]);
   assert.equal(options.port, 4566);
   assert.equal(options.timings?.endpointCreateMs, 500);

@@ -1,12 +1,7 @@
 /** UpdateEndpoint and UpdateEndpointWeightsAndCapacities through the real SDK client. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CreateEndpointCommand,
-  DescribeEndpointCommand,
-  UpdateEndpointCommand,
-  UpdateEndpointWeightsAndCapacitiesCommand,
-} from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { createConfig, createModel, rejection, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 import { ARN_PREFIX } from '../support/fixtures';
@@ -31,10 +26,19 @@ test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets
     const updating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(updating.EndpointStatus, 'Updating');
     assert.equal(updating.EndpointConfigName, 'c1');
-    assert.deepEqual(updating.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]), [['blue', 1, 2]]);
+    assert.deepEqual(
+      updating.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]),
+      [['blue', 1, 2]],
+    );
     assert.equal(updating.PendingDeploymentSummary?.EndpointConfigName, 'c2');
     assert.deepEqual(
-      updating.PendingDeploymentSummary?.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.DesiredWeight, v.CurrentInstanceCount, v.DesiredInstanceCount]),
+      updating.PendingDeploymentSummary?.ProductionVariants?.map((v) => [
+        v.VariantName,
+        v.CurrentWeight,
+        v.DesiredWeight,
+        v.CurrentInstanceCount,
+        v.DesiredInstanceCount,
+      ]),
       [
         ['blue', 0, 95, 0, 2],
         ['green', 0, 5, 0, 1],
@@ -46,10 +50,13 @@ test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.EndpointConfigName, 'c2');
     assert.equal(done.PendingDeploymentSummary, undefined);
-    assert.deepEqual(done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]), [
-      ['blue', 95, 2],
-      ['green', 5, 1],
-    ]);
+    assert.deepEqual(
+      done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]),
+      [
+        ['blue', 95, 2],
+        ['green', 5, 1],
+      ],
+    );
     assert.equal(done.ProductionVariants?.[1]?.DeployedImages?.[0]?.SpecifiedImage, 'repo/iris:2');
   });
 });
@@ -73,11 +80,14 @@ test('an update to an unhealthy model rolls back to InService on the old config 
   });
 });
 
-test('UpdateEndpoint resets same-named variants to the new config\'s initial values by default', async () => {
+test("UpdateEndpoint resets same-named variants to the new config's initial values by default", async () => {
   await withEmulator(async (env) => {
     await liveEndpoint(env);
     await env.sm.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }] }),
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'ep',
+        DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }],
+      }),
     );
     await waitForStatus(env.sm, 'ep', 'InService');
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 1 }]);
@@ -91,7 +101,10 @@ test('RetainAllVariantProperties keeps live counts and weights unless excluded',
   await withEmulator(async (env) => {
     await liveEndpoint(env);
     await env.sm.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }] }),
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'ep',
+        DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }],
+      }),
     );
     await waitForStatus(env.sm, 'ep', 'InService');
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 1 }]);
@@ -150,7 +163,9 @@ test('UpdateEndpointWeightsAndCapacities rejects unknown and repeated variant na
   await withEmulator(async (env) => {
     await liveEndpoint(env);
     const unknown = await rejection(() =>
-      env.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'red', DesiredWeight: 1 }] })),
+      env.sm.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'red', DesiredWeight: 1 }] }),
+      ),
     );
     assert.equal(unknown.name, 'ValidationException');
     assert.equal(unknown.message, 'The variant name(s) "red" is/are not present within endpoint configuration "c1".');
@@ -167,7 +182,9 @@ test('UpdateEndpointWeightsAndCapacities rejects unknown and repeated variant na
     );
     assert.equal(repeated.message, 'The variant name "blue" was non-unique within the request.');
     const missing = await rejection(() =>
-      env.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'nope', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] })),
+      env.sm.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'nope', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] }),
+      ),
     );
     assert.equal(missing.message, `Could not find endpoint "${ARN_PREFIX}:endpoint/nope".`);
   });

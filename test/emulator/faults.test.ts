@@ -10,6 +10,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { EmulatorControlClient } from '../../src/emulator';
+import type { FaultRule } from '../../src/emulator/faults';
 import { createConfig, createModel, rejection, sleep, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 async function liveEndpoint(env: TestEnv): Promise<void> {
@@ -39,9 +40,7 @@ test('the SDK retries a one-shot throttle as throttling and succeeds on the seco
 });
 
 test('a requests-per-second budget throttles the calls above it, account-wide across operations', async () => {
-  await withEmulator({
-    faults: [{ kind: 'throttle', operations: ['ListModels', 'ListEndpoints'], requestsPerSecond: 5, burst: 5 }],
-  }, async (env) => {
+  await withEmulator({ faults: [{ kind: 'throttle', operations: ['ListModels', 'ListEndpoints'], requestsPerSecond: 5, burst: 5 }] }, async (env) => {
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? env.sm.send(new ListModelsCommand({})) : env.sm.send(new ListEndpointsCommand({})))),
     );
@@ -57,7 +56,8 @@ test('a requests-per-second budget throttles the calls above it, account-wide ac
 });
 
 test('a per-operation budget gives each operation its own bucket', async () => {
-  await withEmulator({ faults: [{ kind: 'throttle', requestsPerSecond: 1, burst: 1, scope: 'operation', operations: ['ListModels', 'ListEndpoints'] }] }, async (env) => {
+  const perOperation: FaultRule = { kind: 'throttle', requestsPerSecond: 1, burst: 1, scope: 'operation', operations: ['ListModels', 'ListEndpoints'] };
+  await withEmulator({ faults: [perOperation] }, async (env) => {
     await env.sm.send(new ListModelsCommand({}));
     await env.sm.send(new ListEndpointsCommand({}));
     const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
@@ -132,7 +132,9 @@ test('failTransition on an update rolls back to InService on the old config', as
 test('failTransition with endStatus UpdateRollbackFailed leaves the update stuck with its FailureReason', async () => {
   await withEmulator(async (env) => {
     await liveEndpoint(env);
-    env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: ['ep'], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback failed: capacity' }]);
+    env.emu.control.setFaults([
+      { kind: 'failTransition', transitions: ['update'], endpoints: ['ep'], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback failed: capacity' },
+    ]);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 3 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
     const after = await waitForStatus(env.sm, 'ep', 'UpdateRollbackFailed');
@@ -168,7 +170,6 @@ test('faults can be set over the control API and are counted in the call stats',
     await assert.rejects(() => client.setFaults([{ kind: 'nonsense' } as never]), /unknown fault rule/);
   });
 });
-
 
 test('actorUpdate: another actor updates the endpoint the moment the named transition ends InService, once', async () => {
   await withEmulator(async (env) => {

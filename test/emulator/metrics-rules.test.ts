@@ -43,9 +43,20 @@ test('GetMetricData rounds StartTime down to the minute (and to 10 s for Period 
     assert.deepEqual(await sumFrom(bed, 44, 3), { timestamps: [at(42).toISOString()], values: [1] });
     // GetMetricStatistics documents the same rounding.
     const stats = await bed.cw.send(
-      new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(30), EndTime: at(180), Period: 60, Statistics: ['Sum'] }),
+      new GetMetricStatisticsCommand({
+        Namespace: NS,
+        MetricName: 'Hits',
+        Dimensions: DIMS,
+        StartTime: at(30),
+        EndTime: at(180),
+        Period: 60,
+        Statistics: ['Sum'],
+      }),
     );
-    assert.deepEqual(stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]), [[at(0).toISOString(), 3]]);
+    assert.deepEqual(
+      stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]),
+      [[at(0).toISOString(), 3]],
+    );
 
     // Off: buckets start exactly at StartTime (T0+30 s), so the sample at T0+10 s is outside.
     bed.emu.control.setSettings({ roundMetricStartTime: false });
@@ -57,7 +68,9 @@ test('metricsIngestionDelayMs hides datapoints until that long after their times
   await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     assert.equal(bed.emu.control.settings().metricsIngestionDelayMs, 0);
     const now = Date.now();
-    await bed.cw.send(new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Dimensions: DIMS, Value: 5, Timestamp: new Date(now - 1000) }] }));
+    await bed.cw.send(
+      new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Dimensions: DIMS, Value: 5, Timestamp: new Date(now - 1000) }] }),
+    );
     const read = async () =>
       (
         await bed.cw.send(
@@ -77,7 +90,7 @@ test('metricsIngestionDelayMs hides datapoints until that long after their times
   });
 });
 
-test('the metrics.ingestionDelayMs start option is the setting\'s initial value', async () => {
+test("the metrics.ingestionDelayMs start option is the setting's initial value", async () => {
   await withEmulator({ timings: FAST_TIMINGS, metrics: { ingestionDelayMs: 90_000 } }, async (bed) => {
     assert.equal(bed.emu.control.settings().metricsIngestionDelayMs, 90_000);
     assert.equal(bed.emu.control.settings().roundMetricStartTime, true);
@@ -88,7 +101,15 @@ test('a gate window starting between minutes is read in periods it is aligned to
   await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     const store = metricsStoreOf(bed.emu.state);
     const invokedAt = (ms: number) =>
-      store.recordInvocation({ endpointName: 'ep', variantName: 'canary', timestampMs: ms, instanceCount: 1, modelStatus: 200, modelLatencyUs: 1000, overheadLatencyUs: 10 });
+      store.recordInvocation({
+        endpointName: 'ep',
+        variantName: 'canary',
+        timestampMs: ms,
+        instanceCount: 1,
+        modelStatus: 200,
+        modelLatencyUs: 1000,
+        overheadLatencyUs: 10,
+      });
     const start = T0 + 30_000; // mid-minute, on a whole second (judgedWindow's alignment for a 1 s period)
     [start - 20_000, start - 1000, start + 500, start + 2000].forEach(invokedAt);
     const read = (from: number, to: number) =>

@@ -35,7 +35,10 @@ test('a model package group can be created, described and listed', async () => {
     assert.equal(byArn.ModelPackageGroupDescription, 'd');
     assert.ok(byArn.CreationTime instanceof Date);
     const list = await env.sm.send(new ListModelPackageGroupsCommand({}));
-    assert.deepEqual(list.ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName), ['iris']);
+    assert.deepEqual(
+      list.ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName),
+      ['iris'],
+    );
     const dup = await rejection(() => env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'iris' })));
     assert.equal(dup.name, 'ValidationException');
     assert.match(dup.message, /^Model Package Group already exists/);
@@ -47,9 +50,7 @@ test('describing a missing group fails with "ModelPackageGroup <arn> does not ex
     const err = await rejection(() => env.sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'ghost' })));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
-    const create = await rejection(() =>
-      env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'ghost', InferenceSpecification: spec })),
-    );
+    const create = await rejection(() => env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'ghost', InferenceSpecification: spec })));
     assert.equal(create.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
   });
 });
@@ -62,7 +63,10 @@ test('model packages in a group get versions 1, 2, 3 and default to PendingManua
       const out = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
       arns.push(out.ModelPackageArn!);
     }
-    assert.deepEqual(arns, [1, 2, 3].map((v) => `${ARN_PREFIX}:model-package/iris/${v}`));
+    assert.deepEqual(
+      arns,
+      [1, 2, 3].map((v) => `${ARN_PREFIX}:model-package/iris/${v}`),
+    );
     const pkg = await env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: arns[1] }));
     assert.equal(pkg.ModelPackageGroupName, 'iris');
     assert.equal(pkg.ModelPackageVersion, 2);
@@ -84,7 +88,10 @@ test('a repeated ClientToken returns the same package ARN and creates nothing', 
     assert.equal(other.ModelPackageArn, `${ARN_PREFIX}:model-package/iris/2`);
     assert.equal(env.emu.control.state().modelPackages.length, 2);
     const creates = env.emu.control.calls().creates.filter((c) => c.operation === 'SageMaker.CreateModelPackage');
-    assert.deepEqual(creates.map((c) => c.clientToken), ['token-123', 'token-123', 'token-456']);
+    assert.deepEqual(
+      creates.map((c) => c.clientToken),
+      ['token-123', 'token-123', 'token-456'],
+    );
   });
 });
 
@@ -128,7 +135,10 @@ test('ListModelPackages filters by group and approval, ascending by default, and
     }
     await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'other', InferenceSpecification: spec, ModelApprovalStatus: 'Approved' }));
     const all = await env.sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'iris' }));
-    assert.deepEqual(all.ModelPackageSummaryList?.map((p) => p.ModelPackageVersion), [1, 2, 3, 4]);
+    assert.deepEqual(
+      all.ModelPackageSummaryList?.map((p) => p.ModelPackageVersion),
+      [1, 2, 3, 4],
+    );
     assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageName, undefined);
     assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageGroupName, 'iris');
     const latest = await env.sm.send(
@@ -140,7 +150,10 @@ test('ListModelPackages filters by group and approval, ascending by default, and
         MaxResults: 1,
       }),
     );
-    assert.deepEqual(latest.ModelPackageSummaryList?.map((p) => p.ModelPackageArn), [`${ARN_PREFIX}:model-package/iris/3`]);
+    assert.deepEqual(
+      latest.ModelPackageSummaryList?.map((p) => p.ModelPackageArn),
+      [`${ARN_PREFIX}:model-package/iris/3`],
+    );
     assert.ok(latest.NextToken);
   });
 });
@@ -186,11 +199,24 @@ test('describing a missing package version fails with a ValidationException endi
 test('AddTags, ListTags and DeleteTags work on models, endpoints and groups', async () => {
   await withEmulator(async (env) => {
     await withGroup(env);
-    await env.sm.send(new CreateModelCommand({ ModelName: 'm1', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/iris:1' }, Tags: [{ Key: 'team', Value: 'ml' }] }));
+    await env.sm.send(
+      new CreateModelCommand({ ModelName: 'm1', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/iris:1' }, Tags: [{ Key: 'team', Value: 'ml' }] }),
+    );
     const modelArn = `${ARN_PREFIX}:model/m1`;
-    await env.sm.send(new AddTagsCommand({ ResourceArn: modelArn, Tags: [{ Key: 'run', Value: 'r-1' }, { Key: 'team', Value: 'ds' }] }));
+    await env.sm.send(
+      new AddTagsCommand({
+        ResourceArn: modelArn,
+        Tags: [
+          { Key: 'run', Value: 'r-1' },
+          { Key: 'team', Value: 'ds' },
+        ],
+      }),
+    );
     const listed = await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }));
-    assert.deepEqual(listed.Tags, [{ Key: 'team', Value: 'ds' }, { Key: 'run', Value: 'r-1' }]);
+    assert.deepEqual(listed.Tags, [
+      { Key: 'team', Value: 'ds' },
+      { Key: 'run', Value: 'r-1' },
+    ]);
     await env.sm.send(new DeleteTagsCommand({ ResourceArn: modelArn, TagKeys: ['team'] }));
     assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }))).Tags, [{ Key: 'run', Value: 'r-1' }]);
     const groupArn = `${ARN_PREFIX}:model-package-group/iris`;

@@ -28,9 +28,7 @@ async function stat(bed: TestEnv, endpointName: string, variantName: string, met
       Stat: statName,
     },
   };
-  const r = await bed.cw.send(
-    new GetMetricDataCommand({ MetricDataQueries: [query], StartTime: since, EndTime: new Date(Date.now() + 1000) }),
-  );
+  const r = await bed.cw.send(new GetMetricDataCommand({ MetricDataQueries: [query], StartTime: since, EndTime: new Date(Date.now() + 1000) }));
   return r.MetricDataResults![0]!.Values ?? [];
 }
 

@@ -81,7 +81,10 @@ test('a missing required member and an over-long name are reported together', as
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /^3 validation errors detected: /);
     assert.match(err.message, /at 'endpointName' failed to satisfy constraint: Member must have length less than or equal to 63/);
-    assert.match(err.message, /at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[a-zA-Z0-9\]\(-\*\[a-zA-Z0-9\]\)\{0,62\}/);
+    assert.match(
+      err.message,
+      /at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[a-zA-Z0-9\]\(-\*\[a-zA-Z0-9\]\)\{0,62\}/,
+    );
     assert.match(err.message, /Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null/);
   });
 });
@@ -103,7 +106,10 @@ test('ListModels pages newest first by default and the SDK paginator walks every
       await createModel(env.sm, name);
     }
     const first = await env.sm.send(new ListModelsCommand({ MaxResults: 2 }));
-    assert.deepEqual(first.Models?.map((m) => m.ModelName), ['e', 'd']);
+    assert.deepEqual(
+      first.Models?.map((m) => m.ModelName),
+      ['e', 'd'],
+    );
     assert.ok(first.NextToken);
     assert.equal(first.Models?.[0]?.CreationTime?.getTime(), 1_700_000_005_000);
     const names: string[] = [];
@@ -112,7 +118,10 @@ test('ListModels pages newest first by default and the SDK paginator walks every
     }
     assert.deepEqual(names, ['a', 'b', 'c', 'd', 'e']);
     const filtered = await env.sm.send(new ListModelsCommand({ NameContains: 'C' }));
-    assert.deepEqual(filtered.Models?.map((m) => m.ModelName), ['c']);
+    assert.deepEqual(
+      filtered.Models?.map((m) => m.ModelName),
+      ['c'],
+    );
     assert.equal(filtered.NextToken, undefined);
   });
 });
@@ -141,7 +150,10 @@ test('DescribeEndpointConfig echoes the variants with InitialVariantWeight defau
     ]);
     assert.ok(config.CreationTime instanceof Date);
     const list = await env.sm.send(new ListEndpointConfigsCommand({}));
-    assert.deepEqual(list.EndpointConfigs?.map((c) => c.EndpointConfigName), ['c1']);
+    assert.deepEqual(
+      list.EndpointConfigs?.map((c) => c.EndpointConfigName),
+      ['c1'],
+    );
   });
 });
 
@@ -163,7 +175,10 @@ test('DescribeEndpointConfig returns every variant-level and config-level settin
       ManagedInstanceScaling: { Status: 'ENABLED' as const, MinInstanceCount: 1, MaxInstanceCount: 4 },
       CoreDumpConfig: { DestinationS3Uri: 's3://dumps/blue/', KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dumps' },
     };
-    const asyncConfig = { OutputConfig: { S3OutputPath: 's3://async/out/', S3FailurePath: 's3://async/failed/' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } };
+    const asyncConfig = {
+      OutputConfig: { S3OutputPath: 's3://async/out/', S3FailurePath: 's3://async/failed/' },
+      ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+    };
     await env.sm.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'c1',
@@ -203,9 +218,15 @@ test('variant settings and AsyncInferenceConfig break their modeled constraints 
     );
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /^4 validation errors detected/);
-    assert.match(err.message, /at 'productionVariants\.1\.member\.routingConfig\.routingStrategy' failed to satisfy constraint: Member must satisfy enum value set/);
+    assert.match(
+      err.message,
+      /at 'productionVariants\.1\.member\.routingConfig\.routingStrategy' failed to satisfy constraint: Member must satisfy enum value set/,
+    );
     assert.match(err.message, /at 'productionVariants\.1\.member\.coreDumpConfig\.destinationS3Uri' failed to satisfy constraint: Member must not be null/);
-    assert.match(err.message, /at 'productionVariants\.1\.member\.variantInstanceProvisionTimeoutInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 300/);
+    assert.match(
+      err.message,
+      /at 'productionVariants\.1\.member\.variantInstanceProvisionTimeoutInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 300/,
+    );
     assert.match(err.message, /at 'asyncInferenceConfig\.outputConfig' failed to satisfy constraint: Member must not be null/);
   });
 });
@@ -374,7 +395,10 @@ test('ListEndpoints returns 10 per page by default, newest first, and filters by
     assert.equal(first.Endpoints?.[0]?.EndpointName, 'ep-11');
     assert.equal(first.Endpoints?.[0]?.EndpointStatus, 'Creating');
     const second = await env.sm.send(new ListEndpointsCommand({ NextToken: first.NextToken }));
-    assert.deepEqual(second.Endpoints?.map((e) => e.EndpointName), ['ep-01', 'ep-00']);
+    assert.deepEqual(
+      second.Endpoints?.map((e) => e.EndpointName),
+      ['ep-01', 'ep-00'],
+    );
     assert.equal(second.NextToken, undefined);
     const inService = await env.sm.send(new ListEndpointsCommand({ StatusEquals: 'InService' }));
     assert.deepEqual(inService.Endpoints, []);
@@ -394,4 +418,3 @@ test('close() cancels pending transition timers', async () => {
   const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   assert.ok(timersAfter < timersBefore, `timers before ${timersBefore}, after ${timersAfter}`);
 });
-

@@ -74,7 +74,10 @@ describe('traffic generator', () => {
     const control = new EmulatorControlClient(bed.emu.url);
     const started = await control.startTraffic({ endpointName: 'remote', rps: 20 });
     assert.equal(started.rps, 20);
-    assert.deepEqual((await control.traffic()).map((t) => t.endpointName), ['remote']);
+    assert.deepEqual(
+      (await control.traffic()).map((t) => t.endpointName),
+      ['remote'],
+    );
     await assert.rejects(control.startTraffic({ endpointName: 'remote', rps: -1 }), /rps must be a number > 0/);
     assert.equal(await control.stopTraffic('remote'), true);
     assert.equal(await control.stopTraffic('remote'), false);

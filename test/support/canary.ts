@@ -41,7 +41,7 @@ export async function endpointWithNewVersion(h: Harness, prefix: string, rps = 2
       },
       ModelApprovalStatus: 'Approved',
       ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
-    })
+    }),
   );
   if (rps > 0) h.emulator.control.startTraffic({ endpointName, rps });
   return { endpointName, model, v1, canaryImage: image(model, 'v2') };
@@ -64,14 +64,18 @@ export function startCanary(h: Harness, input: CanaryInput) {
   return h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-export const phaseIs = (phase: CanaryStatus['phase'], weight?: number) => (s: CanaryStatus) => s.phase === phase && (weight === undefined || s.canaryWeight === weight);
+export const phaseIs = (phase: CanaryStatus['phase'], weight?: number) => (s: CanaryStatus) =>
+  s.phase === phase && (weight === undefined || s.canaryWeight === weight);
 
 /** The endpoint is back where it started: one variant on v1's config, nothing of v2 left. */
 export async function assertRestored(h: Harness, endpointName: string, model: string, v1Config: string) {
   const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
   assert.equal(ep.EndpointStatus, 'InService');
   assert.equal(ep.EndpointConfigName, v1Config);
-  assert.deepEqual(ep.ProductionVariants?.map((v) => v.VariantName), ['AllTraffic']);
+  assert.deepEqual(
+    ep.ProductionVariants?.map((v) => v.VariantName),
+    ['AllTraffic'],
+  );
   assert.deepEqual(await resourcesNamed(h.aws.sagemaker, `${model}-v2`), { models: [], endpointConfigs: [], endpoints: [] });
   assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs, [v1Config]);
 }

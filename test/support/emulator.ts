@@ -94,12 +94,7 @@ export function sageMakerClient(url: string, maxAttempts = 1): SageMakerClient {
 }
 
 /** Polls DescribeEndpoint until the status matches (or throws after timeoutMs). */
-export async function waitForStatus(
-  sm: SageMakerClient,
-  endpointName: string,
-  status: string,
-  timeoutMs = 10_000,
-): Promise<DescribeEndpointCommandOutput> {
+export async function waitForStatus(sm: SageMakerClient, endpointName: string, status: string, timeoutMs = 10_000): Promise<DescribeEndpointCommandOutput> {
   const deadline = Date.now() + timeoutMs;
   let last: string | undefined;
   for (;;) {
@@ -175,7 +170,12 @@ export async function createEndpoint(env: TestEnv, endpointName: string, variant
   await createConfig(
     env.sm,
     `${endpointName}-config`,
-    variants.map((v) => ({ VariantName: v.variantName, ModelName: `${endpointName}-${v.variantName}`, InitialInstanceCount: v.instances ?? 1, InitialVariantWeight: v.weight })),
+    variants.map((v) => ({
+      VariantName: v.variantName,
+      ModelName: `${endpointName}-${v.variantName}`,
+      InitialInstanceCount: v.instances ?? 1,
+      InitialVariantWeight: v.weight,
+    })),
   );
   await env.sm.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-config` }));
 }

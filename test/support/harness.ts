@@ -114,7 +114,7 @@ export async function eventually<T>(read: () => Promise<T> | T, done: (value: T)
 export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(
     () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
+    (e: unknown) => e,
   );
   assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
   assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);

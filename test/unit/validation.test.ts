@@ -41,7 +41,10 @@ describe('deploy input validation', () => {
 
   it('names nested fields', () => {
     const issues = issuesOf({ ...good, model: { ...good.model, modelDataUrl: 'ftp://x' } });
-    assert.deepEqual(issues.map((i) => i.field), ['model.modelDataUrl']);
+    assert.deepEqual(
+      issues.map((i) => i.field),
+      ['model.modelDataUrl'],
+    );
     assert.match(issues[0].rule, /s3:\/\/ or https:\/\//);
   });
 
@@ -52,8 +55,14 @@ describe('deploy input validation', () => {
 
   it('refuses missing required fields and unknown fields', () => {
     const { model: _model, ...noModel } = good;
-    assert.deepEqual(issuesOf(noModel).map((i) => i.field), ['model']);
-    assert.deepEqual(issuesOf({ ...good, instanceTyp: 'ml.m5.large' }).map((i) => i.field), ['(input)']);
+    assert.deepEqual(
+      issuesOf(noModel).map((i) => i.field),
+      ['model'],
+    );
+    assert.deepEqual(
+      issuesOf({ ...good, instanceTyp: 'ml.m5.large' }).map((i) => i.field),
+      ['(input)'],
+    );
   });
 
   it('refuses durations without a unit', () => {
