@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { readRecordings } from '../../src/emulator/recorder';
+import { REGION, TEST_CREDENTIALS as credentials } from '../support/fixtures';
 import { checkResponses } from './responses';
 import { implementedOperations, type ImplementedOperation } from './model';
 import { invalidRequests, validValue, SAMPLES, type InvalidRequest } from './requests';
 import { DEVIATIONS, deviationFor } from './deviations';
 import { checkTable } from './table';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let emu: Emulator;
 // This emulator records into a directory of its own, so that the table's response counts are this test's alone.
 const recordDir = mkdtempSync(path.join(tmpdir(), 'modelship-conformance-'));
@@ -33,7 +33,7 @@ let clients: Record<string, { client: Sender; module: Record<string, unknown> }>
 
 before(async () => {
   emu = await startEmulator({ recordResponsesTo: recordDir, timings: { endpointCreateMs: 1, endpointUpdateMs: 1, endpointDeleteMs: 1, weightsUpdateMs: 1 } });
-  const common = { endpoint: emu.url, region: 'us-east-1', credentials, maxAttempts: 1 };
+  const common = { endpoint: emu.url, region: REGION, credentials, maxAttempts: 1 };
   clients = {
     SageMaker: { client: new sagemaker.SageMakerClient(common) as Sender, module: sagemaker },
     AnyScaleFrontendService: { client: new autoscaling.ApplicationAutoScalingClient(common) as Sender, module: autoscaling },
@@ -89,17 +89,25 @@ async function fixture(): Promise<void> {
   const sm = clients.SageMaker!.client;
   const aas = clients.AnyScaleFrontendService!.client;
   const cw = clients.GraniteServiceVersion20100801!.client;
-  await sm.send(new sagemaker.CreateModelCommand({ ModelName: 'conf-model', ExecutionRoleArn: SAMPLES.ExecutionRoleArn as string, PrimaryContainer: { Image: SAMPLES.Image as string } }));
+  await sm.send(
+    new sagemaker.CreateModelCommand({
+      ModelName: 'conf-model',
+      ExecutionRoleArn: SAMPLES.ExecutionRoleArn as string,
+      PrimaryContainer: { Image: SAMPLES.Image as string },
+    }),
+  );
   await sm.send(
     new sagemaker.CreateEndpointConfigCommand({
       EndpointConfigName: 'conf-config',
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'conf-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
     }),
   );
-  await sm.send(new sagemaker.CreateEndpointConfigCommand({
-    EndpointConfigName: 'conf-config-2',
-    ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'conf-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
-  }));
+  await sm.send(
+    new sagemaker.CreateEndpointConfigCommand({
+      EndpointConfigName: 'conf-config-2',
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'conf-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+    }),
+  );
   await sm.send(new sagemaker.CreateEndpointCommand({ EndpointName: 'conf-endpoint', EndpointConfigName: 'conf-config' }));
   // Waits on the emulator's state rather than polling DescribeEndpoint, so that every run records the same responses.
   for (let i = 0; emu.state.endpoints.get('conf-endpoint')?.status !== 'InService'; i++) {
@@ -110,17 +118,28 @@ async function fixture(): Promise<void> {
   await sm.send(
     new sagemaker.CreateModelPackageCommand({
       ModelPackageGroupName: 'conf-group',
-      InferenceSpecification: { Containers: [{ Image: SAMPLES.Image as string }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      InferenceSpecification: {
+        Containers: [{ Image: SAMPLES.Image as string }],
+        SupportedContentTypes: ['application/json'],
+        SupportedResponseMIMETypes: ['application/json'],
+      },
     }),
   );
-  const target = { ServiceNamespace: 'sagemaker', ResourceId: SAMPLES.ResourceId as string, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+  const target = {
+    ServiceNamespace: 'sagemaker',
+    ResourceId: SAMPLES.ResourceId as string,
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+  } as const;
   await aas.send(new autoscaling.RegisterScalableTargetCommand({ ...target, MinCapacity: 1, MaxCapacity: 2 }));
   await aas.send(
     new autoscaling.PutScalingPolicyCommand({
       ...target,
       PolicyName: 'conf-policy',
       PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
     }),
   );
   await cw.send(
@@ -174,7 +193,10 @@ for (const op of operations) {
     const problems: string[] = [];
     let raw = 0;
     // Two valid requests: only the required members (the fixture's names), then every member.
-    for (const [kind, input] of [['minimal', minimal], ['full', valid]] as const) {
+    for (const [kind, input] of [
+      ['minimal', minimal],
+      ['full', valid],
+    ] as const) {
       let outcome = await send(op, input);
       if (op.targetPrefix !== 'SageMakerRuntime' && !isInputRejection(op, outcome)) {
         outcome = await sendRaw(op, input);
@@ -198,7 +220,8 @@ for (const op of operations) {
       if (!outcome.ok && outcome.status === undefined && bad.constraint === 'required' && /HTTP label/.test(outcome.message)) continue;
       if (outcome.ok) problems.push(`${bad.constraint} ${bad.path}: accepted`);
       else if (!validationCodes(op).includes(outcome.code)) problems.push(`${bad.constraint} ${bad.path}: ${outcome.code} (${outcome.message.slice(0, 120)})`);
-      else if (!namesMember(op, outcome.message, bad)) problems.push(`${bad.constraint} ${bad.path}: message does not name the member: ${outcome.message.slice(0, 200)}`);
+      else if (!namesMember(op, outcome.message, bad))
+        problems.push(`${bad.constraint} ${bad.path}: message does not name the member: ${outcome.message.slice(0, 200)}`);
     }
     counts[op.id] = checked;
     rawCounts[op.id] = raw;
@@ -208,7 +231,10 @@ for (const op of operations) {
 
 test('every deviation names an implemented operation', () => {
   const ids = new Set(operations.map((o) => o.id));
-  assert.deepEqual(DEVIATIONS.filter((d) => !ids.has(d.operation)), []);
+  assert.deepEqual(
+    DEVIATIONS.filter((d) => !ids.has(d.operation)),
+    [],
+  );
 });
 
 test('every response and error of these requests conforms to the model', () => {

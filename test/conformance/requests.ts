@@ -4,10 +4,9 @@
  * constraint of each member it holds: missing required member, too long, below the minimum length, not
  * matching the pattern, unknown enum value, out of range, too few / too many list items.
  */
+import { ACCOUNT, ROLE } from '../support/fixtures';
 import { patternRegex, shapeOf, type ServiceModel, type Shape } from './model';
 
-export const ACCOUNT = '123456789012';
-export const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerRole`;
 const SM_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
 
 /**
@@ -228,7 +227,10 @@ export function invalidRequests(model: ServiceModel, inputShape: string, valid: 
         const items = value as unknown[];
         if (shape.min !== undefined && shape.min > 0) emit('listMin', items.slice(0, shape.min - 1));
         if (shape.max !== undefined && shape.max < 1000 && items.length > 0) {
-          emit('listMax', Array.from({ length: shape.max + 1 }, () => structuredClone(items[0])));
+          emit(
+            'listMax',
+            Array.from({ length: shape.max + 1 }, () => structuredClone(items[0])),
+          );
         }
         items.forEach((item, i) => walk(shape.member!.shape, item, `${path}.${i + 1}.member`, member, [...keys, i]));
         return;

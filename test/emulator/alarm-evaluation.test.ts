@@ -5,7 +5,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { evaluateAlarm } from '../../src/emulator/alarm-evaluation';
 import { MetricsStore } from '../../src/emulator/metrics';
 import type { AlarmRecord } from '../../src/emulator/state';
-import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestBed } from './fixtures';
+import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestEnv } from '../support/emulator';
 
 const NOW = 1_700_000_000_000;
 const dims = [{ Name: 'Case', Value: 'alarm' }];
@@ -44,7 +44,17 @@ function storeWith(points: [secondsAgo: number, value: number][]): MetricsStore 
 describe('alarm evaluation rules', () => {
   it('goes to ALARM when DatapointsToAlarm of the last EvaluationPeriods windows breach', () => {
     const a = alarm({ datapointsToAlarm: 2 });
-    assert.equal(evaluateAlarm(a, storeWith([[25, 1], [5, 2]]), NOW), true);
+    assert.equal(
+      evaluateAlarm(
+        a,
+        storeWith([
+          [25, 1],
+          [5, 2],
+        ]),
+        NOW,
+      ),
+      true,
+    );
     assert.equal(a.stateValue, 'ALARM');
     assert.match(a.stateReason, /^Threshold Crossed: 2 out of the last 3 datapoints/);
     assert.deepEqual(JSON.parse(a.stateReasonData!).recentDatapoints, [1, 2]);
@@ -52,7 +62,14 @@ describe('alarm evaluation rules', () => {
 
   it('goes to OK when data is present but too few windows breach', () => {
     const a = alarm();
-    evaluateAlarm(a, storeWith([[25, 1], [5, 0]]), NOW);
+    evaluateAlarm(
+      a,
+      storeWith([
+        [25, 1],
+        [5, 0],
+      ]),
+      NOW,
+    );
     assert.equal(a.stateValue, 'OK');
   });
 
@@ -98,7 +115,7 @@ describe('alarm evaluation rules', () => {
 });
 
 describe('alarm evaluation in the emulator', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     bed = await startTestBed({ alarmEvaluation: { intervalMs: 50 }, behaviours: { 'img/broken': { errorRate: 1 } } });
   });
@@ -110,7 +127,7 @@ describe('alarm evaluation in the emulator', () => {
       { variantName: 'green', image: 'img/broken', weight: 1 },
     ]);
     for (const variant of ['blue', 'green']) {
-      await bed.cloudwatch.send(
+      await bed.cw.send(
         new PutMetricAlarmCommand({
           AlarmName: `guarded-${variant}-5xx`,
           Namespace: 'AWS/SageMaker',
@@ -125,14 +142,12 @@ describe('alarm evaluation in the emulator', () => {
       );
     }
     await inBatches(40, 20, (i) =>
-      bed.runtime
-        .send(new InvokeEndpointCommand({ EndpointName: 'guarded', Body: '{}', TargetVariant: i % 2 ? 'green' : 'blue' }))
-        .catch(() => undefined),
+      bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'guarded', Body: '{}', TargetVariant: i % 2 ? 'green' : 'blue' })).catch(() => undefined),
     );
     const deadline = Date.now() + 2000;
     let states: Record<string, string | undefined> = {};
     while (Date.now() < deadline) {
-      const r = await bed.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'guarded-' }));
+      const r = await bed.cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'guarded-' }));
       states = Object.fromEntries(r.MetricAlarms!.map((a) => [a.AlarmName!, a.StateValue]));
       if (states['guarded-green-5xx'] === 'ALARM' && states['guarded-blue-5xx'] === 'OK') break;
       await new Promise((r) => setTimeout(r, 50));

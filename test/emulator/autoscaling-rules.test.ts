@@ -17,9 +17,9 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, DeleteEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
+import { createConfig, createModel, rejection, waitForGone, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 const NS = 'sagemaker' as const;
 const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
@@ -35,16 +35,11 @@ async function liveTarget(env: TestEnv, tags?: Record<string, string>): Promise<
   return out.ScalableTargetARN!;
 }
 
-function cloudwatch(env: TestEnv): CloudWatchClient {
-  return new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
-}
-
 const describeActions = async (env: TestEnv) =>
   (await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS, ResourceId: RID }))).ScheduledActions ?? [];
 
 test('PutScheduledAction creates and updates a scheduled action; DescribeScheduledActions and DeleteScheduledAction', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveTarget(env);
     const start = new Date('2030-01-01T00:00:00Z');
     const end = new Date('2030-06-01T00:00:00Z');
@@ -61,7 +56,10 @@ test('PutScheduledAction creates and updates a scheduled action; DescribeSchedul
     );
     const [action] = await describeActions(env);
     assert.equal(action?.ScheduledActionName, 'business-hours');
-    assert.match(action?.ScheduledActionARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/);
+    assert.match(
+      action?.ScheduledActionARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/,
+    );
     assert.equal(action?.Schedule, 'cron(0 8 ? * MON-FRI *)');
     assert.equal(action?.Timezone, 'Europe/Paris');
     assert.deepEqual([action?.StartTime?.toISOString(), action?.EndTime?.toISOString()], [start.toISOString(), end.toISOString()]);
@@ -69,7 +67,9 @@ test('PutScheduledAction creates and updates a scheduled action; DescribeSchedul
     assert.ok(action?.CreationTime instanceof Date);
 
     // AWS: an update changes what is given; start and end times not given are deleted.
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'business-hours', ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'business-hours', ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 } }),
+    );
     const [updated] = await describeActions(env);
     assert.equal(updated?.ScheduledActionARN, action?.ScheduledActionARN);
     assert.equal(updated?.Schedule, 'cron(0 8 ? * MON-FRI *)');
@@ -84,14 +84,11 @@ test('PutScheduledAction creates and updates a scheduled action; DescribeSchedul
     assert.deepEqual(await describeActions(env), []);
     const again = await rejection(() => env.aas.send(new DeleteScheduledActionCommand({ ...TARGET, ScheduledActionName: 'business-hours' })));
     assert.equal(again.name, 'ObjectNotFoundException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('PutScheduledAction needs a registered target and a valid schedule', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveTarget(env);
     const noTarget = await rejection(() =>
       env.aas.send(new PutScheduledActionCommand({ ...TARGET, ResourceId: 'endpoint/ep/variant/green', ScheduledActionName: 'a', Schedule: 'rate(1 hour)' })),
@@ -105,16 +102,15 @@ test('PutScheduledAction needs a registered target and a valid schedule', async 
     assert.equal(badName.name, 'ValidationException');
     assert.match(badName.message, /scheduledActionName/);
     assert.deepEqual(await describeActions(env), []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
-test('DeregisterScalableTarget deletes the target\'s scheduled actions and policies', async () => {
-  const env = await startTestEnv();
-  try {
+test("DeregisterScalableTarget deletes the target's scheduled actions and policies", async () => {
+  await withEmulator(async (env) => {
     await liveTarget(env);
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'nightly', Schedule: 'cron(0 22 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'nightly', Schedule: 'cron(0 22 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }),
+    );
     await env.aas.send(
       new PutScalingPolicyCommand({
         ...TARGET,
@@ -128,27 +124,23 @@ test('DeregisterScalableTarget deletes the target\'s scheduled actions and polic
     const policies = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, ResourceId: RID }));
     assert.deepEqual(policies.ScalingPolicies, []);
     assert.deepEqual(env.emu.control.state().scheduledActions, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeleteEndpoint removes the scheduled actions with the scalable targets it deregisters', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveTarget(env);
-    await env.aas.send(new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'once', Schedule: 'at(2030-01-01T00:00:00)', ScalableTargetAction: { MaxCapacity: 8 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...TARGET, ScheduledActionName: 'once', Schedule: 'at(2030-01-01T00:00:00)', ScalableTargetAction: { MaxCapacity: 8 } }),
+    );
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitForGone(env.sm, 'ep');
     assert.deepEqual(await describeActions(env), []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('tags on scalable targets: RegisterScalableTarget Tags, TagResource, UntagResource, ListTagsForResource', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const arn = await liveTarget(env, { team: 'ml', 'modelship:endpoint': 'ep' });
     const listed = async () => (await env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags;
     assert.deepEqual(await listed(), { team: 'ml', 'modelship:endpoint': 'ep' });
@@ -171,15 +163,11 @@ test('tags on scalable targets: RegisterScalableTarget Tags, TagResource, UntagR
     await env.aas.send(new DeregisterScalableTargetCommand(TARGET));
     const fresh = await env.aas.send(new RegisterScalableTargetCommand({ ...TARGET, MinCapacity: 1, MaxCapacity: 4 }));
     assert.deepEqual((await env.aas.send(new ListTagsForResourceCommand({ ResourceARN: fresh.ScalableTargetARN! }))).Tags, {});
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a step policy wired to an alarm: DescribeScalingPolicies reports the alarm; DeleteScalingPolicy removes the action, keeps the alarm', async () => {
-  const env = await startTestEnv();
-  const cw = cloudwatch(env);
-  try {
+  await withEmulator(async (env) => {
     await liveTarget(env);
     const policy = await env.aas.send(
       new PutScalingPolicyCommand({
@@ -191,12 +179,15 @@ test('a step policy wired to an alarm: DescribeScalingPolicies reports the alarm
     );
     const policyArn = policy.PolicyARN!;
     const otherAction = 'arn:aws:sns:us-east-1:123456789012:oncall';
-    await cw.send(
+    await env.cw.send(
       new PutMetricAlarmCommand({
         AlarmName: 'ep-high-latency',
         Namespace: 'AWS/SageMaker',
         MetricName: 'ModelLatency',
-        Dimensions: [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'blue' }],
+        Dimensions: [
+          { Name: 'EndpointName', Value: 'ep' },
+          { Name: 'VariantName', Value: 'blue' },
+        ],
         Statistic: 'Average',
         Period: 60,
         EvaluationPeriods: 2,
@@ -210,41 +201,42 @@ test('a step policy wired to an alarm: DescribeScalingPolicies reports the alarm
       described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName),
       ['ep-high-latency'],
     );
-    const byAction = await cw.send(new DescribeAlarmsCommand({ ActionPrefix: policyArn }));
-    assert.deepEqual(byAction.MetricAlarms?.map((a) => a.AlarmName), ['ep-high-latency']);
+    const byAction = await env.cw.send(new DescribeAlarmsCommand({ ActionPrefix: policyArn }));
+    assert.deepEqual(
+      byAction.MetricAlarms?.map((a) => a.AlarmName),
+      ['ep-high-latency'],
+    );
 
     await env.aas.send(new DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'step-out' }));
-    const after = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['ep-high-latency'] }));
+    const after = await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['ep-high-latency'] }));
     assert.equal(after.MetricAlarms?.length, 1, 'the alarm itself is kept');
     assert.deepEqual(after.MetricAlarms?.[0]?.AlarmActions, [otherAction]);
-  } finally {
-    cw.destroy();
-    await env.close();
-  }
+  });
 });
 
 test('a target-tracking policy owns its alarms: created with it, deleted with it', async () => {
-  const env = await startTestEnv();
-  const cw = cloudwatch(env);
-  try {
+  await withEmulator(async (env) => {
     await liveTarget(env);
     const out = await env.aas.send(
       new PutScalingPolicyCommand({
         ...TARGET,
         PolicyName: 'tt',
         PolicyType: 'TargetTrackingScaling',
-        TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 70,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        },
       }),
     );
     const names = (out.Alarms ?? []).map((a) => a.AlarmName!);
     assert.equal(names.length, 2);
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, ResourceId: RID }));
-    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), names);
-    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms?.length, 2);
+    assert.deepEqual(
+      described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName),
+      names,
+    );
+    assert.equal((await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms?.length, 2);
     await env.aas.send(new DeleteScalingPolicyCommand({ ...TARGET, PolicyName: 'tt' }));
-    assert.deepEqual((await cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms, []);
-  } finally {
-    cw.destroy();
-    await env.close();
-  }
+    assert.deepEqual((await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: names }))).MetricAlarms, []);
+  });
 });

@@ -16,10 +16,10 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { createConfig, createModel, rejection, startTestEnv, waitForGone, waitForStatus, type TestEnv } from './helpers';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { createConfig, createModel, rejection, waitForGone, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 const NS = 'sagemaker' as const;
 const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
@@ -59,8 +59,7 @@ async function trackInvocations(env: TestEnv, name = 'invocations'): Promise<voi
 }
 
 test('RegisterScalableTarget registers a variant and DescribeScalableTargets returns it', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const arn = await register(env);
     assert.match(arn ?? '', /^arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target\/[0-9a-f]+$/);
@@ -74,32 +73,38 @@ test('RegisterScalableTarget registers a variant and DescribeScalableTargets ret
     assert.deepEqual(target?.SuspendedState, { DynamicScalingInSuspended: false, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false });
     const unknown = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ['endpoint/x/variant/y'] }));
     assert.deepEqual(unknown.ScalableTargets, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, at most 50), and a ScalableDimension needs a resource id', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     // Two endpoints whose names and variants are prefixes of one another: `ep` / `ep2`, `blue` / `blue2`.
     await createModel(env.sm, 'm1', 'repo/iris:1');
-    await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }, { VariantName: 'blue2', ModelName: 'm1' }]);
+    await createConfig(env.sm, 'c1', [
+      { VariantName: 'blue', ModelName: 'm1' },
+      { VariantName: 'blue2', ModelName: 'm1' },
+    ]);
     for (const ep of ['ep', 'ep2']) await env.sm.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: 'c1' }));
     for (const ep of ['ep', 'ep2']) await waitForStatus(env.sm, ep, 'InService');
     const ids = ['endpoint/ep/variant/blue', 'endpoint/ep/variant/blue2', 'endpoint/ep2/variant/blue', 'endpoint/ep2/variant/blue2'];
-    for (const id of ids) await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: id, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 2 }));
+    for (const id of ids)
+      await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: id, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 2 }));
     const described = async (input: Omit<ConstructorParameters<typeof DescribeScalableTargetsCommand>[0], 'ServiceNamespace'>) =>
       ((await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ...input }))).ScalableTargets ?? []).map((t) => t.ResourceId).sort();
 
     assert.deepEqual(await described({ ResourceIds: [RID] }), [RID]);
     assert.deepEqual(await described({ ResourceIds: [RID], ScalableDimension: DIM }), [RID]);
-    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep2/variant/blue2', RID, 'endpoint/gone/variant/blue'] }), ['endpoint/ep/variant/blue', 'endpoint/ep2/variant/blue2']);
+    assert.deepEqual(await described({ ResourceIds: ['endpoint/ep2/variant/blue2', RID, 'endpoint/gone/variant/blue'] }), [
+      'endpoint/ep/variant/blue',
+      'endpoint/ep2/variant/blue2',
+    ]);
     assert.deepEqual(await described({ ResourceIds: ['endpoint/ep/variant/', 'endpoint/ep', 'endpoint/ep/variant/blu'] }), [], 'no prefix match');
     assert.deepEqual(await described({}), ids, 'without ResourceIds: the whole namespace');
     // Pages within the filter.
     const first = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2 }));
-    const second = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2, NextToken: first.NextToken }));
+    const second = await env.aas.send(
+      new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: ids.slice(0, 3), MaxResults: 2, NextToken: first.NextToken }),
+    );
     assert.deepEqual([first.ScalableTargets?.length, second.ScalableTargets?.length, second.NextToken], [2, 1, undefined]);
 
     const tooMany = await rejection(() => described({ ResourceIds: Array.from({ length: 51 }, (_, i) => `endpoint/ep/variant/v${i}`) }));
@@ -116,40 +121,34 @@ test('DescribeScalableTargets filters by ResourceIds exactly (no prefix match, a
       assert.equal(err.name, 'ValidationException');
       assert.match(err.message, /must also specify a resource ID/);
     }
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('registering again updates the target in place and keeps omitted capacities', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const arn = await register(env, 1, 4);
     const again = await env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MaxCapacity: 8 }));
     assert.equal(again.ScalableTargetARN, arn);
     const out = await env.aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS }));
-    assert.deepEqual(out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]), [[1, 8]]);
-  } finally {
-    await env.close();
-  }
+    assert.deepEqual(
+      out.ScalableTargets?.map((t) => [t.MinCapacity, t.MaxCapacity]),
+      [[1, 8]],
+    );
+  });
 });
 
 test('registering a target for a missing endpoint or variant is a ValidationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => register(env));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /endpoint\/ep\/variant\/blue/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a minimum above the current capacity moves the variant up through Updating', async () => {
   // Long enough to observe Updating even on a loaded machine.
-  const env = await startTestEnv({ timings: { weightsUpdateMs: 1500 } });
-  try {
+  await withEmulator({ timings: { weightsUpdateMs: 1500 } }, async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 3, 6);
     const updating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
@@ -157,14 +156,11 @@ test('a minimum above the current capacity moves the variant up through Updating
     assert.equal(updating.ProductionVariants?.[0]?.DesiredInstanceCount, 3);
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.ProductionVariants?.[0]?.CurrentInstanceCount, 3);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleting it removes them', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const put = await env.aas.send(
@@ -180,7 +176,10 @@ test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleti
         },
       }),
     );
-    assert.match(put.PolicyARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:policyName\/invocations$/);
+    assert.match(
+      put.PolicyARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:policyName\/invocations$/,
+    );
     const names = put.Alarms?.map((a) => a.AlarmName) ?? [];
     assert.equal(names.length, 2);
     assert.match(names[0]!, /^TargetTracking-endpoint\/ep\/variant\/blue-AlarmHigh-[0-9a-f-]{36}$/);
@@ -202,14 +201,11 @@ test('a target-tracking policy creates AlarmHigh and AlarmLow alarms, and deleti
     await env.aas.send(new DeleteScalingPolicyCommand({ PolicyName: 'invocations', ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     assert.equal(env.emu.control.state().alarms.length, 0);
     assert.equal(env.emu.control.state().scalingPolicies.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a step scaling policy is stored without alarms', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const put = await env.aas.send(
@@ -219,21 +215,19 @@ test('a step scaling policy is stored without alarms', async () => {
         ResourceId: RID,
         ScalableDimension: DIM,
         PolicyType: 'StepScaling',
-        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: 'ChangeInCapacity',
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+          Cooldown: 60,
+        },
       }),
     );
     assert.equal(put.Alarms, undefined);
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
     assert.equal(described.ScalingPolicies?.[0]?.StepScalingPolicyConfiguration?.AdjustmentType, 'ChangeInCapacity');
     assert.equal(env.emu.control.state().alarms.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
-
-function cloudwatchOf(env: TestEnv): CloudWatchClient {
-  return new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-}
 
 async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
   const put = await env.aas.send(
@@ -243,19 +237,26 @@ async function stepPolicy(env: TestEnv, name = 'step'): Promise<string> {
       ResourceId: RID,
       ScalableDimension: DIM,
       PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+        Cooldown: 60,
+      },
     }),
   );
   return put.PolicyARN!;
 }
 
 async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Promise<void> {
-  await cloudwatchOf(env).send(
+  await env.cw.send(
     new PutMetricAlarmCommand({
       AlarmName: alarmName,
       Namespace: 'AWS/SageMaker',
       MetricName: 'ModelLatency',
-      Dimensions: [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'blue' }],
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'ep' },
+        { Name: 'VariantName', Value: 'blue' },
+      ],
       Statistic: 'Average',
       Period: 60,
       EvaluationPeriods: 2,
@@ -267,17 +268,19 @@ async function wireAlarm(env: TestEnv, alarmName: string, actions: string[]): Pr
 }
 
 test('a step policy lists the alarms wired to it; deleting it removes its action from them and keeps the alarms', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const arn = await stepPolicy(env);
     await wireAlarm(env, 'latency-high', [arn, 'arn:aws:sns:us-east-1:123456789012:oncall']);
     const described = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
-    assert.deepEqual(described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName), ['latency-high']);
+    assert.deepEqual(
+      described.ScalingPolicies?.[0]?.Alarms?.map((a) => a.AlarmName),
+      ['latency-high'],
+    );
 
     await env.aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, PolicyName: 'step' }));
-    const alarms = (await cloudwatchOf(env).send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
+    const alarms = (await env.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['latency-high'] }))).MetricAlarms ?? [];
     assert.equal(alarms.length, 1, 'the alarm stays');
     assert.deepEqual(alarms[0]!.AlarmActions, ['arn:aws:sns:us-east-1:123456789012:oncall'], 'only the policy action is gone');
 
@@ -286,21 +289,26 @@ test('a step policy lists the alarms wired to it; deleting it removes its action
     assert.notEqual(again, arn);
     const relisted = await env.aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: NS, PolicyNames: ['step'] }));
     assert.deepEqual(relisted.ScalingPolicies?.[0]?.Alarms, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('scheduled actions: put, describe, update by name, delete; DeregisterScalableTarget deletes them', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     const id = { ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM } as const;
     await env.aas.send(
-      new PutScheduledActionCommand({ ...id, ScheduledActionName: 'business-hours', Schedule: 'cron(0 8 ? * MON-FRI *)', Timezone: 'Europe/Berlin', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 } }),
+      new PutScheduledActionCommand({
+        ...id,
+        ScheduledActionName: 'business-hours',
+        Schedule: 'cron(0 8 ? * MON-FRI *)',
+        Timezone: 'Europe/Berlin',
+        ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 },
+      }),
     );
-    await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }));
+    await env.aas.send(
+      new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', Schedule: 'cron(0 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 } }),
+    );
     await env.aas.send(new PutScheduledActionCommand({ ...id, ScheduledActionName: 'night', ScalableTargetAction: { MaxCapacity: 2 } }));
     const listed = (await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS, ResourceId: RID }))).ScheduledActions ?? [];
     assert.deepEqual(
@@ -310,7 +318,10 @@ test('scheduled actions: put, describe, update by name, delete; DeregisterScalab
         ['night', 'cron(0 20 * * ? *)', undefined, { MinCapacity: 1, MaxCapacity: 2 }],
       ],
     );
-    assert.match(listed[0]!.ScheduledActionARN ?? '', /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/);
+    assert.match(
+      listed[0]!.ScheduledActionARN ?? '',
+      /^arn:aws:autoscaling:us-east-1:123456789012:scheduledAction:[0-9a-f-]+:resource\/sagemaker\/endpoint\/ep\/variant\/blue:scheduledActionName\/business-hours$/,
+    );
 
     await env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' }));
     const missing = await rejection(() => env.aas.send(new DeleteScheduledActionCommand({ ...id, ScheduledActionName: 'night' })));
@@ -322,17 +333,21 @@ test('scheduled actions: put, describe, update by name, delete; DeregisterScalab
 
     await env.aas.send(new DeregisterScalableTargetCommand(id));
     assert.deepEqual((await env.aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: NS }))).ScheduledActions, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('scalable targets carry tags: given on registration, listed, added and removed by ARN', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const out = await env.aas.send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM, MinCapacity: 1, MaxCapacity: 4, Tags: { team: 'ml' } }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: NS,
+        ResourceId: RID,
+        ScalableDimension: DIM,
+        MinCapacity: 1,
+        MaxCapacity: 4,
+        Tags: { team: 'ml' },
+      }),
     );
     const arn = out.ScalableTargetARN!;
     await env.aas.send(new TagResourceCommand({ ResourceARN: arn, Tags: { cost: 'churn' } }));
@@ -342,14 +357,11 @@ test('scalable targets carry tags: given on registration, listed, added and remo
     await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     const gone = await rejection(() => env.aas.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
     assert.equal(gone.name, 'ResourceNotFoundException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a policy for an unregistered target fails with ObjectNotFoundException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const err = await rejection(() => trackInvocations(env));
     assert.ok(err instanceof ObjectNotFoundException);
@@ -357,14 +369,11 @@ test('a policy for an unregistered target fails with ObjectNotFoundException', a
       err.message,
       'No scalable target registered for service namespace: sagemaker, resource ID: endpoint/ep/variant/blue, scalable dimension: sagemaker:variant:DesiredInstanceCount',
     );
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeregisterScalableTarget deletes the target with its policies and alarms; a second call is ObjectNotFound', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await trackInvocations(env);
@@ -376,14 +385,11 @@ test('DeregisterScalableTarget deletes the target with its policies and alarms; 
     const err = await rejection(() => env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM })));
     assert.equal(err.name, 'ObjectNotFoundException');
     assert.match(err.message, /^No scalable target registered for service namespace: sagemaker, resource ID: endpoint\/ep\/variant\/blue/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint is refused when it changes the instance type of an autoscaled variant', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InstanceType: 'ml.c5.xlarge' }]);
@@ -392,42 +398,33 @@ test('UpdateEndpoint is refused when it changes the instance type of an autoscal
     assert.match(err.message, /instance type of variant blue/);
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(ep.EndpointStatus, 'InService');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint is refused when it removes an autoscaled variant', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'green', ModelName: 'm2' }]);
     const err = await rejection(() => env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' })));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /variant blue .* cannot be removed/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint that only changes the model of an autoscaled variant is allowed', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 2 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.EndpointConfigName, 'c2');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
-test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies', async () => {
-  const env = await startTestEnv();
-  try {
+test("DeleteEndpoint deregisters the endpoint's scalable targets and policies", async () => {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await register(env);
     await trackInvocations(env);
@@ -435,14 +432,11 @@ test('DeleteEndpoint deregisters the endpoint\'s scalable targets and policies',
     await waitForGone(env.sm, 'ep');
     const state = env.emu.control.state();
     assert.deepEqual([state.scalableTargets.length, state.scalingPolicies.length, state.alarms.length], [0, 0, 0]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('without DeregisterScalableTarget permission, DeleteEndpoint is refused until the targets are removed', async () => {
-  const env = await startTestEnv({ callerCanDeregisterScalableTargets: false });
-  try {
+  await withEmulator({ callerCanDeregisterScalableTargets: false }, async (env) => {
     await liveEndpoint(env);
     await register(env);
     const err = await rejection(() => env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' })));
@@ -454,42 +448,31 @@ test('without DeregisterScalableTarget permission, DeleteEndpoint is refused unt
     await env.aas.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: RID, ScalableDimension: DIM }));
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitForGone(env.sm, 'ep');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('autoscaling inputs are validated with AWS constraint texts', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() =>
       env.aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ResourceId: undefined as unknown as string, ScalableDimension: DIM })),
     );
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, "1 validation error detected: Value null at 'resourceId' failed to satisfy constraint: Member must not be null");
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 async function invoke(env: TestEnv, times: number): Promise<void> {
-  const runtime = new SageMakerRuntimeClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-  try {
-    for (let i = 0; i < times; i += 10) {
-      await Promise.all(
-        Array.from({ length: Math.min(10, times - i) }, () =>
-          runtime.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: '{}', ContentType: 'application/json' })),
-        ),
-      );
-    }
-  } finally {
-    runtime.destroy();
+  for (let i = 0; i < times; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, times - i) }, () =>
+        env.runtime.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: '{}', ContentType: 'application/json' })),
+      ),
+    );
   }
 }
 
 test('with autoscalingSimulation, invocations per instance above target scale the variant out within max', async () => {
-  const env = await startTestEnv({ autoscalingSimulation: { intervalMs: 30 } });
-  try {
+  await withEmulator({ autoscalingSimulation: { intervalMs: 30 } }, async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 1, 3);
     await invoke(env, 250); // 250 in the last minute on 1 instance
@@ -503,14 +486,11 @@ test('with autoscalingSimulation, invocations per instance above target scale th
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(count, 3);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('without autoscalingSimulation, traffic never changes the instance count', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env, 1);
     await register(env, 1, 3);
     await trackInvocations(env);
@@ -518,7 +498,5 @@ test('without autoscalingSimulation, traffic never changes the instance count', 
     await new Promise((r) => setTimeout(r, 100));
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.deepEqual([ep.EndpointStatus, ep.ProductionVariants?.[0]?.DesiredInstanceCount], ['InService', 1]);
-  } finally {
-    await env.close();
-  }
+  });
 });

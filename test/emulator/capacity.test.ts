@@ -2,29 +2,41 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { CreateEndpointConfigCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateEndpointConfigCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { EmulatorControlClient } from '../../src/emulator';
 import { capacityPerInstance, vcpusOf } from '../../src/emulator/capacity';
-import { deployEndpoint, startTestBed, variantDimensions, waitForStatus, type TestBed } from './fixtures';
+import { deployEndpoint, startTestBed, variantDimensions, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function metric(bed: TestBed, endpointName: string, variantName: string, metricName: string, stat: string): Promise<number | undefined> {
-  const r = await bed.cloudwatch.send(
+async function metric(bed: TestEnv, endpointName: string, variantName: string, metricName: string, stat: string): Promise<number | undefined> {
+  const r = await bed.cw.send(
     new GetMetricDataCommand({
       StartTime: new Date(Date.now() - 600_000),
       EndTime: new Date(Date.now() + 1000),
       MetricDataQueries: [
-        { Id: 'm', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: variantDimensions(endpointName, variantName) }, Period: 3600, Stat: stat } },
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: variantDimensions(endpointName, variantName) },
+            Period: 3600,
+            Stat: stat,
+          },
+        },
       ],
-    })
+    }),
   );
   return r.MetricDataResults![0]!.Values![0];
 }
 
 describe('instance capacity', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     bed = await startTestBed();
   });
@@ -62,9 +74,14 @@ describe('instance capacity', () => {
     bed.emu.control.stopTraffic('hot');
     // An HTTP caller meets the overload too (the window still holds the last seconds' traffic).
     const answers = await Promise.allSettled(
-      Array.from({ length: 20 }, () => bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'hot', Body: '{"instances":[[1]]}', ContentType: 'application/json' })))
+      Array.from({ length: 20 }, () =>
+        bed.runtime.send(new InvokeEndpointCommand({ EndpointName: 'hot', Body: '{"instances":[[1]]}', ContentType: 'application/json' })),
+      ),
     );
-    assert.ok(answers.some((a) => a.status === 'rejected' && /above their capacity/.test(String(a.reason))), 'some HTTP calls are shed');
+    assert.ok(
+      answers.some((a) => a.status === 'rejected' && /above their capacity/.test(String(a.reason))),
+      'some HTTP calls are shed',
+    );
 
     const loads = await new EmulatorControlClient(bed.emu.url).load();
     const load = loads.find((l) => l.endpointName === 'hot' && l.variantName === 'blue')!;
@@ -84,8 +101,10 @@ describe('instance capacity', () => {
   it('more instances carry the same traffic within capacity (a capacity change takes effect when the update completes)', async () => {
     bed.emu.control.setSettings({ instanceCapacityRps: { 'ml.m5.large': 60 } });
     await deployEndpoint(bed, 'grow', [{ variantName: 'blue', image: 'img/ok', weight: 1, instances: 1 }]);
-    await bed.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'grow', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 3 }] }));
-    await waitForStatus(bed, 'grow', 'InService');
+    await bed.sm.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'grow', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 3 }] }),
+    );
+    await waitForStatus(bed.sm, 'grow', 'InService', 5000);
     bed.emu.control.startTraffic({ endpointName: 'grow', rps: 120 });
     await sleep(2500);
     bed.emu.control.stopTraffic('grow');
@@ -101,14 +120,14 @@ describe('instance capacity', () => {
     bed.emu.control.startTraffic({ endpointName: 'retype', rps: 80 });
     await sleep(2300);
     bed.emu.control.stopTraffic('retype');
-    await bed.sagemaker.send(
+    await bed.sm.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'retype-c5',
         ProductionVariants: [{ VariantName: 'blue', ModelName: 'retype-blue', InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
-      })
+      }),
     );
-    await bed.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'retype', EndpointConfigName: 'retype-c5' }));
-    await waitForStatus(bed, 'retype', 'InService');
+    await bed.sm.send(new UpdateEndpointCommand({ EndpointName: 'retype', EndpointConfigName: 'retype-c5' }));
+    await waitForStatus(bed.sm, 'retype', 'InService', 5000);
     // More requests per instance than before, but well within the bigger type's capacity.
     bed.emu.control.startTraffic({ endpointName: 'retype', rps: 120 });
     await sleep(2300);
@@ -131,27 +150,34 @@ describe('instance capacity', () => {
 
 describe('autoscaling simulation with capacity', () => {
   it('scales a variant out on invocations per instance with the endpoint Updating meanwhile, then serves within capacity', async () => {
-    const bed = await startTestBed({ autoscalingSimulation: { intervalMs: 100 }, timings: { endpointCreateMs: 30, endpointUpdateMs: 30, endpointDeleteMs: 30, weightsUpdateMs: 600 } });
-    const aas = new ApplicationAutoScalingClient({ endpoint: bed.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    try {
+    const timings = { endpointCreateMs: 30, endpointUpdateMs: 30, endpointDeleteMs: 30, weightsUpdateMs: 600 };
+    await withEmulator({ autoscalingSimulation: { intervalMs: 100 }, timings }, async (bed) => {
       bed.emu.control.setSettings({ instanceCapacityRps: { 'ml.m5.large': 60 } });
       await deployEndpoint(bed, 'scaled', [{ variantName: 'blue', image: 'img/ok', weight: 1, instances: 1 }]);
-      const id = { ServiceNamespace: 'sagemaker' as const, ResourceId: 'endpoint/scaled/variant/blue', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const };
-      await aas.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
-      await aas.send(
+      const id = {
+        ServiceNamespace: 'sagemaker' as const,
+        ResourceId: 'endpoint/scaled/variant/blue',
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const,
+      };
+      await bed.aas.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 4 }));
+      await bed.aas.send(
         new PutScalingPolicyCommand({
           ...id,
           PolicyName: 'track',
           PolicyType: 'TargetTrackingScaling',
-          TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, DisableScaleIn: true },
-        })
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: 60,
+            PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+            DisableScaleIn: true,
+          },
+        }),
       );
       bed.emu.control.startTraffic({ endpointName: 'scaled', rps: 100 });
       // AWS: a scaling activity is a capacity update; the endpoint is Updating, Desired ahead of Current.
       let updating: { status?: string; desired?: number; current?: number } | undefined;
       const deadline = Date.now() + 8000;
       while (!updating && Date.now() < deadline) {
-        const ep = await bed.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'scaled' }));
+        const ep = await bed.sm.send(new DescribeEndpointCommand({ EndpointName: 'scaled' }));
         const v = ep.ProductionVariants![0]!;
         if (ep.EndpointStatus === 'Updating') updating = { status: ep.EndpointStatus, desired: v.DesiredInstanceCount, current: v.CurrentInstanceCount };
         await sleep(30);
@@ -160,18 +186,17 @@ describe('autoscaling simulation with capacity', () => {
       assert.equal(updating.current, 1);
       assert.ok(updating.desired! > 1, `desired ${updating.desired}`);
       await assert.rejects(
-        bed.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'scaled', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] })),
-        /Cannot update in-progress endpoint/
+        bed.sm.send(
+          new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'scaled', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] }),
+        ),
+        /Cannot update in-progress endpoint/,
       );
-      await waitForStatus(bed, 'scaled', 'InService', 5000);
+      await waitForStatus(bed.sm, 'scaled', 'InService', 5000);
       bed.emu.control.clearLoad();
       await sleep(2500);
       bed.emu.control.stopTraffic('scaled');
       const load = bed.emu.control.load().find((l) => l.endpointName === 'scaled')!;
       assert.ok(load.peakInstances! >= 2 && load.peakLoadPerInstance <= 60, `after scaling out: ${JSON.stringify(load)}`);
-    } finally {
-      aas.destroy();
-      await bed.close();
-    }
+    });
   });
 });

@@ -19,7 +19,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { deployEndpoint, inBatches, startTestBed, variantDimensions, type TestBed } from './fixtures';
+import { deployEndpoint, FAST_TIMINGS, inBatches, startTestBed, variantDimensions, withEmulator, type TestEnv } from '../support/emulator';
 
 const NS = 'Modelship/Test';
 // A whole minute, a little in the past, so test data never lands in the future and the StartTime
@@ -36,18 +36,24 @@ function metricQuery(id: string, metricName: string, stat: string, period: numbe
 }
 
 describe('CloudWatch GetMetricData', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   const get = (input: Partial<GetMetricDataCommandInput>) =>
-    bed.cloudwatch.send(new GetMetricDataCommand({ StartTime: at(0), EndTime: at(60), MetricDataQueries: [], ...input }));
+    bed.cw.send(new GetMetricDataCommand({ StartTime: at(0), EndTime: at(60), MetricDataQueries: [], ...input }));
 
   before(async () => {
     bed = await startTestBed();
     // Latency samples: 1..100 at t+1s, 5 at t+31s; nothing in between.
-    await bed.cloudwatch.send(
+    await bed.cw.send(
       new PutMetricDataCommand({
         Namespace: NS,
         MetricData: [
-          { MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Unit: 'Milliseconds', Values: Array.from({ length: 100 }, (_, i) => i + 1) },
+          {
+            MetricName: 'Latency',
+            Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+            Timestamp: at(1),
+            Unit: 'Milliseconds',
+            Values: Array.from({ length: 100 }, (_, i) => i + 1),
+          },
           { MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(31), Unit: 'Milliseconds', Value: 5 },
           { MetricName: 'Errors', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Values: [1, 0], Counts: [3, 7] },
           { MetricName: 'Calls', Dimensions: [{ Name: 'Case', Value: 'gmd' }], Timestamp: at(1), Value: 10 },
@@ -159,7 +165,10 @@ describe('CloudWatch GetMetricData', () => {
     await assert.rejects(get({ MetricDataQueries: [metricQuery('a', 'Latency', 'Sum', 0)] }), (err: unknown) => {
       assert.equal((err as Error).name, 'ValidationException');
       assert.equal((err as unknown as { Code: string }).Code, 'ValidationError');
-      assert.match((err as Error).message, /Value '0' at 'metricDataQueries\.1\.member\.metricStat\.period' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+      assert.match(
+        (err as Error).message,
+        /Value '0' at 'metricDataQueries\.1\.member\.metricStat\.period' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+      );
       return true;
     });
   });
@@ -172,7 +181,7 @@ describe('CloudWatch GetMetricData', () => {
   });
 
   it('serves GetMetricStatistics with statistics, percentiles and the stored unit', async () => {
-    const r = await bed.cloudwatch.send(
+    const r = await bed.cw.send(
       new GetMetricStatisticsCommand({
         Namespace: NS,
         MetricName: 'Latency',
@@ -191,10 +200,15 @@ describe('CloudWatch GetMetricData', () => {
         [at(30), 5, 1, 'Milliseconds'],
       ],
     );
-    const p = await bed.cloudwatch.send(
+    const p = await bed.cw.send(
       new GetMetricStatisticsCommand({
-        Namespace: NS, MetricName: 'Latency', Dimensions: [{ Name: 'Case', Value: 'gmd' }],
-        StartTime: at(0), EndTime: at(30), Period: 30, ExtendedStatistics: ['p90'],
+        Namespace: NS,
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Case', Value: 'gmd' }],
+        StartTime: at(0),
+        EndTime: at(30),
+        Period: 30,
+        ExtendedStatistics: ['p90'],
       }),
     );
     assert.deepEqual(p.Datapoints![0]!.ExtendedStatistics, { p90: 90 });
@@ -202,7 +216,7 @@ describe('CloudWatch GetMetricData', () => {
 
   it('rejects GetMetricStatistics asking for more than 1440 datapoints', async () => {
     await assert.rejects(
-      bed.cloudwatch.send(
+      bed.cw.send(
         new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Latency', StartTime: at(0), EndTime: at(3600), Period: 1, Statistics: ['Sum'] }),
       ),
       (err: unknown) => err instanceof InvalidParameterCombinationException && /exceeds the limit of 1440/.test(err.message),
@@ -210,11 +224,10 @@ describe('CloudWatch GetMetricData', () => {
   });
 
   it('hides datapoints younger than the ingestion delay', async () => {
-    const delayed = await startTestBed({ metrics: { ingestionDelayMs: 60_000 } });
-    try {
+    await withEmulator({ timings: FAST_TIMINGS, metrics: { ingestionDelayMs: 60_000 } }, async (delayed) => {
       const now = Date.now();
-      await delayed.cloudwatch.send(new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Value: 1 }] }));
-      const r = await delayed.cloudwatch.send(
+      await delayed.cw.send(new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Value: 1 }] }));
+      const r = await delayed.cw.send(
         new GetMetricDataCommand({
           StartTime: new Date(now - 60_000),
           EndTime: new Date(now + 60_000),
@@ -222,14 +235,12 @@ describe('CloudWatch GetMetricData', () => {
         }),
       );
       assert.deepEqual(r.MetricDataResults![0]!.Values, []);
-    } finally {
-      await delayed.close();
-    }
+    });
   });
 });
 
 describe('CloudWatch SageMaker invocation metrics', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     // Bursts of 100 concurrent calls test the metrics, not capacity (capacity.test.ts does).
     bed = await startTestBed({ behaviours: { 'img/flaky': { errorRate: 0.5 } }, instanceCapacityRps: { 'ml.m5.large': 1_000_000 } });
@@ -254,7 +265,7 @@ describe('CloudWatch SageMaker invocation metrics', () => {
         Stat: 'Sum',
       },
     });
-    const r = await bed.cloudwatch.send(
+    const r = await bed.cw.send(
       new GetMetricDataCommand({
         StartTime: since,
         EndTime: new Date(Date.now() + 1000),
@@ -274,22 +285,24 @@ describe('CloudWatch SageMaker invocation metrics', () => {
   });
 
   it('lists the per-variant metrics', async () => {
-    const r = await bed.cloudwatch.send(
-      new ListMetricsCommand({ Namespace: 'AWS/SageMaker', Dimensions: [{ Name: 'EndpointName', Value: 'gate' }] }),
-    );
+    const r = await bed.cw.send(new ListMetricsCommand({ Namespace: 'AWS/SageMaker', Dimensions: [{ Name: 'EndpointName', Value: 'gate' }] }));
     const names = new Set(r.Metrics!.map((m) => m.MetricName));
-    assert.deepEqual(
-      [...names].sort(),
-      ['Invocation4XXErrors', 'Invocation5XXErrors', 'Invocations', 'InvocationsPerInstance', 'ModelLatency', 'OverheadLatency'],
-    );
+    assert.deepEqual([...names].sort(), [
+      'Invocation4XXErrors',
+      'Invocation5XXErrors',
+      'Invocations',
+      'InvocationsPerInstance',
+      'ModelLatency',
+      'OverheadLatency',
+    ]);
     assert.equal(r.Metrics!.length, 12);
   });
 });
 
 describe('CloudWatch alarms', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   const alarm = (name: string, extra: Partial<PutMetricAlarmCommandInput> = {}) =>
-    bed.cloudwatch.send(
+    bed.cw.send(
       new PutMetricAlarmCommand({
         AlarmName: name,
         Namespace: 'AWS/SageMaker',
@@ -314,7 +327,7 @@ describe('CloudWatch alarms', () => {
   after(() => bed.close());
 
   it('creates alarms in INSUFFICIENT_DATA with their configuration', async () => {
-    const r = await bed.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['ep-green-latency'] }));
+    const r = await bed.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['ep-green-latency'] }));
     const [a] = r.MetricAlarms!;
     assert.equal(a!.StateValue, 'INSUFFICIENT_DATA');
     assert.equal(a!.AlarmArn, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ep-green-latency');
@@ -325,7 +338,7 @@ describe('CloudWatch alarms', () => {
   });
 
   it('filters by AlarmNames, AlarmNamePrefix, StateValue, ActionPrefix and AlarmTypes', async () => {
-    const d = (input: DescribeAlarmsCommandInput) => bed.cloudwatch.send(new DescribeAlarmsCommand(input));
+    const d = (input: DescribeAlarmsCommandInput) => bed.cw.send(new DescribeAlarmsCommand(input));
     assert.deepEqual(names((await d({})).MetricAlarms), ['ep-green-5xx', 'ep-green-latency', 'other-alarm']);
     assert.deepEqual(names((await d({ AlarmNames: ['other-alarm', 'unknown'] })).MetricAlarms), ['other-alarm']);
     assert.deepEqual(names((await d({ AlarmNamePrefix: 'ep-' })).MetricAlarms), ['ep-green-5xx', 'ep-green-latency']);
@@ -335,50 +348,50 @@ describe('CloudWatch alarms', () => {
   });
 
   it('pages with MaxRecords and NextToken', async () => {
-    const first = await bed.cloudwatch.send(new DescribeAlarmsCommand({ MaxRecords: 2 }));
+    const first = await bed.cw.send(new DescribeAlarmsCommand({ MaxRecords: 2 }));
     assert.deepEqual(names(first.MetricAlarms), ['ep-green-5xx', 'ep-green-latency']);
-    const second = await bed.cloudwatch.send(new DescribeAlarmsCommand({ MaxRecords: 2, NextToken: first.NextToken }));
+    const second = await bed.cw.send(new DescribeAlarmsCommand({ MaxRecords: 2, NextToken: first.NextToken }));
     assert.deepEqual(names(second.MetricAlarms), ['other-alarm']);
     assert.equal(second.NextToken, undefined);
   });
 
   it('rejects AlarmNames together with AlarmNamePrefix', async () => {
     await assert.rejects(
-      bed.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['a'], AlarmNamePrefix: 'a' })),
+      bed.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['a'], AlarmNamePrefix: 'a' })),
       (err: unknown) => err instanceof InvalidParameterCombinationException && (err as unknown as { Code: string }).Code === 'InvalidParameterCombination',
     );
   });
 
   it('sets the state by hand, and an update of the alarm keeps it', async () => {
-    await bed.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'ep-green-5xx', StateValue: 'ALARM', StateReason: 'canary test' }));
+    await bed.cw.send(new SetAlarmStateCommand({ AlarmName: 'ep-green-5xx', StateValue: 'ALARM', StateReason: 'canary test' }));
     await alarm('ep-green-5xx', { Threshold: 0.1 });
-    const r = await bed.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
+    const r = await bed.cw.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
     assert.deepEqual(names(r.MetricAlarms), ['ep-green-5xx']);
     assert.equal(r.MetricAlarms![0]!.StateReason, 'canary test');
     assert.equal(r.MetricAlarms![0]!.Threshold, 0.1);
   });
 
   it('answers SetAlarmState on an unknown alarm with ResourceNotFound 404', async () => {
-    await assert.rejects(
-      bed.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'ghost', StateValue: 'OK', StateReason: 'x' })),
-      (err: unknown) => {
-        assert.ok(err instanceof ResourceNotFound);
-        assert.equal(err.$metadata.httpStatusCode, 404);
-        return true;
-      },
-    );
+    await assert.rejects(bed.cw.send(new SetAlarmStateCommand({ AlarmName: 'ghost', StateValue: 'OK', StateReason: 'x' })), (err: unknown) => {
+      assert.ok(err instanceof ResourceNotFound);
+      assert.equal(err.$metadata.httpStatusCode, 404);
+      return true;
+    });
   });
 
   it('deletes alarms and ignores unknown names', async () => {
     await alarm('doomed');
-    await bed.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: ['doomed', 'never-existed'] }));
-    const r = await bed.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['doomed'] }));
+    await bed.cw.send(new DeleteAlarmsCommand({ AlarmNames: ['doomed', 'never-existed'] }));
+    const r = await bed.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['doomed'] }));
     assert.deepEqual(r.MetricAlarms, []);
   });
 
   it('validates PutMetricAlarm input', async () => {
     // An unknown enum value breaks a model constraint: ValidationError with AWS's constraint text.
-    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), { name: 'ValidationException', message: /at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set/ });
+    await assert.rejects(alarm('bad', { ComparisonOperator: 'Bigger' as never }), {
+      name: 'ValidationException',
+      message: /at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set/,
+    });
     await assert.rejects(alarm('bad', { ExtendedStatistic: 'p99' }), { name: 'InvalidParameterCombinationException' });
     await assert.rejects(alarm('bad', { EvaluationPeriods: undefined }), { name: 'MissingRequiredParameterException' });
   });

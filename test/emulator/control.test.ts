@@ -7,11 +7,10 @@ import path from 'node:path';
 import { CreateEndpointCommand, DescribeEndpointCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
 import { EmulatorControlClient, startEmulator } from '../../src/emulator';
 import { parseEmulatorArgs } from '../../src/emulator/main';
-import { createConfig, createModel, rejection, sageMakerClient, startTestEnv, waitForStatus } from './helpers';
+import { createConfig, createModel, rejection, sageMakerClient, waitForStatus, withEmulator } from '../support/emulator';
 
 test('the call log counts calls per operation and lists create calls by resource name', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await rejection(() => createModel(env.sm, 'm1'));
     await createConfig(env.sm, 'c1', [{ VariantName: 'v', ModelName: 'm1' }]);
@@ -28,14 +27,11 @@ test('the call log counts calls per operation and lists create calls by resource
     );
     await new EmulatorControlClient(env.emu.url).clearCalls();
     assert.deepEqual(env.emu.control.calls().counts, {});
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('GET /_emulator/state lists every resource and reset removes them all', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -51,14 +47,11 @@ test('GET /_emulator/state lists every resource and reset removes them all', asy
     // Reset also drops the pending transition: nothing comes back later.
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(env.emu.control.state().endpoints.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('timings and behaviours can be changed at run time over the control API', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const client = new EmulatorControlClient(env.emu.url);
     const timings = await client.setTimings({ endpointCreateMs: 30 });
     assert.equal(timings.endpointCreateMs, 30);
@@ -71,9 +64,7 @@ test('timings and behaviours can be changed at run time over the control API', a
     assert.equal(failed.FailureReason, 'boom');
     const settings = await client.setSettings({ callerCanDeregisterScalableTargets: false });
     assert.equal(settings.callerCanDeregisterScalableTargets, false);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('with persistPath the state survives a restart and in-flight transitions complete', async () => {
@@ -105,8 +96,7 @@ test('with persistPath the state survives a restart and in-flight transitions co
 });
 
 test('the control object in process and over HTTP see the same endpoint', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -116,14 +106,19 @@ test('the control object in process and over HTTP see the same endpoint', async 
     assert.equal(env.emu.state.endpoints.get('ep')?.status, 'InService');
     const described = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(described.EndpointStatus, 'InService');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('the standalone entry parses port, timings and persistence flags', () => {
   const options = parseEmulatorArgs([
-    '--port', '4566', '--create-ms', '500', '--state-file', 'state.json', '--no-deregister-permission', '--autoscaling-simulation',
+    '--port',
+    '4566',
+    '--create-ms',
+    '500',
+    '--state-file',
+    'state.json',
+    '--no-deregister-permission',
+    '--autoscaling-simulation',
   ]);
   assert.equal(options.port, 4566);
   assert.equal(options.timings?.endpointCreateMs, 500);

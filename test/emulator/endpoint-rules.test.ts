@@ -2,11 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { createConfig, createModel, rejection, startTestEnv, waitForStatus } from './helpers';
+import { createConfig, createModel, rejection, waitForStatus, withEmulator } from '../support/emulator';
 
 test('UpdateEndpoint to the endpoint config already in use is a ValidationException and changes nothing', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1', 'repo/iris:1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2 }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -24,14 +23,11 @@ test('UpdateEndpoint to the endpoint config already in use is a ValidationExcept
     await createConfig(env.sm, 'c1-copy', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1-copy' }));
     assert.equal((await waitForStatus(env.sm, 'ep', 'InService')).EndpointConfigName, 'c1-copy');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('with endpointConfigVisibilityDelayMs, CreateEndpoint right after CreateEndpointConfig answers "Could not find endpoint configuration", then succeeds', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     assert.equal(env.emu.control.settings().endpointConfigVisibilityDelayMs, 0);
     env.emu.control.setSettings({ endpointConfigVisibilityDelayMs: 300 });
     await createModel(env.sm, 'm1', 'repo/iris:1');
@@ -44,7 +40,5 @@ test('with endpointConfigVisibilityDelayMs, CreateEndpoint right after CreateEnd
     await new Promise((resolve) => setTimeout(resolve, 350));
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
     await waitForStatus(env.sm, 'ep', 'InService');
-  } finally {
-    await env.close();
-  }
+  });
 });

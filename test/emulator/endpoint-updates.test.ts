@@ -1,14 +1,10 @@
 /** UpdateEndpoint and UpdateEndpointWeightsAndCapacities through the real SDK client. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CreateEndpointCommand,
-  DescribeEndpointCommand,
-  UpdateEndpointCommand,
-  UpdateEndpointWeightsAndCapacitiesCommand,
-} from '@aws-sdk/client-sagemaker';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { ARN_PREFIX, createConfig, createModel, rejection, startTestEnv, waitForStatus, type TestEnv } from './helpers';
+import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { createConfig, createModel, rejection, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
+import { ARN_PREFIX } from '../support/fixtures';
 
 /** An InService endpoint `ep` on config `c1` (variant `blue`, model m1, 2 instances). */
 async function liveEndpoint(env: TestEnv): Promise<void> {
@@ -20,8 +16,7 @@ async function liveEndpoint(env: TestEnv): Promise<void> {
 }
 
 test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets when done', async () => {
-  const env = await startTestEnv({ timings: { endpointUpdateMs: 1500 } });
-  try {
+  await withEmulator({ timings: { endpointUpdateMs: 1500 } }, async (env) => {
     await liveEndpoint(env);
     await createConfig(env.sm, 'c2', [
       { VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2, InitialVariantWeight: 95 },
@@ -31,10 +26,19 @@ test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets
     const updating = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(updating.EndpointStatus, 'Updating');
     assert.equal(updating.EndpointConfigName, 'c1');
-    assert.deepEqual(updating.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]), [['blue', 1, 2]]);
+    assert.deepEqual(
+      updating.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]),
+      [['blue', 1, 2]],
+    );
     assert.equal(updating.PendingDeploymentSummary?.EndpointConfigName, 'c2');
     assert.deepEqual(
-      updating.PendingDeploymentSummary?.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.DesiredWeight, v.CurrentInstanceCount, v.DesiredInstanceCount]),
+      updating.PendingDeploymentSummary?.ProductionVariants?.map((v) => [
+        v.VariantName,
+        v.CurrentWeight,
+        v.DesiredWeight,
+        v.CurrentInstanceCount,
+        v.DesiredInstanceCount,
+      ]),
       [
         ['blue', 0, 95, 0, 2],
         ['green', 0, 5, 0, 1],
@@ -46,19 +50,19 @@ test('UpdateEndpoint keeps the old config on top while Updating and swaps fleets
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.EndpointConfigName, 'c2');
     assert.equal(done.PendingDeploymentSummary, undefined);
-    assert.deepEqual(done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]), [
-      ['blue', 95, 2],
-      ['green', 5, 1],
-    ]);
+    assert.deepEqual(
+      done.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount]),
+      [
+        ['blue', 95, 2],
+        ['green', 5, 1],
+      ],
+    );
     assert.equal(done.ProductionVariants?.[1]?.DeployedImages?.[0]?.SpecifiedImage, 'repo/iris:2');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an update to an unhealthy model rolls back to InService on the old config with a FailureReason', async () => {
-  const env = await startTestEnv({ behaviours: { 'repo/iris:2': { healthy: false, failureReason: 'Failed to download model data for container.' } } });
-  try {
+  await withEmulator({ behaviours: { 'repo/iris:2': { healthy: false, failureReason: 'Failed to download model data for container.' } } }, async (env) => {
     await liveEndpoint(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2' }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
@@ -73,34 +77,34 @@ test('an update to an unhealthy model rolls back to InService on the old config 
     const fixed = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(fixed.EndpointConfigName, 'c3');
     assert.equal(fixed.FailureReason, undefined);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
-test('UpdateEndpoint resets same-named variants to the new config\'s initial values by default', async () => {
-  const env = await startTestEnv();
-  try {
+test("UpdateEndpoint resets same-named variants to the new config's initial values by default", async () => {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await env.sm.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }] }),
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'ep',
+        DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }],
+      }),
     );
     await waitForStatus(env.sm, 'ep', 'InService');
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 1 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.deepEqual([done.ProductionVariants?.[0]?.CurrentInstanceCount, done.ProductionVariants?.[0]?.CurrentWeight], [1, 1]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('RetainAllVariantProperties keeps live counts and weights unless excluded', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await env.sm.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }] }),
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: 'ep',
+        DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredInstanceCount: 5, DesiredWeight: 3 }],
+      }),
     );
     await waitForStatus(env.sm, 'ep', 'InService');
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2', InitialInstanceCount: 1 }]);
@@ -122,14 +126,11 @@ test('RetainAllVariantProperties keeps live counts and weights unless excluded',
     done = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(done.EndpointConfigName, 'c3');
     assert.deepEqual([done.ProductionVariants?.[0]?.CurrentInstanceCount, done.ProductionVariants?.[0]?.CurrentWeight], [2, 3]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpointWeightsAndCapacities sets Desired* at once and Current* when the update completes', async () => {
-  const env = await startTestEnv({ timings: { weightsUpdateMs: 1500 } });
-  try {
+  await withEmulator({ timings: { weightsUpdateMs: 1500 } }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [
       { VariantName: 'blue', ModelName: 'm1', InitialVariantWeight: 95 },
@@ -155,17 +156,16 @@ test('UpdateEndpointWeightsAndCapacities sets Desired* at once and Current* when
     const done = await waitForStatus(env.sm, 'ep', 'InService');
     const greenDone = done.ProductionVariants?.find((v) => v.VariantName === 'green');
     assert.deepEqual([greenDone?.CurrentWeight, greenDone?.CurrentInstanceCount], [50, 3]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpointWeightsAndCapacities rejects unknown and repeated variant names', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const unknown = await rejection(() =>
-      env.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'red', DesiredWeight: 1 }] })),
+      env.sm.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'red', DesiredWeight: 1 }] }),
+      ),
     );
     assert.equal(unknown.name, 'ValidationException');
     assert.equal(unknown.message, 'The variant name(s) "red" is/are not present within endpoint configuration "c1".');
@@ -182,33 +182,28 @@ test('UpdateEndpointWeightsAndCapacities rejects unknown and repeated variant na
     );
     assert.equal(repeated.message, 'The variant name "blue" was non-unique within the request.');
     const missing = await rejection(() =>
-      env.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'nope', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] })),
+      env.sm.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'nope', DesiredWeightsAndCapacities: [{ VariantName: 'blue', DesiredWeight: 1 }] }),
+      ),
     );
     assert.equal(missing.message, `Could not find endpoint "${ARN_PREFIX}:endpoint/nope".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('UpdateEndpoint with a missing config fails with "Could not find endpoint configuration"', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     const err = await rejection(() => env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'ghost' })));
     assert.equal(err.message, `Could not find endpoint configuration "${ARN_PREFIX}:endpoint-config/ghost".`);
     const state = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.equal(state.EndpointStatus, 'InService');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an auto-rollback alarm in ALARM when the update ends rolls it back to the old config', async () => {
-  const env = await startTestEnv();
-  const cw = new CloudWatchClient({ endpoint: env.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
-    await cw.send(
+    await env.cw.send(
       new PutMetricAlarmCommand({
         AlarmName: 'ep-5xx',
         MetricName: 'Invocation5XXErrors',
@@ -220,7 +215,7 @@ test('an auto-rollback alarm in ALARM when the update ends rolls it back to the 
         ComparisonOperator: 'GreaterThanThreshold',
       }),
     );
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'ep-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+    await env.cw.send(new SetAlarmStateCommand({ AlarmName: 'ep-5xx', StateValue: 'ALARM', StateReason: 'test' }));
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm2' }]);
     await env.sm.send(
       new UpdateEndpointCommand({
@@ -236,8 +231,5 @@ test('an auto-rollback alarm in ALARM when the update ends rolls it back to the 
     assert.equal(after.EndpointConfigName, 'c1');
     assert.match(after.FailureReason ?? '', /ep-5xx/);
     assert.equal(after.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms?.[0]?.AlarmName, 'ep-5xx');
-  } finally {
-    cw.destroy();
-    await env.close();
-  }
+  });
 });

@@ -10,7 +10,8 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { EmulatorControlClient } from '../../src/emulator';
-import { createConfig, createModel, rejection, sleep, startTestEnv, waitForStatus, type TestEnv } from './helpers';
+import type { FaultRule } from '../../src/emulator/faults';
+import { createConfig, createModel, rejection, sleep, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
 
 async function liveEndpoint(env: TestEnv): Promise<void> {
   await createModel(env.sm, 'm1', 'repo/iris:1');
@@ -20,35 +21,26 @@ async function liveEndpoint(env: TestEnv): Promise<void> {
 }
 
 test('injected throttling is ThrottlingException / Rate exceeded with HTTP 400', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'throttle', operations: ['ListModels'] }] });
-  try {
+  await withEmulator({ faults: [{ kind: 'throttle', operations: ['ListModels'] }] }, async (env) => {
     const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
     assert.equal(err.name, 'ThrottlingException');
     assert.equal(err.message, 'Rate exceeded');
     assert.equal(err.$metadata?.httpStatusCode, 400);
     assert.equal(env.emu.control.calls().faults['throttle'], 1);
     assert.deepEqual(env.emu.control.calls().errors['SageMaker.ListModels'], { ThrottlingException: 1 });
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('the SDK retries a one-shot throttle as throttling and succeeds on the second attempt', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'throttle', operations: ['SageMaker.ListModels'], times: 1 }] }, { maxAttempts: 3 });
-  try {
+  await withEmulator({ faults: [{ kind: 'throttle', operations: ['SageMaker.ListModels'], times: 1 }] }, { maxAttempts: 3 }, async (env) => {
     const out = await env.sm.send(new ListModelsCommand({}));
     assert.equal(out.$metadata.attempts, 2);
     assert.equal(env.emu.control.calls().counts['SageMaker.ListModels'], 2);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a requests-per-second budget throttles the calls above it, account-wide across operations', async () => {
-  const env = await startTestEnv({
-    faults: [{ kind: 'throttle', operations: ['ListModels', 'ListEndpoints'], requestsPerSecond: 5, burst: 5 }],
-  });
-  try {
+  await withEmulator({ faults: [{ kind: 'throttle', operations: ['ListModels', 'ListEndpoints'], requestsPerSecond: 5, burst: 5 }] }, async (env) => {
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? env.sm.send(new ListModelsCommand({})) : env.sm.send(new ListEndpointsCommand({})))),
     );
@@ -60,62 +52,48 @@ test('a requests-per-second budget throttles the calls above it, account-wide ac
     // The bucket refills at the budgeted rate.
     await sleep(450);
     await env.sm.send(new ListModelsCommand({}));
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a per-operation budget gives each operation its own bucket', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'throttle', requestsPerSecond: 1, burst: 1, scope: 'operation', operations: ['ListModels', 'ListEndpoints'] }] });
-  try {
+  const perOperation: FaultRule = { kind: 'throttle', requestsPerSecond: 1, burst: 1, scope: 'operation', operations: ['ListModels', 'ListEndpoints'] };
+  await withEmulator({ faults: [perOperation] }, async (env) => {
     await env.sm.send(new ListModelsCommand({}));
     await env.sm.send(new ListEndpointsCommand({}));
     const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
     assert.equal(err.name, 'ThrottlingException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an injected 500 is retried by the SDK as a transient error', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'serverError', operations: ['ListModels'], times: 1 }] }, { maxAttempts: 2 });
-  try {
+  await withEmulator({ faults: [{ kind: 'serverError', operations: ['ListModels'], times: 1 }] }, { maxAttempts: 2 }, async (env) => {
     const out = await env.sm.send(new ListModelsCommand({}));
     assert.equal(out.$metadata.attempts, 2);
     assert.equal(env.emu.control.calls().faults['serverError'], 1);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an injected 503 surfaces as ServiceUnavailable, a server fault', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'serverError', status: 503 }] });
-  try {
+  await withEmulator({ faults: [{ kind: 'serverError', status: 503 }] }, async (env) => {
     const err = await rejection(() => env.sm.send(new ListModelsCommand({})));
     assert.equal(err.name, 'ServiceUnavailable');
     assert.equal(err.$fault, 'server');
     assert.equal(err.$metadata?.httpStatusCode, 503);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('injected latency delays the response', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'latency', ms: 150, operations: ['ListModels'] }] });
-  try {
+  await withEmulator({ faults: [{ kind: 'latency', ms: 150, operations: ['ListModels'] }] }, async (env) => {
     const started = Date.now();
     await env.sm.send(new ListModelsCommand({}));
     assert.ok(Date.now() - started >= 150);
     assert.equal(env.emu.control.calls().faults['latency'], 1);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('slowTransitions multiplies the duration of endpoint transitions', async () => {
   // 500 ms × 4: still Creating well after the unslowed 500 ms, even on a loaded machine.
-  const env = await startTestEnv({ timings: { endpointCreateMs: 500 }, faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] });
-  try {
+  await withEmulator({ timings: { endpointCreateMs: 500 }, faults: [{ kind: 'slowTransitions', factor: 4, transitions: ['create'] }] }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
     const started = Date.now();
@@ -125,28 +103,22 @@ test('slowTransitions multiplies the duration of endpoint transitions', async ()
     assert.equal(creating.EndpointStatus, 'Creating');
     await waitForStatus(env.sm, 'ep', 'InService');
     assert.ok(Date.now() - started >= 2000);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('failTransition makes a create end Failed with the given reason', async () => {
-  const env = await startTestEnv({ faults: [{ kind: 'failTransition', transitions: ['create'], failureReason: 'Insufficient capacity.', times: 1 }] });
-  try {
+  await withEmulator({ faults: [{ kind: 'failTransition', transitions: ['create'], failureReason: 'Insufficient capacity.', times: 1 }] }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'blue', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
     const failed = await waitForStatus(env.sm, 'ep', 'Failed');
     assert.equal(failed.FailureReason, 'Insufficient capacity.');
     assert.equal(env.emu.control.calls().faults['failTransition'], 1);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('failTransition on an update rolls back to InService on the old config', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: ['ep'] }]);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 3 }]);
@@ -154,28 +126,24 @@ test('failTransition on an update rolls back to InService on the old config', as
     const after = await waitForStatus(env.sm, 'ep', 'InService');
     assert.equal(after.EndpointConfigName, 'c1');
     assert.match(after.FailureReason ?? '', /^Request to service failed/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('failTransition with endStatus UpdateRollbackFailed leaves the update stuck with its FailureReason', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
-    env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: ['ep'], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback failed: capacity' }]);
+    env.emu.control.setFaults([
+      { kind: 'failTransition', transitions: ['update'], endpoints: ['ep'], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback failed: capacity' },
+    ]);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 3 }]);
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
     const after = await waitForStatus(env.sm, 'ep', 'UpdateRollbackFailed');
     assert.equal(after.FailureReason, 'rollback failed: capacity');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('failTransition on a weights update goes RollingBack, then InService with the old values', async () => {
-  const env = await startTestEnv({ timings: { weightsUpdateMs: 150 } });
-  try {
+  await withEmulator({ timings: { weightsUpdateMs: 150 } }, async (env) => {
     await liveEndpoint(env);
     env.emu.control.setFaults([{ kind: 'failTransition', transitions: ['weights'], times: 1 }]);
     await env.sm.send(
@@ -185,14 +153,11 @@ test('failTransition on a weights update goes RollingBack, then InService with t
     assert.ok(rolling.FailureReason);
     const after = await waitForStatus(env.sm, 'ep', 'InService');
     assert.deepEqual([after.ProductionVariants?.[0]?.CurrentInstanceCount, after.ProductionVariants?.[0]?.DesiredInstanceCount], [1, 1]);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('faults can be set over the control API and are counted in the call stats', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const client = new EmulatorControlClient(env.emu.url);
     await client.setFaults([{ kind: 'throttle', operations: ['ListModels'], times: 2 }]);
     assert.deepEqual(await client.faults(), [{ kind: 'throttle', operations: ['ListModels'], times: 2 }]);
@@ -203,15 +168,11 @@ test('faults can be set over the control API and are counted in the call stats',
     assert.equal(stats.faults['throttle'], 2);
     assert.equal(stats.counts['SageMaker.ListModels'], 3);
     await assert.rejects(() => client.setFaults([{ kind: 'nonsense' } as never]), /unknown fault rule/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
-
 test('actorUpdate: another actor updates the endpoint the moment the named transition ends InService, once', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await liveEndpoint(env);
     await createConfig(env.sm, 'c2', [{ VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2 }]);
     await createConfig(env.sm, 'theirs', [{ VariantName: 'blue', ModelName: 'm1' }]);
@@ -229,9 +190,7 @@ test('actorUpdate: another actor updates the endpoint the moment the named trans
     await env.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c2' }));
     assert.equal((await waitForStatus(env.sm, 'ep', 'InService')).EndpointConfigName, 'c2');
     assert.throws(() => env.emu.control.setFaults([{ kind: 'actorUpdate', endpoints: [], endpointConfigName: 'x' }]), /actorUpdate rule needs endpoints/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 async function waitForPending(env: TestEnv, configName: string) {

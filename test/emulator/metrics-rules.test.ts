@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { GetMetricDataCommand, GetMetricStatisticsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { createCloudWatchActivities } from '../../src/activities/cloudwatch';
 import { metricsStoreOf } from '../../src/emulator/metrics';
-import { startTestBed, type TestBed } from './fixtures';
+import { FAST_TIMINGS, withEmulator, type TestEnv } from '../support/emulator';
 
 const NS = 'Modelship/Rules';
 const DIMS = [{ Name: 'Case', Value: 'rounding' }];
@@ -12,14 +12,14 @@ const DIMS = [{ Name: 'Case', Value: 'rounding' }];
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
-async function putAt(bed: TestBed, seconds: number[]): Promise<void> {
-  await bed.cloudwatch.send(
+async function putAt(bed: TestEnv, seconds: number[]): Promise<void> {
+  await bed.cw.send(
     new PutMetricDataCommand({ Namespace: NS, MetricData: seconds.map((s) => ({ MetricName: 'Hits', Dimensions: DIMS, Value: 1, Timestamp: at(s) })) }),
   );
 }
 
-async function sumFrom(bed: TestBed, startSeconds: number, period: number): Promise<{ timestamps: string[]; values: number[] }> {
-  const out = await bed.cloudwatch.send(
+async function sumFrom(bed: TestEnv, startSeconds: number, period: number): Promise<{ timestamps: string[]; values: number[] }> {
+  const out = await bed.cw.send(
     new GetMetricDataCommand({
       StartTime: at(startSeconds),
       EndTime: at(180),
@@ -32,8 +32,7 @@ async function sumFrom(bed: TestBed, startSeconds: number, period: number): Prom
 }
 
 test('GetMetricData rounds StartTime down to the minute (and to 10 s for Period 10), as CloudWatch documents; on by default', async () => {
-  const bed = await startTestBed();
-  try {
+  await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     assert.equal(bed.emu.control.settings().roundMetricStartTime, true);
     await putAt(bed, [10, 40, 43]);
     // AWS: a start less than 15 days ago is rounded down to the whole minute: T0+30 s reads from T0.
@@ -43,28 +42,38 @@ test('GetMetricData rounds StartTime down to the minute (and to 10 s for Period 
     // Period 1 (AWS documents rounding to the minute; the emulator keeps the second so tests bake for seconds).
     assert.deepEqual(await sumFrom(bed, 43, 1), { timestamps: [at(43).toISOString()], values: [1] });
     // GetMetricStatistics documents the same rounding.
-    const stats = await bed.cloudwatch.send(
-      new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(30), EndTime: at(180), Period: 60, Statistics: ['Sum'] }),
+    const stats = await bed.cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: NS,
+        MetricName: 'Hits',
+        Dimensions: DIMS,
+        StartTime: at(30),
+        EndTime: at(180),
+        Period: 60,
+        Statistics: ['Sum'],
+      }),
     );
-    assert.deepEqual(stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]), [[at(0).toISOString(), 3]]);
+    assert.deepEqual(
+      stats.Datapoints?.map((d) => [d.Timestamp?.toISOString(), d.Sum]),
+      [[at(0).toISOString(), 3]],
+    );
 
     // Off: buckets start exactly at StartTime (T0+30 s), so the sample at T0+10 s is outside.
     bed.emu.control.setSettings({ roundMetricStartTime: false });
     assert.deepEqual(await sumFrom(bed, 30, 60), { timestamps: [at(30).toISOString()], values: [2] });
-  } finally {
-    await bed.close();
-  }
+  });
 });
 
 test('metricsIngestionDelayMs hides datapoints until that long after their timestamp; settable at run time', async () => {
-  const bed = await startTestBed();
-  try {
+  await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     assert.equal(bed.emu.control.settings().metricsIngestionDelayMs, 0);
     const now = Date.now();
-    await bed.cloudwatch.send(new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Dimensions: DIMS, Value: 5, Timestamp: new Date(now - 1000) }] }));
+    await bed.cw.send(
+      new PutMetricDataCommand({ Namespace: NS, MetricData: [{ MetricName: 'Fresh', Dimensions: DIMS, Value: 5, Timestamp: new Date(now - 1000) }] }),
+    );
     const read = async () =>
       (
-        await bed.cloudwatch.send(
+        await bed.cw.send(
           new GetMetricDataCommand({
             StartTime: new Date(now - 300_000),
             EndTime: new Date(now + 60_000),
@@ -78,38 +87,38 @@ test('metricsIngestionDelayMs hides datapoints until that long after their times
     bed.emu.control.setSettings({ metricsIngestionDelayMs: 0 });
     assert.deepEqual(await read(), [5]);
     assert.throws(() => bed.emu.control.setSettings({ metricsIngestionDelayMs: -1 }));
-  } finally {
-    await bed.close();
-  }
+  });
 });
 
-test('the metrics.ingestionDelayMs start option is the setting\'s initial value', async () => {
-  const bed = await startTestBed({ metrics: { ingestionDelayMs: 90_000 } });
-  try {
+test("the metrics.ingestionDelayMs start option is the setting's initial value", async () => {
+  await withEmulator({ timings: FAST_TIMINGS, metrics: { ingestionDelayMs: 90_000 } }, async (bed) => {
     assert.equal(bed.emu.control.settings().metricsIngestionDelayMs, 90_000);
     assert.equal(bed.emu.control.settings().roundMetricStartTime, true);
-  } finally {
-    await bed.close();
-  }
+  });
 });
 
 test('a gate window starting between minutes is read in periods it is aligned to, so the rounding pulls in nothing from before it', async () => {
-  const bed = await startTestBed();
-  try {
+  await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     const store = metricsStoreOf(bed.emu.state);
     const invokedAt = (ms: number) =>
-      store.recordInvocation({ endpointName: 'ep', variantName: 'canary', timestampMs: ms, instanceCount: 1, modelStatus: 200, modelLatencyUs: 1000, overheadLatencyUs: 10 });
+      store.recordInvocation({
+        endpointName: 'ep',
+        variantName: 'canary',
+        timestampMs: ms,
+        instanceCount: 1,
+        modelStatus: 200,
+        modelLatencyUs: 1000,
+        overheadLatencyUs: 10,
+      });
     const start = T0 + 30_000; // mid-minute, on a whole second (judgedWindow's alignment for a 1 s period)
     [start - 20_000, start - 1000, start + 500, start + 2000].forEach(invokedAt);
     const read = (from: number, to: number) =>
-      createCloudWatchActivities(bed.cloudwatch).getVariantMetrics({ endpointName: 'ep', variantNames: ['canary'], start: from, end: to, periodSeconds: 1 });
+      createCloudWatchActivities(bed.cw).getVariantMetrics({ endpointName: 'ep', variantNames: ['canary'], start: from, end: to, periodSeconds: 1 });
     // One 4 s period from T0+30 s would be rounded down to T0+28 s and count the request at T0+29 s.
     assert.equal((await read(start, start + 3500))[0].invocations, 2);
     // A window on a whole minute is read as one period: every request in it, one p99 over all of them.
     assert.equal((await read(T0, start + 3500))[0].invocations, 4);
-  } finally {
-    await bed.close();
-  }
+  });
 });
 
 test('GetMetricData and GetMetricStatistics refuse a Period CloudWatch does not serve (1, 5, 10, 20, 30 or a multiple of 60)', async () => {

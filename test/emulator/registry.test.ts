@@ -16,7 +16,8 @@ import {
   ListTagsCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import { ARN_PREFIX, ROLE, rejection, startTestEnv, type TestEnv } from './helpers';
+import { rejection, withEmulator, type TestEnv } from '../support/emulator';
+import { ARN_PREFIX, ROLE } from '../support/fixtures';
 
 const spec = { Containers: [{ Image: 'repo/iris:3', ModelDataUrl: 's3://bucket/iris/3/model.tar.gz' }], SupportedContentTypes: ['application/json'] };
 
@@ -25,8 +26,7 @@ async function withGroup(env: TestEnv, name = 'iris'): Promise<void> {
 }
 
 test('a model package group can be created, described and listed', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'iris', ModelPackageGroupDescription: 'd' }));
     assert.equal(out.ModelPackageGroupArn, `${ARN_PREFIX}:model-package-group/iris`);
     const byArn = await env.sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: out.ModelPackageGroupArn }));
@@ -35,40 +35,38 @@ test('a model package group can be created, described and listed', async () => {
     assert.equal(byArn.ModelPackageGroupDescription, 'd');
     assert.ok(byArn.CreationTime instanceof Date);
     const list = await env.sm.send(new ListModelPackageGroupsCommand({}));
-    assert.deepEqual(list.ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName), ['iris']);
+    assert.deepEqual(
+      list.ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName),
+      ['iris'],
+    );
     const dup = await rejection(() => env.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'iris' })));
     assert.equal(dup.name, 'ValidationException');
     assert.match(dup.message, /^Model Package Group already exists/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('describing a missing group fails with "ModelPackageGroup <arn> does not exist."', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => env.sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'ghost' })));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
-    const create = await rejection(() =>
-      env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'ghost', InferenceSpecification: spec })),
-    );
+    const create = await rejection(() => env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'ghost', InferenceSpecification: spec })));
     assert.equal(create.message, `ModelPackageGroup ${ARN_PREFIX}:model-package-group/ghost does not exist.`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('model packages in a group get versions 1, 2, 3 and default to PendingManualApproval', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const arns: string[] = [];
     for (let i = 0; i < 3; i++) {
       const out = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
       arns.push(out.ModelPackageArn!);
     }
-    assert.deepEqual(arns, [1, 2, 3].map((v) => `${ARN_PREFIX}:model-package/iris/${v}`));
+    assert.deepEqual(
+      arns,
+      [1, 2, 3].map((v) => `${ARN_PREFIX}:model-package/iris/${v}`),
+    );
     const pkg = await env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: arns[1] }));
     assert.equal(pkg.ModelPackageGroupName, 'iris');
     assert.equal(pkg.ModelPackageVersion, 2);
@@ -76,14 +74,11 @@ test('model packages in a group get versions 1, 2, 3 and default to PendingManua
     assert.equal(pkg.ModelPackageStatus, 'Completed');
     assert.deepEqual(pkg.InferenceSpecification, spec);
     assert.ok(pkg.CreationTime instanceof Date);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a repeated ClientToken returns the same package ARN and creates nothing', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const input = { ModelPackageGroupName: 'iris', InferenceSpecification: spec, ClientToken: 'token-123' };
     const first = await env.sm.send(new CreateModelPackageCommand(input));
@@ -93,15 +88,15 @@ test('a repeated ClientToken returns the same package ARN and creates nothing', 
     assert.equal(other.ModelPackageArn, `${ARN_PREFIX}:model-package/iris/2`);
     assert.equal(env.emu.control.state().modelPackages.length, 2);
     const creates = env.emu.control.calls().creates.filter((c) => c.operation === 'SageMaker.CreateModelPackage');
-    assert.deepEqual(creates.map((c) => c.clientToken), ['token-123', 'token-123', 'token-456']);
-  } finally {
-    await env.close();
-  }
+    assert.deepEqual(
+      creates.map((c) => c.clientToken),
+      ['token-123', 'token-123', 'token-456'],
+    );
+  });
 });
 
 test('UpdateModelPackage sets approval and lifecycle, and merges and removes metadata', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const { ModelPackageArn } = await env.sm.send(
       new CreateModelPackageCommand({
@@ -126,15 +121,12 @@ test('UpdateModelPackage sets approval and lifecycle, and merges and removes met
     assert.deepEqual(pkg.ModelLifeCycle, { Stage: 'Production', StageStatus: 'Deployed', StageDescription: 'live on ep' });
     assert.deepEqual(pkg.CustomerMetadataProperties, { stage: 'Production', owner: 'ml' });
     assert.ok(pkg.LastModifiedTime instanceof Date);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('ListModelPackages filters by group and approval, ascending by default, and finds the latest approved', async () => {
   let now = 1_700_000_000_000;
-  const env = await startTestEnv({ now: () => now });
-  try {
+  await withEmulator({ now: () => now }, async (env) => {
     await withGroup(env);
     await withGroup(env, 'other');
     for (const status of ['Approved', 'Rejected', 'Approved', 'PendingManualApproval'] as const) {
@@ -143,7 +135,10 @@ test('ListModelPackages filters by group and approval, ascending by default, and
     }
     await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'other', InferenceSpecification: spec, ModelApprovalStatus: 'Approved' }));
     const all = await env.sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'iris' }));
-    assert.deepEqual(all.ModelPackageSummaryList?.map((p) => p.ModelPackageVersion), [1, 2, 3, 4]);
+    assert.deepEqual(
+      all.ModelPackageSummaryList?.map((p) => p.ModelPackageVersion),
+      [1, 2, 3, 4],
+    );
     assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageName, undefined);
     assert.equal(all.ModelPackageSummaryList?.[0]?.ModelPackageGroupName, 'iris');
     const latest = await env.sm.send(
@@ -155,16 +150,16 @@ test('ListModelPackages filters by group and approval, ascending by default, and
         MaxResults: 1,
       }),
     );
-    assert.deepEqual(latest.ModelPackageSummaryList?.map((p) => p.ModelPackageArn), [`${ARN_PREFIX}:model-package/iris/3`]);
+    assert.deepEqual(
+      latest.ModelPackageSummaryList?.map((p) => p.ModelPackageArn),
+      [`${ARN_PREFIX}:model-package/iris/3`],
+    );
     assert.ok(latest.NextToken);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a model can be created from a model package, and a missing package is rejected', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const { ModelPackageArn } = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
     await env.sm.send(new CreateModelCommand({ ModelName: 'iris-3', ExecutionRoleArn: ROLE, PrimaryContainer: { ModelPackageName: ModelPackageArn } }));
@@ -175,14 +170,11 @@ test('a model can be created from a model package, and a missing package is reje
     );
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /does not exist\.$/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a group with versions cannot be deleted until its packages are', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const { ModelPackageArn } = await env.sm.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'iris', InferenceSpecification: spec }));
     const err = await rejection(() => env.sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'iris' })));
@@ -192,32 +184,39 @@ test('a group with versions cannot be deleted until its packages are', async () 
     const state = env.emu.control.state();
     assert.equal(state.modelPackageGroups.length, 0);
     assert.equal(state.modelPackages.length, 0);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('describing a missing package version fails with a ValidationException ending "does not exist."', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
     const err = await rejection(() => env.sm.send(new DescribeModelPackageCommand({ ModelPackageName: `${ARN_PREFIX}:model-package/iris/7` })));
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /does not exist\.$/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('AddTags, ListTags and DeleteTags work on models, endpoints and groups', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await withGroup(env);
-    await env.sm.send(new CreateModelCommand({ ModelName: 'm1', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/iris:1' }, Tags: [{ Key: 'team', Value: 'ml' }] }));
+    await env.sm.send(
+      new CreateModelCommand({ ModelName: 'm1', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/iris:1' }, Tags: [{ Key: 'team', Value: 'ml' }] }),
+    );
     const modelArn = `${ARN_PREFIX}:model/m1`;
-    await env.sm.send(new AddTagsCommand({ ResourceArn: modelArn, Tags: [{ Key: 'run', Value: 'r-1' }, { Key: 'team', Value: 'ds' }] }));
+    await env.sm.send(
+      new AddTagsCommand({
+        ResourceArn: modelArn,
+        Tags: [
+          { Key: 'run', Value: 'r-1' },
+          { Key: 'team', Value: 'ds' },
+        ],
+      }),
+    );
     const listed = await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }));
-    assert.deepEqual(listed.Tags, [{ Key: 'team', Value: 'ds' }, { Key: 'run', Value: 'r-1' }]);
+    assert.deepEqual(listed.Tags, [
+      { Key: 'team', Value: 'ds' },
+      { Key: 'run', Value: 'r-1' },
+    ]);
     await env.sm.send(new DeleteTagsCommand({ ResourceArn: modelArn, TagKeys: ['team'] }));
     assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: modelArn }))).Tags, [{ Key: 'run', Value: 'r-1' }]);
     const groupArn = `${ARN_PREFIX}:model-package-group/iris`;
@@ -225,7 +224,5 @@ test('AddTags, ListTags and DeleteTags work on models, endpoints and groups', as
     assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: groupArn }))).Tags, [{ Key: 'owner', Value: 'ml' }]);
     const missing = await rejection(() => env.sm.send(new ListTagsCommand({ ResourceArn: `${ARN_PREFIX}:model/ghost` })));
     assert.equal(missing.name, 'ValidationException');
-  } finally {
-    await env.close();
-  }
+  });
 });

@@ -12,7 +12,7 @@ import { ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { autoscalingService } from '../../src/emulator/autoscaling';
 import { CLOUDWATCH_TARGET_PREFIX, createCloudWatchService } from '../../src/emulator/cloudwatch';
 import { sagemakerService } from '../../src/emulator/sagemaker';
-import { startTestEnv, type TestEnv } from './helpers';
+import { startTestEnv, type TestEnv } from '../support/emulator';
 
 const MAX_BODY = 16 * 1024;
 let env: TestEnv;
@@ -30,17 +30,90 @@ const services = [
 
 /** Member names the operations read, so that generated objects reach past the "unknown member" checks. */
 const MEMBERS = [
-  'EndpointName', 'EndpointConfigName', 'ModelName', 'ExecutionRoleArn', 'PrimaryContainer', 'Containers', 'Image', 'ModelDataUrl',
-  'Environment', 'ProductionVariants', 'VariantName', 'InstanceType', 'InitialInstanceCount', 'InitialVariantWeight', 'DesiredWeightsAndCapacities',
-  'DesiredWeight', 'DesiredInstanceCount', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties', 'DeploymentConfig', 'DataCaptureConfig',
-  'ModelPackageGroupName', 'ModelPackageName', 'ModelPackageArn', 'InferenceSpecification', 'ModelApprovalStatus', 'ModelLifeCycle', 'Stage',
-  'StageStatus', 'CustomerMetadataProperties', 'ClientToken', 'Tags', 'TagKeys', 'ResourceArn', 'NameContains', 'SortBy', 'SortOrder',
-  'CreationTimeAfter', 'CreationTimeBefore', 'StatusEquals', 'MaxResults', 'NextToken', 'ServiceNamespace', 'ResourceId', 'ResourceIds',
-  'ScalableDimension', 'MinCapacity', 'MaxCapacity', 'RoleARN', 'SuspendedState', 'PolicyName', 'PolicyNames', 'PolicyType',
-  'TargetTrackingScalingPolicyConfiguration', 'StepScalingPolicyConfiguration', 'TargetValue', 'PredefinedMetricSpecification',
-  'Namespace', 'MetricName', 'Dimensions', 'Name', 'Value', 'StartTime', 'EndTime', 'Period', 'Statistics', 'ExtendedStatistics', 'Unit',
-  'MetricDataQueries', 'Id', 'Expression', 'MetricStat', 'Metric', 'AlarmName', 'AlarmNames', 'StateValue', 'Threshold', 'ComparisonOperator',
-  'EvaluationPeriods', 'MetricData', 'Timestamp', 'Values', 'Counts', 'StatisticValues',
+  'EndpointName',
+  'EndpointConfigName',
+  'ModelName',
+  'ExecutionRoleArn',
+  'PrimaryContainer',
+  'Containers',
+  'Image',
+  'ModelDataUrl',
+  'Environment',
+  'ProductionVariants',
+  'VariantName',
+  'InstanceType',
+  'InitialInstanceCount',
+  'InitialVariantWeight',
+  'DesiredWeightsAndCapacities',
+  'DesiredWeight',
+  'DesiredInstanceCount',
+  'RetainAllVariantProperties',
+  'ExcludeRetainedVariantProperties',
+  'DeploymentConfig',
+  'DataCaptureConfig',
+  'ModelPackageGroupName',
+  'ModelPackageName',
+  'ModelPackageArn',
+  'InferenceSpecification',
+  'ModelApprovalStatus',
+  'ModelLifeCycle',
+  'Stage',
+  'StageStatus',
+  'CustomerMetadataProperties',
+  'ClientToken',
+  'Tags',
+  'TagKeys',
+  'ResourceArn',
+  'NameContains',
+  'SortBy',
+  'SortOrder',
+  'CreationTimeAfter',
+  'CreationTimeBefore',
+  'StatusEquals',
+  'MaxResults',
+  'NextToken',
+  'ServiceNamespace',
+  'ResourceId',
+  'ResourceIds',
+  'ScalableDimension',
+  'MinCapacity',
+  'MaxCapacity',
+  'RoleARN',
+  'SuspendedState',
+  'PolicyName',
+  'PolicyNames',
+  'PolicyType',
+  'TargetTrackingScalingPolicyConfiguration',
+  'StepScalingPolicyConfiguration',
+  'TargetValue',
+  'PredefinedMetricSpecification',
+  'Namespace',
+  'MetricName',
+  'Dimensions',
+  'Name',
+  'Value',
+  'StartTime',
+  'EndTime',
+  'Period',
+  'Statistics',
+  'ExtendedStatistics',
+  'Unit',
+  'MetricDataQueries',
+  'Id',
+  'Expression',
+  'MetricStat',
+  'Metric',
+  'AlarmName',
+  'AlarmNames',
+  'StateValue',
+  'Threshold',
+  'ComparisonOperator',
+  'EvaluationPeriods',
+  'MetricData',
+  'Timestamp',
+  'Values',
+  'Counts',
+  'StatisticValues',
 ];
 
 /** A JSON value of any type, sometimes shaped like what a member expects (an object or list of members). */
@@ -50,7 +123,7 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
     fc.jsonValue({ maxDepth: 2 }),
     fc.constantFrom('', 'x'.repeat(300), -1, 0, 1e308, 1.5, true, null, '2024-01-01T00:00:00Z', 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/x'),
     fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom(...MEMBERS), tie('value'), { maxKeys: 4 })
+    fc.dictionary(fc.constantFrom(...MEMBERS), tie('value'), { maxKeys: 4 }),
   ),
 })).value;
 
@@ -58,14 +131,35 @@ const body = fc.oneof(
   { arbitrary: fc.dictionary(fc.constantFrom(...MEMBERS), anyValue, { maxKeys: 6 }).map((o) => JSON.stringify(o)), weight: 6 },
   { arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)), weight: 2 },
   { arbitrary: fc.string({ maxLength: 200 }), weight: 2 },
-  { arbitrary: fc.constantFrom('', '{', '{"EndpointName":', 'null', '[]', '"x"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', `${'['.repeat(5000)}${']'.repeat(5000)}`), weight: 1 },
-  { arbitrary: fc.integer({ min: MAX_BODY + 1, max: MAX_BODY * 4 }).map((n) => JSON.stringify({ ModelName: 'm', Pad: 'x'.repeat(n) })), weight: 1 }
+  {
+    arbitrary: fc.constantFrom(
+      '',
+      '{',
+      '{"EndpointName":',
+      'null',
+      '[]',
+      '"x"',
+      '{"__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{}}}',
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+    ),
+    weight: 1,
+  },
+  { arbitrary: fc.integer({ min: MAX_BODY + 1, max: MAX_BODY * 4 }).map((n) => JSON.stringify({ ModelName: 'm', Pad: 'x'.repeat(n) })), weight: 1 },
 );
 
 const target = fc.oneof(
-  { arbitrary: fc.constantFrom(...services).chain((s) => fc.constantFrom(...s.ops).map((op) => ({ target: `${s.prefix}.${op}`, contentType: s.contentType }))), weight: 8 },
-  { arbitrary: fc.tuple(fc.constantFrom(...services.map((s) => s.prefix), 'DynamoDB_20120810', ''), fc.string({ maxLength: 20 })).map(([p, op]) => ({ target: `${p}.${op}`, contentType: 'application/x-amz-json-1.1' })), weight: 1 },
-  { arbitrary: fc.constant({ target: undefined as string | undefined, contentType: 'application/x-amz-json-1.1' }), weight: 1 }
+  {
+    arbitrary: fc.constantFrom(...services).chain((s) => fc.constantFrom(...s.ops).map((op) => ({ target: `${s.prefix}.${op}`, contentType: s.contentType }))),
+    weight: 8,
+  },
+  {
+    arbitrary: fc
+      .tuple(fc.constantFrom(...services.map((s) => s.prefix), 'DynamoDB_20120810', ''), fc.string({ maxLength: 20 }))
+      .map(([p, op]) => ({ target: `${p}.${op}`, contentType: 'application/x-amz-json-1.1' })),
+    weight: 1,
+  },
+  { arbitrary: fc.constant({ target: undefined as string | undefined, contentType: 'application/x-amz-json-1.1' }), weight: 1 },
 );
 
 test('any operation with any body gets an AWS-style answer, never an internal exception, and the server keeps serving', async () => {
@@ -73,7 +167,11 @@ test('any operation with any body gets an AWS-style answer, never an internal ex
   await fc.assert(
     fc.asyncProperty(target, body, async ({ target: t, contentType }, text) => {
       requests++;
-      const response = await fetch(`${env.emu.url}/`, { method: 'POST', body: text, headers: { 'content-type': contentType, ...(t === undefined ? {} : { 'x-amz-target': t }) } });
+      const response = await fetch(`${env.emu.url}/`, {
+        method: 'POST',
+        body: text,
+        headers: { 'content-type': contentType, ...(t === undefined ? {} : { 'x-amz-target': t }) },
+      });
       const raw = await response.text();
       let json: { __type?: unknown; message?: unknown };
       try {
@@ -87,7 +185,7 @@ test('any operation with any body gets an AWS-style answer, never an internal ex
       assert.equal(response.headers.get('x-amzn-errortype')?.split(':')[0], String(json.__type).split('#').pop());
       assert.ok(response.headers.get('x-amzn-requestid'), 'error without a request id');
     }),
-    { numRuns: 600 }
+    { numRuns: 600 },
   );
   assert.deepEqual(internalErrors.slice(0, 3), [], `operations threw on malformed input (${internalErrors.length} times)`);
   assert.ok(requests >= 600);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListModelsCommand } from '@aws-sdk/client-sagemaker';
-import { startTestEnv } from './helpers';
+import { withEmulator } from '../support/emulator';
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}/`, {
@@ -14,31 +14,24 @@ async function post(url: string, body: string, headers: Record<string, string> =
 }
 
 test('a body that is not JSON is a SerializationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await post(env.emu.url, '{"ModelName": ', { 'x-amz-target': 'SageMaker.DescribeModel' });
     assert.equal(out.status, 400);
     assert.equal(out.body.__type, 'SerializationException');
     assert.equal(out.headers.get('x-amzn-errortype'), 'SerializationException');
     assert.ok(out.headers.get('x-amzn-requestid'));
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a JSON body that is not an object is a SerializationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await post(env.emu.url, '[1,2]', { 'x-amz-target': 'SageMaker.ListModels' });
     assert.equal(out.body.__type, 'SerializationException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a member of the wrong type is a SerializationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await post(env.emu.url, '{"EndpointName": 5}', { 'x-amz-target': 'SageMaker.DescribeEndpoint' });
     assert.equal(out.status, 400);
     assert.equal(out.body.__type, 'SerializationException');
@@ -46,14 +39,11 @@ test('a member of the wrong type is a SerializationException', async () => {
       'x-amz-target': 'SageMaker.CreateEndpointConfig',
     });
     assert.equal(nested.body.__type, 'SerializationException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a missing x-amz-target or an unknown operation is an UnknownOperationException', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const missing = await post(env.emu.url, '{}');
     assert.equal(missing.status, 400);
     assert.equal(missing.body.__type, 'UnknownOperationException');
@@ -63,59 +53,45 @@ test('a missing x-amz-target or an unknown operation is an UnknownOperationExcep
     assert.equal(otherService.body.__type, 'UnknownOperationException');
     const prototypeKey = await post(env.emu.url, '{}', { 'x-amz-target': 'SageMaker.constructor' });
     assert.equal(prototypeKey.body.__type, 'UnknownOperationException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a body over the size limit is refused with 413 and the server keeps serving', async () => {
-  const env = await startTestEnv({ maxBodyBytes: 64 * 1024 });
-  try {
+  await withEmulator({ maxBodyBytes: 64 * 1024 }, async (env) => {
     const big = JSON.stringify({ ModelName: 'm', PrimaryContainer: { Environment: { X: 'y'.repeat(200 * 1024) } } });
     const out = await post(env.emu.url, big, { 'x-amz-target': 'SageMaker.CreateModel' });
     assert.equal(out.status, 413);
     assert.equal(out.body.__type, 'RequestEntityTooLargeException');
     const ok = await env.sm.send(new ListModelsCommand({}));
     assert.deepEqual(ok.Models, []);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an empty body is read as an empty input', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await post(env.emu.url, '', { 'x-amz-target': 'SageMaker.DescribeEndpoint' });
     assert.equal(out.body.__type, 'ValidationException');
     assert.equal(out.body.message, "1 validation error detected: Value null at 'endpointName' failed to satisfy constraint: Member must not be null");
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an unknown control route is a 404 and a bad control body a 400', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const missing = await fetch(`${env.emu.url}/_emulator/nothing`);
     assert.equal(missing.status, 404);
     const bad = await fetch(`${env.emu.url}/_emulator/faults`, { method: 'PUT', body: 'not json' });
     assert.equal(bad.status, 400);
     const wrongShape = await fetch(`${env.emu.url}/_emulator/timings`, { method: 'PUT', body: '{"endpointCreateMs": -5}' });
     assert.equal(wrongShape.status, 400);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an invocation path with broken percent-encoding gets an AWS error, not a crash', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const response = await fetch(`${env.emu.url}/endpoints/%E0%A4%A/invocations`, { method: 'POST', body: '{}' });
     assert.ok(response.status >= 400 && response.status < 500);
     assert.ok(response.headers.get('x-amzn-errortype'));
     const ok = await env.sm.send(new ListModelsCommand({}));
     assert.deepEqual(ok.Models, []);
-  } finally {
-    await env.close();
-  }
+  });
 });

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand, ModelError, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { createEndpoint, deployEndpoint, inBatches, startTestBed, variantDimensions, waitForStatus, type TestBed } from './fixtures';
+import { createEndpoint, deployEndpoint, inBatches, startTestBed, variantDimensions, waitForStatus, type TestEnv } from '../support/emulator';
 
 const body = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
 
-async function invoke(bed: TestBed, endpointName: string, targetVariant?: string) {
+async function invoke(bed: TestEnv, endpointName: string, targetVariant?: string) {
   return bed.runtime.send(
     new InvokeEndpointCommand({
       EndpointName: endpointName,
@@ -19,7 +19,7 @@ async function invoke(bed: TestBed, endpointName: string, targetVariant?: string
 }
 
 /** One statistic over everything recorded for a variant since `since`. */
-async function stat(bed: TestBed, endpointName: string, variantName: string, metricName: string, statName: string, since: Date) {
+async function stat(bed: TestEnv, endpointName: string, variantName: string, metricName: string, statName: string, since: Date) {
   const query: MetricDataQuery = {
     Id: 'q',
     MetricStat: {
@@ -28,14 +28,12 @@ async function stat(bed: TestBed, endpointName: string, variantName: string, met
       Stat: statName,
     },
   };
-  const r = await bed.cloudwatch.send(
-    new GetMetricDataCommand({ MetricDataQueries: [query], StartTime: since, EndTime: new Date(Date.now() + 1000) }),
-  );
+  const r = await bed.cw.send(new GetMetricDataCommand({ MetricDataQueries: [query], StartTime: since, EndTime: new Date(Date.now() + 1000) }));
   return r.MetricDataResults![0]!.Values ?? [];
 }
 
 describe('InvokeEndpoint', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     bed = await startTestBed({
       // Bursts of 100 concurrent calls test routing and answers, not capacity (capacity.test.ts does).
@@ -173,7 +171,7 @@ describe('InvokeEndpoint', () => {
     bed.emu.control.setTimings({ endpointCreateMs: 60_000 });
     try {
       await createEndpoint(bed, 'creating', [{ variantName: 'blue', image: 'img/ok', weight: 1 }]);
-      await waitForStatus(bed, 'creating', 'Creating');
+      await waitForStatus(bed.sm, 'creating', 'Creating', 5000);
       await assert.rejects(invoke(bed, 'creating'), {
         name: 'ValidationError',
         message: 'Endpoint creating of account 123456789012 not found.',
@@ -190,7 +188,7 @@ describe('InvokeEndpoint', () => {
     ]);
     bed.emu.control.setTimings({ weightsUpdateMs: 60_000 });
     try {
-      await bed.sagemaker.send(
+      await bed.sm.send(
         new UpdateEndpointWeightsAndCapacitiesCommand({
           EndpointName: 'updating',
           DesiredWeightsAndCapacities: [
@@ -199,7 +197,7 @@ describe('InvokeEndpoint', () => {
           ],
         }),
       );
-      await waitForStatus(bed, 'updating', 'Updating');
+      await waitForStatus(bed.sm, 'updating', 'Updating', 5000);
       const answers = await inBatches(20, 20, () => invoke(bed, 'updating'));
       assert.ok(answers.every((a) => a.InvokedProductionVariant === 'blue'));
     } finally {

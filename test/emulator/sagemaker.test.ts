@@ -20,11 +20,11 @@ import {
   waitUntilEndpointDeleted,
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
-import { ARN_PREFIX, ROLE, createConfig, createModel, rejection, sleep, startTestEnv, waitForGone, waitForStatus } from './helpers';
+import { createConfig, createModel, rejection, sleep, startTestEnv, waitForGone, waitForStatus, withEmulator } from '../support/emulator';
+import { ARN_PREFIX, ROLE } from '../support/fixtures';
 
 test('CreateModel then DescribeModel returns the model with an epoch-second CreationTime', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const out = await env.sm.send(
       new CreateModelCommand({
         ModelName: 'Iris-Model',
@@ -40,88 +40,76 @@ test('CreateModel then DescribeModel returns the model with an epoch-second Crea
     assert.ok(model.CreationTime instanceof Date);
     assert.ok(Math.abs(model.CreationTime.getTime() - Date.now()) < 5000);
     assert.ok(out.$metadata.requestId);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('creating a model twice fails with "Cannot create already existing model"', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     const err = await rejection(() => createModel(env.sm, 'm1'));
     assert.equal(err.name, 'ValidationException');
     assert.ok(err instanceof SageMakerServiceException);
     assert.equal(err.message, `Cannot create already existing model "${ARN_PREFIX}:model/m1".`);
     assert.equal(err.$metadata?.httpStatusCode, 400);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('describing a missing model fails with "Could not find model"', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => env.sm.send(new DescribeModelCommand({ ModelName: 'nope' })));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `Could not find model "${ARN_PREFIX}:model/nope".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an invalid model name is rejected with the AWS constraint text', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => createModel(env.sm, 'bad_name!'));
     assert.equal(err.name, 'ValidationException');
     assert.equal(
       err.message,
       "1 validation error detected: Value 'bad_name!' at 'modelName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
     );
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a missing required member and an over-long name are reported together', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() =>
       env.sm.send(new CreateEndpointCommand({ EndpointName: `${'a'.repeat(64)}-`, EndpointConfigName: undefined as unknown as string })),
     );
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /^3 validation errors detected: /);
     assert.match(err.message, /at 'endpointName' failed to satisfy constraint: Member must have length less than or equal to 63/);
-    assert.match(err.message, /at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[a-zA-Z0-9\]\(-\*\[a-zA-Z0-9\]\)\{0,62\}/);
+    assert.match(
+      err.message,
+      /at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[a-zA-Z0-9\]\(-\*\[a-zA-Z0-9\]\)\{0,62\}/,
+    );
     assert.match(err.message, /Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeleteModel removes the model', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await env.sm.send(new DeleteModelCommand({ ModelName: 'm1' }));
     const err = await rejection(() => env.sm.send(new DeleteModelCommand({ ModelName: 'm1' })));
     assert.equal(err.message, `Could not find model "${ARN_PREFIX}:model/m1".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('ListModels pages newest first by default and the SDK paginator walks every page', async () => {
   let now = 1_700_000_000_000;
-  const env = await startTestEnv({ now: () => now });
-  try {
+  await withEmulator({ now: () => now }, async (env) => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
       now += 1000;
       await createModel(env.sm, name);
     }
     const first = await env.sm.send(new ListModelsCommand({ MaxResults: 2 }));
-    assert.deepEqual(first.Models?.map((m) => m.ModelName), ['e', 'd']);
+    assert.deepEqual(
+      first.Models?.map((m) => m.ModelName),
+      ['e', 'd'],
+    );
     assert.ok(first.NextToken);
     assert.equal(first.Models?.[0]?.CreationTime?.getTime(), 1_700_000_005_000);
     const names: string[] = [];
@@ -130,27 +118,24 @@ test('ListModels pages newest first by default and the SDK paginator walks every
     }
     assert.deepEqual(names, ['a', 'b', 'c', 'd', 'e']);
     const filtered = await env.sm.send(new ListModelsCommand({ NameContains: 'C' }));
-    assert.deepEqual(filtered.Models?.map((m) => m.ModelName), ['c']);
+    assert.deepEqual(
+      filtered.Models?.map((m) => m.ModelName),
+      ['c'],
+    );
     assert.equal(filtered.NextToken, undefined);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an endpoint config referencing a missing model is rejected', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'ghost' }]));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `Could not find model "${ARN_PREFIX}:model/ghost".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DescribeEndpointConfig echoes the variants with InitialVariantWeight defaulting to 1', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     const out = await env.sm.send(
       new CreateEndpointConfigCommand({
@@ -165,15 +150,15 @@ test('DescribeEndpointConfig echoes the variants with InitialVariantWeight defau
     ]);
     assert.ok(config.CreationTime instanceof Date);
     const list = await env.sm.send(new ListEndpointConfigsCommand({}));
-    assert.deepEqual(list.EndpointConfigs?.map((c) => c.EndpointConfigName), ['c1']);
-  } finally {
-    await env.close();
-  }
+    assert.deepEqual(
+      list.EndpointConfigs?.map((c) => c.EndpointConfigName),
+      ['c1'],
+    );
+  });
 });
 
 test('DescribeEndpointConfig returns every variant-level and config-level setting as it was sent', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     const variant = {
       VariantName: 'blue',
@@ -190,7 +175,10 @@ test('DescribeEndpointConfig returns every variant-level and config-level settin
       ManagedInstanceScaling: { Status: 'ENABLED' as const, MinInstanceCount: 1, MaxInstanceCount: 4 },
       CoreDumpConfig: { DestinationS3Uri: 's3://dumps/blue/', KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dumps' },
     };
-    const asyncConfig = { OutputConfig: { S3OutputPath: 's3://async/out/', S3FailurePath: 's3://async/failed/' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } };
+    const asyncConfig = {
+      OutputConfig: { S3OutputPath: 's3://async/out/', S3FailurePath: 's3://async/failed/' },
+      ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+    };
     await env.sm.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'c1',
@@ -203,14 +191,11 @@ test('DescribeEndpointConfig returns every variant-level and config-level settin
     assert.deepEqual(config.ProductionVariants, [variant]);
     assert.equal(config.KmsKeyId, 'arn:aws:kms:us-east-1:123456789012:key/volume');
     assert.deepEqual(config.AsyncInferenceConfig, asyncConfig);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('variant settings and AsyncInferenceConfig break their modeled constraints as AWS reports them', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     const err = await rejection(() =>
       env.sm.send(
@@ -233,57 +218,51 @@ test('variant settings and AsyncInferenceConfig break their modeled constraints 
     );
     assert.equal(err.name, 'ValidationException');
     assert.match(err.message, /^4 validation errors detected/);
-    assert.match(err.message, /at 'productionVariants\.1\.member\.routingConfig\.routingStrategy' failed to satisfy constraint: Member must satisfy enum value set/);
+    assert.match(
+      err.message,
+      /at 'productionVariants\.1\.member\.routingConfig\.routingStrategy' failed to satisfy constraint: Member must satisfy enum value set/,
+    );
     assert.match(err.message, /at 'productionVariants\.1\.member\.coreDumpConfig\.destinationS3Uri' failed to satisfy constraint: Member must not be null/);
-    assert.match(err.message, /at 'productionVariants\.1\.member\.variantInstanceProvisionTimeoutInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 300/);
+    assert.match(
+      err.message,
+      /at 'productionVariants\.1\.member\.variantInstanceProvisionTimeoutInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 300/,
+    );
     assert.match(err.message, /at 'asyncInferenceConfig\.outputConfig' failed to satisfy constraint: Member must not be null/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('creating an endpoint config twice fails with "Cannot create already existing endpoint configuration"', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     const err = await rejection(() => createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]));
     assert.equal(err.message, `Cannot create already existing endpoint configuration "${ARN_PREFIX}:endpoint-config/c1".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an endpoint config needs 1 to 10 variants', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const none = await rejection(() => env.sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c0', ProductionVariants: [] })));
     assert.match(none.message, /at 'productionVariants' failed to satisfy constraint: Member must have length greater than or equal to 1/);
     await createModel(env.sm, 'm1');
     const many = Array.from({ length: 11 }, (_, i) => ({ VariantName: `v${i}`, ModelName: 'm1' }));
     const err = await rejection(() => createConfig(env.sm, 'c11', many));
     assert.match(err.message, /at 'productionVariants' failed to satisfy constraint: Member must have length less than or equal to 10/);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('a deleted endpoint config can no longer be described', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'c1' }));
     const err = await rejection(() => env.sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c1' })));
     assert.equal(err.message, `Could not find endpoint configuration "${ARN_PREFIX}:endpoint-config/c1".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('CreateEndpoint goes Creating (no ProductionVariants, pending fleet) then InService with the variant fleet', async () => {
-  const env = await startTestEnv({ timings: { endpointCreateMs: 1500 } });
-  try {
+  await withEmulator({ timings: { endpointCreateMs: 1500 } }, async (env) => {
     await createModel(env.sm, 'm1', 'repo/iris:3');
     await createConfig(env.sm, 'c1', [
       { VariantName: 'blue', ModelName: 'm1', InitialInstanceCount: 2, InitialVariantWeight: 95 },
@@ -317,14 +296,11 @@ test('CreateEndpoint goes Creating (no ProductionVariants, pending fleet) then I
     assert.equal(blue?.DeployedImages?.[0]?.SpecifiedImage, 'repo/iris:3');
     assert.match(blue?.DeployedImages?.[0]?.ResolvedImage ?? '', /^repo\/iris@sha256:[0-9a-f]{64}$/);
     assert.equal(blue?.VariantStatus, undefined);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('endpoint names are unique case-insensitively', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'MyEp', EndpointConfigName: 'c1' }));
@@ -333,25 +309,19 @@ test('endpoint names are unique case-insensitively', async () => {
     assert.equal(err.message, `Cannot create already existing endpoint "${ARN_PREFIX}:endpoint/myep".`);
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'MyEp' }));
     assert.equal(ep.EndpointName, 'MyEp');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('CreateEndpoint with a missing config fails with "Could not find endpoint configuration"', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     const err = await rejection(() => env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'nope' })));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `Could not find endpoint configuration "${ARN_PREFIX}:endpoint-config/nope".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('an unhealthy model makes CreateEndpoint end Failed, which only DeleteEndpoint accepts', async () => {
-  const env = await startTestEnv({ behaviours: { 'repo/broken:1': { healthy: false } } });
-  try {
+  await withEmulator({ behaviours: { 'repo/broken:1': { healthy: false } } }, async (env) => {
     await createModel(env.sm, 'm1', 'repo/broken:1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -366,14 +336,11 @@ test('an unhealthy model makes CreateEndpoint end Failed, which only DeleteEndpo
     assert.equal(err.message, `Cannot update failed endpoint "${ARN_PREFIX}:endpoint/ep".`);
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitForGone(env.sm, 'ep');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeleteEndpoint goes Deleting then the endpoint is gone, keeping its config and model', async () => {
-  const env = await startTestEnv({ timings: { endpointDeleteMs: 1500 } });
-  try {
+  await withEmulator({ timings: { endpointDeleteMs: 1500 } }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -386,28 +353,22 @@ test('DeleteEndpoint goes Deleting then the endpoint is gone, keeping its config
     assert.equal(err.message, `Could not find endpoint "${ARN_PREFIX}:endpoint/ep".`);
     await env.sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c1' }));
     await env.sm.send(new DescribeModelCommand({ ModelName: 'm1' }));
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('DeleteEndpoint while Creating is refused as an in-progress update', async () => {
-  const env = await startTestEnv({ timings: { endpointCreateMs: 5000 } });
-  try {
+  await withEmulator({ timings: { endpointCreateMs: 5000 } }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
     const err = await rejection(() => env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' })));
     assert.equal(err.name, 'ValidationException');
     assert.equal(err.message, `Cannot update in-progress endpoint "${ARN_PREFIX}:endpoint/ep".`);
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('the SDK waiters see InService and then the deletion', async () => {
-  const env = await startTestEnv();
-  try {
+  await withEmulator(async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     await env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'c1' }));
@@ -417,15 +378,12 @@ test('the SDK waiters see InService and then the deletion', async () => {
     await env.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     const gone = await waitUntilEndpointDeleted(waiter, { EndpointName: 'ep' });
     assert.equal(gone.state, 'SUCCESS');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('ListEndpoints returns 10 per page by default, newest first, and filters by status', async () => {
   let now = 1_700_000_000_000;
-  const env = await startTestEnv({ now: () => now, timings: { endpointCreateMs: 60_000 } });
-  try {
+  await withEmulator({ now: () => now, timings: { endpointCreateMs: 60_000 } }, async (env) => {
     await createModel(env.sm, 'm1');
     await createConfig(env.sm, 'c1', [{ VariantName: 'v1', ModelName: 'm1' }]);
     for (let i = 0; i < 12; i++) {
@@ -437,15 +395,16 @@ test('ListEndpoints returns 10 per page by default, newest first, and filters by
     assert.equal(first.Endpoints?.[0]?.EndpointName, 'ep-11');
     assert.equal(first.Endpoints?.[0]?.EndpointStatus, 'Creating');
     const second = await env.sm.send(new ListEndpointsCommand({ NextToken: first.NextToken }));
-    assert.deepEqual(second.Endpoints?.map((e) => e.EndpointName), ['ep-01', 'ep-00']);
+    assert.deepEqual(
+      second.Endpoints?.map((e) => e.EndpointName),
+      ['ep-01', 'ep-00'],
+    );
     assert.equal(second.NextToken, undefined);
     const inService = await env.sm.send(new ListEndpointsCommand({ StatusEquals: 'InService' }));
     assert.deepEqual(inService.Endpoints, []);
     const bad = await rejection(() => env.sm.send(new ListEndpointsCommand({ NextToken: 'garbage!' })));
     assert.equal(bad.name, 'ValidationException');
-  } finally {
-    await env.close();
-  }
+  });
 });
 
 test('close() cancels pending transition timers', async () => {
@@ -459,4 +418,3 @@ test('close() cancels pending transition timers', async () => {
   const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   assert.ok(timersAfter < timersBefore, `timers before ${timersBefore}, after ${timersAfter}`);
 });
-

@@ -2,12 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { EmulatorControlClient } from '../../src/emulator';
-import { deployEndpoint, startTestBed, variantDimensions, type TestBed } from './fixtures';
+import { deployEndpoint, FAST_TIMINGS, startTestBed, variantDimensions, withEmulator, type TestEnv } from '../support/emulator';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function invocations(bed: TestBed, endpointName: string, variantName: string): Promise<number> {
-  const r = await bed.cloudwatch.send(
+async function invocations(bed: TestEnv, endpointName: string, variantName: string): Promise<number> {
+  const r = await bed.cw.send(
     new GetMetricDataCommand({
       StartTime: new Date(Date.now() - 600_000),
       EndTime: new Date(Date.now() + 1000),
@@ -27,7 +27,7 @@ async function invocations(bed: TestBed, endpointName: string, variantName: stri
 }
 
 describe('traffic generator', () => {
-  let bed: TestBed;
+  let bed: TestEnv;
   before(async () => {
     bed = await startTestBed({ behaviours: { 'img/flaky': { errorRate: 1 } } });
   });
@@ -74,7 +74,10 @@ describe('traffic generator', () => {
     const control = new EmulatorControlClient(bed.emu.url);
     const started = await control.startTraffic({ endpointName: 'remote', rps: 20 });
     assert.equal(started.rps, 20);
-    assert.deepEqual((await control.traffic()).map((t) => t.endpointName), ['remote']);
+    assert.deepEqual(
+      (await control.traffic()).map((t) => t.endpointName),
+      ['remote'],
+    );
     await assert.rejects(control.startTraffic({ endpointName: 'remote', rps: -1 }), /rps must be a number > 0/);
     assert.equal(await control.stopTraffic('remote'), true);
     assert.equal(await control.stopTraffic('remote'), false);
@@ -84,14 +87,12 @@ describe('traffic generator', () => {
 
 describe('traffic from emulator options', () => {
   it('starts with the emulator, serves once the endpoint is InService and stops on close', async () => {
-    const bed = await startTestBed({ traffic: [{ endpointName: 'demo', rps: 50 }] });
-    try {
+    const emu = await withEmulator({ timings: FAST_TIMINGS, traffic: [{ endpointName: 'demo', rps: 50 }] }, async (bed) => {
       await deployEndpoint(bed, 'demo', [{ variantName: 'blue', image: 'img/ok', weight: 1 }]);
       await sleep(300);
       assert.ok((await invocations(bed, 'demo', 'blue')) > 0);
-    } finally {
-      await bed.close();
-    }
-    assert.deepEqual(bed.emu.control.traffic(), []);
+      return bed.emu;
+    });
+    assert.deepEqual(emu.control.traffic(), []);
   });
 });

@@ -40,6 +40,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import type { VariantLoad } from '../../src/emulator/capacity';
 import type { FaultRule } from '../../src/emulator/faults';
 import type { StateSnapshot } from '../../src/emulator/state';
+import { image, modelData, ROLE } from './fixtures';
 import { decorateScaling, scalingAfterDelete, scalingOf, type VariantScaling } from './scaling';
 import { workflowBundle } from './temporal';
 
@@ -122,7 +123,6 @@ export interface CampaignReport {
   durationMs: number;
 }
 
-const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const INSTANCE = 'ml.m5.large';
 /**
  * Capacity per instance in the campaign: the 40 req/s of background traffic on a 2-instance variant is
@@ -135,7 +135,7 @@ const TRAFFIC_RPS = 40;
 const FAST_POLL = { min: '200ms', max: '1s' };
 const NS = 'sagemaker';
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
-export const image = (group: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${group}:${tag}`;
+export { image };
 
 /** mulberry32: small, seedable, good enough to pick kill times and roll faults reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -195,19 +195,19 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
   const base = { kind, endpoint, group, faults: [] as FaultRule[], behaviours: {}, setup: async () => undefined };
   const deployInput = (tag: string): DeployInput => ({
     endpointName: endpoint,
-    model: { name: group, image: image(group, tag), modelDataUrl: `s3://models/${group}/${tag}.tar.gz` },
+    model: { name: group, image: image(group, tag), modelDataUrl: modelData(group, tag) },
     executionRoleArn: ROLE,
     instanceType: INSTANCE,
     autoApprove: true,
     poll: FAST_POLL,
   });
   const onV1 = (problems: string[] = []): Expectation => ({
-      models: [v1Model],
-      configs: [v1Config],
-      endpoints: [{ name: endpoint, config: v1Config, variants: [{ name: 'AllTraffic', model: v1Model, instanceType: INSTANCE }] }],
-      packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
-      groups: [group],
-      problems,
+    models: [v1Model],
+    configs: [v1Config],
+    endpoints: [{ name: endpoint, config: v1Config, variants: [{ name: 'AllTraffic', model: v1Model, instanceType: INSTANCE }] }],
+    packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
+    groups: [group],
+    problems,
   });
 
   switch (kind) {
@@ -237,7 +237,14 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         input: deployInput('broken'),
         expected: { status: 'failed', type: 'DeploymentFailed' },
         behaviours: { [image(group, 'broken')]: { healthy: false, failureReason: 'container failed ping health check' } },
-        expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Staging', 'DeploymentFailed'] }, groups: [group], problems: [] }),
+        expect: () => ({
+          models: [],
+          configs: [],
+          endpoints: [],
+          packages: { [`${group}/1`]: ['Approved', 'Staging', 'DeploymentFailed'] },
+          groups: [group],
+          problems: [],
+        }),
       };
     case 'deploy-unhealthy-update':
       return {
@@ -348,7 +355,14 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
           // The operator's alarm is not modelship's: it outlives the endpoint.
           await decorateScaling(aws, endpoint, 'AllTraffic');
         },
-        expect: () => ({ models: [], configs: [], endpoints: [], packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] }, groups: [group], problems: [] }),
+        expect: () => ({
+          models: [],
+          configs: [],
+          endpoints: [],
+          packages: { [`${group}/1`]: ['Approved', 'Production', 'Deployed'] },
+          groups: [group],
+          problems: [],
+        }),
       };
     }
   }
@@ -365,23 +379,28 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
     new CreateModelPackageCommand({
       ModelPackageGroupName: o.group,
       InferenceSpecification: {
-        Containers: [{ Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }],
+        Containers: [{ Image: image(o.group, 'v1'), ModelDataUrl: modelData(o.group, 'v1') }],
         SupportedContentTypes: ['application/json'],
         SupportedResponseMIMETypes: ['application/json'],
       },
       ModelApprovalStatus: 'Approved',
       ModelLifeCycle: { Stage: 'Production', StageStatus: 'Deployed' },
-    })
+    }),
   );
   await aws.sagemaker.send(
-    new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: `s3://models/${o.group}/v1.tar.gz` }, Tags: tags })
+    new CreateModelCommand({
+      ModelName: model,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: image(o.group, 'v1'), ModelDataUrl: modelData(o.group, 'v1') },
+      Tags: tags,
+    }),
   );
   await aws.sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${o.endpoint}-v1`,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: INSTANCE, InitialInstanceCount: 2, InitialVariantWeight: 1 }],
       Tags: tags && [...tags, ...modelUseTags([model])],
-    })
+    }),
   );
   await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o.endpoint, EndpointConfigName: `${o.endpoint}-v1`, Tags: tags }));
   for (let i = 0; ; i++) {
@@ -404,7 +423,7 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
         ScaleInCooldown: 300,
         ScaleOutCooldown: 60,
       },
-    })
+    }),
   );
   await aws.autoscaling.send(
     new PutScalingPolicyCommand({
@@ -417,7 +436,7 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
         Cooldown: 120,
         MetricAggregationType: 'Average',
       },
-    })
+    }),
   );
 }
 
@@ -425,10 +444,14 @@ export async function registerVersion(aws: AwsClients, group: string, img: strin
   await aws.sagemaker.send(
     new CreateModelPackageCommand({
       ModelPackageGroupName: group,
-      InferenceSpecification: { Containers: [{ Image: img, ModelDataUrl: `s3://models/${group}/v2.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      InferenceSpecification: {
+        Containers: [{ Image: img, ModelDataUrl: modelData(group, 'v2') }],
+        SupportedContentTypes: ['application/json'],
+        SupportedResponseMIMETypes: ['application/json'],
+      },
       ModelApprovalStatus: 'Approved',
       ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
-    })
+    }),
   );
 }
 
@@ -450,16 +473,42 @@ export function compareState(actual: StateSnapshot, scenarios: Scenario[], looka
   const exp = scenarios.map((s) => s.expect(actual));
   const others = (kind: Lookalike['kind']) => lookalikes.filter((l) => l.kind === kind).map((l) => l.name);
   out.push(...exp.flatMap((e) => e.problems));
-  diffSets('model', actual.models.map((m) => m.name), [...exp.flatMap((e) => e.models), ...others('model')], out);
-  diffSets('endpoint config', actual.endpointConfigs.map((c) => c.name), [...exp.flatMap((e) => e.configs), ...others('endpoint config')], out);
-  diffSets('endpoint', actual.endpoints.map((e) => e.name), [...exp.flatMap((e) => e.endpoints.map((x) => x.name)), ...others('endpoint')], out);
-  diffSets('model package group', actual.modelPackageGroups.map((g) => g.name), exp.flatMap((e) => e.groups), out);
+  diffSets(
+    'model',
+    actual.models.map((m) => m.name),
+    [...exp.flatMap((e) => e.models), ...others('model')],
+    out,
+  );
+  diffSets(
+    'endpoint config',
+    actual.endpointConfigs.map((c) => c.name),
+    [...exp.flatMap((e) => e.configs), ...others('endpoint config')],
+    out,
+  );
+  diffSets(
+    'endpoint',
+    actual.endpoints.map((e) => e.name),
+    [...exp.flatMap((e) => e.endpoints.map((x) => x.name)), ...others('endpoint')],
+    out,
+  );
+  diffSets(
+    'model package group',
+    actual.modelPackageGroups.map((g) => g.name),
+    exp.flatMap((e) => e.groups),
+    out,
+  );
   const packages = Object.assign({}, ...exp.map((e) => e.packages)) as Expectation['packages'];
-  diffSets('model package', actual.modelPackages.map((p) => `${p.groupName}/${p.version}`), Object.keys(packages), out);
+  diffSets(
+    'model package',
+    actual.modelPackages.map((p) => `${p.groupName}/${p.version}`),
+    Object.keys(packages),
+    out,
+  );
   for (const p of actual.modelPackages) {
     const want = packages[`${p.groupName}/${p.version}`];
     const got = [p.approvalStatus, p.modelLifeCycle?.Stage, p.modelLifeCycle?.StageStatus];
-    if (want && JSON.stringify(got) !== JSON.stringify(want)) out.push(`model package ${p.groupName}/${p.version} is ${got.join('/')}, expected ${want.join('/')}`);
+    if (want && JSON.stringify(got) !== JSON.stringify(want))
+      out.push(`model package ${p.groupName}/${p.version} is ${got.join('/')}, expected ${want.join('/')}`);
   }
   for (const want of exp.flatMap((e) => e.endpoints)) {
     const ep = actual.endpoints.find((x) => x.name === want.name);
@@ -469,22 +518,41 @@ export function compareState(actual: StateSnapshot, scenarios: Scenario[], looka
     if (ep.pendingDeployment) out.push(`endpoint ${ep.name} still has a pending deployment to ${ep.pendingDeployment.endpointConfigName}`);
     const config = actual.endpointConfigs.find((c) => c.name === ep.endpointConfigName);
     const variants = (config?.productionVariants ?? []).map((v) => ({ name: v.variantName, model: v.modelName, instanceType: v.instanceType }));
-    if (JSON.stringify(variants) !== JSON.stringify(want.variants)) out.push(`endpoint ${ep.name} config variants ${JSON.stringify(variants)}, expected ${JSON.stringify(want.variants)}`);
+    if (JSON.stringify(variants) !== JSON.stringify(want.variants))
+      out.push(`endpoint ${ep.name} config variants ${JSON.stringify(variants)}, expected ${JSON.stringify(want.variants)}`);
     const live = ep.variants.map((v) => v.variantName);
-    if (JSON.stringify(live) !== JSON.stringify(want.variants.map((v) => v.name))) out.push(`endpoint ${ep.name} serves variants ${live}, expected ${want.variants.map((v) => v.name)}`);
+    if (JSON.stringify(live) !== JSON.stringify(want.variants.map((v) => v.name)))
+      out.push(`endpoint ${ep.name} serves variants ${live}, expected ${want.variants.map((v) => v.name)}`);
   }
   // Scaling: exactly the targets and policies of the autoscaled endpoints that still exist, as before.
-  const expectedTargets = scenarios.flatMap((s) => (s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.targets.map((t) => t.ResourceId!) : []));
-  diffSets('scalable target', actual.scalableTargets.map((t) => t.resourceId), expectedTargets, out);
-  const expectedPolicies = scenarios.flatMap((s) =>
-    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.policies.map((p) => `${p.ResourceId}/${p.PolicyName}`) : []
+  const expectedTargets = scenarios.flatMap((s) =>
+    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.targets.map((t) => t.ResourceId!) : [],
   );
-  diffSets('scaling policy', actual.scalingPolicies.map((p) => `${p.resourceId}/${p.policyName}`), expectedPolicies, out);
+  diffSets(
+    'scalable target',
+    actual.scalableTargets.map((t) => t.resourceId),
+    expectedTargets,
+    out,
+  );
+  const expectedPolicies = scenarios.flatMap((s) =>
+    s.scalingBefore && exp[scenarios.indexOf(s)].endpoints.length ? s.scalingBefore.policies.map((p) => `${p.ResourceId}/${p.PolicyName}`) : [],
+  );
+  diffSets(
+    'scaling policy',
+    actual.scalingPolicies.map((p) => `${p.resourceId}/${p.policyName}`),
+    expectedPolicies,
+    out,
+  );
   const policyArns = new Set(actual.scalingPolicies.map((p) => p.policyArn));
   const ownedAlarms = new Set(actual.scalingPolicies.flatMap((p) => p.alarms.map((a) => a.AlarmName)));
   // The operators' alarms stay, whatever happens to the endpoint (compareScaling checks their actions).
   const operatorAlarms = new Set(scenarios.flatMap((s) => s.scalingBefore?.stepAlarms.map((a) => a.name!) ?? []));
-  diffSets('operator alarm', actual.alarms.map((a) => a.alarmName).filter((n) => operatorAlarms.has(n)), [...operatorAlarms], out);
+  diffSets(
+    'operator alarm',
+    actual.alarms.map((a) => a.alarmName).filter((n) => operatorAlarms.has(n)),
+    [...operatorAlarms],
+    out,
+  );
   for (const a of actual.alarms) {
     if (operatorAlarms.has(a.alarmName)) continue;
     if (a.managedByPolicyArn && !policyArns.has(a.managedByPolicyArn)) out.push(`orphaned alarm ${a.alarmName} (its policy is gone)`);
@@ -568,9 +636,19 @@ async function describeLookalike(aws: AwsClients, l: Pick<Lookalike, 'kind' | 'n
  * modelship's. With `endpoint`, also an endpoint of that name on the config, waited InService.
  */
 async function createLookalikes(aws: AwsClients, prefix: string, img: string, endpoint = false): Promise<Lookalike[]> {
-  const tags = [{ Key: 'team', Value: 'churn' }, { Key: 'created-by', Value: 'hand' }];
+  const tags = [
+    { Key: 'team', Value: 'churn' },
+    { Key: 'created-by', Value: 'hand' },
+  ];
   await persistently(`create model ${prefix}`, () =>
-    aws.sagemaker.send(new CreateModelCommand({ ModelName: prefix, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: img, ModelDataUrl: 's3://models/manual/model.tar.gz' }, Tags: tags }))
+    aws.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: prefix,
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: img, ModelDataUrl: 's3://models/manual/model.tar.gz' },
+        Tags: tags,
+      }),
+    ),
   );
   await persistently(`create endpoint config ${prefix}`, () =>
     aws.sagemaker.send(
@@ -578,15 +656,17 @@ async function createLookalikes(aws: AwsClients, prefix: string, img: string, en
         EndpointConfigName: prefix,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: prefix, InstanceType: INSTANCE, InitialInstanceCount: 1, InitialVariantWeight: 1 }],
         Tags: tags,
-      })
-    )
+      }),
+    ),
   );
   const made: Lookalike[] = [
     { kind: 'model', name: prefix },
     { kind: 'endpoint config', name: prefix },
   ];
   if (endpoint) {
-    await persistently(`create endpoint ${prefix}`, () => aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: prefix, EndpointConfigName: prefix, Tags: tags })));
+    await persistently(`create endpoint ${prefix}`, () =>
+      aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: prefix, EndpointConfigName: prefix, Tags: tags })),
+    );
     for (let i = 0; ; i++) {
       const ep = await persistently(`describe endpoint ${prefix}`, () => aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: prefix })));
       if (ep?.EndpointStatus === 'InService') break;
@@ -618,7 +698,7 @@ export function capacityFindings(loads: VariantLoad[], trafficEndpoints: string[
     if (l.peakLoadPerInstance > capacity) {
       out.push(
         `${l.endpointName}/${l.variantName} peaked at ${l.peakLoadPerInstance.toFixed(1)} req/s per instance on ${l.peakInstances} × ${l.peakInstanceType}, ` +
-          `capacity ${capacity} (${l.overloadedRequests} requests overloaded, ${l.shedRequests} shed)`
+          `capacity ${capacity} (${l.overloadedRequests} requests overloaded, ${l.shedRequests} shed)`,
       );
     }
   }
@@ -716,7 +796,7 @@ class WorkerSupervisor {
 function outcomeOfError(err: unknown): Outcome | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const cause = err.cause;
-  return { status: 'failed', type: cause instanceof ApplicationFailure ? cause.type ?? undefined : cause?.name, message: cause?.message ?? err.message };
+  return { status: 'failed', type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : cause?.name, message: cause?.message ?? err.message };
 }
 
 /** The workflow's result, riding out a Temporal server that is down or restarting. */
@@ -795,9 +875,20 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     for (const s of scenarios) if (s.trafficRps) emulator.control.startTraffic({ endpointName: s.endpoint, rps: s.trafficRps });
     emulator.control.clearCalls();
     const mutating = [
-      'CreateModelPackage', 'UpdateModelPackage', 'CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'UpdateEndpoint',
-      'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel', 'RegisterScalableTarget',
-      'PutScalingPolicy', 'DeleteScalingPolicy', 'DeregisterScalableTarget',
+      'CreateModelPackage',
+      'UpdateModelPackage',
+      'CreateModel',
+      'CreateEndpointConfig',
+      'CreateEndpoint',
+      'UpdateEndpoint',
+      'UpdateEndpointWeightsAndCapacities',
+      'DeleteEndpoint',
+      'DeleteEndpointConfig',
+      'DeleteModel',
+      'RegisterScalableTarget',
+      'PutScalingPolicy',
+      'DeleteScalingPolicy',
+      'DeregisterScalableTarget',
     ];
     emulator.control.setFaults([
       { kind: 'latency', ms: latencyMs, jitterMs: latencyMs, rate: 0.3 },
@@ -807,7 +898,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       { kind: 'serverError', rate: serverErrorRate * (2 / 3), status: 500 },
       ...scenarios.flatMap((s) => s.faults),
     ]);
-    log(`${scenarios.length} pipelines seeded in ${((Date.now() - started) / 1000).toFixed(1)}s; faults on (throttle ${throttleRate}, 5xx ${serverErrorRate}, latency ${latencyMs}ms)`);
+    log(
+      `${scenarios.length} pipelines seeded in ${((Date.now() - started) / 1000).toFixed(1)}s; faults on (throttle ${throttleRate}, 5xx ${serverErrorRate}, latency ${latencyMs}ms)`,
+    );
 
     // Start every pipeline.
     const client = new Client({ connection: (connection = await Connection.connect({ address: server.address })) });
@@ -836,12 +929,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       scenarios.map(async (s) => {
         const outcome = await awaitOutcome(client, endpointWorkflowId(s.endpoint), deadline);
         finished.set(s.endpoint, { outcome, at: Date.now() });
-      })
+      }),
     );
-    const ticker = setInterval(() => {
-      const calls = Object.values(emulator!.control.calls().counts).reduce((a, b) => a + b, 0);
-      log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] ${finished.size}/${scenarios.length} closed, ${calls} AWS calls so far`);
-    }, process.env.MODELSHIP_CAMPAIGN_DEBUG ? 2_000 : 10_000);
+    const ticker = setInterval(
+      () => {
+        const calls = Object.values(emulator!.control.calls().counts).reduce((a, b) => a + b, 0);
+        log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] ${finished.size}/${scenarios.length} closed, ${calls} AWS calls so far`);
+      },
+      process.env.MODELSHIP_CAMPAIGN_DEBUG ? 2_000 : 10_000,
+    );
     for (const e of events) {
       const wait = chaosStart + e.at - Date.now();
       if (wait > 0) await sleep(wait);
@@ -855,7 +951,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         await sleep(500);
         server = await startDevServer({ cliPath: options.cliPath, port, dbFilename });
         restarted++;
-        log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] temporal dev server restarted on ${server.address} (${finished.size}/${scenarios.length} done)`);
+        log(
+          `[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] temporal dev server restarted on ${server.address} (${finished.size}/${scenarios.length} done)`,
+        );
       }
     }
     await waiting.finally(() => clearInterval(ticker));
@@ -893,12 +991,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       calls: Object.values(stats.counts).reduce((a, b) => a + b, 0),
       wrongOutcomes: pipelines
         .filter((p) => !p.ok)
-        .map((p) => `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`),
+        .map(
+          (p) =>
+            `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`,
+        ),
       leaks,
       duplicates: duplicateCreates(stats.creates),
       scalingDiffs,
       lookalikeChanges,
-      overCapacity: capacityFindings(peakLoads, scenarios.filter((s) => s.trafficRps).map((s) => s.endpoint)),
+      overCapacity: capacityFindings(
+        peakLoads,
+        scenarios.filter((s) => s.trafficRps).map((s) => s.endpoint),
+      ),
       peakLoads,
       durationMs: Date.now() - started,
     };
@@ -923,8 +1027,14 @@ export function formatSummary(r: CampaignReport): string {
   const lines = [
     `fault campaign (seed ${r.seed}): ${r.pipelines.length} pipelines in ${(r.durationMs / 1000).toFixed(1)}s`,
     `  chaos: ${r.kills} worker SIGKILLs, ${r.serverRestarts} Temporal server restarts, ${r.workerExitsUnplanned} unplanned worker exits`,
-    `  AWS calls: ${r.calls}; faults injected: ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `  errors answered: ${Object.entries(r.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `  AWS calls: ${r.calls}; faults injected: ${Object.entries(r.faults)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `  errors answered: ${
+      Object.entries(r.errors)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }`,
     `  pipeline time: median ${pct(0.5)}s, p90 ${pct(0.9)}s, max ${pct(1)}s`,
     '  outcomes:',
     ...[...outcomes].sort().map(([k, n]) => `    ${n} × ${k}`),
@@ -946,7 +1056,7 @@ export function formatSummary(r: CampaignReport): string {
       .map(
         (l) =>
           `    ${l.endpointName}/${l.variantName}: ${l.peakLoadPerInstance.toFixed(1)} of ${l.peakCapacityPerInstance ?? l.capacityPerInstance} ` +
-          `on ${l.peakInstances} × ${l.peakInstanceType ?? 'serverless'}, ${l.requests} requests, ${l.shedRequests} shed`
+          `on ${l.peakInstances} × ${l.peakInstanceType ?? 'serverless'}, ${l.requests} requests, ${l.shedRequests} shed`,
       ),
   ];
   return lines.join('\n');

@@ -7,10 +7,10 @@ import { endpointWorkflowId } from '../../src/domain/names';
 import { describeEndpoint, resourcesNamed } from '../../src/inventory';
 import { canaryRollout } from '../../src/workflows/canary';
 import { deployModel } from '../../src/workflows/deploy';
+import { image, modelData, ROLE } from './fixtures';
 import { uniqueName, type Harness } from './harness';
 
-export const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
-export const image = (model: string, tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:${tag}`;
+export { image, ROLE };
 
 /** An endpoint serving v1 of a model (deployed by modelship), traffic flowing, and v2 registered and Approved. */
 export async function endpointWithNewVersion(h: Harness, prefix: string, rps = 200) {
@@ -22,7 +22,7 @@ export async function endpointWithNewVersion(h: Harness, prefix: string, rps = 2
     args: [
       {
         endpointName,
-        model: { name: model, image: image(model, 'v1'), modelDataUrl: `s3://models/${model}/v1.tar.gz` },
+        model: { name: model, image: image(model, 'v1'), modelDataUrl: modelData(model, 'v1') },
         executionRoleArn: ROLE,
         instanceType: 'ml.m5.large',
         instanceCount: 2,
@@ -35,13 +35,13 @@ export async function endpointWithNewVersion(h: Harness, prefix: string, rps = 2
     new CreateModelPackageCommand({
       ModelPackageGroupName: model,
       InferenceSpecification: {
-        Containers: [{ Image: image(model, 'v2'), ModelDataUrl: `s3://models/${model}/v2.tar.gz` }],
+        Containers: [{ Image: image(model, 'v2'), ModelDataUrl: modelData(model, 'v2') }],
         SupportedContentTypes: ['application/json'],
         SupportedResponseMIMETypes: ['application/json'],
       },
       ModelApprovalStatus: 'Approved',
       ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
-    })
+    }),
   );
   if (rps > 0) h.emulator.control.startTraffic({ endpointName, rps });
   return { endpointName, model, v1, canaryImage: image(model, 'v2') };
@@ -64,14 +64,18 @@ export function startCanary(h: Harness, input: CanaryInput) {
   return h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
 
-export const phaseIs = (phase: CanaryStatus['phase'], weight?: number) => (s: CanaryStatus) => s.phase === phase && (weight === undefined || s.canaryWeight === weight);
+export const phaseIs = (phase: CanaryStatus['phase'], weight?: number) => (s: CanaryStatus) =>
+  s.phase === phase && (weight === undefined || s.canaryWeight === weight);
 
 /** The endpoint is back where it started: one variant on v1's config, nothing of v2 left. */
 export async function assertRestored(h: Harness, endpointName: string, model: string, v1Config: string) {
   const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
   assert.equal(ep.EndpointStatus, 'InService');
   assert.equal(ep.EndpointConfigName, v1Config);
-  assert.deepEqual(ep.ProductionVariants?.map((v) => v.VariantName), ['AllTraffic']);
+  assert.deepEqual(
+    ep.ProductionVariants?.map((v) => v.VariantName),
+    ['AllTraffic'],
+  );
   assert.deepEqual(await resourcesNamed(h.aws.sagemaker, `${model}-v2`), { models: [], endpointConfigs: [], endpoints: [] });
   assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs, [v1Config]);
 }

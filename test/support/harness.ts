@@ -13,6 +13,7 @@ import type { ModelRegistry } from '../../src/activities/registry';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createWorker } from '../../src/worker';
+import { TEST_CREDENTIALS } from './fixtures';
 import { createTestEnv, workflowBundle } from './temporal';
 
 /**
@@ -34,7 +35,7 @@ Runtime.install({
   }),
 });
 
-export const TEST_CREDENTIALS = { accessKeyId: 'AKIDMODELSHIPTEST', secretAccessKey: 'modelship-test-secret' };
+export { TEST_CREDENTIALS };
 
 export interface Harness {
   env: TestWorkflowEnvironment;
@@ -113,7 +114,7 @@ export async function eventually<T>(read: () => Promise<T> | T, done: (value: T)
 export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(
     () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e
+    (e: unknown) => e,
   );
   assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${err}`);
   assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${err.cause}`);

@@ -14,8 +14,7 @@ import { planUpdate, updatePlanChanges } from '../../src/domain/update/plan';
 import { updateInputSchema } from '../../src/domain/update/input';
 import { validate } from '../../src/domain/validation';
 import { renderPlan } from '../../src/plan/render';
-
-const ROLE = 'arn:aws:iam::123456789012:role/sm';
+import { ROLE } from '../support/fixtures';
 
 /** The plan of a Planned that must not be a refusal. */
 function planOf<T>(p: Planned<T>): T {
@@ -35,13 +34,26 @@ function endpoint(configName: string, counts: number[] = [2], status = 'InServic
     arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn',
     status,
     configName,
-    variants: counts.map((c, i) => ({ variantName: i ? `v${i}` : 'AllTraffic', desiredInstanceCount: c, currentInstanceCount: c, desiredWeight: 1, currentWeight: 1, images: [] })),
+    variants: counts.map((c, i) => ({
+      variantName: i ? `v${i}` : 'AllTraffic',
+      desiredInstanceCount: c,
+      currentInstanceCount: c,
+      desiredWeight: 1,
+      currentWeight: 1,
+      images: [],
+    })),
   };
 }
 
 const config = (name: string, model: string, variants = 1): EndpointConfigSummary => ({
   name,
-  variants: Array.from({ length: variants }, (_, i) => ({ variantName: i ? `v${i}` : 'AllTraffic', modelName: model, instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 })),
+  variants: Array.from({ length: variants }, (_, i) => ({
+    variantName: i ? `v${i}` : 'AllTraffic',
+    modelName: model,
+    instanceType: 'ml.m5.large',
+    instanceCount: 1,
+    weight: 1,
+  })),
 });
 
 describe('deploy plan', () => {
@@ -54,7 +66,14 @@ describe('deploy plan', () => {
     autoApprove: true,
   };
   const req = parsed<Parameters<typeof planDeploy>[0]>(deployInputSchema, input);
-  const fresh: DeployFacts = { endpoint: null, previousConfig: null, cleanup: null, groupExists: false, versions: [], existing: { model: false, config: false } };
+  const fresh: DeployFacts = {
+    endpoint: null,
+    previousConfig: null,
+    cleanup: null,
+    groupExists: false,
+    versions: [],
+    existing: { model: false, config: false },
+  };
   const deployPlan = (r: typeof req, f: DeployFacts): DeployPlan => {
     const p = planDeploy(r, f);
     assert.ok(p.ok, JSON.stringify(!p.ok && p.refusal));
@@ -68,16 +87,19 @@ describe('deploy plan', () => {
     assert.equal(plan.sageMakerModelName, 'churn-v1');
     assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v1', variants));
     assert.equal(plan.endpointAction, 'create');
-    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`), [
-      'create model package group',
-      'create model version',
-      'update model version',
-      'update model version',
-      'create model',
-      'create endpoint config',
-      'create endpoint',
-      'update model version',
-    ]);
+    assert.deepEqual(
+      plan.changes.map((c) => `${c.action} ${c.resource}`),
+      [
+        'create model package group',
+        'create model version',
+        'update model version',
+        'update model version',
+        'create model',
+        'create endpoint config',
+        'create endpoint',
+        'update model version',
+      ],
+    );
   });
 
   it('moves an existing endpoint from its config, archiving Staging holders when staged and the stage’s holders once serving', () => {
@@ -105,7 +127,10 @@ describe('deploy plan', () => {
   });
 
   const serving = { ...fresh, endpoint: endpoint('churn-v1-abc'), groupExists: true, versions: [{ version: 1, stage: 'Production', approval: 'Approved' }] };
-  const previous: EndpointConfigSummary = { ...config('churn-v1-abc', 'churn-v1'), extra: { DataCaptureConfig: { EnableCapture: true, DestinationS3Uri: 's3://capture' } } };
+  const previous: EndpointConfigSummary = {
+    ...config('churn-v1-abc', 'churn-v1'),
+    extra: { DataCaptureConfig: { EnableCapture: true, DestinationS3Uri: 's3://capture' } },
+  };
 
   it('mode create refuses an existing endpoint; mode add keeps the variants and settings and adds one at weight 0', () => {
     assert.deepEqual(planDeploy({ ...req, mode: 'create' }, serving), {
@@ -113,7 +138,13 @@ describe('deploy plan', () => {
       refusal: { type: 'EndpointExists', reason: 'endpoint churn already exists and mode is "create"; use mode "replace" or "add"' },
     });
     const add = deployPlan({ ...req, mode: 'add', variantName: 'v2' }, { ...serving, previousConfig: previous });
-    assert.deepEqual(add.variants.map((v) => [v.variantName, v.modelName, v.weight]), [['AllTraffic', 'churn-v1', 1], ['v2', 'churn-v2', 0]]);
+    assert.deepEqual(
+      add.variants.map((v) => [v.variantName, v.modelName, v.weight]),
+      [
+        ['AllTraffic', 'churn-v1', 1],
+        ['v2', 'churn-v2', 0],
+      ],
+    );
     assert.equal(add.endpointConfigName, endpointConfigName('churn', 'v2', { variants: add.variants, extra: previous.extra }));
     const clash = planDeploy({ ...req, mode: 'add' }, { ...serving, previousConfig: previous });
     assert.ok(!clash.ok && clash.refusal.type === 'InvalidInput');
@@ -153,11 +184,19 @@ describe('deploy plan', () => {
     assert.deepEqual(resources(retyped), ['delete endpoint/churn/variant/AllTraffic', 'create endpoint/churn/variant/AllTraffic']);
     const renamed = deployPlan({ ...req, variantName: 'blue' }, facts);
     assert.deepEqual(resources(renamed), ['delete endpoint/churn/variant/AllTraffic', 'create endpoint/churn/variant/blue']);
-    assert.ok(renamed.notes.some((n) => n.includes('step-out')), renamed.notes.join('\n'));
+    assert.ok(
+      renamed.notes.some((n) => n.includes('step-out')),
+      renamed.notes.join('\n'),
+    );
 
     const rule = deployScalingRule('churn', previous, renamed.variants, scaling);
     assert.deepEqual(rule.restore, [
-      { ...scaling[0], variantName: 'blue', resourceId: 'endpoint/churn/variant/blue', policies: [{ policyName: 'invocations', policyType: 'TargetTrackingScaling', targetTracking: tracking }] },
+      {
+        ...scaling[0],
+        variantName: 'blue',
+        resourceId: 'endpoint/churn/variant/blue',
+        policies: [{ policyName: 'invocations', policyType: 'TargetTrackingScaling', targetTracking: tracking }],
+      },
     ]);
     assert.deepEqual(deployScalingRule('churn', previous, retyped.variants, scaling).restore, scaling, 'the same target, policies with their alarms');
   });
@@ -182,7 +221,10 @@ describe('deploy plan', () => {
     };
     const plan = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, cleanup });
     assert.deepEqual(plan.removed, ['churn-v1-abc', 'churn-v1'], 'judged as the endpoint will be, on the new config');
-    const shared = deployPlan({ ...req, archive: false }, { ...serving, previousConfig: previous, cleanup: { ...cleanup, modelUsers: { 'churn-v1': ['b-v1-x'] } } });
+    const shared = deployPlan(
+      { ...req, archive: false },
+      { ...serving, previousConfig: previous, cleanup: { ...cleanup, modelUsers: { 'churn-v1': ['b-v1-x'] } } },
+    );
     assert.deepEqual([shared.removed, shared.kept.map((k) => k.name)], [['churn-v1-abc'], ['churn-v1']]);
     // A superseded config someone made by hand (no ownership tags) stays, whatever its name.
     const handMade = { ...cleanup, candidates: cleanup.candidates.map((c) => ({ ...c, tags: [] })) };
@@ -235,11 +277,14 @@ describe('canary plan', () => {
     assert.deepEqual(plan.canary, { variantName: 'canary', modelName: 'churn-v2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 10 });
     assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', [{ ...plan.baseline, weight: 90 }, plan.canary]));
     assert.equal(plan.finalEndpointConfigName, endpointConfigName('churn', 'v2', [{ ...plan.baseline, modelName: 'churn-v2', weight: 1 }]));
-    assert.deepEqual(plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via]), [
-      [90, 10, false, 'UpdateEndpoint'],
-      [50, 50, true, 'UpdateEndpointWeightsAndCapacities'],
-      [0, 100, false, 'UpdateEndpointWeightsAndCapacities'],
-    ]);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via]),
+      [
+        [90, 10, false, 'UpdateEndpoint'],
+        [50, 50, true, 'UpdateEndpointWeightsAndCapacities'],
+        [0, 100, false, 'UpdateEndpointWeightsAndCapacities'],
+      ],
+    );
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
     assert.deepEqual(plan.archived, ['churn/1']);
   });
@@ -265,10 +310,10 @@ describe('canary plan', () => {
     const handMade: CleanupFacts = { ...ownedOriginal, candidates: ownedOriginal.candidates.map((c) => ({ ...c, tags: [] })), modelUsers: {} };
     const plan = planned({ cleanup: handMade });
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName]);
-    assert.deepEqual(plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`), [
-      'endpoint-config churn-v1-abc: its tags do not say endpoint churn owns it (modelship:endpoint)',
-      'model churn-v1: endpoint config churn-v1-abc uses it',
-    ]);
+    assert.deepEqual(
+      plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`),
+      ['endpoint-config churn-v1-abc: its tags do not say endpoint churn owns it (modelship:endpoint)', 'model churn-v1: endpoint config churn-v1-abc uses it'],
+    );
     const text = renderPlan(plan);
     assert.match(text, /^- delete endpoint config churn-canary-v2-\w+$/m);
     assert.match(text, /^= keep endpoint config churn-v1-abc: its tags do not say endpoint churn owns it \(modelship:endpoint\)$/m);
@@ -280,7 +325,10 @@ describe('canary plan', () => {
     const shared: CleanupFacts = { ...ownedOriginal, modelUsers: { 'churn-v1': ['churn-v1-abc', 'churn-b-v1-xyz'] } };
     const plan = planned({ cleanup: shared });
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc']);
-    assert.deepEqual(plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`), ['model churn-v1: endpoint config churn-b-v1-xyz uses it']);
+    assert.deepEqual(
+      plan.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`),
+      ['model churn-v1: endpoint config churn-b-v1-xyz uses it'],
+    );
     const kept = planned({}, { ...req, keepSuperseded: true });
     assert.deepEqual([kept.removed, kept.kept], [[], []]);
     assert.ok(!kept.changes.some((c) => c.action === 'delete'));
@@ -324,12 +372,22 @@ describe('canary plan', () => {
   });
 
   it('carries the baseline variant settings to the canary and the final variant, hashed into the ramp config name', () => {
-    const settings = { VolumeSizeInGB: 200, ContainerStartupHealthCheckTimeoutInSeconds: 600, RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } };
+    const settings = {
+      VolumeSizeInGB: 200,
+      ContainerStartupHealthCheckTimeoutInSeconds: 600,
+      RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
+    };
     const original: EndpointConfigSummary = { name: 'churn-v1-abc', variants: [{ ...config('churn-v1-abc', 'churn-v1').variants[0], extra: settings }] };
     const plan = planned({ config: original });
     assert.deepEqual(plan.canary.extra, settings);
-    assert.deepEqual(plan.rampVariants.map((v) => v.extra), [settings, settings]);
-    assert.deepEqual(plan.finalVariants.map((v) => v.extra), [settings]);
+    assert.deepEqual(
+      plan.rampVariants.map((v) => v.extra),
+      [settings, settings],
+    );
+    assert.deepEqual(
+      plan.finalVariants.map((v) => v.extra),
+      [settings],
+    );
     assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', plan.rampVariants));
     assert.notEqual(plan.rampEndpointConfigName, planned().rampEndpointConfigName);
     assert.ok(plan.notes.includes("canary and the final variant keep AllTraffic's VolumeSizeInGB, ContainerStartupHealthCheckTimeoutInSeconds, RoutingConfig"));
@@ -346,11 +404,17 @@ describe('canary plan', () => {
       { InstanceType: 'ml.g5.2xlarge', Priority: 1 },
       { InstanceType: 'ml.inf2.xlarge', Priority: 2, ModelNameOverride: 'churn-v1-neuron' },
     ];
-    const original: EndpointConfigSummary = { name: 'churn-v1-abc', variants: [{ ...config('churn-v1-abc', 'churn-v1').variants[0], extra: { InstancePools: pools } }] };
+    const original: EndpointConfigSummary = {
+      name: 'churn-v1-abc',
+      variants: [{ ...config('churn-v1-abc', 'churn-v1').variants[0], extra: { InstancePools: pools } }],
+    };
     const p = planCanary(req, { ...facts, config: original });
     assert.ok(!p.ok);
     assert.equal(p.refusal.type, 'EndpointNotReady');
-    assert.match(p.refusal.reason, /variant AllTraffic runs churn-v1-neuron on its ml\.inf2\.xlarge pool \(InstancePools ModelNameOverride\): a canary would carry that model instead of churn-v2/);
+    assert.match(
+      p.refusal.reason,
+      /variant AllTraffic runs churn-v1-neuron on its ml\.inf2\.xlarge pool \(InstancePools ModelNameOverride\): a canary would carry that model instead of churn-v2/,
+    );
     const plain = planned({ config: { ...original, variants: [{ ...original.variants[0], extra: { InstancePools: [pools[0]] } }] } });
     assert.deepEqual(plain.canary.extra, { InstancePools: [pools[0]] }, 'pools without an override are carried');
   });
@@ -374,13 +438,26 @@ describe('canary plan', () => {
 
   it('sizes the canary for its weight: ceil(baseline live count × weight / 100), within the floor and ceiling', () => {
     const plan = planned();
-    assert.deepEqual(plan.steps.map((s) => [s.canaryWeight, s.canaryInstances]), [[10, 1], [50, 2], [100, 3]]);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.canaryWeight, s.canaryInstances]),
+      [
+        [10, 1],
+        [50, 2],
+        [100, 3],
+      ],
+    );
     assert.equal(plan.canary.instanceCount, 1, 'the ramp config starts it at the first step');
     assert.equal(plan.finalVariants[0].instanceCount, 3);
     const five = planned({ endpoint: endpoint('churn-v1-abc', [5]) });
-    assert.deepEqual(five.steps.map((s) => s.canaryInstances), [1, 3, 5]);
+    assert.deepEqual(
+      five.steps.map((s) => s.canaryInstances),
+      [1, 3, 5],
+    );
     const floored = planned({}, { ...req, canary: { ...req.canary, instanceCount: 2 } });
-    assert.deepEqual(floored.steps.map((s) => s.canaryInstances), [2, 2, 3]);
+    assert.deepEqual(
+      floored.steps.map((s) => s.canaryInstances),
+      [2, 2, 3],
+    );
     assert.deepEqual([canaryInstancesAt(10, { baselineInstances: 3, floor: 1 }), canaryInstancesAt(34, { baselineInstances: 3, floor: 1 })], [1, 2]);
     assert.equal(capacityNow({ baselineInstances: 3, floor: 1 }, 1).baselineInstances, 3, 'a baseline shrunk by its autoscaler does not lower the rule');
     assert.equal(capacityNow({ baselineInstances: 3, floor: 1 }, 6).baselineInstances, 6, 'one scaled out raises it');
@@ -390,14 +467,20 @@ describe('canary plan', () => {
     const p = planCanary({ ...req, canary: { ...req.canary, maxInstanceCount: 2 } }, facts);
     assert.ok(!p.ok);
     assert.equal(p.refusal.type, 'InvalidInput');
-    assert.match(p.refusal.reason, /canary\.maxInstanceCount: must be at least 3, the instances the canary needs at 100% \(ceil\(3 baseline instances × 100 \/ 100\)\); got 2/);
+    assert.match(
+      p.refusal.reason,
+      /canary\.maxInstanceCount: must be at least 3, the instances the canary needs at 100% \(ceil\(3 baseline instances × 100 \/ 100\)\); got 2/,
+    );
     assert.ok(planCanary({ ...req, canary: { ...req.canary, maxInstanceCount: 3 } }, facts).ok);
     const below = canaryInputSchema.safeParse({ ...input, canary: { instanceCount: 3, maxInstanceCount: 2 } });
     assert.ok(!below.success);
-    assert.deepEqual(below.error.issues.map((i) => [i.path.join('.'), i.message]), [['canary.maxInstanceCount', 'must be at least canary.instanceCount (the ceiling cannot be below the floor)']]);
+    assert.deepEqual(
+      below.error.issues.map((i) => [i.path.join('.'), i.message]),
+      [['canary.maxInstanceCount', 'must be at least canary.instanceCount (the ceiling cannot be below the floor)']],
+    );
   });
 
-  it('gives the canary a scalable target with the baseline\'s target-tracking policy when the baseline is autoscaled', () => {
+  it("gives the canary a scalable target with the baseline's target-tracking policy when the baseline is autoscaled", () => {
     const tracking = { TargetValue: 4800, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } };
     const baselineScaling = {
       variantName: 'AllTraffic',
@@ -410,7 +493,10 @@ describe('canary plan', () => {
       ],
     };
     const scaled = planned({ baselineScaling }).changes.filter((c) => c.resource === 'scalable target');
-    assert.deepEqual(scaled.map((c) => c.name), ['endpoint/churn/variant/canary']);
+    assert.deepEqual(
+      scaled.map((c) => c.name),
+      ['endpoint/churn/variant/canary'],
+    );
     assert.match(scaled[0].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
     // Only a step policy: nothing to copy (its alarms watch the baseline), and the plan says so.
     const stepOnly = planned({ baselineScaling: { ...baselineScaling, policies: [baselineScaling.policies[1]] } });
@@ -423,7 +509,13 @@ describe('canary plan', () => {
 describe('delete plan', () => {
   const req = parsed<Parameters<typeof planDelete>[0]>(deleteInputSchema, { endpointName: 'churn' });
   const scaling: VariantScaling[] = [
-    { variantName: 'AllTraffic', resourceId: 'endpoint/churn/variant/AllTraffic', minCapacity: 1, maxCapacity: 4, policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }] },
+    {
+      variantName: 'AllTraffic',
+      resourceId: 'endpoint/churn/variant/AllTraffic',
+      minCapacity: 1,
+      maxCapacity: 4,
+      policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }],
+    },
   ];
   const owned = [{ Key: 'modelship:endpoint', Value: 'churn' }];
   const facts: DeleteFacts = {
@@ -448,27 +540,35 @@ describe('delete plan', () => {
 
   it('removes scaling first, then the endpoint, its tagged configs and the models no remaining config names', () => {
     const plan = planOf(planDelete(req, facts));
-    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`), [
-      'delete scaling policy tt',
-      'delete scalable target endpoint/churn/variant/AllTraffic',
-      'delete endpoint churn',
-      'delete endpoint config churn-v1',
-      'delete endpoint config churn-v2',
-      'delete model m2',
-      'keep model hand-made',
-      'keep model m1',
-    ]);
-    assert.deepEqual(plan.kept.map((k) => k.reason), [
-      'its tags do not say endpoint churn owns it (modelship:endpoint)',
-      'endpoint config churn-prod-v1 uses it',
-    ]);
+    assert.deepEqual(
+      plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`),
+      [
+        'delete scaling policy tt',
+        'delete scalable target endpoint/churn/variant/AllTraffic',
+        'delete endpoint churn',
+        'delete endpoint config churn-v1',
+        'delete endpoint config churn-v2',
+        'delete model m2',
+        'keep model hand-made',
+        'keep model m1',
+      ],
+    );
+    assert.deepEqual(
+      plan.kept.map((k) => k.reason),
+      ['its tags do not say endpoint churn owns it (modelship:endpoint)', 'endpoint config churn-prod-v1 uses it'],
+    );
   });
 
   it('an endpoint already gone leaves only its leftovers; keeping configs and models deletes only scaling and endpoint', () => {
-    const gone = planOf(planDelete(req, { endpoint: null, scaling: [], cleanup: { endpointName: 'churn', inUse: [], inUseModels: [], candidates: [], modelUsers: {} } }));
+    const gone = planOf(
+      planDelete(req, { endpoint: null, scaling: [], cleanup: { endpointName: 'churn', inUse: [], inUseModels: [], candidates: [], modelUsers: {} } }),
+    );
     assert.deepEqual([gone.endpointDeleted, gone.changes], [false, []]);
     const kept = planOf(planDelete({ ...req, deleteConfigsAndModels: false }, { ...facts, cleanup: null }));
-    assert.deepEqual(kept.changes.map((c) => c.resource), ['scaling policy', 'scalable target', 'endpoint']);
+    assert.deepEqual(
+      kept.changes.map((c) => c.resource),
+      ['scaling policy', 'scalable target', 'endpoint'],
+    );
   });
 });
 
@@ -476,7 +576,13 @@ describe('update plan as changes', () => {
   const ep = endpoint('churn-v1', [2]);
   const cfg = config('churn-v1', 'churn-v1');
   const scaling: VariantScaling[] = [
-    { variantName: 'AllTraffic', resourceId: 'endpoint/churn/variant/AllTraffic', minCapacity: 1, maxCapacity: 4, policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }] },
+    {
+      variantName: 'AllTraffic',
+      resourceId: 'endpoint/churn/variant/AllTraffic',
+      minCapacity: 1,
+      maxCapacity: 4,
+      policies: [{ policyName: 'tt', policyType: 'TargetTrackingScaling' }],
+    },
   ];
   const plan = (input: object) => {
     const p = planUpdate(parsed(updateInputSchema, { endpointName: 'churn', ...input }), { endpoint: ep, config: cfg, scaling });
@@ -485,19 +591,25 @@ describe('update plan as changes', () => {
 
   it('an instance type change removes the scaling, moves the endpoint, and registers the same scaling again', () => {
     const p = plan({ change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }] });
-    assert.deepEqual(updatePlanChanges(p).map((c) => `${c.action} ${c.resource} ${c.name}`), [
-      'delete scaling policy tt',
-      'delete scalable target endpoint/churn/variant/AllTraffic',
-      `create endpoint config ${p.newConfigName}`,
-      'update endpoint churn',
-      'create scalable target endpoint/churn/variant/AllTraffic',
-      'create scaling policy tt',
-    ]);
+    assert.deepEqual(
+      updatePlanChanges(p).map((c) => `${c.action} ${c.resource} ${c.name}`),
+      [
+        'delete scaling policy tt',
+        'delete scalable target endpoint/churn/variant/AllTraffic',
+        `create endpoint config ${p.newConfigName}`,
+        'update endpoint churn',
+        'create scalable target endpoint/churn/variant/AllTraffic',
+        'create scaling policy tt',
+      ],
+    );
   });
 
   it('a model-only change leaves scaling alone; an update to what runs already changes nothing', () => {
     const p = plan({ change: [{ variantName: 'AllTraffic', modelName: 'churn-v2' }] });
-    assert.deepEqual(updatePlanChanges(p).map((c) => c.resource), ['endpoint config', 'endpoint']);
+    assert.deepEqual(
+      updatePlanChanges(p).map((c) => c.resource),
+      ['endpoint config', 'endpoint'],
+    );
     assert.deepEqual(updatePlanChanges(plan({ change: [{ variantName: 'AllTraffic', modelName: 'churn-v1' }] })), []);
   });
 });

@@ -5,11 +5,12 @@ import { deployInstanceCount } from '../../src/domain/deploy/plan';
 import { parseDuration, formatDuration } from '../../src/domain/duration';
 import { pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
 import { validate } from '../../src/domain/validation';
+import { image, ROLE } from '../support/fixtures';
 
 const good: DeployInput = {
   endpointName: 'churn-prod',
-  model: { name: 'churn', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: 's3://models/churn/1/model.tar.gz' },
-  executionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
+  model: { name: 'churn', image: image('churn', '1'), modelDataUrl: 's3://models/churn/1/model.tar.gz' },
+  executionRoleArn: ROLE,
   instanceType: 'ml.m5.large',
 };
 
@@ -40,7 +41,10 @@ describe('deploy input validation', () => {
 
   it('names nested fields', () => {
     const issues = issuesOf({ ...good, model: { ...good.model, modelDataUrl: 'ftp://x' } });
-    assert.deepEqual(issues.map((i) => i.field), ['model.modelDataUrl']);
+    assert.deepEqual(
+      issues.map((i) => i.field),
+      ['model.modelDataUrl'],
+    );
     assert.match(issues[0].rule, /s3:\/\/ or https:\/\//);
   });
 
@@ -51,8 +55,14 @@ describe('deploy input validation', () => {
 
   it('refuses missing required fields and unknown fields', () => {
     const { model: _model, ...noModel } = good;
-    assert.deepEqual(issuesOf(noModel).map((i) => i.field), ['model']);
-    assert.deepEqual(issuesOf({ ...good, instanceTyp: 'ml.m5.large' }).map((i) => i.field), ['(input)']);
+    assert.deepEqual(
+      issuesOf(noModel).map((i) => i.field),
+      ['model'],
+    );
+    assert.deepEqual(
+      issuesOf({ ...good, instanceTyp: 'ml.m5.large' }).map((i) => i.field),
+      ['(input)'],
+    );
   });
 
   it('refuses durations without a unit', () => {
