@@ -116,24 +116,23 @@ test('a gate window starting between minutes is read in periods it is aligned to
       createCloudWatchActivities(bed.cw).getVariantMetrics({ endpointName: 'ep', variantNames: ['canary'], start: from, end: to, periodSeconds: 1 });
     // One 4 s period from T0+30 s would be rounded down to T0+28 s and count the request at T0+29 s.
     assert.equal((await read(start, start + 3500))[0].invocations, 2);
-    // A window on a whole minute is read as one period: every request in it, one p99 over all of them.
+    // A window on a whole minute: every request in it (read in 1 s periods, as 34 s is no period CloudWatch
+    // serves; a whole window CloudWatch serves is read as one period, one p99 over all of it).
     assert.equal((await read(T0, start + 3500))[0].invocations, 4);
+    assert.equal((await read(T0, T0 + 30_000))[0].invocations, 2);
   });
 });
 
 test('GetMetricData and GetMetricStatistics refuse a Period CloudWatch does not serve (1, 5, 10, 20, 30 or a multiple of 60)', async () => {
-  const bed = await startTestBed();
-  try {
+  await withEmulator({ timings: FAST_TIMINGS }, async (bed) => {
     await putAt(bed, [10, 70]);
     for (const ok of [1, 20, 30, 60, 120]) assert.ok((await sumFrom(bed, 0, ok)).values.length > 0, `Period ${ok} is served`);
     for (const bad of [7, 34, 90]) {
       await assert.rejects(sumFrom(bed, 0, bad), (e: Error) => /^InvalidParameterValue/.test(e.name) && /Period must be 1, 5, 10, 20, 30, 60 or a multiple of 60/.test(e.message));
       await assert.rejects(
-        bed.cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(0), EndTime: at(180), Period: bad, Statistics: ['Sum'] })),
+        bed.cw.send(new GetMetricStatisticsCommand({ Namespace: NS, MetricName: 'Hits', Dimensions: DIMS, StartTime: at(0), EndTime: at(180), Period: bad, Statistics: ['Sum'] })),
         (e: Error) => /^InvalidParameterValue/.test(e.name),
       );
     }
-  } finally {
-    await bed.close();
-  }
+  });
 });
