@@ -404,7 +404,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       advanceState(ctx);
       // Fault rule actorCreate: someone else's create of this very name lands first.
       const actor = faults.takeActorCreate(operationId, input);
-      if (actor) await Promise.resolve(ctx.actAsAnotherActor?.(service!.targetPrefix, operationName, actor)).catch(() => undefined);
+      if (actor) {
+        await Promise.resolve(ctx.actAsAnotherActor?.(service!.targetPrefix, operationName, actor)).catch(() => undefined);
+        markDirty(); // theirs stays, whatever happens to this call
+      }
       const output = await operation(input, ctx);
       if (!READ_ONLY_OPERATION.test(operationName)) markDirty();
       const lost = faults.lostResponse(operationId);
