@@ -9,6 +9,7 @@ import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
 import type { TrafficSpec, TrafficStatus } from './traffic';
 import type { VariantLoad } from './capacity';
+import type { ScalingStep } from './autoscaling-simulation';
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never };
 
@@ -77,6 +78,9 @@ export class EmulatorControlClient implements Async<EmulatorControl> {
   }
   async clearLoad(): Promise<void> {
     await this.call('DELETE', 'load');
+  }
+  scalingSteps(): Promise<ScalingStep[]> {
+    return this.call('GET', 'scaling');
   }
 
   private async call<T>(method: string, route: string, body?: unknown): Promise<T> {

@@ -8,6 +8,7 @@ import type { EmulatorSettings, EmulatorTimings } from './service';
 import type { ModelBehaviour, StateSnapshot } from './state';
 import type { TrafficSpec, TrafficStatus } from './traffic';
 import type { VariantLoad } from './capacity';
+import type { ScalingStep } from './autoscaling-simulation';
 
 export interface EmulatorControl {
   /** `GET /_emulator/state`: every model, config, endpoint, package, target, policy and alarm. */
@@ -51,6 +52,8 @@ export interface EmulatorControl {
   load(): VariantLoad[];
   /** `DELETE /_emulator/load`: forget every peak. */
   clearLoad(): void;
+  /** `GET /_emulator/scaling`: the steps the autoscaling simulation took (none when it is off), oldest first. */
+  scalingSteps(): ScalingStep[];
 }
 
 /** Routes `/_emulator/<route>` requests onto a control. Returns undefined for an unknown route. */
@@ -116,6 +119,8 @@ export function routeControlRequest(
     case 'DELETE load':
       control.clearLoad();
       return ok();
+    case 'GET scaling':
+      return ok(control.scalingSteps());
     default:
       return undefined;
   }

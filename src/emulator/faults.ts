@@ -99,6 +99,27 @@ export interface ActorUpdateFault {
 }
 
 /**
+ * "Another actor" creates first: when a SageMaker create for one of `names` reaches the service (past the
+ * request-level faults), someone else's create of that same name, with `input`, is made just before the
+ * call is served, so the caller's create meets a resource it did not make (AWS answers `Cannot create
+ * already existing ...`). The moment is the narrowest there is: after the caller's last look, before its create.
+ */
+export interface ActorCreateFault {
+  kind: 'actorCreate';
+  operation: ActorCreateOperation;
+  /** The names (ModelName, EndpointConfigName or EndpointName) whose create another actor beats. */
+  names: string[];
+  /** The other actor's request, less the name (the caller's is used), e.g. `{ EndpointConfigName: 'theirs', Tags: [...] }`. */
+  input: Record<string, unknown>;
+  /** Default 1. */
+  times?: number;
+}
+
+/** The creates `actorCreate` can race, and the member that names what they create. */
+export const ACTOR_CREATE_NAME_MEMBER = { CreateModel: 'ModelName', CreateEndpointConfig: 'EndpointConfigName', CreateEndpoint: 'EndpointName' } as const;
+export type ActorCreateOperation = keyof typeof ACTOR_CREATE_NAME_MEMBER;
+
+/**
  * A create or update that would end InService ends `OutOfService` instead ("Endpoint is not available to
  * take incoming requests", DescribeEndpoint's EndpointStatus in the AWS API reference, which documents no
  * cause or duration): for `forMs`, then InService, or until the endpoint is deleted.
@@ -114,10 +135,18 @@ export interface OutOfServiceFault {
   times?: number;
 }
 
-export type FaultRule = ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault | ActorUpdateFault | OutOfServiceFault;
+export type FaultRule =
+  | ThrottleFault
+  | ServerErrorFault
+  | LatencyFault
+  | SlowTransitionsFault
+  | FailTransitionFault
+  | ActorUpdateFault
+  | ActorCreateFault
+  | OutOfServiceFault;
 export type FaultKind = FaultRule['kind'];
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate', 'outOfService'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate', 'actorCreate', 'outOfService'];
 
 export const DEFAULT_TRANSITION_FAILURE_REASON = 'Request to service failed. If failure persists after retry, contact customer support.';
 
@@ -249,6 +278,26 @@ export class FaultEngine {
     return undefined;
   }
 
+  /**
+   * The request another actor sends first, now that a create of `operationId` (`SageMaker.CreateEndpoint`,
+   * …) for the name in `input` reaches the service, if an actorCreate rule fires: the rule's input with the
+   * caller's name.
+   */
+  takeActorCreate(operationId: string, input: unknown): Record<string, unknown> | undefined {
+    const [prefix, op] = operationId.split('.') as [string, string];
+    if (prefix !== 'SageMaker' || !Object.hasOwn(ACTOR_CREATE_NAME_MEMBER, op)) return undefined;
+    const member = ACTOR_CREATE_NAME_MEMBER[op as ActorCreateOperation];
+    const name = (input as Record<string, unknown> | undefined)?.[member];
+    for (const rs of this.rules) {
+      const rule = rs.rule;
+      if (rule.kind !== 'actorCreate' || rule.operation !== op || typeof name !== 'string' || !rule.names.includes(name)) continue;
+      if (rs.fired >= (rule.times ?? 1)) continue;
+      this.fire(rs);
+      return { ...structuredClone(rule.input), [member]: name };
+    }
+    return undefined;
+  }
+
   /** Whether an outOfService rule takes this completed transition (consumes one use), and for how long. */
   takeOutOfService(kind: TransitionKind, endpointName: string): { forMs?: number } | undefined {
     for (const rs of this.rules) {
@@ -328,6 +377,12 @@ function validateRule(rule: FaultRule): void {
   }
   if (rule.kind === 'actorUpdate' && !(Array.isArray(rule.endpoints) && rule.endpoints.length > 0 && typeof rule.endpointConfigName === 'string')) {
     throw new Error('actorUpdate rule needs endpoints (a non-empty list) and endpointConfigName');
+  }
+  if (
+    rule.kind === 'actorCreate' &&
+    !(Object.hasOwn(ACTOR_CREATE_NAME_MEMBER, rule.operation) && Array.isArray(rule.names) && rule.names.length > 0 && rule.input && typeof rule.input === 'object')
+  ) {
+    throw new Error(`actorCreate rule needs operation (one of ${Object.keys(ACTOR_CREATE_NAME_MEMBER).join(', ')}), names (a non-empty list) and input`);
   }
   if (rule.kind === 'outOfService' && rule.forMs !== undefined && !(typeof rule.forMs === 'number' && rule.forMs >= 0)) {
     throw new Error('outOfService forMs must be a number >= 0');

@@ -27,7 +27,7 @@ export { AwsError } from './errors';
 export type { EmulatorState, ModelBehaviour, StateSnapshot } from './state';
 export { behaviourOfVariant } from './state';
 export { runEmulatorFromArgs, parseEmulatorArgs } from './main';
-export type { ScalingSimulationOptions } from './autoscaling-simulation';
+export type { ScalingSimulationOptions, ScalingStep } from './autoscaling-simulation';
 export type { MetricsStoreOptions } from './metrics';
 export type { TrafficSpec, TrafficStatus } from './traffic';
 export type { VariantLoad } from './capacity';

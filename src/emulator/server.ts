@@ -336,6 +336,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearMetrics: () => metricsStoreOf(state, options.metrics).clear(),
     load: () => loadTrackerOf(state).loads(),
     clearLoad: () => loadTrackerOf(state).clear(),
+    scalingSteps: () => structuredClone(scaling?.steps ?? []),
   };
   startConfiguredTraffic();
 
@@ -401,6 +402,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (service?.model) assertValidInput(loadModel(service.model), operationName, input, { queryCompatible: service.queryCompatible ?? false });
       const ctx = context(req.headers);
       advanceState(ctx);
+      // Fault rule actorCreate: someone else's create of this very name lands first.
+      const actor = faults.takeActorCreate(operationId, input);
+      if (actor) {
+        await Promise.resolve(ctx.actAsAnotherActor?.(service!.targetPrefix, operationName, actor)).catch(() => undefined);
+        markDirty(); // theirs stays, whatever happens to this call
+      }
       const output = await operation(input, ctx);
       if (!READ_ONLY_OPERATION.test(operationName)) markDirty();
       const lost = faults.lostResponse(operationId);

@@ -486,6 +486,12 @@ test('with autoscalingSimulation, invocations per instance above target scale th
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(count, 3);
+    // The control API lists the step it took.
+    const steps = env.emu.control.scalingSteps();
+    assert.deepEqual(
+      steps.map((s) => [s.resourceId, s.from, s.to]),
+      [['endpoint/ep/variant/blue', 1, 3]],
+    );
   });
 });
 
@@ -498,5 +504,6 @@ test('without autoscalingSimulation, traffic never changes the instance count', 
     await new Promise((r) => setTimeout(r, 100));
     const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
     assert.deepEqual([ep.EndpointStatus, ep.ProductionVariants?.[0]?.DesiredInstanceCount], ['InService', 1]);
+    assert.deepEqual(env.emu.control.scalingSteps(), []);
   });
 });

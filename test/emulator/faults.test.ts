@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateEndpointCommand,
+  CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
   ListEndpointsCommand,
   ListModelsCommand,
   UpdateEndpointCommand,
@@ -12,6 +15,7 @@ import {
 import { EmulatorControlClient } from '../../src/emulator';
 import type { FaultRule } from '../../src/emulator/faults';
 import { createConfig, createModel, rejection, sleep, waitForStatus, withEmulator, type TestEnv } from '../support/emulator';
+import { ROLE } from '../support/fixtures';
 
 async function liveEndpoint(env: TestEnv): Promise<void> {
   await createModel(env.sm, 'm1', 'repo/iris:1');
@@ -200,3 +204,36 @@ async function waitForPending(env: TestEnv, configName: string) {
   }
   throw new Error(`no update to ${configName} started`);
 }
+
+test("actorCreate: another actor creates the very name just before the caller's create is served, once", async () => {
+  await withEmulator(async (env) => {
+    await createModel(env.sm, 'm1', 'repo/iris:1');
+    await createConfig(env.sm, 'ours', [{ VariantName: 'blue', ModelName: 'm1' }]);
+    await createConfig(env.sm, 'theirs', [{ VariantName: 'blue', ModelName: 'm1' }]);
+    const theirTags = [{ Key: 'team', Value: 'other' }];
+    env.emu.control.setFaults([
+      { kind: 'actorCreate', operation: 'CreateEndpoint', names: ['ep'], input: { EndpointConfigName: 'theirs', Tags: theirTags } },
+      { kind: 'actorCreate', operation: 'CreateModel', names: ['m2'], input: { ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/theirs:1' } } },
+    ]);
+    // Not the named endpoint: served as asked.
+    await env.sm.send(new CreateEndpointCommand({ EndpointName: 'other', EndpointConfigName: 'ours' }));
+    const err = await rejection(() =>
+      env.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'ours', Tags: [{ Key: 'mine', Value: '1' }] })),
+    );
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /^Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint\/ep"\.$/);
+    const ep = await env.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    assert.equal(ep.EndpointConfigName, 'theirs', "the endpoint is the other actor's");
+    assert.deepEqual((await env.sm.send(new ListTagsCommand({ ResourceArn: ep.EndpointArn }))).Tags, theirTags);
+    const modelErr = await rejection(() => createModel(env.sm, 'm2', 'repo/mine:1'));
+    assert.match(modelErr.message, /Cannot create already existing model/);
+    assert.equal((await env.sm.send(new DescribeModelCommand({ ModelName: 'm2' }))).PrimaryContainer?.Image, 'repo/theirs:1');
+    assert.equal(env.emu.control.calls().faults['actorCreate'], 2);
+    // Each rule fires once: the next create of that name is the caller's own.
+    await env.sm.send(new CreateModelCommand({ ModelName: 'm3', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'repo/mine:1' } }));
+    assert.throws(
+      () => env.emu.control.setFaults([{ kind: 'actorCreate', operation: 'CreateEndpoint', names: [], input: {} }]),
+      /actorCreate rule needs operation/,
+    );
+  });
+});

@@ -37,6 +37,7 @@ import { endpointConfigName, endpointWorkflowId, modelName } from '../../src/dom
 import { withOwnershipTags } from '../../src/domain/ownership';
 import type { UpdateInput } from '../../src/domain/update/input';
 import { startEmulator, type Emulator } from '../../src/emulator';
+import type { ScalingStep } from '../../src/emulator/autoscaling-simulation';
 import type { VariantLoad } from '../../src/emulator/capacity';
 import type { FaultRule } from '../../src/emulator/faults';
 import type { StateSnapshot } from '../../src/emulator/state';
@@ -48,6 +49,8 @@ export const SCENARIO_KINDS = [
   'deploy-ok',
   'deploy-unhealthy-new',
   'deploy-unhealthy-update',
+  'deploy-endpoint-taken',
+  'deploy-model-taken',
   'canary-ok',
   'canary-unhealthy',
   'update-autoscaled',
@@ -85,6 +88,8 @@ export interface Outcome {
   status: 'completed' | 'failed';
   type?: string;
   message?: string;
+  /** Expected only: text the failure message must contain (e.g. what it found). */
+  messageMatches?: string;
 }
 
 export interface PipelineReport {
@@ -120,6 +125,10 @@ export interface CampaignReport {
   overCapacity: string[];
   /** Every variant's peak load, as the emulator recorded it. */
   peakLoads: VariantLoad[];
+  /** The steps the emulator's target-tracking simulation took (scale-outs on the canaries' endpoints mid-rollout). */
+  scalingSteps: ScalingStep[];
+  /** Canary rollouts on autoscaled endpoints during which no variant of the endpoint scaled out (the simulation never acted mid-rollout). */
+  canariesWithoutScaleOut: string[];
   durationMs: number;
 }
 
@@ -132,6 +141,19 @@ const INSTANCE = 'ml.m5.large';
  */
 const CAPACITY_RPS = { [INSTANCE]: 35, 'ml.c5.xlarge': 70 };
 const TRAFFIC_RPS = 40;
+/**
+ * Target tracking on invocations per instance per minute. The emulator simulates it (from the last 2 s of
+ * metrics): the canaries' 900 is below the 1200 a minute (20 req/s) each instance gets, so their canary
+ * variant, which starts on 1 instance, scales out mid-rollout; the other endpoints' 3000 is above it, so
+ * they never scale out (and scale-in is suspended).
+ */
+const CANARY_TARGET_PER_MINUTE = 900;
+const QUIET_TARGET_PER_MINUTE = 3000;
+/** The tags of what the campaign's "other actors" and operators make by hand: none of modelship's. */
+const LOOKALIKE_TAGS = [
+  { Key: 'team', Value: 'churn' },
+  { Key: 'created-by', Value: 'hand' },
+];
 const FAST_POLL = { min: '200ms', max: '1s' };
 const NS = 'sagemaker';
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
@@ -172,6 +194,18 @@ interface Scenario {
   expect(actual: StateSnapshot): Expectation;
   /** Scaling of the endpoint's variants before the run (for autoscaled endpoints). */
   scalingBefore?: VariantScaling;
+  /** Resources another actor creates mid-run under the names this pipeline uses (actorCreate faults), as they must stay. */
+  actorMade?: ActorMade[];
+}
+
+/** What another actor created (fault `actorCreate`) under a name a pipeline was about to use: exactly this, afterwards. */
+interface ActorMade {
+  kind: 'model' | 'endpoint';
+  name: string;
+  /** The endpoint's config, InService on it. */
+  config?: string;
+  /** The model's container. */
+  container?: { Image: string; ModelDataUrl: string };
 }
 
 /** What one scenario must leave in the emulator: exact names, plus content checks. */
@@ -230,6 +264,60 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         }),
       };
     }
+    case 'deploy-endpoint-taken': {
+      // After the deploy's first look (no endpoint) and just before its CreateEndpoint is served, another
+      // actor creates that very endpoint on its own hand-made config (`<endpoint>-manual`, see createLookalikes).
+      const theirs = `${endpoint}-manual`;
+      return {
+        ...base,
+        workflowType: 'deployModel',
+        input: deployInput('v1'),
+        expected: {
+          status: 'failed',
+          type: 'DeploymentFailed',
+          messageMatches: `endpoint ${endpoint} already exists on config ${theirs}; refusing to take it over`,
+        },
+        faults: [{ kind: 'actorCreate', operation: 'CreateEndpoint', names: [endpoint], input: { EndpointConfigName: theirs, Tags: LOOKALIKE_TAGS } }],
+        actorMade: [{ kind: 'endpoint', name: endpoint, config: theirs }],
+        // The deploy's own model and config go; the other actor's endpoint stays, on its config and model.
+        expect: () => ({
+          models: [],
+          configs: [],
+          endpoints: [{ name: endpoint, config: theirs, variants: [{ name: 'AllTraffic', model: theirs, instanceType: INSTANCE }] }],
+          packages: { [`${group}/1`]: ['Approved', 'Staging', 'DeploymentFailed'] },
+          groups: [group],
+          problems: [],
+        }),
+      };
+    }
+    case 'deploy-model-taken': {
+      // Just before the deploy's CreateModel is served, another actor creates a model of that name with the
+      // very container the deploy asks for, untagged: same spec, not modelship's.
+      const container = { Image: image(group, 'v1'), ModelDataUrl: `s3://models/${group}/v1.tar.gz` };
+      return {
+        ...base,
+        workflowType: 'deployModel',
+        input: deployInput('v1'),
+        expected: { status: 'failed', type: 'DeploymentFailed', messageMatches: `model ${v1Model} already exists and its tags do not say modelship made it` },
+        faults: [
+          {
+            kind: 'actorCreate',
+            operation: 'CreateModel',
+            names: [v1Model],
+            input: { ExecutionRoleArn: ROLE, PrimaryContainer: container, Tags: LOOKALIKE_TAGS },
+          },
+        ],
+        actorMade: [{ kind: 'model', name: v1Model, container }],
+        expect: () => ({
+          models: [v1Model],
+          configs: [],
+          endpoints: [],
+          packages: { [`${group}/1`]: ['Approved', 'Staging', 'DeploymentFailed'] },
+          groups: [group],
+          problems: [],
+        }),
+      };
+    }
     case 'deploy-unhealthy-new':
       return {
         ...base,
@@ -268,7 +356,8 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         model: { name: group, version: 2 },
         executionRoleArn: ROLE,
         steps: [50, 100],
-        bake: '1500ms',
+        // Long enough at 50 % for the canary variant's own target tracking to scale it out (see below).
+        bake: '3s',
         gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
         poll: FAST_POLL,
       };
@@ -282,7 +371,12 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         setup: async (aws) => {
           // Deployed earlier by modelship, so it carries the ownership tags the promoted canary's cleanup
           // decides by (an untagged baseline's config and model would rightly be kept).
-          await seedEndpoint(aws, { endpoint, group, ownedBy: 'seed-run' });
+          // Autoscaled, with the emulator's target tracking on: at most the 2 instances it has, so only the
+          // canary variant (its own target, the baseline's policy, from 1 instance) scales out, mid-rollout:
+          // 20 req/s on it is 1200 a minute, above the 900 tracked. The operator's scheduled action and
+          // alarm-wired step policy must come back exactly.
+          await seedEndpoint(aws, { endpoint, group, ownedBy: 'seed-run', autoscaled: { maxCapacity: 2, targetPerMinute: CANARY_TARGET_PER_MINUTE } });
+          await decorateScaling(aws, endpoint, 'AllTraffic');
           await registerVersion(aws, group, image(group, 'v2'));
         },
         expect: (actual) => {
@@ -369,7 +463,10 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
 }
 
 /** An endpoint serving version 1 of `group`, as if deployed earlier: model, config, endpoint, registry entry, optional scaling. */
-export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group: string; autoscaled?: boolean; ownedBy?: string }): Promise<void> {
+export async function seedEndpoint(
+  aws: AwsClients,
+  o: { endpoint: string; group: string; autoscaled?: boolean | { maxCapacity: number; targetPerMinute: number }; ownedBy?: string },
+): Promise<void> {
   const model = modelName(o.group, 1);
   // With `ownedBy` (a run id), tagged as a modelship deploy tags what it creates; without it, untagged.
   const owner = o.ownedBy ? { endpoint: o.endpoint, run: o.ownedBy } : undefined;
@@ -411,14 +508,17 @@ export async function seedEndpoint(aws: AwsClients, o: { endpoint: string; group
   }
   if (!o.autoscaled) return;
   const id = { ServiceNamespace: NS, ResourceId: `endpoint/${o.endpoint}/variant/AllTraffic`, ScalableDimension: DIM } as const;
-  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 6, SuspendedState: { DynamicScalingInSuspended: true } }));
+  const { maxCapacity, targetPerMinute } = o.autoscaled === true ? { maxCapacity: 6, targetPerMinute: QUIET_TARGET_PER_MINUTE } : o.autoscaled;
+  await aws.autoscaling.send(
+    new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: maxCapacity, SuspendedState: { DynamicScalingInSuspended: true } }),
+  );
   await aws.autoscaling.send(
     new PutScalingPolicyCommand({
       ...id,
       PolicyName: 'invocations-per-instance',
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: 70,
+        TargetValue: targetPerMinute,
         PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
         ScaleInCooldown: 300,
         ScaleOutCooldown: 60,
@@ -636,10 +736,7 @@ async function describeLookalike(aws: AwsClients, l: Pick<Lookalike, 'kind' | 'n
  * modelship's. With `endpoint`, also an endpoint of that name on the config, waited InService.
  */
 async function createLookalikes(aws: AwsClients, prefix: string, img: string, endpoint = false): Promise<Lookalike[]> {
-  const tags = [
-    { Key: 'team', Value: 'churn' },
-    { Key: 'created-by', Value: 'hand' },
-  ];
+  const tags = LOOKALIKE_TAGS;
   await persistently(`create model ${prefix}`, () =>
     aws.sagemaker.send(
       new CreateModelCommand({
@@ -686,6 +783,39 @@ export async function compareLookalikes(aws: AwsClients, lookalikes: Lookalike[]
     const now = await describeLookalike(aws, l);
     if (now === undefined) out.push(`${l.kind} ${l.name} (not modelship's) was deleted`);
     else if (now !== l.before) out.push(`${l.kind} ${l.name} (not modelship's) changed: ${l.before} -> ${now}`);
+  }
+  return out;
+}
+
+/**
+ * What other actors created under the names pipelines were about to use (actorCreate faults) must be there
+ * exactly as they made it: the endpoint InService on their config, the model with their container, and
+ * only their tags (none of modelship's added).
+ */
+export async function compareActorMade(aws: AwsClients, scenarios: Scenario[]): Promise<string[]> {
+  const out: string[] = [];
+  const tagsOf = async (arn: string) => (await aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? [];
+  for (const a of scenarios.flatMap((s) => s.actorMade ?? [])) {
+    const what = `${a.kind} ${a.name} (another actor's, made under the name a pipeline used)`;
+    try {
+      if (a.kind === 'endpoint') {
+        const ep = await aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: a.name }));
+        if (ep.EndpointStatus !== 'InService' || ep.EndpointConfigName !== a.config)
+          out.push(`${what} is ${ep.EndpointStatus} on ${ep.EndpointConfigName}, expected InService on ${a.config}`);
+        const tags = await tagsOf(ep.EndpointArn!);
+        if (JSON.stringify(tags) !== JSON.stringify(LOOKALIKE_TAGS))
+          out.push(`${what} has tags ${JSON.stringify(tags)}, expected ${JSON.stringify(LOOKALIKE_TAGS)}`);
+      } else {
+        const m = await aws.sagemaker.send(new DescribeModelCommand({ ModelName: a.name }));
+        const c = { Image: m.PrimaryContainer?.Image, ModelDataUrl: m.PrimaryContainer?.ModelDataUrl };
+        if (JSON.stringify(c) !== JSON.stringify(a.container)) out.push(`${what} has container ${JSON.stringify(c)}, expected ${JSON.stringify(a.container)}`);
+        const tags = await tagsOf(m.ModelArn!);
+        if (JSON.stringify(tags) !== JSON.stringify(LOOKALIKE_TAGS))
+          out.push(`${what} has tags ${JSON.stringify(tags)}, expected ${JSON.stringify(LOOKALIKE_TAGS)}`);
+      }
+    } catch (err) {
+      out.push(NOT_FOUND.test((err as Error).message) ? `${what} was deleted` : `${what}: ${(err as Error).message}`);
+    }
   }
   return out;
 }
@@ -841,6 +971,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       timings: { endpointCreateMs: 400, endpointUpdateMs: 400, endpointDeleteMs: 300, weightsUpdateMs: 300 },
       random: seededRandom(seed ^ 0x5eed),
       instanceCapacityRps: CAPACITY_RPS,
+      // Target tracking on invocations per instance, from the last 2 s of metrics, as in the canary tests:
+      // a scale-out changes DesiredInstanceCount with the endpoint Updating meanwhile, as AWS does.
+      autoscalingSimulation: { intervalMs: 250, windowMs: 2000 },
     });
     aws = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'AKIDCAMPAIGN', secretAccessKey: 'campaign' } });
     const bundlePath = path.join(dir, 'workflows.js');
@@ -970,7 +1103,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 
     const pipelines: PipelineReport[] = scenarios.map((s) => {
       const { outcome, at } = finished.get(s.endpoint)!;
-      const ok = outcome.status === s.expected.status && (s.expected.type === undefined || outcome.type === s.expected.type);
+      const ok =
+        outcome.status === s.expected.status &&
+        (s.expected.type === undefined || outcome.type === s.expected.type) &&
+        (s.expected.messageMatches === undefined || (outcome.message ?? '').includes(s.expected.messageMatches));
       return { kind: s.kind, endpoint: s.endpoint, expected: s.expected, actual: outcome, ok, durationMs: at - startedAt.get(s.endpoint)! };
     });
     const errors: Record<string, number> = {};
@@ -978,7 +1114,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const checksStart = Date.now();
     const leaks = compareState(state, scenarios, lookalikes);
     const scalingDiffs = await compareScaling(aws, state, scenarios);
-    const lookalikeChanges = await compareLookalikes(aws, lookalikes);
+    const lookalikeChanges = [...(await compareLookalikes(aws, lookalikes)), ...(await compareActorMade(aws, scenarios))];
+    const scalingSteps = emulator.control.scalingSteps();
     log(`final checks took ${((Date.now() - checksStart) / 1000).toFixed(1)}s`);
     return {
       seed,
@@ -993,7 +1130,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         .filter((p) => !p.ok)
         .map(
           (p) =>
-            `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`,
+            `${p.kind} ${p.endpoint}: expected ${p.expected.status}${p.expected.type ? ` (${p.expected.type})` : ''}` +
+            `${p.expected.messageMatches ? ` naming "${p.expected.messageMatches}"` : ''}, got ${p.actual.status}${p.actual.type ? ` (${p.actual.type})` : ''}: ${p.actual.message ?? ''}`,
         ),
       leaks,
       duplicates: duplicateCreates(stats.creates),
@@ -1004,6 +1142,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         scenarios.filter((s) => s.trafficRps).map((s) => s.endpoint),
       ),
       peakLoads,
+      scalingSteps,
+      canariesWithoutScaleOut: pipelines
+        .filter((p) => p.kind.startsWith('canary-'))
+        .filter((p) => {
+          const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
+          return !scalingSteps.some((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
+        })
+        .map((p) => p.endpoint),
       durationMs: Date.now() - started,
     };
   } finally {
@@ -1048,6 +1194,8 @@ export function formatSummary(r: CampaignReport): string {
     ...r.scalingDiffs.map((x) => `    ${x}`),
     `  look-alikes (not modelship's) deleted or changed: ${r.lookalikeChanges.length}`,
     ...r.lookalikeChanges.map((x) => `    ${x}`),
+    `  autoscaling simulation: ${r.scalingSteps.length} steps (${r.scalingSteps.map((x) => `${x.resourceId.replace(/^endpoint\//, '')} ${x.from}->${x.to}`).join(', ') || 'none'})`,
+    `  canaries without a scale-out mid-rollout: ${r.canariesWithoutScaleOut.length}${r.canariesWithoutScaleOut.length ? ` (${r.canariesWithoutScaleOut.join(', ')})` : ''}`,
     `  over capacity: ${r.overCapacity.length}`,
     ...r.overCapacity.map((x) => `    ${x}`),
     '  peak load per instance (req/s, of the capacity then):',

@@ -41,6 +41,10 @@ describe('fault campaign', { concurrency: true }, () => {
     assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets, policies, scheduled actions and alarm links');
     assert.deepEqual(report.lookalikeChanges, [], "no pipeline deleted or changed what modelship does not own");
     assert.deepEqual(report.overCapacity, [], 'no variant ever served more than its capacity');
+    // Target tracking was on: the canaries' own variants scaled out mid-rollout, and the checks above held.
+    assert.deepEqual(report.canariesWithoutScaleOut, [], `every canary scaled out mid-rollout: ${JSON.stringify(report.scalingSteps)}`);
+    // Another actor really took the names the two deploys were about to create (endpoint, model).
+    assert.equal(report.faults.actorCreate, 2, JSON.stringify(report.faults));
     // The chaos really happened, and the faults really fired.
     assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
     assert.equal(report.serverRestarts, 1);
