@@ -145,8 +145,11 @@ async function applyPlan(run: UpdateRun, plan: UpdatePlan): Promise<void> {
     // update back to an earlier spec reuses that spec's config); older histories restore only from a
     // config this run's tags are on.
     const fromMoved = ownedOnly && wf.patched('restore-from-moved-config');
+    // Newer runs set every variant's count and weight back to what was live before the update once the
+    // endpoint is back on its config (older histories replay the restore alone, which kept the update's).
+    const liveCounts = wf.patched('update-undo-restores-live-counts');
     await createEndpointConfig(run, saga, plan, owner, ownedOnly);
-    await moveEndpoint(run, saga, plan, owner, { ownedOnly, fromMoved });
+    await moveEndpoint(run, saga, plan, owner, { ownedOnly, fromMoved, liveCounts });
   } catch (err) {
     throw await compensate(run, saga, plan, err);
   }
@@ -204,16 +207,33 @@ async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan
 /**
  * 6. UpdateEndpoint, then verify (don't trust InService: SageMaker rolls a failed update back by itself).
  *    The undo (registered first, run first) moves the endpoint back while scaling is still off, so that
- *    AWS's rule cannot block the way back either.
+ *    AWS's rule cannot block the way back either, then sets the counts and weights live before the update.
  */
 async function moveEndpoint(
-  { name, state, waits, undo, poll }: UpdateRun,
+  { name, state, waits, undo, undoWaits, poll }: UpdateRun,
   saga: Saga,
   plan: UpdatePlan,
   owner: Owner,
-  { ownedOnly, fromMoved }: { ownedOnly: boolean; fromMoved: boolean }
+  { ownedOnly, fromMoved, liveCounts }: { ownedOnly: boolean; fromMoved: boolean; liveCounts: boolean }
 ): Promise<void> {
   state.step('updating-endpoint');
+  if (liveCounts && plan.liveBefore.length) {
+    // Runs after the restore below (undos run newest first). The restore alone is not exact: with
+    // RetainAllVariantProperties it keeps the live counts and weights, which are the update's once it
+    // landed; without, it takes the old config's InitialInstanceCount/InitialVariantWeight, not what ran
+    // (autoscaling may have changed it); excluding properties (ExcludeRetainedVariantProperties) also
+    // takes the config's initial values. So the values read before the update are set again in place.
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VariantProperty.html
+    saga.add(
+      `restore instance counts and weights of ${plan.liveBefore.map((v) => v.variantName).join(', ')} to what ran before the update`,
+      async () => {
+        await undo.updateEndpointWeightsAndCapacities(name, plan.liveBefore);
+        await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
+      },
+      { movesEndpoint: true }
+    );
+  }
   saga.add(
     `restore endpoint ${name} to ${plan.currentConfigName}`,
     () =>

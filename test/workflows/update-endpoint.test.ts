@@ -23,6 +23,7 @@ import type { UpdateInput } from '../../src/domain/update/input';
 import { describeEndpoint } from '../../src/inventory';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
+import { endpointServing } from '../support/endpoints';
 import { decorateScaling, scalingOf as readScaling, stepAlarmName, ONCALL_TOPIC } from '../support/scaling';
 import { workflowBundle } from '../support/temporal';
 
@@ -402,3 +403,30 @@ async function startWorkerProcess(taskQueue: string, bundlePath: string): Promis
   child.removeAllListeners('exit');
   return child;
 }
+
+describe('endpoint update rollback', () => {
+  it('a failed update that raised an instance count puts back the count that was live before (not the retained raised one)', async () => {
+    const ep = uniqueName('count-back');
+    await createModel(`${ep}-m1`, '1');
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: false });
+    assert.equal((await servedVariants(ep)).live[0].DesiredInstanceCount, 2);
+    // The update lands (the endpoint serves the new config with 4 instances) but then stays OutOfService
+    // longer than poll.outOfService allows: the pipeline fails and moves the endpoint back.
+    h.emulator.control.setFaults([{ kind: 'outOfService', transitions: ['update'], endpoints: [ep], forMs: 2_000, times: 1 }]);
+    try {
+      const failure = await failureOf(
+        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 4, weight: 3 }], poll: { ...FAST_POLL, outOfService: '300ms' } })).result()
+      );
+      assert.equal(failure.type, 'UpdateFailed');
+      assert.match(failure.message, /OutOfService/);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const served = await servedVariants(ep);
+    assert.equal(served.status, 'InService');
+    assert.equal(served.configName, `${ep}-v1`, 'back on the previous config');
+    assert.equal(served.live[0].DesiredInstanceCount, 2, 'the 2 instances it ran before the update, not the 4 the update raised it to');
+    assert.equal(served.live[0].CurrentInstanceCount, 2);
+    assert.equal(served.live[0].DesiredWeight, 1, 'and its weight before the update');
+  });
+});

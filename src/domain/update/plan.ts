@@ -57,6 +57,11 @@ export interface UpdatePlan {
   raise: VariantWeightAndCapacity[];
   /** The raised variants' counts before the raise: put back if the update fails. */
   capacityBefore: VariantWeightAndCapacity[];
+  /**
+   * Every variant's live desired count and weight before the update: set again after a failed update's
+   * restore, which (retaining live values, or taking the old config's initial ones) would not restore them.
+   */
+  liveBefore: VariantWeightAndCapacity[];
   retainAllVariantProperties: boolean;
   /** Properties the new config decides even though the others are retained (counts/weights asked for). */
   excludeRetainedVariantProperties: RetainedVariantProperty[];
@@ -200,6 +205,17 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Planned<Upda
         const count = live(variantName)?.desiredInstanceCount;
         return count === undefined ? [] : [{ variantName, instanceCount: count }];
       }),
+      liveBefore: endpoint.variants.flatMap((v) =>
+        v.desiredInstanceCount === undefined && v.desiredWeight === undefined
+          ? []
+          : [
+              {
+                variantName: v.variantName,
+                ...(v.desiredInstanceCount !== undefined ? { instanceCount: v.desiredInstanceCount } : {}),
+                ...(v.desiredWeight !== undefined ? { weight: v.desiredWeight } : {}),
+              },
+            ]
+      ),
       retainAllVariantProperties: req.retainAllVariantProperties,
       excludeRetainedVariantProperties: exclude,
       expected: {
