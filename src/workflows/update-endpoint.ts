@@ -102,7 +102,10 @@ async function planFromEndpoint({ req, name, state, waits, poll }: UpdateRun): P
   const config = await aws.describeEndpointConfig(current.configName!);
   refuse(updateRefusal(name, current, config));
   const scaling = await aws.describeVariantScaling(name, config!.variants.map((v) => v.variantName));
-  const planned = planUpdate(req, { endpoint: current, config: config!, scaling });
+  // Newer runs refuse a spec that names the config the endpoint serves (older histories sent UpdateEndpoint
+  // to it, which AWS refuses).
+  const refuseConfigInUse = wf.patched('update-refuses-config-in-use');
+  const planned = planUpdate(req, { endpoint: current, config: config!, scaling }, { refuseConfigInUse });
   if (!planned.ok) throw refused(planned.refusal);
   state.planned(planned.plan);
   return planned.plan;

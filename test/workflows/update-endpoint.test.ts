@@ -15,6 +15,7 @@ import {
   CreateModelCommand,
   DescribeEndpointConfigCommand,
   ListEndpointConfigsCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import type { CallStats } from '../../src/emulator';
@@ -428,5 +429,36 @@ describe('endpoint update rollback', () => {
     assert.equal(served.live[0].DesiredInstanceCount, 2, 'the 2 instances it ran before the update, not the 4 the update raised it to');
     assert.equal(served.live[0].CurrentInstanceCount, 2);
     assert.equal(served.live[0].DesiredWeight, 1, 'and its weight before the update');
+  });
+});
+
+describe('endpoint update onto the config in use', () => {
+  it('never sends UpdateEndpoint to the config the endpoint serves: a no-op when nothing differs, a named refusal when only live counts do', async () => {
+    const ep = uniqueName('same-config');
+    await createModel(`${ep}-m1`, '1');
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: false });
+    const first = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result();
+    assert.equal((await servedVariants(ep)).configName, first.endpointConfigName);
+
+    // The same update again: the spec is the config the endpoint serves, and its live count is 3 already.
+    let calls = h.emulator.control.calls();
+    const again = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result();
+    assert.equal(again.changed, false);
+    assert.equal(again.endpointConfigName, first.endpointConfigName);
+    assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
+
+    // Autoscaling (or an operator) brings the live count down to 2 in place; the config still says 3.
+    await h.aws.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: ep, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2 }] }));
+    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+    // Asking for 3 again resolves to that very config: AWS would refuse UpdateEndpoint to it.
+    calls = h.emulator.control.calls();
+    const failure = await failureOf((await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result());
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, new RegExp(`already serves config ${first.endpointConfigName}, which holds exactly this spec.*AllTraffic: instanceCount 2 → 3`));
+    assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
+    assert.equal(delta(calls, 'SageMaker.CreateEndpointConfig'), 0, 'nothing created');
+    const served = await servedVariants(ep);
+    assert.equal(served.configName, first.endpointConfigName);
+    assert.equal(served.live[0].DesiredInstanceCount, 2);
   });
 });
