@@ -13,7 +13,7 @@ import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
-import { requireOurs, runOwner } from './ownership';
+import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 
@@ -236,7 +236,9 @@ async function createEndpointConfig({ run, saga, owner, ownedOnly, target }: Dep
   const { endpointConfigName: name, variants, configExtra } = target.resources;
   state.step('creating-endpoint-config');
   saga.add(`delete endpoint config ${name}`, () => (ownedOnly ? undo.deleteEndpointConfigIfOwned({ name, owner }) : undo.deleteEndpointConfig(name)));
-  const config = await aws.createEndpointConfig(name, variants, configExtra, owner);
+  // Onto an existing endpoint, the config keeps the user tags of the one it replaces (the input's win).
+  const extra = target.previousConfig ? await withOriginalTags(aws, configExtra, target.previousConfig) : configExtra;
+  const config = await aws.createEndpointConfig(name, variants, extra, owner);
   if (ownedOnly) requireOurs(config, `endpoint config ${name}`, owner);
   state.created({ kind: 'endpoint-config', name });
 }

@@ -11,7 +11,7 @@ import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
-import { requireOurs, runOwner } from './ownership';
+import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
@@ -197,12 +197,13 @@ async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, p
   }
 }
 
-/** 4–5. The new config: the current one (read while planning) with the changes, tagged as this run's. */
+/** 4–5. The new config: the current one (read while planning) with the changes and its user tags, tagged as this run's. */
 async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
   saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
     ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
   );
-  const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra, ownedOnly ? owner : undefined);
+  const extra = await withOriginalTags(aws, plan.configExtra, plan.currentConfigName);
+  const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, extra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(created, `endpoint config ${plan.newConfigName}`, owner);
   state.created(plan.newConfigName);
 }

@@ -15,6 +15,7 @@ import {
   CreateModelCommand,
   DescribeEndpointConfigCommand,
   ListEndpointConfigsCommand,
+  ListTagsCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
@@ -460,5 +461,36 @@ describe('endpoint update onto the config in use', () => {
     const served = await servedVariants(ep);
     assert.equal(served.configName, first.endpointConfigName);
     assert.equal(served.live[0].DesiredInstanceCount, 2);
+  });
+});
+
+describe('endpoint update tags', () => {
+  it('the new config keeps the current config’s user tags, and gets its own modelship tags', async () => {
+    const ep = uniqueName('tags');
+    await createModel(`${ep}-m1`, '1');
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${ep}-v1`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `${ep}-m1`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+        Tags: [
+          { Key: 'team', Value: 'risk' },
+          { Key: 'cost-center', Value: '42' },
+          { Key: 'modelship:run', Value: 'an-earlier-run' },
+          { Key: 'modelship:endpoint', Value: 'another-endpoint' },
+        ],
+      })
+    );
+    await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+
+    const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
+    const result = await handle.result();
+
+    const arn = (await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfigName }))).EndpointConfigArn;
+    const tags = Object.fromEntries(((await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+    assert.equal(tags.team, 'risk');
+    assert.equal(tags['cost-center'], '42');
+    assert.equal(tags['modelship:endpoint'], ep, 'its own ownership tags, not the copied ones');
+    assert.equal(tags['modelship:run'], handle.firstExecutionRunId);
   });
 });
