@@ -23,7 +23,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { EndpointConfigSummary, EndpointSummary, VariantSpec, VariantWeightAndCapacity } from '../domain/endpoint';
 import { modelUseTags } from '../domain/cleanup';
 import { FAILURE } from '../domain/failures';
-import { isOwnedBy, OWNERSHIP_TAGS, withOwnershipTags, type CreatedResource, type Owner, type Tag } from '../domain/ownership';
+import { isOwnedBy, OWNERSHIP_TAGS, userTags, withOwnershipTags, type CreatedResource, type Owner, type Tag } from '../domain/ownership';
 import { DEFAULT_OUT_OF_SERVICE_MS } from '../domain/polling';
 import { isEndpointConfigNotFound, isSageMakerAlreadyExists, isSageMakerNotFound } from './aws-errors';
 
@@ -172,6 +172,16 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
   return {
     describeEndpoint,
     describeEndpointConfig,
+
+    /**
+     * The user tags of endpoint config `name` (userTags: no `aws:` or `modelship:` ones), for a config made
+     * from it to keep: DescribeEndpointConfig does not return tags, ListTags on its ARN does
+     * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListTags.html). None when it is gone.
+     */
+    async endpointConfigUserTags(name: string): Promise<Tag[]> {
+      const arn = await arnOf('endpoint-config', name);
+      return arn ? userTags(await tagsOf(arn)) : [];
+    },
 
     /**
      * Shifts weights and/or desired instance counts in place. A retry after an accepted call finds the

@@ -40,3 +40,24 @@ export function isOwnedBy(tags: Tag[], owner: Owner, o: { sameRun: boolean }): b
   const value = (k: string) => tags.find((t) => t.Key === k)?.Value;
   return value(OWNERSHIP_TAGS.endpoint) === owner.endpoint && (!o.sameRun || value(OWNERSHIP_TAGS.run) === owner.run);
 }
+
+/**
+ * The tags of a resource that its users set: without `aws:` ones (AWS reserves the prefix and sets them
+ * itself; a create that names one is refused, "Do not use aws: ... as a prefix for keys as it is reserved for
+ * AWS use", https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html) and without modelship's own
+ * (`modelship:*`: ownership and model-use tags say who made that resource and which models it names; a new
+ * resource gets its own).
+ */
+export function userTags(tags: Tag[]): Tag[] {
+  return tags.filter((t) => !/^(aws|modelship):/i.test(t.Key));
+}
+
+/**
+ * `extra` (CreateEndpointConfig members) with `inherited` tags added to its Tags: the ones it does not set
+ * itself (a key the caller gives wins). `extra` unchanged when nothing is inherited.
+ */
+export function inheritTags<T extends Record<string, unknown> | undefined>(extra: T, inherited: Tag[]): T | Record<string, unknown> {
+  if (!inherited.length) return extra;
+  const own = (extra?.Tags as Tag[] | undefined) ?? [];
+  return { ...extra, Tags: [...inherited.filter((t) => !own.some((o) => o.Key === t.Key)), ...own] };
+}

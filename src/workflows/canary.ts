@@ -15,7 +15,7 @@ import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type Failure
 import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
 import { AWS_CALL, pollingOptions, UNDO, undoActivities } from './activity-options';
-import { requireOurs, runOwner } from './ownership';
+import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { CanaryState } from './canary-state';
 import { rootMessage, Saga } from './saga';
 
@@ -203,7 +203,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   saga.add(`delete endpoint config ${rampConfig}`, () =>
     ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: rampConfig, owner }) : undo.deleteEndpointConfig(rampConfig)
   );
-  const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, plan.configExtra, ownedOnly ? owner : undefined);
+  const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, await withOriginalTags(aws, plan.configExtra, plan.original.name), ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(ramp, `endpoint config ${rampConfig}`, owner);
   // Undone last to first: the baseline's count, then the weights, then the config. The config is restored
   // with RetainAllVariantProperties, so the baseline keeps the count it has live instead of the original
@@ -535,7 +535,7 @@ async function promote(run: CanaryRun): Promise<void> {
   // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
   // undo runs, which never deletes a config the endpoint serves or is updating to.
   if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner), { movesEndpoint: true });
-  const final = await aws.createEndpointConfig(finalConfig, finalPlanned.variants, plan.configExtra, ownedOnly ? owner : undefined);
+  const final = await aws.createEndpointConfig(finalConfig, finalPlanned.variants, await withOriginalTags(aws, plan.configExtra, plan.original.name), ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   // The final config has no canary variant; the final variant keeps the baseline's name and so its scaling.
   if (run.canaryScaling) await removeCanaryScaling(run, aws);

@@ -6,13 +6,14 @@ import { type DeployResult } from '../domain/deploy/status';
 import { parseDuration } from '../domain/duration';
 import { deployCleanupRequest, deployRefusal, deployResources, deployScalingRule, type DeployScalingRule } from '../domain/deploy/plan';
 import { endpointMismatches, type EndpointSummary } from '../domain/endpoint';
+import { modelName } from '../domain/names';
 import type { Owner } from '../domain/ownership';
 import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
-import { requireOurs, runOwner } from './ownership';
+import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 
@@ -188,7 +189,11 @@ async function readTarget({ req, state, waits, poll }: DeployRun, version: numbe
   // An autoscaled variant whose instance type or name the deploy changes: its scaling is removed before
   // UpdateEndpoint and put back after, as the update pipeline does (older histories went straight on).
   const scalingSafe = !!previous && wf.patched('deploy-autoscaling-safe');
-  const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe });
+  // `replace` keeps the replaced variant's settings and the replaced config's own (older histories built
+  // the new config from the input alone, dropping them); one whose instance pool runs another model is refused.
+  const keepsSettings = !!previous && wf.patched('deploy-replace-keeps-settings');
+  if (keepsSettings) refuse(req, { endpointExists: true, previousConfig: previous }, { newModel: modelName(req.model.name, version) });
+  const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe, keepsSettings });
   const scalingRule =
     scalingSafe && previous
       ? deployScalingRule(endpointName, previous, resources.variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
@@ -231,7 +236,9 @@ async function createEndpointConfig({ run, saga, owner, ownedOnly, target }: Dep
   const { endpointConfigName: name, variants, configExtra } = target.resources;
   state.step('creating-endpoint-config');
   saga.add(`delete endpoint config ${name}`, () => (ownedOnly ? undo.deleteEndpointConfigIfOwned({ name, owner }) : undo.deleteEndpointConfig(name)));
-  const config = await aws.createEndpointConfig(name, variants, configExtra, owner);
+  // Onto an existing endpoint, the config keeps the user tags of the one it replaces (the input's win).
+  const extra = target.previousConfig ? await withOriginalTags(aws, configExtra, target.previousConfig) : configExtra;
+  const config = await aws.createEndpointConfig(name, variants, extra, owner);
   if (ownedOnly) requireOurs(config, `endpoint config ${name}`, owner);
   state.created({ kind: 'endpoint-config', name });
 }
@@ -384,7 +391,7 @@ function stage(req: DeployRequest, version: number, stage: typeof STAGES.staging
 }
 
 /** Throws the plan's refusal (deployRefusal), if any. */
-function refuse(req: DeployRequest, endpoint: Parameters<typeof deployRefusal>[1]): void {
-  const refusal = deployRefusal(req, endpoint);
+function refuse(req: DeployRequest, endpoint: Parameters<typeof deployRefusal>[1], keepsSettingsFor?: Parameters<typeof deployRefusal>[2]): void {
+  const refusal = deployRefusal(req, endpoint, keepsSettingsFor);
   if (refusal) throw failure(refusal.type, refusal.reason);
 }

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { failure, FAILURE } from '../domain/failures';
-import { OWNERSHIP_TAGS, type CreatedResource, type Owner } from '../domain/ownership';
+import { inheritTags, OWNERSHIP_TAGS, type CreatedResource, type Owner } from '../domain/ownership';
 
 /**
  * The owner this run tags onto what it creates: the endpoint and this workflow run's id. Pass it to the
@@ -24,4 +25,19 @@ export function requireOurs(created: CreatedResource | string | undefined, what:
         `(${OWNERSHIP_TAGS.endpoint}); refusing to use it, and leaving it alone`
     );
   }
+}
+
+/**
+ * The config-level members for a config made from `originalConfig` (update's new config, canary's ramp and
+ * final configs, deploy's config onto an existing endpoint), with the original's user tags added: newer runs
+ * read them with ListTags (DescribeEndpointConfig returns none), older histories replay without that step.
+ * The caller's own Tags win; `aws:` and `modelship:` tags are not carried (userTags).
+ */
+export async function withOriginalTags<T extends Record<string, unknown> | undefined>(
+  aws: wf.ActivityInterfaceFor<Activities>,
+  extra: T,
+  originalConfig: string
+): Promise<T | Record<string, unknown>> {
+  if (!wf.patched('config-keeps-user-tags')) return extra;
+  return inheritTags(extra, await aws.endpointConfigUserTags(originalConfig));
 }

@@ -11,7 +11,7 @@ import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
 import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
-import { requireOurs, runOwner } from './ownership';
+import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 import { UpdateState } from './update-endpoint-state';
@@ -102,7 +102,10 @@ async function planFromEndpoint({ req, name, state, waits, poll }: UpdateRun): P
   const config = await aws.describeEndpointConfig(current.configName!);
   refuse(updateRefusal(name, current, config));
   const scaling = await aws.describeVariantScaling(name, config!.variants.map((v) => v.variantName));
-  const planned = planUpdate(req, { endpoint: current, config: config!, scaling });
+  // Newer runs refuse a spec that names the config the endpoint serves (older histories sent UpdateEndpoint
+  // to it, which AWS refuses).
+  const refuseConfigInUse = wf.patched('update-refuses-config-in-use');
+  const planned = planUpdate(req, { endpoint: current, config: config!, scaling }, { refuseConfigInUse });
   if (!planned.ok) throw refused(planned.refusal);
   state.planned(planned.plan);
   return planned.plan;
@@ -145,8 +148,11 @@ async function applyPlan(run: UpdateRun, plan: UpdatePlan): Promise<void> {
     // update back to an earlier spec reuses that spec's config); older histories restore only from a
     // config this run's tags are on.
     const fromMoved = ownedOnly && wf.patched('restore-from-moved-config');
+    // Newer runs set every variant's count and weight back to what was live before the update once the
+    // endpoint is back on its config (older histories replay the restore alone, which kept the update's).
+    const liveCounts = wf.patched('update-undo-restores-live-counts');
     await createEndpointConfig(run, saga, plan, owner, ownedOnly);
-    await moveEndpoint(run, saga, plan, owner, { ownedOnly, fromMoved });
+    await moveEndpoint(run, saga, plan, owner, { ownedOnly, fromMoved, liveCounts });
   } catch (err) {
     throw await compensate(run, saga, plan, err);
   }
@@ -191,12 +197,13 @@ async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, p
   }
 }
 
-/** 4–5. The new config: the current one (read while planning) with the changes, tagged as this run's. */
+/** 4–5. The new config: the current one (read while planning) with the changes and its user tags, tagged as this run's. */
 async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
   saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
     ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
   );
-  const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, plan.configExtra, ownedOnly ? owner : undefined);
+  const extra = await withOriginalTags(aws, plan.configExtra, plan.currentConfigName);
+  const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, extra, ownedOnly ? owner : undefined);
   if (ownedOnly) requireOurs(created, `endpoint config ${plan.newConfigName}`, owner);
   state.created(plan.newConfigName);
 }
@@ -204,16 +211,33 @@ async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan
 /**
  * 6. UpdateEndpoint, then verify (don't trust InService: SageMaker rolls a failed update back by itself).
  *    The undo (registered first, run first) moves the endpoint back while scaling is still off, so that
- *    AWS's rule cannot block the way back either.
+ *    AWS's rule cannot block the way back either, then sets the counts and weights live before the update.
  */
 async function moveEndpoint(
-  { name, state, waits, undo, poll }: UpdateRun,
+  { name, state, waits, undo, undoWaits, poll }: UpdateRun,
   saga: Saga,
   plan: UpdatePlan,
   owner: Owner,
-  { ownedOnly, fromMoved }: { ownedOnly: boolean; fromMoved: boolean }
+  { ownedOnly, fromMoved, liveCounts }: { ownedOnly: boolean; fromMoved: boolean; liveCounts: boolean }
 ): Promise<void> {
   state.step('updating-endpoint');
+  if (liveCounts && plan.liveBefore.length) {
+    // Runs after the restore below (undos run newest first). The restore alone is not exact: with
+    // RetainAllVariantProperties it keeps the live counts and weights, which are the update's once it
+    // landed; without, it takes the old config's InitialInstanceCount/InitialVariantWeight, not what ran
+    // (autoscaling may have changed it); excluding properties (ExcludeRetainedVariantProperties) also
+    // takes the config's initial values. So the values read before the update are set again in place.
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VariantProperty.html
+    saga.add(
+      `restore instance counts and weights of ${plan.liveBefore.map((v) => v.variantName).join(', ')} to what ran before the update`,
+      async () => {
+        await undo.updateEndpointWeightsAndCapacities(name, plan.liveBefore);
+        await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
+      },
+      { movesEndpoint: true }
+    );
+  }
   saga.add(
     `restore endpoint ${name} to ${plan.currentConfigName}`,
     () =>

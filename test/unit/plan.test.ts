@@ -161,6 +161,26 @@ describe('deploy plan', () => {
     assert.equal(deployPlan(r, fresh).variants[0].instanceCount, 1);
   });
 
+  it('replace keeps the replaced variant\'s settings (not ServerlessConfig) and the config\'s own, unless the input sets them', () => {
+    const settings = { VolumeSizeInGB: 64, RoutingConfig: { RoutingStrategy: 'RANDOM' } };
+    const base = config('churn-v1-abc', 'churn-v1');
+    const withSettings: EndpointConfigSummary = {
+      ...base,
+      variants: [{ ...base.variants[0], extra: { ...settings, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } } }],
+      extra: { KmsKeyId: 'k', AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://theirs' } } },
+    };
+    const plan = deployPlan(req, { ...serving, previousConfig: withSettings });
+    assert.deepEqual(plan.variants[0].extra, settings);
+    assert.deepEqual(plan.configExtra, withSettings.extra);
+    assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v2', { variants: plan.variants, extra: withSettings.extra }));
+    const asked = deployPlan({ ...req, asyncInference: { outputS3Uri: 's3://ours' } }, { ...serving, previousConfig: withSettings });
+    assert.deepEqual(asked.configExtra, { KmsKeyId: 'k', AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://ours' } } });
+    assert.equal(deployPlan({ ...req, variantName: 'blue' }, { ...serving, previousConfig: withSettings }).variants[0].extra, undefined, 'another variant name carries no variant settings');
+    const pools: EndpointConfigSummary = { ...base, variants: [{ ...base.variants[0], extra: { InstancePools: [{ InstanceType: 'ml.g5.xlarge', Priority: 1, ModelNameOverride: 'other' }] } }] };
+    const refused = planDeploy(req, { ...serving, previousConfig: pools });
+    assert.ok(!refused.ok && refused.refusal.type === 'EndpointNotReady' && /runs other on its ml\.g5\.xlarge pool/.test(refused.refusal.reason), JSON.stringify(refused));
+  });
+
   it('replace onto an autoscaled variant: a new type or name removes its scaling before UpdateEndpoint and puts it back after', () => {
     const tracking = { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } };
     const scaling = [

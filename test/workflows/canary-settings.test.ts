@@ -169,6 +169,32 @@ describe('canary keeps the endpoint settings', () => {
     }
   });
 
+  it('the ramp and final configs keep the original config\'s user tags, not its modelship tags', async () => {
+    // The original config as an operator tagged it, also carrying modelship tags of an earlier run (which
+    // say who made that config and which models it names, not the new ones).
+    const configSettings = {
+      Tags: [
+        { Key: 'team', Value: 'risk' },
+        { Key: 'cost-center', Value: '42' },
+        { Key: 'modelship:run', Value: 'an-earlier-run' },
+      ],
+    };
+    const { endpointName, model, baselineModel } = await handTunedEndpoint('settings-tags', { configSettings });
+    const { plan, result } = await plannedCanary(endpointName, model);
+    for (const name of [plan.rampEndpointConfigName, result.endpointConfigName]) {
+      const c = await configOf(name);
+      const tags = (await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: c.EndpointConfigArn }))).Tags ?? [];
+      const userTags = Object.fromEntries(tags.filter((t) => !t.Key!.startsWith('modelship:')).map((t) => [t.Key, t.Value]));
+      assert.deepEqual(userTags, { team: 'risk', 'cost-center': '42' }, `${name} keeps the original's user tags`);
+      const runs = tags.filter((t) => t.Key === 'modelship:run').map((t) => t.Value);
+      assert.equal(runs.length, 1, `${name} has one modelship:run tag`);
+      assert.notEqual(runs[0], 'an-earlier-run', `${name}'s modelship:run is this rollout's own`);
+      assert.equal(tags.find((t) => t.Key === 'modelship:endpoint')?.Value, endpointName);
+    }
+    const final = (await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: (await configOf(result.endpointConfigName)).EndpointConfigArn }))).Tags ?? [];
+    assert.ok(!final.some((t) => t.Key!.includes(baselineModel)), 'no model-use tag of the baseline model on the final config');
+  });
+
   it('the canary model keeps the baseline model network isolation', async () => {
     const { endpointName, model, baselineModel } = await handTunedEndpoint('settings-iso', { networkIsolation: true });
     assert.equal((await h.aws.sagemaker.send(new DescribeModelCommand({ ModelName: baselineModel }))).EnableNetworkIsolation, true);

@@ -12,6 +12,7 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy/input';
@@ -194,6 +195,51 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     assert.deepEqual(v1.removed, [], 'nothing of theirs is removed');
     assert.ok(state().endpointConfigs.some((c) => c.name === `${endpointName}-manual`), 'their config stays');
     assert.ok(state().models.some((m) => m.name === theirModel), 'their model stays');
+  });
+
+  it('mode "replace" keeps the replaced variant\'s settings and the replaced config\'s own, unless the input sets them', async () => {
+    const endpointName = uniqueName('keepset');
+    const model = uniqueName('m');
+    const theirModel = `${endpointName}-manual`;
+    await h.aws.sagemaker.send(
+      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' } })
+    );
+    const variantSettings = {
+      VolumeSizeInGB: 64,
+      ContainerStartupHealthCheckTimeoutInSeconds: 600,
+      ModelDataDownloadTimeoutInSeconds: 900,
+      RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' as const },
+    };
+    const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpointName}-manual`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, ...variantSettings }],
+        KmsKeyId: kmsKeyId,
+        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://async-out/theirs' } },
+      })
+    );
+    await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-manual` }));
+    await eventually(() => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })), (d) => d.EndpointStatus === 'InService');
+
+    const v1 = await deploy(input(endpointName, model, 'v1'));
+    const described = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: v1.endpointConfigName }));
+    const { VariantName, ModelName, InstanceType, InitialInstanceCount, InitialVariantWeight, ...carried } = described.ProductionVariants![0];
+    assert.deepEqual(
+      { VariantName, ModelName, InstanceType, InitialInstanceCount, InitialVariantWeight },
+      { VariantName: 'AllTraffic', ModelName: v1.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }
+    );
+    assert.deepEqual(carried, variantSettings, 'the replaced variant\'s settings are carried');
+    assert.equal(described.KmsKeyId, kmsKeyId, 'the replaced config\'s KMS key is carried');
+    assert.deepEqual(described.AsyncInferenceConfig, { OutputConfig: { S3OutputPath: 's3://async-out/theirs' } });
+    assert.equal(endpoint(endpointName).endpointConfigName, v1.endpointConfigName);
+
+    // A setting the input gives replaces the carried one; the others are still carried.
+    const v2 = await deploy(input(endpointName, model, 'v2', { asyncInference: { outputS3Uri: 's3://async-out/ours' } }));
+    const second = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: v2.endpointConfigName }));
+    assert.deepEqual(second.AsyncInferenceConfig, { OutputConfig: { S3OutputPath: 's3://async-out/ours' } });
+    assert.equal(second.KmsKeyId, kmsKeyId);
+    assert.equal(second.ProductionVariants![0].VolumeSizeInGB, 64);
   });
 
   it('refuses bad options with the field and the rule, and a cross-account role it cannot honour yet', () => {

@@ -35,6 +35,37 @@ describe('ownership tags: undo only what this run created', () => {
     }
   });
 
+  it('a create whose response was lost is retried, found already ours by its tags, and carries the ownership tags', async () => {
+    const ep = uniqueName('own-lost');
+    const model = uniqueName('m');
+    // Each create takes effect, then answers 500 three times running (the SDK's own attempts): the activity's
+    // retry meets "already exists" and decides by the tags the lost call set.
+    const ops = ['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint'];
+    h.emulator.control.setFaults(ops.map((op) => ({ kind: 'serverError', operations: [`SageMaker.${op}`], afterApply: true, times: 3 })));
+    const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
+    const result = await handle.result().finally(() => h.emulator.control.setFaults([]));
+    const lost = new Set(h.emulator.control.calls().creates.filter((c) => c.applied && (c.name?.includes(model) || c.name?.includes(ep))).map((c) => c.operation.split('.')[1]));
+    assert.deepEqual([...lost].sort(), [...ops].sort(), 'each create lost its response');
+    const status = await handle.query(deployStatusQuery);
+    assert.equal(status.step, 'succeeded');
+    assert.deepEqual(
+      status.created.map((c) => c.kind).filter((k) => k !== 'model-package').sort(),
+      ['endpoint', 'endpoint-config', 'model'],
+      'each adopted as made by this run'
+    );
+    const runId = handle.firstExecutionRunId;
+    const endpoint = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
+    assert.equal(endpoint.EndpointStatus, 'InService');
+    assert.equal(endpoint.EndpointConfigName, result.endpointConfigName);
+    const m = await h.aws.sagemaker.send(new DescribeModelCommand({ ModelName: result.sageMakerModelName }));
+    const config = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfigName }));
+    for (const arn of [endpoint.EndpointArn!, m.ModelArn!, config.EndpointConfigArn!]) {
+      const tags = await tagsOf(arn);
+      assert.equal(tags[OWNERSHIP_TAGS.endpoint], ep, arn);
+      assert.equal(tags[OWNERSHIP_TAGS.run], runId, arn);
+    }
+  });
+
   it('leaves a model of the same name that someone else made alone when the deploy fails on it', async () => {
     const ep = uniqueName('collide');
     const model = uniqueName('m');

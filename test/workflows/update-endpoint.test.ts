@@ -15,6 +15,8 @@ import {
   CreateModelCommand,
   DescribeEndpointConfigCommand,
   ListEndpointConfigsCommand,
+  ListTagsCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import type { CallStats } from '../../src/emulator';
@@ -23,6 +25,7 @@ import type { UpdateInput } from '../../src/domain/update/input';
 import { describeEndpoint } from '../../src/inventory';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { createHarness, eventually, uniqueName, type Harness, failureOf } from '../support/harness';
+import { endpointServing } from '../support/endpoints';
 import { decorateScaling, scalingOf as readScaling, stepAlarmName, ONCALL_TOPIC } from '../support/scaling';
 import { workflowBundle } from '../support/temporal';
 
@@ -402,3 +405,92 @@ async function startWorkerProcess(taskQueue: string, bundlePath: string): Promis
   child.removeAllListeners('exit');
   return child;
 }
+
+describe('endpoint update rollback', () => {
+  it('a failed update that raised an instance count puts back the count that was live before (not the retained raised one)', async () => {
+    const ep = uniqueName('count-back');
+    await createModel(`${ep}-m1`, '1');
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: false });
+    assert.equal((await servedVariants(ep)).live[0].DesiredInstanceCount, 2);
+    // The update lands (the endpoint serves the new config with 4 instances) but then stays OutOfService
+    // longer than poll.outOfService allows: the pipeline fails and moves the endpoint back.
+    h.emulator.control.setFaults([{ kind: 'outOfService', transitions: ['update'], endpoints: [ep], forMs: 2_000, times: 1 }]);
+    try {
+      const failure = await failureOf(
+        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 4, weight: 3 }], poll: { ...FAST_POLL, outOfService: '300ms' } })).result()
+      );
+      assert.equal(failure.type, 'UpdateFailed');
+      assert.match(failure.message, /OutOfService/);
+    } finally {
+      h.emulator.control.setFaults([]);
+    }
+    const served = await servedVariants(ep);
+    assert.equal(served.status, 'InService');
+    assert.equal(served.configName, `${ep}-v1`, 'back on the previous config');
+    assert.equal(served.live[0].DesiredInstanceCount, 2, 'the 2 instances it ran before the update, not the 4 the update raised it to');
+    assert.equal(served.live[0].CurrentInstanceCount, 2);
+    assert.equal(served.live[0].DesiredWeight, 1, 'and its weight before the update');
+  });
+});
+
+describe('endpoint update onto the config in use', () => {
+  it('never sends UpdateEndpoint to the config the endpoint serves: a no-op when nothing differs, a named refusal when only live counts do', async () => {
+    const ep = uniqueName('same-config');
+    await createModel(`${ep}-m1`, '1');
+    await endpointServing(h.aws, ep, `${ep}-m1`, { autoscaled: false });
+    const first = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result();
+    assert.equal((await servedVariants(ep)).configName, first.endpointConfigName);
+
+    // The same update again: the spec is the config the endpoint serves, and its live count is 3 already.
+    let calls = h.emulator.control.calls();
+    const again = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result();
+    assert.equal(again.changed, false);
+    assert.equal(again.endpointConfigName, first.endpointConfigName);
+    assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
+
+    // Autoscaling (or an operator) brings the live count down to 2 in place; the config still says 3.
+    await h.aws.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: ep, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2 }] }));
+    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+    // Asking for 3 again resolves to that very config: AWS would refuse UpdateEndpoint to it.
+    calls = h.emulator.control.calls();
+    const failure = await failureOf((await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result());
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, new RegExp(`already serves config ${first.endpointConfigName}, which holds exactly this spec.*AllTraffic: instanceCount 2 → 3`));
+    assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
+    assert.equal(delta(calls, 'SageMaker.CreateEndpointConfig'), 0, 'nothing created');
+    const served = await servedVariants(ep);
+    assert.equal(served.configName, first.endpointConfigName);
+    assert.equal(served.live[0].DesiredInstanceCount, 2);
+  });
+});
+
+describe('endpoint update tags', () => {
+  it('the new config keeps the current config’s user tags, and gets its own modelship tags', async () => {
+    const ep = uniqueName('tags');
+    await createModel(`${ep}-m1`, '1');
+    await h.aws.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${ep}-v1`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `${ep}-m1`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+        Tags: [
+          { Key: 'team', Value: 'risk' },
+          { Key: 'cost-center', Value: '42' },
+          { Key: 'modelship:run', Value: 'an-earlier-run' },
+          { Key: 'modelship:endpoint', Value: 'another-endpoint' },
+        ],
+      })
+    );
+    await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
+    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+
+    const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
+    const result = await handle.result();
+
+    const arn = (await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfigName }))).EndpointConfigArn;
+    const tags = Object.fromEntries(((await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+    assert.equal(tags.team, 'risk');
+    assert.equal(tags['cost-center'], '42');
+    assert.equal(tags['modelship:endpoint'], ep, 'its own ownership tags, not the copied ones');
+    assert.equal(tags['modelship:run'], handle.firstExecutionRunId);
+  });
+});

@@ -7,6 +7,7 @@ import { change, describeVariant, type Planned, type PlannedChange, type PlanRef
 import { planCleanup, type CleanupFacts, type CleanupRequest, type KeptResource } from '../cleanup';
 import { sageMakerHostingOptions, STAGES, type DeployRequest } from './input';
 import { perVariantPolicies, variantResourceId, type EndpointConfigSummary, type EndpointSummary, type VariantScaling, type VariantSpec } from '../endpoint';
+import { variantSettingsRefusal } from '../canary/plan';
 import { endpointConfigName, modelName } from '../names';
 import { FAILURE } from '../failures';
 
@@ -76,7 +77,7 @@ export function deployResources(
   version: number,
   previous: EndpointConfigSummary | null,
   endpoint: EndpointSummary | null,
-  o: { renameKeepsFleet?: boolean } = { renameKeepsFleet: true }
+  o: { renameKeepsFleet?: boolean; keepsSettings?: boolean } = { renameKeepsFleet: true, keepsSettings: true }
 ): {
   sageMakerModelName: string;
   variants: VariantSpec[];
@@ -88,10 +89,20 @@ export function deployResources(
 } {
   const sageMakerModelName = modelName(req.model.name, version);
   const instanceCount = deployInstanceCount(req, endpoint, o);
-  const newVariant: VariantSpec = { variantName: req.variantName, modelName: sageMakerModelName, instanceType: req.instanceType, instanceCount, weight: 1 };
+  const replaced = o.keepsSettings && req.mode !== 'add' ? previous?.variants.find((v) => v.variantName === req.variantName) : undefined;
+  const newVariant: VariantSpec = {
+    ...carriedVariantSettings(replaced),
+    variantName: req.variantName,
+    modelName: sageMakerModelName,
+    instanceType: req.instanceType,
+    instanceCount,
+    weight: 1,
+  };
   const hosting = sageMakerHostingOptions(req, previous?.extra);
   const add = req.mode === 'add' && previous;
-  const configExtra = req.mode === 'add' ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
+  // `replace` keeps the replaced config's own settings (KmsKeyId, AsyncInferenceConfig, …) as `add` and the
+  // canary do, unless the input sets them (hosting.configExtra wins).
+  const configExtra = req.mode === 'add' || o.keepsSettings ? { ...previous?.extra, ...hosting.configExtra } : hosting.configExtra;
   const variants = add ? [...previous.variants, { ...newVariant, weight: req.addWeight ?? 0 }] : [newVariant];
   const spec = Object.keys(configExtra).length ? { variants, extra: configExtra } : variants;
   return {
@@ -105,13 +116,27 @@ export function deployResources(
 }
 
 /**
+ * The settings a `replace` carries from the same-named variant it replaces (VolumeSizeInGB,
+ * ContainerStartupHealthCheckTimeoutInSeconds, ModelDataDownloadTimeoutInSeconds, RoutingConfig,
+ * ManagedInstanceScaling, CoreDumpConfig, …), as the canary carries the baseline's: UpdateEndpoint builds
+ * the new fleet from the new config alone, so a setting left out is dropped. ServerlessConfig is not
+ * carried: the deploy's variant is instance-based (its input sets InstanceType, which AWS refuses beside
+ * ServerlessConfig). https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+ */
+export function carriedVariantSettings(replaced: VariantSpec | undefined): Pick<VariantSpec, 'extra'> {
+  const { ServerlessConfig: _serverless, ...extra } = replaced?.extra ?? {};
+  return Object.keys(extra).length ? { extra } : {};
+}
+
+/**
  * Why a deploy would not go on with the endpoint as it is, or undefined: mode "create" meets an existing
  * endpoint, or mode "add" names a variant the endpoint's config already has. The plan and the workflow
  * refuse through this one function (the workflow before registering, and again once the endpoint settled).
  */
 export function deployRefusal(
   req: Pick<DeployRequest, 'endpointName' | 'mode' | 'variantName'>,
-  endpoint: { endpointExists: boolean; previousConfig?: EndpointConfigSummary | null }
+  endpoint: { endpointExists: boolean; previousConfig?: EndpointConfigSummary | null },
+  keepsSettingsFor?: { newModel: string }
 ): PlanRefusal | undefined {
   if (endpoint.endpointExists && req.mode === 'create') {
     return { type: FAILURE.EndpointExists, reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` };
@@ -119,6 +144,10 @@ export function deployRefusal(
   if (endpoint.endpointExists && req.mode === 'add' && endpoint.previousConfig?.variants.some((v) => v.variantName === req.variantName)) {
     return { type: FAILURE.InvalidInput, reason: `endpoint ${req.endpointName} already has a variant ${req.variantName}; mode "add" needs a new variantName` };
   }
+  // A replaced variant's settings are carried (carriedVariantSettings): not an instance pool that runs another model.
+  const replaced = req.mode !== 'add' ? endpoint.previousConfig?.variants.find((v) => v.variantName === req.variantName) : undefined;
+  const settings = keepsSettingsFor && replaced ? variantSettingsRefusal(replaced, keepsSettingsFor.newModel) : undefined;
+  if (settings) return { type: FAILURE.EndpointNotReady, reason: `endpoint ${req.endpointName}: ${settings.replace('a canary would carry', 'the deploy would carry')}` };
   return undefined;
 }
 
@@ -126,9 +155,9 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
   const model = req.model.name;
   const ep = facts.endpoint;
   const mode = req.mode ?? 'replace';
-  const refusal = deployRefusal(req, { endpointExists: !!ep, previousConfig: ep ? facts.previousConfig : null });
-  if (refusal) return { ok: false, refusal };
   const version = nextVersion(facts.versions);
+  const refusal = deployRefusal(req, { endpointExists: !!ep, previousConfig: ep ? facts.previousConfig : null }, { newModel: modelName(model, version) });
+  if (refusal) return { ok: false, refusal };
   const previous = ep ? facts.previousConfig : null;
   const { sageMakerModelName, variants, configExtra, endpointConfigName: configName } = deployResources(req, version, previous, ep);
   const ref = (v: number) => `${model}/${v}`;

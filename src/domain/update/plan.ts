@@ -57,6 +57,11 @@ export interface UpdatePlan {
   raise: VariantWeightAndCapacity[];
   /** The raised variants' counts before the raise: put back if the update fails. */
   capacityBefore: VariantWeightAndCapacity[];
+  /**
+   * Every variant's live desired count and weight before the update: set again after a failed update's
+   * restore, which (retaining live values, or taking the old config's initial ones) would not restore them.
+   */
+  liveBefore: VariantWeightAndCapacity[];
   retainAllVariantProperties: boolean;
   /** Properties the new config decides even though the others are retained (counts/weights asked for). */
   excludeRetainedVariantProperties: RetainedVariantProperty[];
@@ -73,7 +78,7 @@ const MAX_VARIANTS = 10;
  * variants run now, so the result is the same whether SageMaker retains the live values or takes the
  * config's. Returns named issues for an update that cannot be done.
  */
-export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Planned<UpdatePlan> {
+export function planUpdate(req: UpdateRequest, facts: UpdateFacts, o: { refuseConfigInUse?: boolean } = { refuseConfigInUse: true }): Planned<UpdatePlan> {
   const { endpoint, config, scaling } = facts;
   const issues: InputIssue[] = [];
   const names = config.variants.map((v) => v.variantName);
@@ -180,6 +185,23 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Planned<Upda
   const askedFor = (v: VariantSpec) => req.change.find((c) => c.variantName === v.variantName) ?? req.add.find((a) => a.variantName === v.variantName);
   const configExtra = config.extra;
   const newConfigName = endpointConfigName(endpoint.name, 'update', { variants, configExtra });
+  // The asked-for spec is the config the endpoint serves (an earlier update made it), only its live counts or
+  // weights differ: AWS refuses UpdateEndpoint to the config an endpoint already uses ("To update an endpoint,
+  // you must create a new EndpointConfig", https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
+  if (o.refuseConfigInUse && changes.length && newConfigName === config.name) {
+    return {
+      ok: false,
+      refusal: invalidUpdate([
+        {
+          field: 'change',
+          rule:
+            `endpoint ${endpoint.name} already serves config ${config.name}, which holds exactly this spec; only its live values differ ` +
+            `(${changes.join('; ')}), and AWS refuses UpdateEndpoint to the config an endpoint uses: set live counts and weights in place ` +
+            '(UpdateEndpointWeightsAndCapacities), or change something the config holds',
+        },
+      ]),
+    };
+  }
   return {
     ok: true,
     plan: {
@@ -200,6 +222,17 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts): Planned<Upda
         const count = live(variantName)?.desiredInstanceCount;
         return count === undefined ? [] : [{ variantName, instanceCount: count }];
       }),
+      liveBefore: endpoint.variants.flatMap((v) =>
+        v.desiredInstanceCount === undefined && v.desiredWeight === undefined
+          ? []
+          : [
+              {
+                variantName: v.variantName,
+                ...(v.desiredInstanceCount !== undefined ? { instanceCount: v.desiredInstanceCount } : {}),
+                ...(v.desiredWeight !== undefined ? { weight: v.desiredWeight } : {}),
+              },
+            ]
+      ),
       retainAllVariantProperties: req.retainAllVariantProperties,
       excludeRetainedVariantProperties: exclude,
       expected: {
