@@ -235,11 +235,21 @@ describe('canary plan', () => {
     assert.deepEqual(plan.canary, { variantName: 'canary', modelName: 'churn-v2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 10 });
     assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', [{ ...plan.baseline, weight: 90 }, plan.canary]));
     assert.equal(plan.finalEndpointConfigName, endpointConfigName('churn', 'v2', [{ ...plan.baseline, modelName: 'churn-v2', weight: 1 }]));
-    assert.deepEqual(plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via]), [
-      [90, 10, false, 'UpdateEndpoint'],
-      [50, 50, true, 'UpdateEndpointWeightsAndCapacities'],
-      [0, 100, false, 'UpdateEndpointWeightsAndCapacities'],
-    ]);
+    // The 100 % step is the promotion: UpdateEndpoint to the final config, never an in-place 100 % on the ramp config.
+    assert.deepEqual(
+      plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via, s.promotes]),
+      [
+        [90, 10, false, 'UpdateEndpoint', false],
+        [50, 50, true, 'UpdateEndpointWeightsAndCapacities', false],
+        [0, 100, false, 'UpdateEndpoint', true],
+      ]
+    );
+    assert.ok(!plan.changes.some((c) => c.resource === 'endpoint weights' && /canary 100\b/.test(c.detail ?? '')), JSON.stringify(plan.changes));
+    assert.ok(
+      plan.changes.some(
+        (c) => c.resource === 'endpoint config' && c.name === plan.finalEndpointConfigName && /after the gate passes at 50%/.test(c.detail ?? '')
+      )
+    );
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
     assert.deepEqual(plan.archived, ['churn/1']);
   });
@@ -410,11 +420,16 @@ describe('canary plan', () => {
       ],
     };
     const scaled = planned({ baselineScaling }).changes.filter((c) => c.resource === 'scalable target');
-    assert.deepEqual(scaled.map((c) => c.name), ['endpoint/churn/variant/canary']);
-    assert.match(scaled[0].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
+    assert.deepEqual(scaled.map((c) => c.name), ['endpoint/churn/variant/AllTraffic', 'endpoint/churn/variant/canary']);
+    // The baseline (3 live) is held at its count while the canary serves, and given back its own minimum after.
+    assert.match(scaled[0].detail!, /^MinCapacity 2 → 3 \(its live count\) while the canary serves.*; 2 again after promote or rollback$/);
+    assert.match(scaled[1].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
+    // Never above its MaxCapacity, and not at all when its MinCapacity already holds its count.
+    const capped = planned({ baselineScaling: { ...baselineScaling, maxCapacity: 2 } }).changes.filter((c) => c.name === 'endpoint/churn/variant/AllTraffic');
+    assert.equal(capped.length, 0);
     // Only a step policy: nothing to copy (its alarms watch the baseline), and the plan says so.
     const stepOnly = planned({ baselineScaling: { ...baselineScaling, policies: [baselineScaling.policies[1]] } });
-    assert.equal(stepOnly.changes.filter((c) => c.resource === 'scalable target').length, 0);
+    assert.equal(stepOnly.changes.filter((c) => c.name === 'endpoint/churn/variant/canary').length, 0);
     assert.ok(stepOnly.notes.some((n) => n.includes('the canary gets no autoscaling of its own')));
     assert.equal(planned().changes.filter((c) => c.resource === 'scalable target').length, 0);
   });

@@ -211,7 +211,8 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(mutations(), before, 'a plan must not change anything');
     assert.match(cli.stdout, /step +AllTraffic +canary/);
-    assert.match(cli.stdout, /^ {2}2 +0% ×2 +100% ×2 +approval, weights shift/m);
+    // The 100 % step is the promotion: straight to the final config after its approval, no in-place 100 %.
+    assert.match(cli.stdout, new RegExp(`^ {2}2 +0% ×2 +100% ×2 +approval, promote: config ${ep}-v2-\\w+$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^~ update endpoint ${ep} from ${ep}-v1-\\w+ to ${ep}-canary-v2-\\w+ \\(canary 20%\\)$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^- delete model ${model}-v1$`, 'm'));
 
