@@ -296,10 +296,16 @@ async function pinBaseline(run: CanaryRun): Promise<void> {
   await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
 }
 
-/** The baseline's original MinCapacity back (left alone if someone changed it since, or the target is gone). */
+/**
+ * The baseline's original MinCapacity back (left alone if someone changed it since, or the target is gone).
+ * Only once the variant has carried all the traffic for a whole ingested metric period (gate.metricPeriod
+ * plus gate.ingestionDelay): its invocations per instance from the ramp, when it carried a share, would
+ * otherwise let target tracking shrink the fleet that now carries everything.
+ */
 async function unpinBaseline(run: CanaryRun): Promise<{ leftAlone: string } | undefined> {
   const pin = run.baselinePin;
   if (!pin) return undefined;
+  await wf.sleep(parseDuration(run.req.gate.metricPeriod) + ingestionDelayMs(run.req.gate));
   const result = await run.undo.setScalableTargetMinCapacity({ resourceId: pin.resourceId, minCapacity: pin.original, expected: pin.pinned });
   run.baselinePin = undefined;
   return result;
