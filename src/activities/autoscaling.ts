@@ -1,6 +1,7 @@
 import {
   DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
   ListTagsForResourceCommand,
   paginateDescribeScalableTargets,
   paginateDescribeScalingPolicies,
@@ -98,6 +99,31 @@ export function createAutoScalingActivities(
 
   return {
     describeVariantScaling,
+
+    /**
+     * Sets one scalable target's MinCapacity and nothing else: RegisterScalableTarget on an existing target
+     * sends only the identifiers and MinCapacity, and "Any parameters that you don't specify are not changed
+     * by this update request" (MaxCapacity, SuspendedState, RoleARN; tags, policies and scheduled actions
+     * are not parameters it touches), https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html.
+     * Left alone (and said so) when the target is gone (a register would create a new one), when its
+     * MinCapacity is no longer `expected` (someone changed it meanwhile), or when `minCapacity` is above its
+     * MaxCapacity. Safe to repeat: a target already at `minCapacity` is not called again.
+     */
+    async setScalableTargetMinCapacity(o: { resourceId: string; minCapacity: number; expected?: number }): Promise<{ leftAlone: string } | undefined> {
+      const { ScalableTargets: found = [] } = await autoscaling.send(
+        new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ResourceIds: [o.resourceId], ScalableDimension: DIMENSION })
+      );
+      const t = found.find((x) => x.ResourceId === o.resourceId);
+      if (!t) return { leftAlone: `${o.resourceId} is no longer a scalable target` };
+      if (t.MinCapacity === o.minCapacity) return undefined;
+      if (o.expected !== undefined && t.MinCapacity !== o.expected)
+        return { leftAlone: `its MinCapacity is ${t.MinCapacity} now, not the ${o.expected} this run set` };
+      if (o.minCapacity > (t.MaxCapacity ?? 0)) return { leftAlone: `MinCapacity ${o.minCapacity} would be above its MaxCapacity ${t.MaxCapacity}` };
+      await autoscaling.send(
+        new RegisterScalableTargetCommand({ ServiceNamespace: NAMESPACE, ResourceId: o.resourceId, ScalableDimension: DIMENSION, MinCapacity: o.minCapacity })
+      );
+      return undefined;
+    },
 
     /**
      * The scalable targets of the endpoint's variants (as DescribeEndpoint names them now) with their

@@ -37,7 +37,9 @@ function weightsTable(plan: CanaryPlan): string[] {
   const w = Math.max(b.length, 8);
   const rows = [`  step  ${b.padEnd(w)}  ${c.padEnd(8)}  then`];
   for (const s of plan.steps) {
-    const then = `${s.waitsForApproval ? 'approval, ' : ''}${s.via === 'UpdateEndpoint' ? `config ${plan.rampEndpointConfigName}` : 'weights shift'}, bake ${plan.bake}, gate`;
+    const then = s.promotes
+      ? `${s.waitsForApproval ? 'approval, ' : ''}promote: config ${plan.finalEndpointConfigName}`
+      : `${s.waitsForApproval ? 'approval, ' : ''}${s.via === 'UpdateEndpoint' ? `config ${plan.rampEndpointConfigName}` : 'weights shift'}, bake ${plan.bake}, gate`;
     const canary = `${s.canaryWeight}% ×${s.canaryInstances}`;
     rows.push(`  ${String(s.step).padEnd(4)}  ${`${s.baselineWeight}% ×${plan.baseline.instanceCount}`.padEnd(w)}  ${canary.padEnd(8)}  ${then}`);
   }

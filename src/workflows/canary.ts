@@ -17,6 +17,7 @@ import { nextWindowStart } from '../domain/windows';
 import { AWS_CALL, pollingOptions, UNDO, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { CanaryState } from './canary-state';
+import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
 
 import { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSignal, setWeightUpdate, canaryStatusQuery } from './messages';
@@ -75,6 +76,18 @@ interface CanaryRun {
   baselineScaling?: VariantScaling;
   /** The canary's own scaling as last registered (its MinCapacity follows the weight). */
   canaryScaling?: VariantScaling;
+  /**
+   * The step at 100 % is the promotion itself (patch `canary-promote-at-100`): after the last gated step
+   * below 100 the endpoint moves straight to the final config; the canary never serves 100 % on the ramp
+   * config. Runs started before it shift to 100 % in place first.
+   */
+  promoteAt100: boolean;
+  /**
+   * The autoscaled baseline's MinCapacity raised to its live count for the rollout (patch
+   * `canary-pins-baseline`), so target tracking cannot shrink it as its traffic falls; put back exactly on
+   * promote (once the final config serves) and on rollback.
+   */
+  baselinePin?: { resourceId: string; original: number; pinned: number };
 }
 
 /** How a step's bake ended: gate passed or operator promoted ('next'), promote --full ('full'). */
@@ -96,10 +109,11 @@ export async function canaryRollout(input: CanaryInput | CanaryRefInput): Promis
   try {
     await startRamp(run);
     let outcome = await bakeAndJudge(run);
-    while (outcome === 'next' && state.status.canaryWeight !== 100) {
+    while (outcome === 'next' && !promotesNext(run)) {
       await shiftToNextStep(run);
       outcome = await bakeAndJudge(run);
     }
+    if (outcome === 'next' && run.promoteAt100 && state.status.canaryWeight < 100) await awaitPromotionStep(run);
     await promote(run);
   } catch (err) {
     throw await rollBack(run, err);
@@ -158,6 +172,7 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const boundedLateUndo = wf.patched('canary-bounded-undo');
   const baselineScaling =
     capacity && wf.patched('canary-scaling') ? (await aws.describeVariantScaling(req.endpointName, [planned.plan.baseline.variantName]))[0] : undefined;
+  const promoteAt100 = capacity && wf.patched('canary-promote-at-100');
   return {
     req,
     state,
@@ -173,6 +188,7 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
     modelRef,
     capacity,
     baselineScaling,
+    promoteAt100,
   };
 }
 
@@ -218,6 +234,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
     saga.add(`restore ${plan.baseline.variantName} to ${plan.baseline.instanceCount} instance(s)`, () => restoreBaselineCapacity(run), { movesEndpoint: true });
   }
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
+  await pinBaseline(run);
   await aws.updateEndpoint(endpointName, rampConfig);
   const ramped = await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs);
   expectServing(run, ramped, req.steps[0]);
@@ -257,6 +274,41 @@ async function removeCanaryScaling(run: CanaryRun, via: wf.ActivityInterfaceFor<
   if (!scaling) return;
   await via.deleteScalingPolicies([scaling]);
   await via.deregisterScalableTargets([scaling]);
+}
+
+/**
+ * 2c. An autoscaled baseline keeps its live capacity until the rollout has finished: its target's
+ * MinCapacity is raised to its live count (never above its MaxCapacity), so target tracking cannot shrink it
+ * while its traffic moves to the canary. It keeps its policies, MaxCapacity, suspended state and tags. Its
+ * exact MinCapacity is put back last on rollback, and on promote once the final config serves (cleanUp).
+ */
+async function pinBaseline(run: CanaryRun): Promise<void> {
+  const { req, plan } = run;
+  const target = run.baselineScaling;
+  if (!target || !wf.patched('canary-pins-baseline')) return;
+  const pinned = Math.min(plan.baseline.instanceCount, target.maxCapacity);
+  if (pinned <= target.minCapacity) return;
+  run.baselinePin = { resourceId: target.resourceId, original: target.minCapacity, pinned };
+  // Undone last: once traffic is back on the baseline and the endpoint on its original config.
+  run.saga.addLast(`put back MinCapacity ${target.minCapacity} on the scalable target of ${plan.baseline.variantName}`, () => unpinBaseline(run));
+  await aws.setScalableTargetMinCapacity({ resourceId: target.resourceId, minCapacity: pinned });
+  // AWS moves a capacity below the new minimum up to it, the endpoint Updating meanwhile (RegisterScalableTarget).
+  await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+}
+
+/**
+ * The baseline's original MinCapacity back (left alone if someone changed it since, or the target is gone).
+ * Only once the variant has carried all the traffic for a whole ingested metric period (gate.metricPeriod
+ * plus gate.ingestionDelay): its invocations per instance from the ramp, when it carried a share, would
+ * otherwise let target tracking shrink the fleet that now carries everything.
+ */
+async function unpinBaseline(run: CanaryRun): Promise<{ leftAlone: string } | undefined> {
+  const pin = run.baselinePin;
+  if (!pin) return undefined;
+  await wf.sleep(parseDuration(run.req.gate.metricPeriod) + ingestionDelayMs(run.req.gate));
+  const result = await run.undo.setScalableTargetMinCapacity({ resourceId: pin.resourceId, minCapacity: pin.original, expected: pin.pinned });
+  run.baselinePin = undefined;
+  return result;
 }
 
 /**
@@ -430,6 +482,22 @@ async function shiftToNextStep(run: CanaryRun): Promise<void> {
   state.status.stepIndex = req.steps.indexOf(next);
 }
 
+/**
+ * Whether the rollout promotes after the current step: no planned step is above it, or (patch
+ * `canary-promote-at-100`) only the 100 % step, which is the promotion itself.
+ */
+function promotesNext(run: CanaryRun): boolean {
+  const next = nextStepAbove(run.req.steps, run.state.status.canaryWeight);
+  return next === undefined || (run.promoteAt100 && next === 100);
+}
+
+/** 3d. The 100 % step is the promotion: it waits for the allowed window and its approval as a shift would. */
+async function awaitPromotionStep(run: CanaryRun): Promise<void> {
+  const { req, state } = run;
+  if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
+  if (req.approvalSteps.includes(100) && !(await awaitApproval(run, 100))) throw abortedFailure(state);
+}
+
 async function awaitApproval(run: CanaryRun, weight: number): Promise<boolean> {
   const { state } = run;
   state.phase('awaiting-approval');
@@ -543,6 +611,12 @@ async function promote(run: CanaryRun): Promise<void> {
   const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
   if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, FAILURE.EndpointDrift);
+  if (run.promoteAt100) {
+    // The 100 % step is done: the new version serves all traffic, on the final variant.
+    state.status.stepIndex = req.steps.length - 1;
+    state.status.canaryWeight = 100;
+    state.status.canaryInstances = variantOf(promoted, plan.baseline.variantName)?.currentInstanceCount;
+  }
 }
 
 /**
@@ -584,16 +658,28 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
     }
     await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed, ...(concurrent.length ? { concurrentChanges: concurrent } : {}) });
   });
+  state.status.rolledBack = done;
+  state.status.rollbackFailures = failed;
   state.phase('rolled-back');
-  await wf.condition(wf.allHandlersFinished);
-  if (wf.isCancellation(err)) return err;
+  // Not cancellable: a cancelled run still answers its pending updates and reports what it rolled back.
+  await wf.CancellationScope.nonCancellable(() => wf.condition(wf.allHandlersFinished));
+  // A cancel reports itself as Cancelled with the rollback record, as deploy, update and delete do (runs
+  // started before patch `cancelled-reports-cancelled` ended with the bare cancellation).
+  const cancelled = reportsCancelled(err);
+  if (wf.isCancellation(err) && !cancelled) return err;
   return rolledBack({
-    what: `canary of ${req.model.name} v${version.version} on ${req.endpointName} rolled back`,
+    what: `canary of ${req.model.name} v${version.version} on ${req.endpointName} ${cancelled ? 'was cancelled and rolled back' : 'rolled back'}`,
     reason,
     rolledBack: done,
     rollbackFailures: failed,
     concurrentChanges: concurrent,
-    type: infrastructure ? FAILURE.InfrastructureFailed : err instanceof ApplicationFailure && isFailureType(err.type) ? err.type : FAILURE.CanaryFailed,
+    type: cancelled
+      ? FAILURE.Cancelled
+      : infrastructure
+        ? FAILURE.InfrastructureFailed
+        : err instanceof ApplicationFailure && isFailureType(err.type)
+          ? err.type
+          : FAILURE.CanaryFailed,
     listRolledBack: false,
     details: { gates: state.status.gates },
   });
@@ -627,6 +713,10 @@ async function cleanUpSteps(run: CanaryRun, progress: { doing: string }): Promis
   const { req, state, plan, version } = run;
   const { endpointName } = req;
   const removed: string[] = [];
+  if (run.baselinePin) {
+    progress.doing = `putting back MinCapacity ${run.baselinePin.original} on the scalable target of ${plan.baseline.variantName}`;
+    await unpinBaseline(run);
+  }
   progress.doing = `setting version ${version.version} to Production/Deployed in the registry`;
   await run.lateUndo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
   const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;

@@ -33,6 +33,11 @@ export class Saga {
     this.undos.unshift({ what, run, movesEndpoint: o.movesEndpoint ?? false });
   }
 
+  /** Like `add`, but undone after every other step, whenever it is added (e.g. a setting restored once all else is back). */
+  addLast(what: string, run: () => Promise<unknown>, o: { movesEndpoint?: boolean } = {}): void {
+    this.undos.push({ what, run, movesEndpoint: o.movesEndpoint ?? false });
+  }
+
   /**
    * Runs the undos, newest first, inside a non-cancellable scope so that an abort (workflow cancel) still
    * cleans up. A failing undo is logged and reported, and the others still run (each delete checks for

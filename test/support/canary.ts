@@ -1,6 +1,6 @@
 /** Canary fixtures: an endpoint serving v1 with v2 registered, the test input, and what a rollback leaves. */
 import assert from 'node:assert/strict';
-import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelPackageCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import type { CanaryInput } from '../../src/domain/canary/input';
 import type { CanaryStatus } from '../../src/domain/canary/status';
 import { endpointWorkflowId } from '../../src/domain/names';
@@ -78,4 +78,47 @@ export async function assertRestored(h: Harness, endpointName: string, model: st
   );
   assert.deepEqual(await resourcesNamed(h.aws.sagemaker, `${model}-v2`), { models: [], endpointConfigs: [], endpoints: [] });
   assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs, [v1Config]);
+}
+
+export interface EndpointSample {
+  status: string;
+  config?: string;
+  variants: Array<{ name: string; weight: number; instances: number; desired: number }>;
+}
+
+/** Reads DescribeEndpoint every 50 ms until stopped: what the endpoint really served, step by step. */
+export function sampleEndpoint(h: Harness, endpointName: string) {
+  const samples: EndpointSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const ep = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      samples.push({
+        status: ep.EndpointStatus!,
+        config: ep.EndpointConfigName,
+        variants: (ep.ProductionVariants ?? []).map((v) => ({
+          name: v.VariantName!,
+          weight: v.CurrentWeight ?? 0,
+          instances: v.CurrentInstanceCount ?? 0,
+          desired: v.DesiredInstanceCount ?? 0,
+        })),
+      });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** Share (%) of the traffic a variant takes in a sample: weights are relative. */
+export function share(s: EndpointSample, name: string): number {
+  const total = s.variants.reduce((a, v) => a + v.weight, 0);
+  const v = s.variants.find((x) => x.name === name);
+  return total > 0 && v ? (100 * v.weight) / total : 0;
 }

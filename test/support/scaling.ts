@@ -9,7 +9,9 @@ import {
   paginateDescribeScalableTargets,
   paginateDescribeScalingPolicies,
   paginateDescribeScheduledActions,
+  PutScalingPolicyCommand,
   PutScheduledActionCommand,
+  RegisterScalableTargetCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { paginateDescribeAlarms, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
@@ -19,6 +21,29 @@ const NS = 'sagemaker' as const;
 const DIM = 'sagemaker:variant:DesiredInstanceCount' as const;
 /** An action that is not a scaling policy: it must survive untouched. */
 export const ONCALL_TOPIC = 'arn:aws:sns:us-east-1:123456789012:oncall';
+
+/**
+ * Autoscales a variant as the emulator's target-tracking simulation follows it: a target (min, max) and a
+ * policy holding `targetPerMinute` invocations per instance, scaling in without cooldown, so a variant whose
+ * traffic falls is shrunk within seconds (unless something holds its MinCapacity up).
+ */
+export async function trackInvocations(aws: AwsClients, ep: string, o: { min: number; max: number; targetPerMinute: number; variant?: string }): Promise<void> {
+  const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/${o.variant ?? 'AllTraffic'}`, ScalableDimension: DIM };
+  await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: o.min, MaxCapacity: o.max }));
+  await aws.autoscaling.send(
+    new PutScalingPolicyCommand({
+      ...id,
+      PolicyName: 'invocations',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: o.targetPerMinute,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        ScaleInCooldown: 0,
+        ScaleOutCooldown: 0,
+      },
+    })
+  );
+}
 
 export function stepAlarmName(ep: string, variant: string): string {
   return `${ep}-${variant}-latency-high`;

@@ -161,7 +161,7 @@ describe('deploy plan', () => {
     assert.equal(deployPlan(r, fresh).variants[0].instanceCount, 1);
   });
 
-  it('replace keeps the replaced variant\'s settings (not ServerlessConfig) and the config\'s own, unless the input sets them', () => {
+  it("replace keeps the replaced variant's settings (not ServerlessConfig) and the config's own, unless the input sets them", () => {
     const settings = { VolumeSizeInGB: 64, RoutingConfig: { RoutingStrategy: 'RANDOM' } };
     const base = config('churn-v1-abc', 'churn-v1');
     const withSettings: EndpointConfigSummary = {
@@ -175,10 +175,20 @@ describe('deploy plan', () => {
     assert.equal(plan.endpointConfigName, endpointConfigName('churn', 'v2', { variants: plan.variants, extra: withSettings.extra }));
     const asked = deployPlan({ ...req, asyncInference: { outputS3Uri: 's3://ours' } }, { ...serving, previousConfig: withSettings });
     assert.deepEqual(asked.configExtra, { KmsKeyId: 'k', AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://ours' } } });
-    assert.equal(deployPlan({ ...req, variantName: 'blue' }, { ...serving, previousConfig: withSettings }).variants[0].extra, undefined, 'another variant name carries no variant settings');
-    const pools: EndpointConfigSummary = { ...base, variants: [{ ...base.variants[0], extra: { InstancePools: [{ InstanceType: 'ml.g5.xlarge', Priority: 1, ModelNameOverride: 'other' }] } }] };
+    assert.equal(
+      deployPlan({ ...req, variantName: 'blue' }, { ...serving, previousConfig: withSettings }).variants[0].extra,
+      undefined,
+      'another variant name carries no variant settings',
+    );
+    const pools: EndpointConfigSummary = {
+      ...base,
+      variants: [{ ...base.variants[0], extra: { InstancePools: [{ InstanceType: 'ml.g5.xlarge', Priority: 1, ModelNameOverride: 'other' }] } }],
+    };
     const refused = planDeploy(req, { ...serving, previousConfig: pools });
-    assert.ok(!refused.ok && refused.refusal.type === 'EndpointNotReady' && /runs other on its ml\.g5\.xlarge pool/.test(refused.refusal.reason), JSON.stringify(refused));
+    assert.ok(
+      !refused.ok && refused.refusal.type === 'EndpointNotReady' && /runs other on its ml\.g5\.xlarge pool/.test(refused.refusal.reason),
+      JSON.stringify(refused),
+    );
   });
 
   it('replace onto an autoscaled variant: a new type or name removes its scaling before UpdateEndpoint and puts it back after', () => {
@@ -297,13 +307,20 @@ describe('canary plan', () => {
     assert.deepEqual(plan.canary, { variantName: 'canary', modelName: 'churn-v2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 10 });
     assert.equal(plan.rampEndpointConfigName, endpointConfigName('churn', 'canary-v2', [{ ...plan.baseline, weight: 90 }, plan.canary]));
     assert.equal(plan.finalEndpointConfigName, endpointConfigName('churn', 'v2', [{ ...plan.baseline, modelName: 'churn-v2', weight: 1 }]));
+    // The 100 % step is the promotion: UpdateEndpoint to the final config, never an in-place 100 % on the ramp config.
     assert.deepEqual(
-      plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via]),
+      plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval, s.via, s.promotes]),
       [
-        [90, 10, false, 'UpdateEndpoint'],
-        [50, 50, true, 'UpdateEndpointWeightsAndCapacities'],
-        [0, 100, false, 'UpdateEndpointWeightsAndCapacities'],
+        [90, 10, false, 'UpdateEndpoint', false],
+        [50, 50, true, 'UpdateEndpointWeightsAndCapacities', false],
+        [0, 100, false, 'UpdateEndpoint', true],
       ],
+    );
+    assert.ok(!plan.changes.some((c) => c.resource === 'endpoint weights' && /canary 100\b/.test(c.detail ?? '')), JSON.stringify(plan.changes));
+    assert.ok(
+      plan.changes.some(
+        (c) => c.resource === 'endpoint config' && c.name === plan.finalEndpointConfigName && /after the gate passes at 50%/.test(c.detail ?? ''),
+      ),
     );
     assert.deepEqual(plan.removed, [plan.rampEndpointConfigName, 'churn-v1-abc', 'churn-v1']);
     assert.deepEqual(plan.archived, ['churn/1']);
@@ -515,12 +532,17 @@ describe('canary plan', () => {
     const scaled = planned({ baselineScaling }).changes.filter((c) => c.resource === 'scalable target');
     assert.deepEqual(
       scaled.map((c) => c.name),
-      ['endpoint/churn/variant/canary'],
+      ['endpoint/churn/variant/AllTraffic', 'endpoint/churn/variant/canary'],
     );
-    assert.match(scaled[0].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
+    // The baseline (3 live) is held at its count while the canary serves, and given back its own minimum after.
+    assert.match(scaled[0].detail!, /^MinCapacity 2 → 3 \(its live count\) while the canary serves.*; 2 again after promote or rollback$/);
+    assert.match(scaled[1].detail!, /^min 1 .*max 8; target tracking invocations copied from AllTraffic/);
+    // Never above its MaxCapacity, and not at all when its MinCapacity already holds its count.
+    const capped = planned({ baselineScaling: { ...baselineScaling, maxCapacity: 2 } }).changes.filter((c) => c.name === 'endpoint/churn/variant/AllTraffic');
+    assert.equal(capped.length, 0);
     // Only a step policy: nothing to copy (its alarms watch the baseline), and the plan says so.
     const stepOnly = planned({ baselineScaling: { ...baselineScaling, policies: [baselineScaling.policies[1]] } });
-    assert.equal(stepOnly.changes.filter((c) => c.resource === 'scalable target').length, 0);
+    assert.equal(stepOnly.changes.filter((c) => c.name === 'endpoint/churn/variant/canary').length, 0);
     assert.ok(stepOnly.notes.some((n) => n.includes('the canary gets no autoscaling of its own')));
     assert.equal(planned().changes.filter((c) => c.resource === 'scalable target').length, 0);
   });

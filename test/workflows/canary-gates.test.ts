@@ -73,7 +73,7 @@ describe('canary gates with CloudWatch’s ingestion delay on in the emulator', 
     const { endpointName, model } = await endpointWithNewVersion(h, 'late-healthy');
     const result = await (await startCanary(h, canaryInput(endpointName, model))).result();
     h.emulator.control.stopTraffic(endpointName);
-    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass'], [50, 'pass'], [100, 'pass']]);
+    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass'], [50, 'pass']]);
     for (const g of result.gates) assert.ok(g.canary.invocations >= 5 && g.canary.p99LatencyMs !== undefined, `the ${g.weight}% gate saw the canary's traffic: ${JSON.stringify(g.canary)}`);
     assertWholeIngestedWindows(result.gates);
   });

@@ -11,7 +11,7 @@ import { describeEndpoint } from '../../src/inventory';
 import { abortSignal, canaryStatusQuery } from '../../src/workflows/canary';
 import { canaryInput, endpointWithNewVersion, phaseIs, startCanary } from '../support/canary';
 import { createHarness, eventually, failureOf, type Harness } from '../support/harness';
-import { scalingOf } from '../support/scaling';
+import { scalingOf, trackInvocations } from '../support/scaling';
 
 const NS = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
@@ -97,6 +97,37 @@ describe('canary on an autoscaled baseline', () => {
     assert.equal(failure.type, 'Aborted', failure.message);
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     assert.equal(ep.EndpointConfigName, v1.endpointConfigName);
+    const afterwards = await scalingOf(h.aws, endpointName);
+    assert.deepEqual(afterwards.targets, before.targets);
+    assert.deepEqual(afterwards.policies, before.policies);
+  });
+
+  it('a cancelled rollout rolls back, puts back the baseline MinCapacity it raised, and reports Cancelled with what it rolled back', async () => {
+    const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'scaled-cancel', 160);
+    // MinCapacity 1: the rollout raises it to the baseline's 2 while the canary serves.
+    await trackInvocations(h.aws, endpointName, { min: 1, max: 6, targetPerMinute: 6000 });
+    const before = await scalingOf(h.aws, endpointName);
+    const handle = await startCanary(h, canaryInput(endpointName, model, { steps: [50, 100], bake: '60s' }));
+    await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 50), 60_000);
+    const pinned = (await scalingOf(h.aws, endpointName)).targets.find((t) => t.ResourceId === `endpoint/${endpointName}/variant/AllTraffic`);
+    assert.equal(pinned?.MinCapacity, 2, 'the baseline is held at its live count while the canary serves');
+    await handle.cancel();
+    const failure = await failureOf(handle.result());
+    h.emulator.control.stopTraffic(endpointName);
+
+    assert.equal(failure.type, 'Cancelled', failure.message);
+    assert.match(failure.message, /was cancelled and rolled back/);
+    const details = failure.details?.[0] as { rolledBack: string[]; rollbackFailures: string[] };
+    assert.deepEqual(details.rollbackFailures, []);
+    assert.ok(
+      details.rolledBack.some((d) => d.startsWith(`restore endpoint ${endpointName} to ${v1.endpointConfigName}`)),
+      JSON.stringify(details.rolledBack)
+    );
+    assert.equal(details.rolledBack.at(-1), 'put back MinCapacity 1 on the scalable target of AllTraffic');
+    const status = await handle.query(canaryStatusQuery);
+    assert.equal(status.phase, 'rolled-back');
+    assert.deepEqual([status.rolledBack, status.rollbackFailures], [details.rolledBack, details.rollbackFailures]);
+    assert.equal((await describeEndpoint(h.aws.sagemaker, endpointName)).EndpointConfigName, v1.endpointConfigName);
     const afterwards = await scalingOf(h.aws, endpointName);
     assert.deepEqual(afterwards.targets, before.targets);
     assert.deepEqual(afterwards.policies, before.policies);

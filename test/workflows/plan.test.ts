@@ -211,7 +211,8 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(mutations(), before, 'a plan must not change anything');
     assert.match(cli.stdout, /step +AllTraffic +canary/);
-    assert.match(cli.stdout, /^ {2}2 +0% ×2 +100% ×2 +approval, weights shift/m);
+    // The 100 % step is the promotion: straight to the final config after its approval, no in-place 100 %.
+    assert.match(cli.stdout, new RegExp(`^ {2}2 +0% ×2 +100% ×2 +approval, promote: config ${ep}-v2-\\w+$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^~ update endpoint ${ep} from ${ep}-v1-\\w+ to ${ep}-canary-v2-\\w+ \\(canary 20%\\)$`, 'm'));
     assert.match(cli.stdout, new RegExp(`^- delete model ${model}-v1$`, 'm'));
 
@@ -239,10 +240,12 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.deepEqual(result.removed, plan.removed);
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateModel'), [plan.sageMakerModelName]);
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateEndpointConfig'), [plan.rampEndpointConfigName, plan.finalEndpointConfigName]);
-    // One call per in-place weight shift, and one before each shift that raises the canary's count.
+    // One call per in-place weight shift, and one before each shift that raises the canary's count; the 100 %
+    // step is the promotion (UpdateEndpoint to the final config), so here there is none at all.
     const shifts = plan.steps.filter((s) => s.via === 'UpdateEndpointWeightsAndCapacities');
-    const raises = plan.steps.filter((s, i) => i > 0 && s.canaryInstances > plan.steps[i - 1].canaryInstances);
-    assert.deepEqual(plan.steps.map((s) => s.canaryInstances), [1, 2], 'the canary follows its weight on a 2-instance baseline');
+    const raises = plan.steps.filter((s, i) => i > 0 && !s.promotes && s.canaryInstances > plan.steps[i - 1].canaryInstances);
+    assert.deepEqual(plan.steps.map((s) => [s.canaryInstances, s.promotes]), [[1, false], [2, true]], 'the canary follows its weight on a 2-instance baseline; the final variant runs 2');
+    assert.equal(shifts.length + raises.length, 0);
     assert.equal(since(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), shifts.length + raises.length);
 
     const again = await changesNothing(() => planCanaryRun(input, reader()));

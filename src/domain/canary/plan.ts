@@ -38,11 +38,17 @@ export interface CanaryStepPlan {
   baselineWeight: number;
   /** Waits for `modelship approve` before traffic shifts to this step. */
   waitsForApproval: boolean;
-  /** How traffic gets there: the ramp config (first step) or an in-place weight shift. */
+  /**
+   * How traffic gets there: the ramp config (first step), an in-place weight shift, or (the 100 % step after
+   * the first) the final config: that step is the promotion, never an in-place 100 % on the ramp config.
+   */
   via: 'UpdateEndpoint' | 'UpdateEndpointWeightsAndCapacities';
+  /** The 100 % step after the first: UpdateEndpoint to the final config, no bake or gate on it. */
+  promotes: boolean;
   /**
    * Instances the canary runs at this step (see {@link canaryInstancesAt}), raised and InService before the
-   * weight rises. From the baseline's live count at plan time; an autoscaled baseline that grows raises it.
+   * weight rises; at the promoting step, the final variant's count. From the baseline's live count at plan
+   * time; an autoscaled baseline that grows raises it.
    */
   canaryInstances: number;
 }
@@ -256,15 +262,21 @@ export function planCanaryLayout(
   // The final variant carries 100 %: as many instances as the canary had at 100 % or the baseline has.
   const finalCount = capacity ? Math.max(baseline.instanceCount, countAt(100)) : baseline.instanceCount;
   const finalVariants: VariantSpec[] = [{ ...baseline, modelName: newModel, weight: 1, instanceCount: finalCount }];
-  const steps: CanaryStepPlan[] = req.steps.map((w, i) => ({
-    step: i + 1,
-    canaryWeight: w,
-    baselineWeight: 100 - w,
-    // The first step starts with the ramp config; approvals hold only later shifts.
-    waitsForApproval: i > 0 && req.approvalSteps.includes(w),
-    via: i === 0 ? 'UpdateEndpoint' : 'UpdateEndpointWeightsAndCapacities',
-    canaryInstances: countAt(w),
-  }));
+  const steps: CanaryStepPlan[] = req.steps.map((w, i) => {
+    // After the last gated step below 100 the rollout promotes straight to the final config (the workflow's
+    // `canary-promote-at-100` rule): the 100 % step is the promotion, not an in-place shift.
+    const promotes = i > 0 && w === 100 && followsWeight;
+    return {
+      step: i + 1,
+      canaryWeight: w,
+      baselineWeight: 100 - w,
+      // The first step starts with the ramp config; approvals hold only later shifts (and the promotion).
+      waitsForApproval: i > 0 && req.approvalSteps.includes(w),
+      via: i === 0 || promotes ? 'UpdateEndpoint' : 'UpdateEndpointWeightsAndCapacities',
+      promotes,
+      canaryInstances: promotes ? finalCount : countAt(w),
+    };
+  });
   return {
     ok: true,
     plan: {
@@ -355,7 +367,23 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   );
   changes.push(change('create', 'endpoint config', rampConfig, rampVariants.map(describeVariant).join('; ')));
   changes.push(change('update', 'endpoint', endpointName, `from ${original.name} to ${rampConfig} (canary ${first}%)`));
-  const canaryScaling = canaryScalingFrom(facts.baselineScaling ?? undefined, { endpointName, canaryVariant: canary.variantName, minCapacity: canary.instanceCount });
+  const baselineTarget = facts.baselineScaling;
+  const pinned = baselineTarget ? Math.min(baseline.instanceCount, baselineTarget.maxCapacity) : 0;
+  if (baselineTarget && pinned > baselineTarget.minCapacity) {
+    changes.push(
+      change(
+        'update',
+        'scalable target',
+        baselineTarget.resourceId,
+        `MinCapacity ${baselineTarget.minCapacity} → ${pinned} (its live count) while the canary serves, so the autoscaler keeps ${baseline.variantName}'s capacity; ${baselineTarget.minCapacity} again after promote or rollback`
+      )
+    );
+  }
+  const canaryScaling = canaryScalingFrom(facts.baselineScaling ?? undefined, {
+    endpointName,
+    canaryVariant: canary.variantName,
+    minCapacity: canary.instanceCount,
+  });
   if (canaryScaling) {
     changes.push(
       change(
@@ -369,16 +397,36 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   } else if (facts.baselineScaling) {
     notes.push(`${baseline.variantName} is autoscaled without a target-tracking policy on invocations per instance: the canary gets no autoscaling of its own`);
   }
-  for (const s of steps.slice(1)) {
+  for (const s of steps.slice(1).filter((x) => !x.promotes)) {
     const prev = steps[s.step - 2];
     const gate = `after the gate passes at ${prev.canaryWeight}%${s.waitsForApproval ? ' and an approval' : ''}`;
     if (s.canaryInstances > prev.canaryInstances) {
-      changes.push(change('update', 'endpoint capacity', endpointName, `${canary.variantName} ${prev.canaryInstances} → ${s.canaryInstances} instance(s), InService before its weight rises to ${s.canaryWeight}%`));
+      changes.push(
+        change(
+          'update',
+          'endpoint capacity',
+          endpointName,
+          `${canary.variantName} ${prev.canaryInstances} → ${s.canaryInstances} instance(s), InService before its weight rises to ${s.canaryWeight}%`
+        )
+      );
     }
-    changes.push(change('update', 'endpoint weights', endpointName, `${baseline.variantName} ${s.baselineWeight} / ${canary.variantName} ${s.canaryWeight}, ${gate}`));
+    changes.push(
+      change('update', 'endpoint weights', endpointName, `${baseline.variantName} ${s.baselineWeight} / ${canary.variantName} ${s.canaryWeight}, ${gate}`)
+    );
   }
-  changes.push(change('create', 'endpoint config', finalConfig, `${finalVariants.map(describeVariant).join('; ')}, after the gate passes at ${steps.at(-1)!.canaryWeight}%`));
-  changes.push(change('update', 'endpoint', endpointName, `from ${rampConfig} to ${finalConfig}`));
+  // The 100 % step is the promotion: after the last gated step below it, straight to the final config.
+  const promoting = steps.find((s) => s.promotes);
+  const lastGated = promoting ? steps[promoting.step - 2] : steps.at(-1)!;
+  const promoteAfter = `after the gate passes at ${lastGated.canaryWeight}%${promoting?.waitsForApproval ? ' and an approval' : ''}`;
+  changes.push(change('create', 'endpoint config', finalConfig, `${finalVariants.map(describeVariant).join('; ')}, ${promoteAfter}`));
+  changes.push(
+    change(
+      'update',
+      'endpoint',
+      endpointName,
+      `from ${rampConfig} to ${finalConfig}${promoting ? ` (the 100% step: ${canary.variantName} never serves 100% on ${rampConfig})` : ''}`
+    )
+  );
   changes.push(change('update', 'model version', `${model}/${v.version}`, `stage ${v.stage} → Production (Deployed)`));
   const archived = facts.versions.filter((x) => x.stage === 'Production' && x.version !== v.version).map((x) => `${model}/${x.version}`);
   for (const a of archived) changes.push(change('update', 'model version', a, 'stage Production → Archived (Superseded)'));

@@ -71,6 +71,9 @@ export interface CanaryStatus {
   gates: GateResult[];
   actions: OperatorAction[];
   error?: string;
+  /** After a rollback (an abort, a failure or a cancel): what was undone, and what could not be (needs an operator). */
+  rolledBack?: string[];
+  rollbackFailures?: string[];
   /** Set when the input gave `model.ref`: which version it resolved to at the start of the run. */
   modelRef?: ResolvedModelRefRecord;
 }
