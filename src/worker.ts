@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH } from './codec/data-converter';
 import { createActivities, type ActivityClients } from './activities';
 import { AwsErrorInterceptor } from './activities/aws-errors';
+import { LivenessHeartbeatInterceptor } from './activities/heartbeat';
 import { checkAwsConfig, checkAwsEndpoint, type AwsServiceClients } from './aws';
 import { DEFAULT_TASK_QUEUE } from './workflows/messages';
 
@@ -49,7 +50,8 @@ export async function createWorker(options: ModelshipWorkerOptions): Promise<Wor
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(options.clients),
-    interceptors: { activity: [() => ({ inbound: new AwsErrorInterceptor() })] },
+    // Heartbeats outermost, so they run for the whole attempt.
+    interceptors: { activity: [(ctx) => ({ inbound: new LivenessHeartbeatInterceptor(ctx) }), () => ({ inbound: new AwsErrorInterceptor() })] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),

@@ -1,26 +1,79 @@
 import * as wf from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { Activities } from '../activities';
 import type { ResolvedPollPolicy } from '../domain/polling';
 
 /**
  * Activity options shared by the pipelines. Non-retryable failures (validation, not found, conflicts) are
  * marked by the activities' AWS error interceptor; everything else is retried with backoff.
+ * How the timeouts are chosen, and what a dead worker costs: docs/activity-execution.md.
  */
-export const AWS_CALL: ActivityOptions = {
-  // An attempt lost with its worker (crash, or a task dropped under load) is retried only when this
-  // fires: short enough to recover fast, long enough for the SDK's own throttling retries and the
-  // worker's rate limiter.
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
-};
+const AWS_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
+
+/**
+ * A short call: one AWS request, or a few fixed ones, answered in well under a second. An attempt lost with
+ * its worker (crash, or a task dropped under load) is retried only when this fires: short enough to recover
+ * fast, long enough for the SDK's own throttling retries (a few backoffs of a second or less) and the
+ * worker's rate limiter (whose queue is bounded by the worker's activity slots, a few seconds at most).
+ */
+export const AWS_CALL: ActivityOptions = { startToCloseTimeout: '15s', retry: AWS_RETRY };
+
+/** How soon a dead worker's long attempt is retried elsewhere: the worker heartbeats every third of it (src/activities/heartbeat.ts). */
+export const HEARTBEAT_TIMEOUT = '10s';
+
+/**
+ * A long call: pages through a listing, or makes a call per version, variant, config or model it finds, so
+ * an attempt grows with the account or the model's history. It heartbeats; a dead worker is noticed within
+ * HEARTBEAT_TIMEOUT, and start-to-close only bounds an attempt that is alive but stuck.
+ */
+export const LONG_CALL: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: AWS_RETRY };
+
+/** The activities `awsActivities` schedules with LONG_CALL (each one's size grows with what it finds). */
+export const LONG_ACTIVITIES = [
+  'cleanUpEndpointResources',
+  'endpointConfigsInUse',
+  'modelsUsedByEndpointConfigs',
+  'configsUsingModel',
+  'missingModels',
+  'listEndpointConfigNames',
+  'latestApprovedVersion',
+  'resolveModelRef',
+  'transitionModelStage',
+  'describeEndpointScaling',
+  'describeVariantScaling',
+  'deleteScalingPolicies',
+  'deregisterScalableTargets',
+  'registerScalableTargets',
+  'putScalingPolicies',
+] as const satisfies ReadonlyArray<keyof Activities>;
+
+const isLong = (name: string): boolean => (LONG_ACTIVITIES as readonly string[]).includes(name);
+
+/**
+ * The pipelines' AWS activities: LONG_CALL for LONG_ACTIVITIES, AWS_CALL for every other. Only options
+ * differ from `proxyActivities(AWS_CALL)` (the same activity types, arguments and order), so histories
+ * recorded with it replay unchanged.
+ */
+export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
+  const short = wf.proxyActivities<Activities>(AWS_CALL);
+  const long = wf.proxyActivities<Activities>(LONG_CALL);
+  return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      return isLong(name) ? long[name as keyof Activities] : short[name as keyof Activities];
+    },
+  });
+}
 
 /**
  * Compensation, rollback and cleanup steps: retried until they succeed (or hit a non-retryable failure).
  * A cleanup reads several resources (and, in histories from before the tag-based cleanups, scans the
- * account's endpoints), so an attempt may take longer than a single call.
+ * account's endpoints), so an attempt may take longer than a single call; every step heartbeats, so a dead
+ * worker's step is retried elsewhere within HEARTBEAT_TIMEOUT rather than after start-to-close.
  */
 export const UNDO: ActivityOptions = {
   startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
 
@@ -40,10 +93,7 @@ export function compensationBoundMs(inServiceTimeoutMs: number): number {
  * the bound to this workflow (`bounded-compensation` for deploy, update and canary; the delete pipeline's
  * scaling restore came later, as `delete-bounded-scaling-restore`).
  */
-export function undoActivities<A extends object>(
-  timeoutMs: number,
-  patchId = 'bounded-compensation'
-): { undo: wf.ActivityInterfaceFor<A>; boundMs?: number } {
+export function undoActivities<A extends object>(timeoutMs: number, patchId = 'bounded-compensation'): { undo: wf.ActivityInterfaceFor<A>; boundMs?: number } {
   if (!wf.patched(patchId)) return { undo: wf.proxyActivities<A>(UNDO) };
   const boundMs = compensationBoundMs(timeoutMs);
   return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
@@ -56,6 +106,6 @@ export function pollingOptions(poll: ResolvedPollPolicy, deadlineMs: number): Ac
     backoffCoefficient: poll.backoff,
     maximumInterval: poll.maxMs,
   };
-  // One poll is one DescribeEndpoint call.
-  return { startToCloseTimeout: '30s', scheduleToCloseTimeout: deadlineMs, retry };
+  // One poll is one DescribeEndpoint call (a short call, as AWS_CALL).
+  return { startToCloseTimeout: AWS_CALL.startToCloseTimeout, scheduleToCloseTimeout: deadlineMs, retry };
 }
