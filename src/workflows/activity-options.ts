@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, RetryState, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ResolvedPollPolicy } from '../domain/polling';
 
@@ -13,8 +13,9 @@ const AWS_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, m
 /**
  * A short call: one AWS request, or a few fixed ones, answered in well under a second. An attempt lost with
  * its worker (crash, or a task dropped under load) is retried only when this fires: short enough to recover
- * fast, long enough for the SDK's own throttling retries (a few backoffs of a second or less) and the
- * worker's rate limiter (whose queue is bounded by the worker's activity slots, a few seconds at most).
+ * fast, long enough for the SDK's own retries (three attempts by default in standard and adaptive mode,
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html, so a few backoffs of a second
+ * or so) and the worker's rate limiter (whose queue is bounded by the worker's activity slots).
  */
 export const AWS_CALL: ActivityOptions = { startToCloseTimeout: '15s', retry: AWS_RETRY };
 
@@ -50,17 +51,91 @@ export const LONG_ACTIVITIES = [
 const isLong = (name: string): boolean => (LONG_ACTIVITIES as readonly string[]).includes(name);
 
 /**
- * The pipelines' AWS activities: LONG_CALL for LONG_ACTIVITIES, AWS_CALL for every other. Only options
- * differ from `proxyActivities(AWS_CALL)` (the same activity types, arguments and order), so histories
- * recorded with it replay unchanged.
+ * Patch: the short single-request calls of LOCAL_ACTIVITIES run as local activities (LOCAL_CALL), falling
+ * back to a regular activity (AWS_CALL) when their few local attempts fail retryably. Asked at each call, so
+ * a run recorded before it keeps scheduling regular activities during replay, and moves to local ones from
+ * the first call it makes live.
+ */
+export const LOCAL_ACTIVITIES_PATCH = 'local-activities';
+
+/**
+ * Single AWS requests (or a few fixed ones: describe, create, update, delete, tag, registry reads and
+ * writes) that answer in well under a second. Waits (polls as retries) and anything that grows with what it
+ * finds stay regular activities.
+ */
+export const LOCAL_ACTIVITIES = [
+  'describeEndpoint',
+  'describeEndpointConfig',
+  'modelSettings',
+  'createModel',
+  'createEndpointConfig',
+  'createEndpoint',
+  'updateEndpoint',
+  'deleteEndpointConfig',
+  'deleteModel',
+  'registerModelVersion',
+  'getModelVersion',
+  'setModelApproval',
+  'getVariantMetrics',
+  'alarmsInAlarm',
+] as const satisfies ReadonlyArray<keyof Activities>;
+
+/**
+ * A local attempt runs in the worker that runs the workflow, while that worker holds the workflow task; the
+ * SDK keeps the task alive past its timeout for a long local activity (it asks for a new task at 80 % of the
+ * timeout), so a local call waiting on the worker's AWS rate limiter does not time the task out. Its few
+ * attempts are bounded (5 s each, 3 attempts, about 18 s at worst), and then the call becomes a regular
+ * activity: one that keeps failing shows in `modelship status` (pending activities, with the last error)
+ * as before, instead of retrying invisibly inside the workflow task.
+ */
+export const LOCAL_CALL: LocalActivityOptions = {
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
+};
+
+const isLocal = (name: string): boolean => (LOCAL_ACTIVITIES as readonly string[]).includes(name);
+
+/**
+ * A local call that ended without an answer that should stand: its attempts ran out (or timed out) on a
+ * retryable failure. Non-retryable failures (validation, not found, conflicts: the AWS error interceptor
+ * marks them, for local activities too) and cancellation are the answer, as they were for regular ones.
+ */
+function retriesRanOut(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure) || wf.isCancellation(err)) return false;
+  if (err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return false;
+  return err.retryState !== RetryState.NON_RETRYABLE_FAILURE && err.retryState !== RetryState.CANCEL_REQUESTED;
+}
+
+/**
+ * The pipelines' AWS activities: LONG_CALL for LONG_ACTIVITIES, AWS_CALL for every other; with patch
+ * LOCAL_ACTIVITIES_PATCH, LOCAL_ACTIVITIES first as local activities. Without the patch only options differ
+ * from `proxyActivities(AWS_CALL)` (the same activity types, arguments and order), so histories recorded
+ * with it replay unchanged. docs/activity-execution.md describes the trade.
  */
 export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
   const short = wf.proxyActivities<Activities>(AWS_CALL);
   const long = wf.proxyActivities<Activities>(LONG_CALL);
+  const local = wf.proxyLocalActivities<Activities>(LOCAL_CALL);
+  type Call = (...args: unknown[]) => Promise<unknown>;
+  const pick = (proxy: wf.ActivityInterfaceFor<Activities>, name: string) => proxy[name as keyof Activities] as unknown as Call;
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
-      return isLong(name) ? long[name as keyof Activities] : short[name as keyof Activities];
+      if (isLong(name)) return pick(long, name);
+      if (!isLocal(name)) return pick(short, name);
+      return async (...args: unknown[]) => {
+        if (!wf.patched(LOCAL_ACTIVITIES_PATCH)) return pick(short, name)(...args);
+        try {
+          return await pick(local, name)(...args);
+        } catch (err) {
+          if (!retriesRanOut(err)) throw err;
+          wf.log.warn('local activity ran out of attempts; retrying it as a regular activity', {
+            activityType: name,
+            error: (err as ActivityFailure).cause?.message,
+          });
+          return pick(short, name)(...args);
+        }
+      };
     },
   });
 }
