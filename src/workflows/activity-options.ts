@@ -1,5 +1,15 @@
 import * as wf from '@temporalio/workflow';
-import { ActivityFailure, ApplicationFailure, RetryState, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  RetryState,
+  TerminatedFailure,
+  TimeoutFailure,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ResolvedPollPolicy } from '../domain/polling';
 
@@ -99,11 +109,18 @@ const isLocal = (name: string): boolean => (LOCAL_ACTIVITIES as readonly string[
  * A local call that ended without an answer that should stand: its attempts ran out (or timed out) on a
  * retryable failure. Non-retryable failures (validation, not found, conflicts: the AWS error interceptor
  * marks them, for local activities too) and cancellation are the answer, as they were for regular ones.
+ * The failure chain is read to its first application, timeout or cancellation failure, whether or not the
+ * SDK wraps it in an ActivityFailure.
  */
 function retriesRanOut(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure) || wf.isCancellation(err)) return false;
-  if (err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return false;
-  return err.retryState !== RetryState.NON_RETRYABLE_FAILURE && err.retryState !== RetryState.CANCEL_REQUESTED;
+  if (wf.isCancellation(err)) return false;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure) return !e.nonRetryable;
+    if (e instanceof TimeoutFailure) return true;
+    if (e instanceof CancelledFailure || e instanceof TerminatedFailure) return false;
+    if (e instanceof ActivityFailure && e.retryState === RetryState.NON_RETRYABLE_FAILURE) return false;
+  }
+  return false;
 }
 
 /**

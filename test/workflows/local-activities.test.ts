@@ -32,6 +32,13 @@ function markerText(e: HistoryEvent): string {
     .join('\n');
 }
 
+/** An error and its causes, one message each. */
+function chain(err: unknown): string {
+  const out: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) out.push(`${e.constructor.name}: ${e.message}`);
+  return out.join(' <- ');
+}
+
 const SHORT_CALLS = ['registerModelVersion', 'setModelApproval', 'describeEndpoint', 'createModel', 'createEndpointConfig', 'createEndpoint'];
 
 describe('short AWS calls as local activities', () => {
@@ -72,11 +79,16 @@ describe('short AWS calls as local activities', () => {
         taskQueue: h.taskQueue,
         args: [deployInput(endpoint, `m-${endpoint}`)],
       });
-      const retrying = await eventually(
-        async () => retryingActivities((await handle.describe()).raw.pendingActivities),
-        (r) => r.length > 0,
+      const seen = await eventually(
+        async () => {
+          const desc = await handle.describe();
+          return { status: desc.status.name, retrying: retryingActivities(desc.raw.pendingActivities) };
+        },
+        (r) => r.retrying.length > 0 || r.status !== 'RUNNING',
         60_000,
       );
+      const retrying = seen.retrying;
+      if (!retrying.length) assert.fail(`the run ended ${seen.status} without showing a retrying call: ${await handle.result().then(JSON.stringify, chain)}`);
       assert.equal(retrying[0]!.activity, 'createEndpointConfig');
       assert.match(retrying[0]!.lastFailure, /injected: CreateEndpointConfig is down/);
       const result = await handle.result();
