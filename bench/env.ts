@@ -30,6 +30,8 @@ export interface BenchEnv {
   client: Client;
   connection: Connection;
   bundlePath: string;
+  /** The bare floor workflows (bench/floor-workflows.ts), for the floor worker only. */
+  floorBundlePath: string;
   dir: string;
   close(): Promise<void>;
 }
@@ -44,11 +46,15 @@ export async function startBenchEnv(cliPath: string): Promise<BenchEnv> {
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger });
   const bundlePath = path.join(dir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
+  const floorBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quietLogger });
+  const floorBundlePath = path.join(dir, 'floor-workflows.js');
+  writeFileSync(floorBundlePath, floorBundle.code);
   return {
     server,
     client,
     connection,
     bundlePath,
+    floorBundlePath,
     dir,
     async close() {
       await connection.close();

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { startBenchEnv } from './env';
 import { runFleet, type FleetOptions, type FleetResult, type FleetWorkerConfig } from './fleet';
 import { runOverhead, type OverheadResult } from './overhead';
-import { machineInfo, mib, num, sec, table } from './stats';
+import { loadWarning, machineInfo, mib, num, sec, table } from './stats';
 import { runWaits, type WaitsResult } from './waits';
 
 const SECTIONS = ['fleet', 'waits', 'overhead'] as const;
@@ -44,19 +44,32 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const out = (line = '') => console.log(line);
   out(`# modelship benchmarks (${quick ? 'quick' : 'full'})`);
-  out(`date ${machine.date}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage.join(' ')}; node ${machine.node}; ${machine.platform}`);
+  out(
+    `date ${machine.date}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB RAM; load average ${machine.loadAverage.join(' ')}; node ${machine.node}; ${machine.platform}`,
+  );
   out(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+  const warning = loadWarning(machine);
+  if (warning) out(`WARNING ${warning}: the machine is busy with other work, so every figure below is indicative only; do not publish them.`);
+  const heading = (title: string) => `\n## ${title}${warning ? ` (${warning})` : ''}`;
 
   const env = await startBenchEnv(cliPath);
-  const report: { machine: typeof machine; quick: boolean; fleet?: FleetResult[]; waits?: WaitsResult; overhead?: OverheadResult; loadAverageAtEnd?: number[] } = { machine, quick };
+  const report: {
+    machine: typeof machine;
+    quick: boolean;
+    publishable: boolean;
+    fleet?: FleetResult[];
+    waits?: WaitsResult;
+    overhead?: OverheadResult;
+    loadAverageAtEnd?: number[];
+  } = { machine, quick, publishable: !warning };
   try {
     if (only.includes('waits')) {
-      out('\n## 2. Waiting for InService');
+      out(heading('2. Waiting for InService'));
       report.waits = await runWaits(env, { quick }, out);
     }
     if (only.includes('overhead')) {
-      out('\n## 3. Engine overhead');
-      report.overhead = await runOverhead(env, { quick }, out);
+      out(heading('3. Engine overhead'));
+      report.overhead = await runOverhead(env, { quick, loadWarning: warning }, out);
     }
     if (only.includes('fleet')) {
       const real = { describeEndpointBudget: Number(values['describe-budget']), operationBudget: Number(values['operation-budget']) };
@@ -69,7 +82,13 @@ async function main(): Promise<void> {
       type Entry = Pick<FleetOptions, 'n' | 'worker' | 'cleanup' | 'describeEndpointBudget' | 'operationBudget' | 'timeoutMs'>;
       const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [10, 50] : [10, 100, 1000];
       const compareAt = quick ? 10 : 20;
-      const scale: Entry[] = sizes.map((n) => ({ n, worker: AFTER, cleanup: values.cleanup!, ...real, timeoutMs: Math.min(minutes(quick ? 5 : 6), minutes(2) + n * 2_000) }));
+      const scale: Entry[] = sizes.map((n) => ({
+        n,
+        worker: AFTER,
+        cleanup: values.cleanup!,
+        ...real,
+        timeoutMs: Math.min(minutes(quick ? 5 : 6), minutes(2) + n * 2_000),
+      }));
       const compare: Entry[] = [
         // Before/after where the budget binds.
         { n: compareAt, worker: BEFORE, cleanup: false, ...scaled, timeoutMs: minutes(4) },
@@ -80,7 +99,9 @@ async function main(): Promise<void> {
       ];
       const plan = values.plan === 'scale' ? scale : values.plan === 'compare' ? compare : [...scale, ...compare];
       report.fleet = [];
-      out(`\n## 1. Fleet: N canaries at once on one worker (account budget: DescribeEndpoint ${real.describeEndpointBudget}/s, every other operation ${real.operationBudget}/s each; scaled runs: a tenth of that)`);
+      out(
+        `${heading('1. Fleet')}: N canaries at once on one worker (account budget: DescribeEndpoint ${real.describeEndpointBudget}/s, every other operation ${real.operationBudget}/s each; scaled runs: a tenth of that)`,
+      );
       for (const p of plan) {
         const result = await runFleet(env, { ...p, bakeMs: 2000, transitionMs: 1000 }, out);
         report.fleet.push(result);
@@ -105,7 +126,26 @@ function printFleet(results: FleetResult[], out: (line?: string) => void): void 
   out('\nideal per rollout = 4 bakes (2s) + UpdateEndpoint + 3 weight shifts + final UpdateEndpoint (1s each) = 13.0s\n');
   out(
     table(
-      ['worker', 'budget DE/other per s', 'N', 'cleanup', 'wall s', 'ideal s', 'lag p50 s', 'lag p95 s', 'lag max s', 'ok', 'failed', 'worker peak RSS MiB', 'worker CPU s', 'server CPU s', 'API calls', 'calls/rollout', 'DescribeEndpoint/rollout', 'throttles'],
+      [
+        'worker',
+        'budget DE/other per s',
+        'N',
+        'cleanup',
+        'wall s',
+        'ideal s',
+        'lag p50 s',
+        'lag p95 s',
+        'lag max s',
+        'ok',
+        'failed',
+        'worker peak RSS MiB',
+        'worker CPU s',
+        'server CPU s',
+        'API calls',
+        'calls/rollout',
+        'DescribeEndpoint/rollout',
+        'throttles',
+      ],
       results.map((r) => [
         r.options.worker.label,
         `${r.options.describeEndpointBudget}/${r.options.operationBudget}`,
@@ -125,23 +165,46 @@ function printFleet(results: FleetResult[], out: (line?: string) => void): void 
         num(r.totalCalls / r.options.n, 1),
         num((r.calls['SageMaker.DescribeEndpoint'] ?? 0) / r.options.n, 1),
         String(r.totalThrottles),
-      ])
-    )
+      ]),
+    ),
   );
 }
 
 function printFleetDetail(r: FleetResult, out: (line?: string) => void): void {
   out(
     `     lag p50/p95/max ${sec(r.lagMs.p50)}/${sec(r.lagMs.p95)}/${sec(r.lagMs.max)}s; worker peak RSS ${mib(r.workerPeakRssBytes)} MiB, CPU ${num(r.workerCpuSeconds, 1)}s; ` +
-      `server CPU ${num(r.serverCpuSeconds, 1)}s; ${r.totalCalls} API calls (${num(r.totalCalls / r.options.n, 1)}/rollout, DescribeEndpoint ${num((r.calls['SageMaker.DescribeEndpoint'] ?? 0) / r.options.n, 1)}/rollout)`
+      `server CPU ${num(r.serverCpuSeconds, 1)}s; ${r.totalCalls} API calls (${num(r.totalCalls / r.options.n, 1)}/rollout, DescribeEndpoint ${num((r.calls['SageMaker.DescribeEndpoint'] ?? 0) / r.options.n, 1)}/rollout)`,
   );
   const head = `${r.options.worker.label} N=${r.options.n}${r.options.cleanup ? ' +cleanup' : ''} budget ${r.options.describeEndpointBudget}/${r.options.operationBudget}`;
-  const ops = Object.entries(r.calls).sort((a, b) => b[1] - a[1]).map(([op, c]) => `${op.replace(/^[A-Za-z]+\./, '')} ${num(c / r.options.n, 1)}`);
+  const ops = Object.entries(r.calls)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, c]) => `${op.replace(/^[A-Za-z]+\./, '')} ${num(c / r.options.n, 1)}`);
   out(`\n${head}: calls per rollout: ${ops.join(', ')}`);
-  if (r.totalThrottles) out(`  throttled: ${Object.entries(r.throttles).map(([op, c]) => `${op} ${c}`).join(', ')}`);
-  if (Object.keys(r.otherErrors).length) out(`  other errors: ${Object.entries(r.otherErrors).map(([k, c]) => `${k} ${c}`).join(', ')}`);
-  if (Object.keys(r.failures).length) out(`  failures: ${Object.entries(r.failures).map(([k, c]) => `${c}x ${k}`).join('; ')}`);
-  out(`  gate verdicts: ${Object.entries(r.gateVerdicts).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}; emulator CPU ${num(r.emulatorCpuSeconds, 1)}s`);
+  if (r.totalThrottles)
+    out(
+      `  throttled: ${Object.entries(r.throttles)
+        .map(([op, c]) => `${op} ${c}`)
+        .join(', ')}`,
+    );
+  if (Object.keys(r.otherErrors).length)
+    out(
+      `  other errors: ${Object.entries(r.otherErrors)
+        .map(([k, c]) => `${k} ${c}`)
+        .join(', ')}`,
+    );
+  if (Object.keys(r.failures).length)
+    out(
+      `  failures: ${Object.entries(r.failures)
+        .map(([k, c]) => `${c}x ${k}`)
+        .join('; ')}`,
+    );
+  out(
+    `  gate verdicts: ${
+      Object.entries(r.gateVerdicts)
+        .map(([k, c]) => `${k} ${c}`)
+        .join(', ') || 'none'
+    }; emulator CPU ${num(r.emulatorCpuSeconds, 1)}s`,
+  );
 }
 
 main().then(
@@ -149,5 +212,5 @@ main().then(
   (err: unknown) => {
     console.error(err);
     process.exit(1);
-  }
+  },
 );

@@ -67,6 +67,16 @@ export function machineInfo(): MachineInfo {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * Figures from a machine whose 1-minute load average at the start is above its core count measure the
+ * other work as much as modelship: the benchmark then marks every table header with this warning, and such
+ * figures do not go into docs/benchmarks.md. undefined on a machine fit to measure on.
+ */
+export function loadWarning(machine: Pick<MachineInfo, 'cpus' | 'loadAverage'>): string | undefined {
+  const load = machine.loadAverage[0];
+  return load > machine.cpus ? `NOT FOR PUBLICATION: load average ${load} at start > ${machine.cpus} cores` : undefined;
+}
+
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
   if (clockTicks === undefined) {

@@ -5,9 +5,10 @@
  */
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { Next } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, type ActivityExecuteInput, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { createAwsClients, type AwsConfig } from '../src/aws';
 import { createWorker } from '../src/worker';
+import * as floorActivities from './floor-activities';
 
 export interface WorkerProcessConfig {
   address: string;
@@ -17,6 +18,11 @@ export interface WorkerProcessConfig {
   maxConcurrentActivities?: number;
   retryMode?: AwsConfig['retryMode'];
   maxRequestsPerSecond?: number;
+  /**
+   * A bare worker instead of modelship's: `bundlePath` holds bench/floor-workflows.ts and the only activity
+   * is a no-op (bench/floor-activities.ts). No AWS clients, no interceptors.
+   */
+  floor?: boolean;
   /** Passed to Worker.create unchanged. */
   workerOptions?: Record<string, unknown>;
 }
@@ -28,13 +34,25 @@ async function main(): Promise<void> {
   // Expected failures (endpoint not ready yet, throttling) would otherwise log a warning each.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const connection = await NativeConnection.connect({ address: cfg.address });
-  const clients = createAwsClients({
-      region: 'us-east-1',
-      endpoint: cfg.awsEndpoint,
-      credentials: BENCH_CREDENTIALS,
-      retryMode: cfg.retryMode,
-      maxRequestsPerSecond: cfg.maxRequestsPerSecond,
+  if (cfg.floor) {
+    const floor = await Worker.create({
+      connection,
+      taskQueue: cfg.taskQueue,
+      workflowBundle: { codePath: cfg.bundlePath },
+      activities: floorActivities,
+      shutdownGraceTime: '2s',
     });
+    await serve(floor);
+    await connection.close();
+    return;
+  }
+  const clients = createAwsClients({
+    region: 'us-east-1',
+    endpoint: cfg.awsEndpoint,
+    credentials: BENCH_CREDENTIALS,
+    retryMode: cfg.retryMode,
+    maxRequestsPerSecond: cfg.maxRequestsPerSecond,
+  });
   // MODELSHIP_BENCH_DEBUG=1: log AWS calls still unanswered after 10s, failed attempts, and every activity
   // attempt's start and end (replacing the worker's interceptors), to find where time goes under load.
   if (process.env.MODELSHIP_BENCH_DEBUG) {
@@ -42,15 +60,30 @@ async function main(): Promise<void> {
     // helper does not spell out.
     /* eslint-disable @typescript-eslint/no-explicit-any */
     for (const c of Object.values(clients)) {
-      (c as any).middlewareStack.add((next: any, ctx: any) => async (args: any) => {
-        const t = Date.now();
-        const timer = setInterval(() => console.error(`SLOW ${ctx.commandName} ${Date.now() - t}ms ${JSON.stringify(args.input).slice(0, 100)}`), 10000);
-        try { return await next(args); } finally { clearInterval(timer); }
-      }, { step: 'initialize', name: 'dbg' });
-      (c as any).middlewareStack.addRelativeTo((next: any, ctx: any) => async (args: any) => {
-        const t = Date.now();
-        try { return await next(args); } catch (e: any) { console.error(`ERR ${ctx.commandName} ${Date.now() - t}ms ${e?.name} ${e?.message}`); throw e; }
-      }, { name: 'dbg2', relation: 'after', toMiddleware: 'retryMiddleware' });
+      (c as any).middlewareStack.add(
+        (next: any, ctx: any) => async (args: any) => {
+          const t = Date.now();
+          const timer = setInterval(() => console.error(`SLOW ${ctx.commandName} ${Date.now() - t}ms ${JSON.stringify(args.input).slice(0, 100)}`), 10000);
+          try {
+            return await next(args);
+          } finally {
+            clearInterval(timer);
+          }
+        },
+        { step: 'initialize', name: 'dbg' },
+      );
+      (c as any).middlewareStack.addRelativeTo(
+        (next: any, ctx: any) => async (args: any) => {
+          const t = Date.now();
+          try {
+            return await next(args);
+          } catch (e: any) {
+            console.error(`ERR ${ctx.commandName} ${Date.now() - t}ms ${e?.name} ${e?.message}`);
+            throw e;
+          }
+        },
+        { name: 'dbg2', relation: 'after', toMiddleware: 'retryMiddleware' },
+      );
     }
     /* eslint-enable @typescript-eslint/no-explicit-any */
   }
@@ -72,8 +105,14 @@ async function main(): Promise<void> {
                     async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
                       const i = ctx.info;
                       const t = Date.now();
-                      console.error(`ACT-START ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} lag=${t - i.currentAttemptScheduledTimestampMs}`);
-                      try { return await next(input); } finally { console.error(`ACT-END ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} ${Date.now() - t}ms`); }
+                      console.error(
+                        `ACT-START ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} lag=${t - i.currentAttemptScheduledTimestampMs}`,
+                      );
+                      try {
+                        return await next(input);
+                      } finally {
+                        console.error(`ACT-END ${i.workflowExecution?.workflowId} ${i.activityType} ${i.attempt} ${Date.now() - t}ms`);
+                      }
                     },
                   },
                 }),
@@ -83,12 +122,17 @@ async function main(): Promise<void> {
         : {}),
     },
   });
+  await serve(worker);
+  await connection.close();
+}
+
+/** Runs the worker until SIGTERM or SIGINT; prints "worker ready" once it polls. */
+async function serve(worker: Worker): Promise<void> {
   process.once('SIGTERM', () => worker.shutdown());
   process.once('SIGINT', () => worker.shutdown());
   const running = worker.run();
   console.log('worker ready');
   await running;
-  await connection.close();
 }
 
 if (require.main === module) {
@@ -97,6 +141,6 @@ if (require.main === module) {
     (err: unknown) => {
       console.error(err);
       process.exit(1);
-    }
+    },
   );
 }

@@ -4,6 +4,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SageMakerClient, type SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
+import { Context } from '@temporalio/activity';
 
 /**
  * How modelship reaches AWS. Everything not given here comes from the AWS SDK's standard sources:
@@ -101,7 +102,9 @@ interface MiddlewareClient {
 
 /**
  * Every attempt (the middleware sits after the SDK's retry middleware, so retries count) waits for its
- * operation's limiter before it is sent.
+ * operation's limiter before it is sent. A request whose activity attempt was cancelled while it waited (a
+ * local activity's attempt timed out, a heartbeating activity was cancelled) is not sent: nobody would read
+ * its answer, and it would take a place in the budget from a live one.
  */
 function limitRequestRate(client: MiddlewareClient, perSecond: number): void {
   const limiters = new Map<string, RequestRateLimiter>();
@@ -112,10 +115,24 @@ function limitRequestRate(client: MiddlewareClient, perSecond: number): void {
         let limiter = limiters.get(operation);
         if (!limiter) limiters.set(operation, (limiter = new RequestRateLimiter(perSecond)));
         await limiter.take();
+        const cancelled = cancelledActivity();
+        if (cancelled) throw cancelled;
         return next(args);
       },
     { name: 'modelshipRequestRateLimit', relation: 'after', toMiddleware: 'retryMiddleware' }
   );
+}
+
+/** Why the activity attempt this request is made for was cancelled; undefined if it was not, or outside an activity. */
+function cancelledActivity(): unknown {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return undefined; // not in an activity (the CLI, the benchmark's plain script)
+  }
+  const signal = ctx.cancellationSignal;
+  return signal.aborted ? (signal.reason ?? new Error('activity cancelled')) : undefined;
 }
 
 /** The AWS setting modelship lacks (region, credentials, a reachable endpoint), with how to give it. */

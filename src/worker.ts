@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH } from './codec/data-converter';
 import { createActivities, type ActivityClients } from './activities';
 import { AwsErrorInterceptor } from './activities/aws-errors';
+import { LivenessHeartbeatInterceptor } from './activities/heartbeat';
 import { checkAwsConfig, checkAwsEndpoint, type AwsServiceClients } from './aws';
 import { DEFAULT_TASK_QUEUE } from './workflows/messages';
 
@@ -25,7 +26,10 @@ export interface ModelshipWorkerOptions {
    * (lib/), else bundled from the workflow sources at start (the TypeScript checkout, tests).
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Concurrent activities (AWS calls and polls). @default 20: AWS rate limits bind long before CPU does */
+  /**
+   * Concurrent activities (AWS calls and polls), and as many local activities (short AWS calls). @default 20:
+   * AWS rate limits bind long before CPU does
+   */
   maxConcurrentActivities?: number;
   /** Time in-flight activities get to finish on shutdown (SIGTERM). @default '30s' */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -49,8 +53,12 @@ export async function createWorker(options: ModelshipWorkerOptions): Promise<Wor
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(options.clients),
-    interceptors: { activity: [() => ({ inbound: new AwsErrorInterceptor() })] },
+    // Heartbeats outermost, so they run for the whole attempt.
+    interceptors: { activity: [(ctx) => ({ inbound: new LivenessHeartbeatInterceptor(ctx) }), () => ({ inbound: new AwsErrorInterceptor() })] },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
+    // Local activities (short AWS calls, src/workflows/activity-options.ts) get as many slots of their own:
+    // the rate limiter's queue stays bounded by the slots, as before (docs/activity-execution.md).
+    maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities ?? 20,
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.workerOptions,

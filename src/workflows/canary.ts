@@ -14,7 +14,7 @@ import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
-import { AWS_CALL, pollingOptions, UNDO, undoActivities } from './activity-options';
+import { awsActivities, pollingOptions, UNDO, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { CanaryState } from './canary-state';
 import { reportsCancelled } from './cancelled';
@@ -24,7 +24,7 @@ import { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSigna
 // Re-exported for code that imported them from here; messages.ts is their one definition.
 export { pauseSignal, resumeSignal, abortSignal, promoteSignal, approveStepSignal, setWeightUpdate, canaryStatusQuery };
 
-const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const aws = awsActivities();
 /**
  * Compensation and cleanup activities retried WITHOUT a bound (UNDO): only for runs started before patches
  * `bounded-compensation` and `canary-bounded-undo`, whose histories used it. New code uses `run.undo`.

@@ -10,7 +10,7 @@ import { resolvePollPolicy } from '../domain/polling';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingOptions, undoActivities } from './activity-options';
 import { reportsCancelled } from './cancelled';
 import { rootMessage } from './saga';
 
@@ -18,7 +18,7 @@ import { deleteStatusQuery } from './messages';
 // Re-exported for code that imported it from here; messages.ts is their one definition.
 export { deleteStatusQuery };
 
-const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const aws = awsActivities();
 
 /**
  * Deletes an endpoint: its scaling policies and scalable targets first (modelship never relies on

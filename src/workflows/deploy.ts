@@ -11,7 +11,7 @@ import type { Owner } from '../domain/ownership';
 import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
@@ -21,7 +21,7 @@ import { approveSignal, rejectSignal, deployStatusQuery } from './messages';
 // Re-exported for code that imported them from here; messages.ts is their one definition.
 export { approveSignal, rejectSignal, deployStatusQuery };
 
-const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const aws = awsActivities();
 
 /**
  * register → stage → deploy: registers a model version, stages it, waits for approval, then creates the

@@ -1,14 +1,13 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
 import type { CanaryInput } from '../domain/canary/input';
 import { endpointWorkflowId, modelName } from '../domain/names';
 import { FAILURE } from '../domain/failures';
-import { AWS_CALL } from './activity-options';
+import { awsActivities } from './activity-options';
 import { canaryRollout } from './canary';
 import { promoteSignal } from './messages';
 
-const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const aws = awsActivities();
 
 /** What a Temporal Schedule passes to `scheduledRollout` each time it fires. */
 export interface ScheduledRolloutInput {

@@ -10,7 +10,7 @@ import { updateInputSchema, type UpdateInput, type UpdateRequest } from '../doma
 import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
-import { AWS_CALL, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingOptions, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
@@ -20,7 +20,7 @@ import { updateStatusQuery } from './messages';
 // Re-exported for code that imported it from here; messages.ts is their one definition.
 export { updateStatusQuery };
 
-const aws = wf.proxyActivities<Activities>(AWS_CALL);
+const aws = awsActivities();
 /** Waits inside compensation: an endpoint still updating must be waited out, however long it takes. */
 const UNDO_WAIT_DEADLINE = '24h';
 
