@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createAwsClients } from '../../src/aws';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { eventually, uniqueName } from '../support/harness';
 import { workflowBundle } from '../support/temporal';
@@ -30,6 +32,19 @@ function modelship(args: string[], env: Record<string, string> = {}): Promise<Ru
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Every activity modelship registers, each failing retryably at once: a worker whose AWS is unreachable. */
+function unreachableActivities(): Record<string, () => Promise<never>> {
+  const names = Object.keys(createActivities(createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' })));
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      async () => {
+        throw new Error(`${n}: this test's worker reaches no AWS`);
+      },
+    ])
+  );
 }
 
 function deployArgs(endpoint: string): string[] {
@@ -236,8 +251,9 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     const queue = uniqueName('stopping');
     const endpoint = uniqueName('cli-gone');
     const connection = await NativeConnection.connect({ address: ADDRESS });
-    // Workflows only: the deploy answers status queries and waits on its first activity until the worker stops.
-    const worker = await Worker.create({ connection, taskQueue: queue, workflowBundle: await workflowBundle() });
+    // Activities that reach no AWS: the deploy answers status queries and retries its first activity until the
+    // worker stops. (Not a workflows-only worker: short calls run as local activities in the workflow's worker.)
+    const worker = await Worker.create({ connection, taskQueue: queue, workflowBundle: await workflowBundle(), activities: unreachableActivities() });
     const running = worker.run();
     const cli = spawn(process.execPath, [BIN, ...deployArgs(endpoint)], { env: { ...process.env, TEMPORAL_ADDRESS: ADDRESS, MODELSHIP_TASK_QUEUE: queue }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
