@@ -41,6 +41,16 @@ export interface ModelSpec {
 }
 
 /** What a compensation moves an endpoint back to, and from which config(s) it may do so. */
+/** An UpdateEndpoint: the endpoint, the config it moves to, and which live variant properties it keeps. */
+export interface EndpointUpdate {
+  endpointName: string;
+  endpointConfigName: string;
+  /** Keep the live desired counts and weights of same-named variants (UpdateEndpoint RetainAllVariantProperties). */
+  retainAllVariantProperties?: boolean;
+  /** With retainAllVariantProperties: the properties taken from the new config anyway. */
+  excludeRetainedVariantProperties?: VariantPropertyType[];
+}
+
 export interface EndpointRestore {
   endpointName: string;
   /** The config the endpoint was on before this run moved it. */
@@ -326,15 +336,18 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
     },
 
     /**
-     * `retainAllVariantProperties` keeps the live desired counts and weights of same-named variants;
-     * `excludeRetainedVariantProperties` names the ones taken from the new config anyway.
+     * Moves the endpoint to `endpointConfigName` (UpdateEndpoint). The positional form is what runs recorded
+     * before the object form scheduled: their activity inputs are in history and may still be retried.
      */
-    async updateEndpoint(
-      endpointName: string,
-      endpointConfigName: string,
-      retainAllVariantProperties = false,
-      excludeRetainedVariantProperties: VariantPropertyType[] = []
-    ): Promise<void> {
+    async updateEndpoint(update: EndpointUpdate | string, configName?: string, retain = false, exclude: VariantPropertyType[] = []): Promise<void> {
+      const {
+        endpointName,
+        endpointConfigName,
+        retainAllVariantProperties = false,
+        excludeRetainedVariantProperties = [],
+      }: EndpointUpdate = typeof update === 'string'
+        ? { endpointName: update, endpointConfigName: configName!, retainAllVariantProperties: retain, excludeRetainedVariantProperties: exclude }
+        : update;
       const before = await describeEndpoint(endpointName);
       // A retry after an accepted update finds the endpoint already moving to (or on) the new config.
       if (before && targetConfig(before) === endpointConfigName) return;

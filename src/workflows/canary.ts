@@ -235,7 +235,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   }
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
   await pinBaseline(run);
-  await aws.updateEndpoint(endpointName, rampConfig);
+  await aws.updateEndpoint({ endpointName, endpointConfigName: rampConfig });
   const ramped = await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs);
   expectServing(run, ramped, req.steps[0]);
   state.status.stepIndex = 0;
@@ -607,7 +607,7 @@ async function promote(run: CanaryRun): Promise<void> {
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   // The final config has no canary variant; the final variant keeps the baseline's name and so its scaling.
   if (run.canaryScaling) await removeCanaryScaling(run, aws);
-  await aws.updateEndpoint(req.endpointName, finalConfig);
+  await aws.updateEndpoint({ endpointName: req.endpointName, endpointConfigName: finalConfig });
   const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
   if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, FAILURE.EndpointDrift);

@@ -286,7 +286,7 @@ async function moveEndpoint({ run, saga, owner, ownedOnly, fromMoved, target }: 
   }
   state.step('updating-endpoint');
   // In `add` mode the existing variants keep their live weights and instance counts.
-  await aws.updateEndpoint(endpointName, configName, req.mode === 'add');
+  await aws.updateEndpoint({ endpointName, endpointConfigName: configName, retainAllVariantProperties: req.mode === 'add' });
 }
 
 async function createEndpoint({ run, saga, owner, ownedOnly, target }: DeployStep): Promise<void> {

@@ -254,7 +254,12 @@ async function moveEndpoint(
           : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
     { movesEndpoint: true }
   );
-  await aws.updateEndpoint(name, plan.newConfigName, plan.retainAllVariantProperties, plan.excludeRetainedVariantProperties);
+  await aws.updateEndpoint({
+    endpointName: name,
+    endpointConfigName: plan.newConfigName,
+    retainAllVariantProperties: plan.retainAllVariantProperties,
+    excludeRetainedVariantProperties: plan.excludeRetainedVariantProperties,
+  });
   state.step('waiting-updated');
   const updated = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
   state.step('verifying');
