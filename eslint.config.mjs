@@ -9,10 +9,13 @@ import { importX } from 'eslint-plugin-import-x';
 // activities (https://docs.temporal.io/develop/typescript/core-application#workflow-logic-requirements).
 const sandboxForbidden = {
   paths: [
-    ...builtinModules.filter((name) => !name.startsWith('_')).flatMap((name) => [name, `node:${name}`]).map((name) => ({
-      name,
-      message: 'Workflows and domain modules run in the workflow sandbox: no Node built-ins. Do this in an activity.',
-    })),
+    ...builtinModules
+      .filter((name) => !name.startsWith('_'))
+      .flatMap((name) => [name, `node:${name}`])
+      .map((name) => ({
+        name,
+        message: 'Workflows and domain modules run in the workflow sandbox: no Node built-ins. Do this in an activity.',
+      })),
     { name: '@temporalio/worker', message: 'Workflow and domain code must not load the worker runtime.' },
   ],
   patterns: [
@@ -43,9 +46,12 @@ export default tseslint.config(
       // A promise nobody awaits loses its error and, in a workflow, its ordering.
       // node:test's describe/it return promises the runner itself tracks
       // (https://typescript-eslint.io/rules/no-floating-promises/#allowforknownsafecalls).
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       // `const { a, ...rest } = x` drops `a` on purpose; `_name` marks a deliberately unused binding.

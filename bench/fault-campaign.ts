@@ -44,7 +44,13 @@ async function main(): Promise<void> {
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatSummary(report));
   const bad =
-    report.wrongOutcomes.length + report.leaks.length + report.duplicates.length + report.scalingDiffs.length + report.lookalikeChanges.length + report.overCapacity.length + report.canariesWithoutScaleOut.length;
+    report.wrongOutcomes.length +
+    report.leaks.length +
+    report.duplicates.length +
+    report.scalingDiffs.length +
+    report.lookalikeChanges.length +
+    report.overCapacity.length +
+    report.canariesWithoutScaleOut.length;
   process.exit(bad ? 1 : 0);
 }
 

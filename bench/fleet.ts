@@ -92,19 +92,29 @@ export async function runFleet(env: BenchEnv, options: FleetOptions, log: (line:
         await sm.send(
           new CreateModelPackageCommand({
             ModelPackageGroupName: model,
-            InferenceSpecification: { Containers: [{ Image: image(model, v), ModelDataUrl: `s3://models/${model}/v${v}.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+            InferenceSpecification: {
+              Containers: [{ Image: image(model, v), ModelDataUrl: `s3://models/${model}/v${v}.tar.gz` }],
+              SupportedContentTypes: ['application/json'],
+              SupportedResponseMIMETypes: ['application/json'],
+            },
             ModelApprovalStatus: 'Approved',
             ModelLifeCycle: v === 1 ? { Stage: 'Production', StageStatus: 'Deployed' } : { Stage: 'Staging', StageStatus: 'Registered' },
-          })
+          }),
         );
       }
       const v1 = modelName(model, 1);
-      await sm.send(new CreateModelCommand({ ModelName: v1, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(model, 1), ModelDataUrl: `s3://models/${model}/v1.tar.gz` } }));
+      await sm.send(
+        new CreateModelCommand({
+          ModelName: v1,
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: { Image: image(model, 1), ModelDataUrl: `s3://models/${model}/v1.tar.gz` },
+        }),
+      );
       await sm.send(
         new CreateEndpointConfigCommand({
           EndpointConfigName: `${endpoint}-v1`,
           ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: v1, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
-        })
+        }),
       );
       await sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-v1` }));
     });

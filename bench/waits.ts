@@ -73,7 +73,8 @@ export async function runWaits(env: BenchEnv, opts: { quick: boolean }, log: (li
         if (waitSeconds >= 30) jobs.push({ method: 'SDK waiter (defaults)', waitSeconds, endpoint: `wait-sdk-${id}`, factor });
       }
     }
-    if (!lengths.some((l) => l >= 30)) notes.push('SDK waiter at its defaults (minDelay 30s) not run: no wait here is 30s or longer (full mode runs it for the 30s and 120s waits).');
+    if (!lengths.some((l) => l >= 30))
+      notes.push('SDK waiter at its defaults (minDelay 30s) not run: no wait here is 30s or longer (full mode runs it for the 30s and 120s waits).');
     // Each endpoint takes its own time to come up: the emulator's create time (1s) times a per-endpoint factor.
     const rules: FaultRule[] = jobs.map((j) => ({ kind: 'slowTransitions', factor: j.factor, transitions: ['create'], endpoints: [j.endpoint] }));
     await emulator.control.setFaults(rules);
@@ -81,22 +82,35 @@ export async function runWaits(env: BenchEnv, opts: { quick: boolean }, log: (li
     const samples = await Promise.all(
       jobs.map((job, i) =>
         // Staggered a little so the runs of one length do not poll in lockstep.
-        sleep(i * 37).then(() => (job.method === 'modelship' ? viaWorkflow(env, emulator, taskQueue, job) : viaScript(emulator, job)))
-      )
+        sleep(i * 37).then(() => (job.method === 'modelship' ? viaWorkflow(env, emulator, taskQueue, job) : viaScript(emulator, job))),
+      ),
     );
     const rows: WaitRow[] = [];
     for (const waitSeconds of lengths) {
       for (const method of ['modelship', 'fixed 5s poll', 'SDK waiter (defaults)'] as WaitMethod[]) {
         const of = samples.filter((s) => s.method === method && s.waitSeconds === waitSeconds);
         if (!of.length) continue;
-        rows.push({ method, waitSeconds, runs: of.length, delayMs: summarize(of.map((s) => s.delayMs)), describeCalls: summarize(of.map((s) => s.describeCalls)) });
+        rows.push({
+          method,
+          waitSeconds,
+          runs: of.length,
+          delayMs: summarize(of.map((s) => s.delayMs)),
+          describeCalls: summarize(of.map((s) => s.describeCalls)),
+        });
       }
     }
     log(
       table(
         ['wait', 'method', 'runs', 'detection delay mean s', 'max s', 'DescribeEndpoint calls'],
-        rows.map((r) => [`${r.waitSeconds}s`, r.method, String(r.runs), (r.delayMs.mean / 1000).toFixed(2), (r.delayMs.max / 1000).toFixed(2), r.describeCalls.mean.toFixed(1)])
-      )
+        rows.map((r) => [
+          `${r.waitSeconds}s`,
+          r.method,
+          String(r.runs),
+          (r.delayMs.mean / 1000).toFixed(2),
+          (r.delayMs.max / 1000).toFixed(2),
+          r.describeCalls.mean.toFixed(1),
+        ]),
+      ),
     );
     for (const n of notes) log(`note: ${n}`);
     return { rows, notes };
@@ -114,7 +128,12 @@ async function switchedAt(emulator: EmulatorProcess, endpoint: string): Promise<
 }
 
 /** modelship: deployModel creates the endpoint and waits; the wait's end is its activity's completion in history. */
-async function viaWorkflow(env: BenchEnv, emulator: EmulatorProcess, taskQueue: string, job: { method: WaitMethod; waitSeconds: number; endpoint: string }): Promise<Sample> {
+async function viaWorkflow(
+  env: BenchEnv,
+  emulator: EmulatorProcess,
+  taskQueue: string,
+  job: { method: WaitMethod; waitSeconds: number; endpoint: string },
+): Promise<Sample> {
   const model = `${job.endpoint}-m`;
   const input: DeployInput = {
     endpointName: job.endpoint,
@@ -123,13 +142,25 @@ async function viaWorkflow(env: BenchEnv, emulator: EmulatorProcess, taskQueue: 
     instanceType: 'ml.m5.large',
     autoApprove: true,
   };
-  const handle = await env.client.workflow.start(deployModel, { taskQueue, workflowId: endpointWorkflowId(job.endpoint), args: [input], workflowExecutionTimeout: '10m' });
+  const handle = await env.client.workflow.start(deployModel, {
+    taskQueue,
+    workflowId: endpointWorkflowId(job.endpoint),
+    args: [input],
+    workflowExecutionTimeout: '10m',
+  });
   await handle.result();
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitEndpointInService');
+  const scheduled = events.find(
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitEndpointInService',
+  );
   const id = scheduled?.eventId?.toString();
-  const started = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === id);
-  const completed = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === id);
+  const started = events.find(
+    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === id,
+  );
+  const completed = events.find(
+    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === id,
+  );
   if (!completed || !started) throw new Error(`no completed awaitEndpointInService in the history of ${job.endpoint}`);
   return {
     method: job.method,
@@ -144,12 +175,18 @@ async function viaWorkflow(env: BenchEnv, emulator: EmulatorProcess, taskQueue: 
 async function viaScript(emulator: EmulatorProcess, job: { method: WaitMethod; waitSeconds: number; endpoint: string }): Promise<Sample> {
   const sm = emulator.aws.sagemaker;
   const model = `${job.endpoint}-m`;
-  await sm.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:1` } }));
+  await sm.send(
+    new CreateModelCommand({
+      ModelName: model,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:1` },
+    }),
+  );
   await sm.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${job.endpoint}-c`,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
-    })
+    }),
   );
   await sm.send(new CreateEndpointCommand({ EndpointName: job.endpoint, EndpointConfigName: `${job.endpoint}-c` }));
   let calls = 0;
@@ -169,10 +206,13 @@ async function viaScript(emulator: EmulatorProcess, job: { method: WaitMethod; w
   } else {
     // A client of its own, counting the waiter's DescribeEndpoint calls.
     const client = new SageMakerClient({ region: 'us-east-1', endpoint: emulator.url, credentials: BENCH_CREDENTIALS });
-    client.middlewareStack.add((next) => async (args) => {
-      calls++;
-      return next(args);
-    }, { step: 'initialize', name: 'countCalls' });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        calls++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCalls' },
+    );
     try {
       await waitUntilEndpointInService({ client, maxWaitTime: job.waitSeconds + 600 }, { EndpointName: job.endpoint });
       detected = Date.now();

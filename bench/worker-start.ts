@@ -76,13 +76,17 @@ async function main(): Promise<void> {
     for (const [name, args] of variants) {
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const load = loadavg().map((l) => l.toFixed(2)).join(' / ');
+        const load = loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' / ');
         const ms = await timeWorkerStart(args, server.address);
         times.push(ms);
         console.log(`${name}: run ${i + 1}: ${(ms / 1000).toFixed(2)} s (load average ${load})`);
       }
       const sorted = [...times].sort((a, b) => a - b);
-      console.log(`${name}: median ${(sorted[Math.floor(sorted.length / 2)] / 1000).toFixed(2)} s, min ${(sorted[0] / 1000).toFixed(2)} s, max ${(sorted.at(-1)! / 1000).toFixed(2)} s`);
+      console.log(
+        `${name}: median ${(sorted[Math.floor(sorted.length / 2)] / 1000).toFixed(2)} s, min ${(sorted[0] / 1000).toFixed(2)} s, max ${(sorted.at(-1)! / 1000).toFixed(2)} s`,
+      );
     }
   } finally {
     await server.stop();

@@ -62,8 +62,15 @@ async function settled(handle: WorkflowHandle): Promise<WorkflowHandle> {
 const SCENARIOS: Record<string, Scenario> = {
   /** Fresh endpoint, human approval by signal, success. */
   'deploy-approved': async (h, ep) => {
-    const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, `${ep}-m`, 'v1', { autoApprove: false })] });
-    await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
+    const handle = await h.client.workflow.start(deployModel, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [deployInput(ep, `${ep}-m`, 'v1', { autoApprove: false })],
+    });
+    await eventually(
+      () => handle.query(deployStatusQuery),
+      (s) => s.step === 'awaiting-approval',
+    );
     await handle.signal(approveSignal, { by: 'recorder', reason: 'fixture' });
     await handle.result();
     return handle;
@@ -72,14 +79,20 @@ const SCENARIOS: Record<string, Scenario> = {
   'deploy-rolled-back': async (h, ep) => {
     await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m` });
     h.emulator.control.setBehaviours({ [image(`${ep}-m`, 'broken')]: { healthy: false, failureReason: 'model data download failed' } });
-    return settled(await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, `${ep}-m`, 'broken')] }));
+    return settled(
+      await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, `${ep}-m`, 'broken')] }),
+    );
   },
   'canary-promoted': async (h, ep) => {
     // Owned, as a modelship deploy leaves it: the promoted cleanup (by tags) removes the original too.
     await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m`, ownedBy: 'seed-run' });
     await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
     h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
-    const handle = await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [canaryInput(ep, `${ep}-m`)] });
+    const handle = await h.client.workflow.start(canaryRollout, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [canaryInput(ep, `${ep}-m`)],
+    });
     await handle.result();
     h.emulator.control.stopTraffic(ep);
     return handle;
@@ -89,7 +102,9 @@ const SCENARIOS: Record<string, Scenario> = {
     await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
     h.emulator.control.setBehaviours({ [image(`${ep}-m`, 'v2')]: { errorRate: 0.5 } });
     h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
-    const handle = await settled(await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [canaryInput(ep, `${ep}-m`)] }));
+    const handle = await settled(
+      await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [canaryInput(ep, `${ep}-m`)] }),
+    );
     h.emulator.control.stopTraffic(ep);
     return handle;
   },
@@ -99,7 +114,9 @@ const SCENARIOS: Record<string, Scenario> = {
     const handle = await h.client.workflow.start(updateSageMakerEndpoint, {
       taskQueue: h.taskQueue,
       workflowId: endpointWorkflowId(ep),
-      args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], raiseCapacityDuringUpdate: { AllTraffic: 3 }, poll: POLL }],
+      args: [
+        { endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], raiseCapacityDuringUpdate: { AllTraffic: 3 }, poll: POLL },
+      ],
     });
     await handle.result();
     return handle;
@@ -113,7 +130,7 @@ const SCENARIOS: Record<string, Scenario> = {
         taskQueue: h.taskQueue,
         workflowId: endpointWorkflowId(ep),
         args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: POLL }],
-      })
+      }),
     );
   },
   /** A scheduled firing: the newest Approved version goes out through a child canary. */
@@ -122,7 +139,11 @@ const SCENARIOS: Record<string, Scenario> = {
     await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
     h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
     const { model: _version, ...canary } = canaryInput(ep, `${ep}-m`);
-    const handle = await h.client.workflow.start(scheduledRollout, { taskQueue: h.taskQueue, workflowId: `schedule-${ep}`, args: [{ canary: { ...canary, model: { name: `${ep}-m` } } }] });
+    const handle = await h.client.workflow.start(scheduledRollout, {
+      taskQueue: h.taskQueue,
+      workflowId: `schedule-${ep}`,
+      args: [{ canary: { ...canary, model: { name: `${ep}-m` } } }],
+    });
     await handle.result();
     h.emulator.control.stopTraffic(ep);
     return handle;
@@ -132,9 +153,20 @@ const SCENARIOS: Record<string, Scenario> = {
     await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m` });
     await registerVersion(h.aws, `${ep}-m`, image(`${ep}-m`, 'v2'));
     h.emulator.control.startTraffic({ endpointName: ep, rps: 60 });
-    const rollout = await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ ...canaryInput(ep, `${ep}-m`), bake: '10m' }] });
-    await eventually(() => rollout.query(canaryStatusQuery), (s) => s.phase === 'baking');
-    const handle = await h.client.workflow.start(scheduledPromote, { taskQueue: h.taskQueue, workflowId: `promote-${ep}`, args: [{ endpointName: ep, full: true, reason: 'fixture' }] });
+    const rollout = await h.client.workflow.start(canaryRollout, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [{ ...canaryInput(ep, `${ep}-m`), bake: '10m' }],
+    });
+    await eventually(
+      () => rollout.query(canaryStatusQuery),
+      (s) => s.phase === 'baking',
+    );
+    const handle = await h.client.workflow.start(scheduledPromote, {
+      taskQueue: h.taskQueue,
+      workflowId: `promote-${ep}`,
+      args: [{ endpointName: ep, full: true, reason: 'fixture' }],
+    });
     await handle.result();
     await rollout.result();
     h.emulator.control.stopTraffic(ep);
@@ -142,7 +174,11 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'delete-autoscaled': async (h, ep) => {
     await seedEndpoint(h.aws, { endpoint: ep, group: `${ep}-m`, autoscaled: true });
-    const handle = await h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ endpointName: ep, poll: POLL }] });
+    const handle = await h.client.workflow.start(deleteSageMakerEndpoint, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [{ endpointName: ep, poll: POLL }],
+    });
     await handle.result();
     return handle;
   },
@@ -168,10 +204,14 @@ async function main(): Promise<void> {
       const file = path.join(OUT, tag ? `${name}.${tag}.json` : `${name}.json`);
       // The Temporal CLI writes the standard JSON history format (the SDK's historyToJSON trips over two
       // protobufjs copies in this dependency tree).
-      const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', h.env.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      const json = execFileSync(
+        temporalCliPath(),
+        ['workflow', 'show', '--address', h.env.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'],
+        {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
       writeFileSync(file, `${JSON.stringify(JSON.parse(scrubPaths(json)), null, 2)}\n`);
       console.log(`${name}: ${status.name}, ${path.relative(process.cwd(), file)}`);
     }

@@ -44,19 +44,27 @@ async function main() {
   const child = spawn(
     process.execPath,
     [
-      '--import', 'tsx', '--test', '--test-timeout=300000',
+      '--import',
+      'tsx',
+      '--test',
+      '--test-timeout=300000',
       // TAP on stdout, as CI reads it; each file's wall time on stderr at the end.
-      '--test-reporter=tap', '--test-reporter-destination=stdout',
-      `--test-reporter=${path.join(__dirname, 'test-file-times.mjs')}`, '--test-reporter-destination=stderr',
+      '--test-reporter=tap',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${path.join(__dirname, 'test-file-times.mjs')}`,
+      '--test-reporter-destination=stderr',
       ...files,
     ],
-    { stdio: 'inherit', env: {
-      ...process.env,
-      MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
-      [RECORD_DIR_ENV]: recordDir,
-      [SHARED_BUNDLE_ENV]: bundleFile,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // see bin/modelship
-    }, }
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        MODELSHIP_TEST_TEMPORAL_ADDRESS: server.address,
+        [RECORD_DIR_ENV]: recordDir,
+        [SHARED_BUNDLE_ENV]: bundleFile,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', // see bin/modelship
+      },
+    },
   );
   const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   await server.stop();
@@ -70,7 +78,9 @@ function checkRecordedResponses(recordDir: string): boolean {
   const started = Date.now();
   const entries = readRecordings(recordDir);
   const { counts, problems } = checkResponses(entries);
-  console.log(`# conformance: ${entries.length} emulator responses of ${counts.size} operations recorded during the suite, checked against botocore ${BOTOCORE_VERSION} in ${Date.now() - started} ms`);
+  console.log(
+    `# conformance: ${entries.length} emulator responses of ${counts.size} operations recorded during the suite, checked against botocore ${BOTOCORE_VERSION} in ${Date.now() - started} ms`,
+  );
   if (problems.length === 0) {
     console.log('ok - every recorded emulator response and error conforms to the AWS service models');
     return true;

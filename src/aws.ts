@@ -77,7 +77,10 @@ export class RequestRateLimiter {
   private nextSlot = 0;
   private readonly intervalMs: number;
 
-  constructor(perSecond: number, private readonly burst = Math.max(1, Math.floor(perSecond / 2))) {
+  constructor(
+    perSecond: number,
+    private readonly burst = Math.max(1, Math.floor(perSecond / 2)),
+  ) {
     this.intervalMs = 1000 / perSecond;
   }
 
@@ -95,7 +98,7 @@ interface MiddlewareClient {
   middlewareStack: {
     addRelativeTo(
       middleware: (next: Handler, context: { commandName?: string }) => Handler,
-      options: { name: string; relation: 'after'; toMiddleware: string }
+      options: { name: string; relation: 'after'; toMiddleware: string },
     ): void;
   };
 }
@@ -119,7 +122,7 @@ function limitRequestRate(client: MiddlewareClient, perSecond: number): void {
         if (cancelled) throw cancelled;
         return next(args);
       },
-    { name: 'modelshipRequestRateLimit', relation: 'after', toMiddleware: 'retryMiddleware' }
+    { name: 'modelshipRequestRateLimit', relation: 'after', toMiddleware: 'retryMiddleware' },
   );
 }
 
@@ -140,7 +143,7 @@ export class AwsConfigError extends Error {
   override readonly name = 'AwsConfigError';
   constructor(
     readonly setting: 'region' | 'credentials' | 'endpoint',
-    message: string
+    message: string,
   ) {
     super(message);
   }
@@ -165,7 +168,7 @@ export async function checkAwsConfig(clients: AwsServiceClients): Promise<{ regi
     throw new AwsConfigError(
       'region',
       `AWS region is not set (${(err as Error).message}): every AWS call would fail. Give it with --region or AWS_REGION, ` +
-        'or as `region` in the profile (AWS_PROFILE) of ~/.aws/config.'
+        'or as `region` in the profile (AWS_PROFILE) of ~/.aws/config.',
     );
   }
   if (!region) throw new AwsConfigError('region', 'AWS region is empty: give it with --region or AWS_REGION.');
@@ -177,7 +180,7 @@ export async function checkAwsConfig(clients: AwsServiceClients): Promise<{ regi
       `AWS credentials not found through the SDK's default chain (${(err as Error).message}). Give them with ` +
         'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), with AWS_PROFILE naming a profile in ' +
         '~/.aws/credentials or ~/.aws/config (SSO: `aws sso login` first), or run with an IAM role ' +
-        '(EC2 instance profile, ECS task role, EKS IRSA or Pod Identity).'
+        '(EC2 instance profile, ECS task role, EKS IRSA or Pod Identity).',
     );
   }
   return { region };
@@ -208,7 +211,7 @@ export async function checkAwsEndpoint(clients: AwsServiceClients, timeoutMs = 3
     throw new AwsConfigError(
       'endpoint',
       `AWS endpoint ${url} is unreachable (${why}). Start what serves it (\`modelship emulator\` for the local emulator) ` +
-        'or correct --aws-endpoint / MODELSHIP_AWS_ENDPOINT; leave it unset to call AWS itself.'
+        'or correct --aws-endpoint / MODELSHIP_AWS_ENDPOINT; leave it unset to call AWS itself.',
     );
   }
 }

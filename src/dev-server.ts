@@ -49,11 +49,16 @@ class DevServerExitedEarly extends Error {}
 
 async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--namespace', options.namespace ?? 'default',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    options.namespace ?? 'default',
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),

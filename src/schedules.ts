@@ -25,7 +25,13 @@ export async function createRolloutSchedule(client: Client, o: RolloutScheduleOp
   return client.schedule.create({
     scheduleId: o.scheduleId ?? `rollout/${endpoint}`,
     spec: { cronExpressions: o.cron, timezone: o.timezone ?? 'UTC' },
-    action: { type: 'startWorkflow', workflowType: WORKFLOW_TYPES.scheduledRollout, taskQueue: o.taskQueue, workflowId: `scheduled-rollout/${endpoint}`, args: [o.rollout] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOW_TYPES.scheduledRollout,
+      taskQueue: o.taskQueue,
+      workflowId: `scheduled-rollout/${endpoint}`,
+      args: [o.rollout],
+    },
     // SKIP: a firing while the last one still runs is dropped. A short catch-up window: after an outage
     // a promotion must not start hours late, outside the window someone chose.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m', pauseOnFailure: false },
@@ -59,7 +65,13 @@ export async function createPromoteSchedule(client: Client, o: PromoteScheduleOp
       ],
       timezone: 'UTC',
     },
-    action: { type: 'startWorkflow', workflowType: WORKFLOW_TYPES.scheduledPromote, taskQueue: o.taskQueue, workflowId: `scheduled-promote/${endpoint}`, args: [o.promote] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOW_TYPES.scheduledPromote,
+      taskQueue: o.taskQueue,
+      workflowId: `scheduled-promote/${endpoint}`,
+      args: [o.promote],
+    },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' },
     state: { remainingActions: 1 },
   });

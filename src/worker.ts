@@ -102,10 +102,16 @@ export async function checkReadiness(worker: Pick<Worker, 'getState'>, connectio
   const [temporal, aws] = await Promise.all([
     connection
       .withDeadline(Date.now() + 3000, () => connection.workflowService.getSystemInfo({}))
-      .then(() => 'ok', (err: Error) => `Temporal does not answer: ${err.message}`),
+      .then(
+        () => 'ok',
+        (err: Error) => `Temporal does not answer: ${err.message}`,
+      ),
     checkAwsConfig(clients)
       .then(() => checkAwsEndpoint(clients))
-      .then(() => 'ok', (err: Error) => err.message),
+      .then(
+        () => 'ok',
+        (err: Error) => err.message,
+      ),
   ]);
   return { ready: state === 'RUNNING' && temporal === 'ok' && aws === 'ok', state, temporal, aws };
 }

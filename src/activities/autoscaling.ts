@@ -44,11 +44,14 @@ const MAX_IDS_PER_CALL = 50;
 export function createAutoScalingActivities(
   autoscaling: ApplicationAutoScalingClient,
   cloudwatch: CloudWatchClient,
-  endpointVariants: (endpointName: string) => Promise<string[] | null>
+  endpointVariants: (endpointName: string) => Promise<string[] | null>,
 ) {
   async function describePolicies(resourceId: string): Promise<ScalingPolicySpec[]> {
     const out: ScalingPolicy[] = [];
-    const pages = paginateDescribeScalingPolicies({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION });
+    const pages = paginateDescribeScalingPolicies(
+      { client: autoscaling },
+      { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION },
+    );
     for await (const page of pages) out.push(...(page.ScalingPolicies ?? []));
     const specs: ScalingPolicySpec[] = [];
     for (const p of out) {
@@ -62,16 +65,17 @@ export function createAutoScalingActivities(
 
   async function describeScheduledActions(resourceId: string): Promise<ScheduledActionSpec[]> {
     const out: ScheduledActionSpec[] = [];
-    const pages = paginateDescribeScheduledActions({ client: autoscaling }, { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION });
+    const pages = paginateDescribeScheduledActions(
+      { client: autoscaling },
+      { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION },
+    );
     for await (const page of pages) out.push(...(page.ScheduledActions ?? []).map(scheduledActionSpec));
     return out;
   }
 
   /** Everything about one target that deregistering it loses. */
   async function snapshot(variantName: string, t: ScalableTarget): Promise<VariantScaling> {
-    const tags = t.ScalableTargetARN
-      ? (await autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: t.ScalableTargetARN }))).Tags ?? {}
-      : {};
+    const tags = t.ScalableTargetARN ? ((await autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: t.ScalableTargetARN }))).Tags ?? {}) : {};
     return variantScaling(variantName, t, await describePolicies(t.ResourceId!), tags, await describeScheduledActions(t.ResourceId!));
   }
 
@@ -87,7 +91,7 @@ export function createAutoScalingActivities(
     for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) {
       const pages = paginateDescribeScalableTargets(
         { client: autoscaling },
-        { ServiceNamespace: NAMESPACE, ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL), ScalableDimension: DIMENSION }
+        { ServiceNamespace: NAMESPACE, ResourceIds: ids.slice(i, i + MAX_IDS_PER_CALL), ScalableDimension: DIMENSION },
       );
       for await (const page of pages) targets.push(...(page.ScalableTargets ?? []));
     }
@@ -111,7 +115,7 @@ export function createAutoScalingActivities(
      */
     async setScalableTargetMinCapacity(o: { resourceId: string; minCapacity: number; expected?: number }): Promise<{ leftAlone: string } | undefined> {
       const { ScalableTargets: found = [] } = await autoscaling.send(
-        new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ResourceIds: [o.resourceId], ScalableDimension: DIMENSION })
+        new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE, ResourceIds: [o.resourceId], ScalableDimension: DIMENSION }),
       );
       const t = found.find((x) => x.ResourceId === o.resourceId);
       if (!t) return { leftAlone: `${o.resourceId} is no longer a scalable target` };
@@ -120,7 +124,7 @@ export function createAutoScalingActivities(
         return { leftAlone: `its MinCapacity is ${t.MinCapacity} now, not the ${o.expected} this run set` };
       if (o.minCapacity > (t.MaxCapacity ?? 0)) return { leftAlone: `MinCapacity ${o.minCapacity} would be above its MaxCapacity ${t.MaxCapacity}` };
       await autoscaling.send(
-        new RegisterScalableTargetCommand({ ServiceNamespace: NAMESPACE, ResourceId: o.resourceId, ScalableDimension: DIMENSION, MinCapacity: o.minCapacity })
+        new RegisterScalableTargetCommand({ ServiceNamespace: NAMESPACE, ResourceId: o.resourceId, ScalableDimension: DIMENSION, MinCapacity: o.minCapacity }),
       );
       return undefined;
     },
@@ -148,7 +152,7 @@ export function createAutoScalingActivities(
                 ResourceId: s.resourceId,
                 ScalableDimension: DIMENSION,
                 PolicyName: p.policyName,
-              })
+              }),
             );
           } catch (err) {
             if (!isObjectNotFound(err)) throw err;
@@ -165,9 +169,7 @@ export function createAutoScalingActivities(
     async deregisterScalableTargets(scaling: VariantScaling[]): Promise<void> {
       for (const s of scaling) {
         try {
-          await autoscaling.send(
-            new DeregisterScalableTargetCommand({ ServiceNamespace: NAMESPACE, ResourceId: s.resourceId, ScalableDimension: DIMENSION })
-          );
+          await autoscaling.send(new DeregisterScalableTargetCommand({ ServiceNamespace: NAMESPACE, ResourceId: s.resourceId, ScalableDimension: DIMENSION }));
         } catch (err) {
           if (!isObjectNotFound(err)) throw err;
         }
@@ -193,7 +195,7 @@ export function createAutoScalingActivities(
             // a role the user chose is passed back.
             RoleARN: s.roleArn && !s.roleArn.includes(':role/aws-service-role/') ? s.roleArn : undefined,
             SuspendedState: s.suspendedState,
-          })
+          }),
         );
         if (s.tags && Object.keys(s.tags).length && ScalableTargetARN) {
           await autoscaling.send(new TagResourceCommand({ ResourceARN: ScalableTargetARN, Tags: s.tags }));
@@ -210,7 +212,7 @@ export function createAutoScalingActivities(
               StartTime: a.startTime ? new Date(a.startTime) : undefined,
               EndTime: a.endTime ? new Date(a.endTime) : undefined,
               ScalableTargetAction: a.scalableTargetAction,
-            })
+            }),
           );
         }
       }
@@ -234,7 +236,7 @@ export function createAutoScalingActivities(
               PolicyType: p.policyType as ScalingPolicy['PolicyType'],
               TargetTrackingScalingPolicyConfiguration: p.targetTracking as TargetTrackingScalingPolicyConfiguration | undefined,
               StepScalingPolicyConfiguration: p.stepScaling as StepScalingPolicyConfiguration | undefined,
-            })
+            }),
           );
           for (const alarm of p.alarms ?? []) {
             if (PolicyARN) await putAlarmDefinition(cloudwatch, relinked(alarm, p.policyArn, PolicyARN));
@@ -250,7 +252,7 @@ function variantScaling(
   t: ScalableTarget,
   policies: ScalingPolicySpec[],
   tags: Record<string, string>,
-  scheduledActions: ScheduledActionSpec[]
+  scheduledActions: ScheduledActionSpec[],
 ): VariantScaling {
   return {
     variantName,
@@ -268,7 +270,12 @@ function variantScaling(
 /** The alarm with the re-created policy's ARN in place of the old one, in whichever action lists named it. */
 export function relinked(alarm: MetricAlarmDefinition, oldArn: string | undefined, newArn: string): MetricAlarmDefinition {
   const swap = (actions: string[] | undefined) => actions?.map((a) => (a === oldArn ? newArn : a));
-  const out: MetricAlarmDefinition = { ...alarm, AlarmActions: swap(alarm.AlarmActions), OKActions: swap(alarm.OKActions), InsufficientDataActions: swap(alarm.InsufficientDataActions) };
+  const out: MetricAlarmDefinition = {
+    ...alarm,
+    AlarmActions: swap(alarm.AlarmActions),
+    OKActions: swap(alarm.OKActions),
+    InsufficientDataActions: swap(alarm.InsufficientDataActions),
+  };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as MetricAlarmDefinition;
 }
 
@@ -289,9 +296,7 @@ function policySpec(p: ScalingPolicy, alarms: MetricAlarmDefinition[]): ScalingP
     policyType: p.PolicyType!,
     ...(p.PolicyARN ? { policyArn: p.PolicyARN } : {}),
     ...(alarms.length ? { alarms } : {}),
-    ...(p.TargetTrackingScalingPolicyConfiguration
-      ? { targetTracking: { ...p.TargetTrackingScalingPolicyConfiguration } }
-      : {}),
+    ...(p.TargetTrackingScalingPolicyConfiguration ? { targetTracking: { ...p.TargetTrackingScalingPolicyConfiguration } } : {}),
     ...(p.StepScalingPolicyConfiguration ? { stepScaling: { ...p.StepScalingPolicyConfiguration } } : {}),
   };
 }

@@ -43,11 +43,7 @@ export function isThrottling(err: unknown): boolean {
 
 /** SageMaker reports a missing endpoint, config or model as a ValidationException "Could not find …". */
 export function isSageMakerNotFound(err: unknown): boolean {
-  return (
-    isAwsError(err) &&
-    ((err.name === 'ValidationException' && /^Could not find|does not exist/.test(err.message)) ||
-      err.name === 'ResourceNotFound')
-  );
+  return isAwsError(err) && ((err.name === 'ValidationException' && /^Could not find|does not exist/.test(err.message)) || err.name === 'ResourceNotFound');
 }
 
 /** `Could not find endpoint configuration "<arn>".`: also what CreateEndpoint answers before a new config is visible. */

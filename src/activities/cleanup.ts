@@ -10,7 +10,16 @@
  */
 import { DescribeEndpointConfigCommand, DescribeModelCommand, paginateListTags, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { deletable, modelUseTagKey, ownedBy, planCleanup, type CleanupCandidate, type CleanupFacts, type CleanupRequest, type KeptResource } from '../domain/cleanup';
+import {
+  deletable,
+  modelUseTagKey,
+  ownedBy,
+  planCleanup,
+  type CleanupCandidate,
+  type CleanupFacts,
+  type CleanupRequest,
+  type KeptResource,
+} from '../domain/cleanup';
 import { OWNERSHIP_TAGS, type Tag } from '../domain/ownership';
 import { isSageMakerNotFound } from './aws-errors';
 import { createSageMakerActivities } from './sagemaker';
@@ -141,4 +150,3 @@ function unresolvedReason(arn: string): string {
     'so its real name has capitals; delete it by hand'
   );
 }
-

@@ -96,7 +96,7 @@ class MlflowHttpError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly errorCode: string
+    readonly errorCode: string,
   ) {
     super(message);
   }
@@ -193,7 +193,10 @@ export class MlflowModelRegistry implements ModelRegistry {
       case 'version':
         return this.getVersion(ref.model, ref.version);
       case 'alias': {
-        const { model_version } = await this.call<{ model_version: MlflowModelVersion }>('GET', 'registered-models/alias', { name: ref.model, alias: ref.alias });
+        const { model_version } = await this.call<{ model_version: MlflowModelVersion }>('GET', 'registered-models/alias', {
+          name: ref.model,
+          alias: ref.alias,
+        });
         return this.toVersion(model_version);
       }
       case 'stage':
@@ -206,7 +209,7 @@ export class MlflowModelRegistry implements ModelRegistry {
       case 'model-package':
         throw ApplicationFailure.nonRetryable(
           `${ref.arn} is a SageMaker model package, but this worker's registry is MLflow (${this.base}); use models:/<name>/<version|stage> or models:/<name>@<alias>`,
-          FAILURE.ModelRefUnsupported
+          FAILURE.ModelRefUnsupported,
         );
     }
   }
@@ -287,7 +290,8 @@ export class MlflowModelRegistry implements ModelRegistry {
     let url = `${this.base}/api/2.0/mlflow/${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    else if (this.options.username) headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ''}`).toString('base64')}`;
+    else if (this.options.username)
+      headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ''}`).toString('base64')}`;
     let payload: string | undefined;
     if (method === 'GET') url += `?${new URLSearchParams(body as Record<string, string>)}`;
     else {

@@ -1,7 +1,6 @@
 import type { Stage } from '../domain/deploy/input';
 import type { ModelRef } from '../domain/model-ref';
 
-
 export type ApprovalStatus = 'PendingManualApproval' | 'Approved' | 'Rejected';
 
 /** A registered model version, as modelship sees it whatever registry holds it. */

@@ -38,7 +38,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
         CustomerMetadataProperties: request.metadata && Object.keys(request.metadata).length ? request.metadata : undefined,
         // AWS: a repeated ClientToken returns the package already created instead of a new version.
         ClientToken: request.idempotencyToken,
-      })
+      }),
     );
     return this.describe(ModelPackageArn!);
   }
@@ -62,7 +62,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
         ModelPackageArn: await this.arnOf(model, version),
         ModelApprovalStatus: status,
         ApprovalDescription: description?.slice(0, 1024),
-      })
+      }),
     );
   }
 
@@ -71,7 +71,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
       new UpdateModelPackageCommand({
         ModelPackageArn: await this.arnOf(model, version),
         ModelLifeCycle: { Stage: stage, StageStatus: status, StageDescription: description?.slice(0, 1024) },
-      })
+      }),
     );
   }
 
@@ -85,7 +85,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
       case 'alias':
         throw ApplicationFailure.nonRetryable(
           `${formatModelRef(ref)}: SageMaker Model Registry has no aliases; use a version, a stage (models:/${ref.model}/Production) or a model package ARN`,
-          FAILURE.ModelRefUnsupported
+          FAILURE.ModelRefUnsupported,
         );
       case 'stage':
       case 'latest': {
@@ -105,9 +105,7 @@ export class SageMakerModelRegistry implements ModelRegistry {
       if (!isRegistryNotFound(err)) throw err;
     }
     try {
-      await this.client.send(
-        new CreateModelPackageGroupCommand({ ModelPackageGroupName: name, ModelPackageGroupDescription: 'Created by modelship' })
-      );
+      await this.client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: name, ModelPackageGroupDescription: 'Created by modelship' }));
     } catch (err) {
       // Two runs registering the first versions of one model race here; the loser's group exists.
       if (!isRegistryAlreadyExists(err)) throw err;

@@ -168,7 +168,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
   function stillInUse(what: string, endpointName: string, configName: string): ApplicationFailure {
     return ApplicationFailure.nonRetryable(
       `${what} not deleted: endpoint ${endpointName} still uses it (config ${configName}); it goes once the endpoint is off it`,
-      FAILURE.ResourceConflict
+      FAILURE.ResourceConflict,
     );
   }
 
@@ -216,7 +216,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             DesiredWeight: d.weight,
             DesiredInstanceCount: d.instanceCount,
           })),
-        })
+        }),
       );
     },
 
@@ -257,7 +257,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
             VpcConfig: spec.vpcConfig,
             EnableNetworkIsolation: spec.enableNetworkIsolation || undefined,
             Tags: withOwnershipTags(spec.tags, spec.owner),
-          })
+          }),
         );
         return { arn: out.ModelArn!, outcome: 'created' };
       } catch (err) {
@@ -267,7 +267,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         if (c?.Image !== spec.image || c?.ModelDataUrl !== spec.modelDataUrl) {
           throw ApplicationFailure.nonRetryable(
             `model ${spec.name} already exists with a different container (${c?.Image}, ${c?.ModelDataUrl})`,
-            FAILURE.ResourceConflict
+            FAILURE.ResourceConflict,
           );
         }
         return outcomeOf(existing.ModelArn!, spec.owner);
@@ -293,7 +293,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
               InitialInstanceCount: v.instanceCount,
               InitialVariantWeight: v.weight,
             })),
-          })
+          }),
         );
         return { arn: out.EndpointConfigArn!, outcome: 'created' };
       } catch (err) {
@@ -304,10 +304,15 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       }
     },
 
-    async createEndpoint(endpointName: string, endpointConfigName: string, tags?: Array<{ Key: string; Value: string }>, owner?: Owner): Promise<CreatedResource> {
+    async createEndpoint(
+      endpointName: string,
+      endpointConfigName: string,
+      tags?: Array<{ Key: string; Value: string }>,
+      owner?: Owner,
+    ): Promise<CreatedResource> {
       try {
         const out = await sagemaker.send(
-          new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName, Tags: withOwnershipTags(tags, owner) })
+          new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName, Tags: withOwnershipTags(tags, owner) }),
         );
         return { arn: out.EndpointArn!, outcome: 'created' };
       } catch (err) {
@@ -319,7 +324,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         if (isEndpointConfigNotFound(err)) {
           throw ApplicationFailure.retryable(
             `CreateEndpoint does not see endpoint config ${endpointConfigName} yet (SageMaker reads it eventually consistently): ${(err as Error).message}`,
-            FAILURE.EndpointConfigNotVisible
+            FAILURE.EndpointConfigNotVisible,
           );
         }
         if (!isSageMakerAlreadyExists(err)) throw err;
@@ -330,7 +335,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
         }
         throw ApplicationFailure.nonRetryable(
           `endpoint ${endpointName} already exists on config ${existing?.configName}; refusing to take it over`,
-          FAILURE.ResourceConflict
+          FAILURE.ResourceConflict,
         );
       }
     },
@@ -359,7 +364,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           ExcludeRetainedVariantProperties: excludeRetainedVariantProperties.length
             ? excludeRetainedVariantProperties.map((p) => ({ VariantPropertyType: p }))
             : undefined,
-        })
+        }),
       );
     },
 
@@ -547,12 +552,10 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
       restore: EndpointRestore | string,
       endpointConfigName?: string,
       retainAllVariantProperties = false,
-      owner?: Owner
+      owner?: Owner,
     ): Promise<void> {
       const r: EndpointRestore & { legacy?: boolean } =
-        typeof restore === 'string'
-          ? { endpointName: restore, to: endpointConfigName!, from: [], retainAllVariantProperties, owner, legacy: true }
-          : restore;
+        typeof restore === 'string' ? { endpointName: restore, to: endpointConfigName!, from: [], retainAllVariantProperties, owner, legacy: true } : restore;
       const { endpointName, to } = r;
       const ep = await describeEndpoint(endpointName);
       if (!ep) return;
@@ -565,7 +568,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           `endpoint ${endpointName} is on config ${found}, ${why}: another actor changed it meanwhile, ` +
             `so it is left there instead of being restored to ${to}`,
           FAILURE.ConcurrentChange,
-          { endpointName, found, expected: to }
+          { endpointName, found, expected: to },
         );
       if (r.legacy) {
         if (r.owner && ep.configName) {
@@ -578,7 +581,9 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           const moved = `this run moved it to ${from.join(' or ')}`;
           if (!r.owner || !ep.configName) throw concurrent(`not the config ${moved}`);
           const { made, tags } = await configMadeByRun(ep.configName, r.owner);
-          throw concurrent(made ? `which this run created but did not move it to (${moved})` : `which this run did not create, nor move it to (${moved}; ${madeBy(tags)})`);
+          throw concurrent(
+            made ? `which this run created but did not move it to (${moved})` : `which this run did not create, nor move it to (${moved}; ${madeBy(tags)})`,
+          );
         }
       }
       await sagemaker.send(
@@ -586,7 +591,7 @@ export function createSageMakerActivities(sagemaker: SageMakerClient) {
           EndpointName: endpointName,
           EndpointConfigName: to,
           RetainAllVariantProperties: r.retainAllVariantProperties || undefined,
-        })
+        }),
       );
       throw notReady(`endpoint ${endpointName} is being restored to ${to}`);
     },
@@ -628,7 +633,7 @@ function rollbackFailed(ep: EndpointSummary): ApplicationFailure {
       'It serves a mix of the old and new configs and will not settle by itself; an operator must look ' +
       '(see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-rolling.html)',
     FAILURE.EndpointFailed,
-    ep
+    ep,
   );
 }
 
@@ -645,7 +650,7 @@ function outOfService(ep: EndpointSummary, boundMs: number): ApplicationFailure 
   return ApplicationFailure.nonRetryable(
     `${what}, longer than ${formatMs(boundMs)} (poll.outOfService); it does not serve and AWS gives no reason: an operator must look`,
     FAILURE.EndpointOutOfService,
-    ep
+    ep,
   );
 }
 

@@ -18,7 +18,7 @@ export interface TaggedResource {
 export async function findTagged(
   tagging: ResourceGroupsTaggingAPIClient,
   filters: Array<{ Key: string; Values?: string[] }>,
-  types: Array<'sagemaker:model' | 'sagemaker:endpoint-config' | 'sagemaker:endpoint'>
+  types: Array<'sagemaker:model' | 'sagemaker:endpoint-config' | 'sagemaker:endpoint'>,
 ): Promise<TaggedResource[]> {
   const out: TaggedResource[] = [];
   for await (const page of paginateGetResources({ client: tagging }, { TagFilters: filters, ResourceTypeFilters: types, ResourcesPerPage: 100 })) {

@@ -10,11 +10,7 @@ export interface AwsOptions {
 export function addAwsOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
-    .addOption(
-      new Option('--aws-endpoint <url>', 'send every AWS call to this URL instead of AWS (e.g. the local emulator)').env(
-        'MODELSHIP_AWS_ENDPOINT'
-      )
-    );
+    .addOption(new Option('--aws-endpoint <url>', 'send every AWS call to this URL instead of AWS (e.g. the local emulator)').env('MODELSHIP_AWS_ENDPOINT'));
 }
 
 export function awsConfig(opts: AwsOptions): AwsConfig {

@@ -63,7 +63,7 @@ export async function connectClient(opts: TemporalOptions): Promise<Client> {
     throw new CliError(
       `cannot reach Temporal at ${opts.address} (namespace ${opts.namespace}): ${(err as Error).message}. ` +
         'Give the frontend address with --address or TEMPORAL_ADDRESS (and the namespace with --namespace or TEMPORAL_NAMESPACE).',
-      EXIT.infrastructure
+      EXIT.infrastructure,
     );
   }
   // Payload encryption when codec keys are configured; must match the workers' (see docs/security.md).

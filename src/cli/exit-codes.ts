@@ -32,7 +32,7 @@ export function exitCodeForFailure(type: string | null | undefined): number {
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: number = EXIT.infrastructure
+    readonly exitCode: number = EXIT.infrastructure,
   ) {
     super(message);
   }

@@ -11,15 +11,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-buildProgram().parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // commander has printed the message (and help) already.
-    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput);
-  }
-  if (err instanceof CliError) {
-    console.error(`modelship: ${err.message}`);
-    process.exit(err.exitCode);
-  }
-  console.error(`modelship: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(EXIT.infrastructure);
-});
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    if (err instanceof CommanderError) {
+      // commander has printed the message (and help) already.
+      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput);
+    }
+    if (err instanceof CliError) {
+      console.error(`modelship: ${err.message}`);
+      process.exit(err.exitCode);
+    }
+    console.error(`modelship: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(EXIT.infrastructure);
+  });

@@ -18,5 +18,9 @@ export function number(value: string): number {
 
 /** A comma-separated list of numbers, e.g. `5,25,50,100`. */
 export function numbers(value: string): number[] {
-  return value.split(',').map((x) => x.trim()).filter(Boolean).map(number);
+  return value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(number);
 }

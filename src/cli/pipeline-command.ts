@@ -37,7 +37,9 @@ export function addFlags(cmd: Command, flags: readonly PipelineFlag[]): Command 
 /** [field, flags key, flag as typed] for each flag: how a validation issue is named after the flag. */
 export function flagFields(flags: readonly PipelineFlag[]): FlagField[] {
   return flags.flatMap((f) =>
-    f.field === undefined ? [] : [[f.field, f.option.attributeName(), f.option.long ?? f.option.flags, ...(f.optional ? (['optional'] as const) : [])] as FlagField]
+    f.field === undefined
+      ? []
+      : [[f.field, f.option.attributeName(), f.option.long ?? f.option.flags, ...(f.optional ? (['optional'] as const) : [])] as FlagField],
   );
 }
 
@@ -105,7 +107,7 @@ export function pipelineCommand<Schema extends z.ZodType<{ endpointName: string 
         describe: p.describe,
         summary: p.runSummary?.(checked.value),
       },
-      parsed
+      parsed,
     );
   });
 }

@@ -45,9 +45,12 @@ export function buildProgram(): Command {
     .addCommand(emulatorCommand())
     .addCommand(demoCommand())
     .addCommand(codecServerCommand())
-    .addHelpText('after', '\nExit codes: 0 ok, 1 pipeline failed (rolled back), 2 invalid input or usage,\n' +
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 pipeline failed (rolled back), 2 invalid input or usage,\n' +
         '3 infrastructure error, 4 rollback incomplete (operator needed),\n' +
-        '5 another pipeline is running on the endpoint.');
+        '5 another pipeline is running on the endpoint.',
+    );
   for (const cmd of operateCommands()) program.addCommand(cmd);
   configure(program);
   return program;
@@ -65,8 +68,12 @@ function configure(cmd: Command): void {
   // summaries room on an 80-column terminal.
   cmd.configureHelp({
     minWidthToWrap: 24,
-    subcommandTerm: (sub) => [sub.name(), ...sub.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))].join(' '),
+    subcommandTerm: (sub) =>
+      [sub.name(), ...sub.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))].join(' '),
   });
-  cmd.exitOverride().showHelpAfterError().configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  cmd
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   for (const sub of cmd.commands) configure(sub);
 }

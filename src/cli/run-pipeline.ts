@@ -71,11 +71,14 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
     handle = await p.client.workflow.start<W>(p.workflowType, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await p.client.workflow.getHandle(p.workflowId).describe().catch(() => undefined);
+      const running = await p.client.workflow
+        .getHandle(p.workflowId)
+        .describe()
+        .catch(() => undefined);
       throw new CliError(
         `refused: a ${running?.type ?? 'modelship'} pipeline is already running on this endpoint ` +
           `(workflow ${p.workflowId}, run ${running?.runId ?? '?'}). Follow it with \`modelship status ${endpointOf(p.workflowId)}\`, or wait for it to end.`,
-        EXIT.endpointBusy
+        EXIT.endpointBusy,
       );
     }
     throw err;
@@ -123,7 +126,7 @@ export async function follow<S>(
   out: OutputOptions,
   where?: Where,
   /** True when the caller already said that no worker polls (at start). */
-  warned = false
+  warned = false,
 ): Promise<number> {
   const started = Date.now();
   let last = '';

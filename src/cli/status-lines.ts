@@ -59,9 +59,7 @@ export function describeUpdateStatus(s: UpdateStatus): string {
   const plan = s.plan;
   const changes = plan?.changes.length ? ` [${plan.changes.join('; ')}]` : '';
   const scaling =
-    plan?.autoscalingRule.applies && s.scaling !== 'untouched'
-      ? ` autoscaling ${s.scaling} (${plan.deregister.map((d) => d.variantName).join(', ')})`
-      : '';
+    plan?.autoscalingRule.applies && s.scaling !== 'untouched' ? ` autoscaling ${s.scaling} (${plan.deregister.map((d) => d.variantName).join(', ')})` : '';
   return `${s.step}${changes}${scaling}${s.error ? ` error: ${s.error}` : ''}`;
 }
 

@@ -90,7 +90,10 @@ export async function startCodecServer(options: CodecServerOptions & { port?: nu
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -176,7 +179,8 @@ function parsePayloads(text: string): Payload[] {
   if (!Array.isArray(payloads)) throw new HttpError(400, 'body must have a "payloads" array');
   return payloads.map((p: unknown, i) => {
     const ok =
-      typeof p === 'object' && p !== null &&
+      typeof p === 'object' &&
+      p !== null &&
       (!('data' in p) || p.data == null || typeof p.data === 'string') &&
       (!('metadata' in p) || p.metadata == null || (typeof p.metadata === 'object' && Object.values(p.metadata).every((v) => typeof v === 'string')));
     if (!ok) throw new HttpError(400, `payloads[${i}] must be { "metadata": { "<key>": "<base64>" }, "data": "<base64>" }`);

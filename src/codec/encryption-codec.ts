@@ -56,7 +56,7 @@ export class EncryptionCodec implements PayloadCodec {
     if (!key) {
       throw new ValueError(
         `payload was encrypted with key "${keyId}", which this process does not have (known: ${[...this.keys.keys.keys()].join(', ')}); ` +
-          'keep rotated-out keys listed until no history in retention uses them'
+          'keep rotated-out keys listed until no history in retention uses them',
       );
     }
     return key;

@@ -56,7 +56,10 @@ export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKey
 /** Parses `id=base64key,id=base64key` (MODELSHIP_CODEC_KEYS) with the current id (MODELSHIP_CODEC_KEY_ID). */
 export function parseKeyList(list: string, currentKeyId: string | undefined): CodecKeys {
   const keys = new Map<string, Buffer>();
-  for (const [i, entry] of list.split(',').map((e) => e.trim()).entries()) {
+  for (const [i, entry] of list
+    .split(',')
+    .map((e) => e.trim())
+    .entries()) {
     const eq = entry.indexOf('=');
     // A bare key ends in '=' padding and would otherwise parse as an id with an empty key: never echo
     // an entry, it may be key material.
@@ -69,7 +72,9 @@ export function parseKeyList(list: string, currentKeyId: string | undefined): Co
   const ids = [...keys.keys()];
   if (!currentKeyId) {
     if (ids.length > 1) {
-      throw new CodecKeyError(`${CODEC_ENV.currentKeyId} must name the key that encrypts new payloads when ${CODEC_ENV.keys} holds more than one (${ids.join(', ')})`);
+      throw new CodecKeyError(
+        `${CODEC_ENV.currentKeyId} must name the key that encrypts new payloads when ${CODEC_ENV.keys} holds more than one (${ids.join(', ')})`,
+      );
     }
     return { currentKeyId: ids[0], keys };
   }

@@ -1,15 +1,7 @@
 /** Endpoint shapes shared by workflows and activities: plain data, as DescribeEndpoint reports it. */
 
 export type EndpointStatus =
-  | 'OutOfService'
-  | 'Creating'
-  | 'Updating'
-  | 'SystemUpdating'
-  | 'RollingBack'
-  | 'InService'
-  | 'Deleting'
-  | 'Failed'
-  | 'UpdateRollbackFailed';
+  'OutOfService' | 'Creating' | 'Updating' | 'SystemUpdating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed' | 'UpdateRollbackFailed';
 
 export interface VariantSummary {
   variantName: string;
@@ -79,7 +71,7 @@ export function endpointMismatches(ep: EndpointSummary, expected: ExpectedEndpoi
   if (ep.configName !== expected.configName) {
     problems.push(
       `serves config ${ep.configName ?? '(none)'}, expected ${expected.configName}` +
-        (ep.failureReason ? ` (SageMaker rolled the update back: ${ep.failureReason})` : '')
+        (ep.failureReason ? ` (SageMaker rolled the update back: ${ep.failureReason})` : ''),
     );
   }
   for (const want of expected.variants ?? []) {
@@ -197,6 +189,11 @@ export function variantResourceId(endpointName: string, variantName: string): st
  */
 export function perVariantPolicies(policies: ScalingPolicySpec[]): ScalingPolicySpec[] {
   return policies
-    .filter((p) => p.policyType === 'TargetTrackingScaling' && (p.targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined)?.PredefinedMetricType === 'SageMakerVariantInvocationsPerInstance')
+    .filter(
+      (p) =>
+        p.policyType === 'TargetTrackingScaling' &&
+        (p.targetTracking?.PredefinedMetricSpecification as { PredefinedMetricType?: unknown } | undefined)?.PredefinedMetricType ===
+          'SageMakerVariantInvocationsPerInstance',
+    )
     .map((p) => ({ policyName: p.policyName, policyType: p.policyType, targetTracking: p.targetTracking }));
 }

@@ -25,7 +25,10 @@ export const FAILURE_TYPES = {
 
   EndpointExists: { outcome: 'refused', meaning: 'mode "create" met an existing endpoint' },
   EndpointNotFound: { outcome: 'refused', meaning: 'the endpoint does not exist' },
-  EndpointNotReady: { outcome: 'refused', meaning: 'the endpoint is not in a state the pipeline can start from (also the benign "still changing" poll result)' },
+  EndpointNotReady: {
+    outcome: 'refused',
+    meaning: 'the endpoint is not in a state the pipeline can start from (also the benign "still changing" poll result)',
+  },
   EndpointFailed: {
     outcome: 'refused',
     meaning: 'the endpoint is Failed, or UpdateRollbackFailed (it will not settle by itself: an operator must look); FailureReason is in the message',
@@ -144,6 +147,6 @@ export function rolledBack(r: RolledBack): ApplicationFailure {
       rollbackFailures: r.rollbackFailures,
       ...(concurrent.length ? { concurrentChanges: concurrent } : {}),
       ...r.details,
-    }
+    },
   );
 }

@@ -16,12 +16,7 @@ export function errorRate(m: VariantMetrics): number {
  * comparisons with the baseline apply while the baseline still takes traffic (not at 100%). Too few
  * canary invocations make the verdict inconclusive unless a limit is already broken.
  */
-export function evaluateGate(
-  baseline: VariantMetrics,
-  canary: VariantMetrics,
-  gate: GateConfig,
-  alarmsInAlarm: string[] = []
-): GateEvaluation {
+export function evaluateGate(baseline: VariantMetrics, canary: VariantMetrics, gate: GateConfig, alarmsInAlarm: string[] = []): GateEvaluation {
   const failures: string[] = [];
   const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
   const canaryRate = errorRate(canary);
@@ -42,24 +37,32 @@ export function evaluateGate(
     }
     if (canary.p99LatencyMs !== undefined && baseline.p99LatencyMs !== undefined && canary.p99LatencyMs > baseline.p99LatencyMs * gate.maxLatencyRatio) {
       failures.push(
-        `canary p99 latency ${canary.p99LatencyMs.toFixed(1)}ms is more than ${gate.maxLatencyRatio}x the baseline's ${baseline.p99LatencyMs.toFixed(1)}ms`
+        `canary p99 latency ${canary.p99LatencyMs.toFixed(1)}ms is more than ${gate.maxLatencyRatio}x the baseline's ${baseline.p99LatencyMs.toFixed(1)}ms`,
       );
     }
   }
   // Fail closed: a variant that served requests but has no p99 datapoints cannot be judged on latency
   // (the metric is late or missing), so the verdict can be no better than inconclusive.
   const missingLatency: string[] = [];
-  if (canary.invocations > 0 && canary.p99LatencyMs === undefined) missingLatency.push(`no p99 ModelLatency datapoints for the canary over ${canary.invocations} invocations`);
-  if (enoughCanary && enoughBaseline && baseline.p99LatencyMs === undefined) missingLatency.push(`no p99 ModelLatency datapoints for the baseline over ${baseline.invocations} invocations`);
+  if (canary.invocations > 0 && canary.p99LatencyMs === undefined)
+    missingLatency.push(`no p99 ModelLatency datapoints for the canary over ${canary.invocations} invocations`);
+  if (enoughCanary && enoughBaseline && baseline.p99LatencyMs === undefined)
+    missingLatency.push(`no p99 ModelLatency datapoints for the baseline over ${baseline.invocations} invocations`);
   // Failures stand even on little traffic: a canary failing 50% of 20 requests is not healthy.
   if (failures.length && (enoughCanary || alarmsInAlarm.length || canary.errors5xx >= Math.min(10, gate.minInvocations))) {
     return { verdict: 'fail', reasons: failures };
   }
   if (!enoughCanary) {
-    return { verdict: 'inconclusive', reasons: [`only ${canary.invocations} canary invocations in the window; ${gate.minInvocations} needed`, ...missingLatency, ...failures] };
+    return {
+      verdict: 'inconclusive',
+      reasons: [`only ${canary.invocations} canary invocations in the window; ${gate.minInvocations} needed`, ...missingLatency, ...failures],
+    };
   }
   if (missingLatency.length) return { verdict: 'inconclusive', reasons: [...missingLatency, ...failures] };
-  return { verdict: 'pass', reasons: [`canary 5xx ${pct(canaryRate)}, p99 ${canary.p99LatencyMs?.toFixed(1) ?? '-'}ms over ${canary.invocations} invocations`] };
+  return {
+    verdict: 'pass',
+    reasons: [`canary 5xx ${pct(canaryRate)}, p99 ${canary.p99LatencyMs?.toFixed(1) ?? '-'}ms over ${canary.invocations} invocations`],
+  };
 }
 
 /** The gate's ingestion delay in ms: as configured, else two metric periods. */
@@ -93,7 +96,12 @@ function windowStart(evidenceStart: number, gate: GateConfig): number {
  * `wholePeriods: false` is the window of runs recorded before patch 'gate-window-whole-periods' (the end
  * not rounded, any length above zero).
  */
-export function judgedWindow(evidenceStart: number, now: number, gate: GateConfig, o: { wholePeriods?: boolean } = {}): { start: number; end: number } | undefined {
+export function judgedWindow(
+  evidenceStart: number,
+  now: number,
+  gate: GateConfig,
+  o: { wholePeriods?: boolean } = {},
+): { start: number; end: number } | undefined {
   const periodMs = parseDuration(gate.metricPeriod);
   const start = windowStart(evidenceStart, gate);
   const ingested = now - ingestionDelayMs(gate);

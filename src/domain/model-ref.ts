@@ -25,7 +25,8 @@ export function isMovingRef(ref: ModelRef): boolean {
   return ref.kind === 'stage' || ref.kind === 'latest' || ref.kind === 'alias';
 }
 
-const FORMS = 'models:/<name>/<version>, models:/<name>/<stage>, models:/<name>@<alias> or arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>';
+const FORMS =
+  'models:/<name>/<version>, models:/<name>/<stage>, models:/<name>@<alias> or arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>';
 
 // MLflow matches stage names case-insensitively (`models:/m/production` works), so do we.
 const STAGE_BY_LOWER = new Map<string, Stage>(Object.values(STAGES).map((s) => [s.toLowerCase(), s]));
@@ -101,7 +102,8 @@ function parsePackageArn(s: string): ModelRefParse {
     return fail(`must name a versioned model package (model-package/<group>/<version>); got ${JSON.stringify(s)}`);
   }
   const [model, n] = parts;
-  if (!GROUP_PATTERN.test(model)) return fail(`model package group must be 1-63 letters, digits and hyphens; got ${JSON.stringify(model)} in ${JSON.stringify(s)}`);
+  if (!GROUP_PATTERN.test(model))
+    return fail(`model package group must be 1-63 letters, digits and hyphens; got ${JSON.stringify(model)} in ${JSON.stringify(s)}`);
   const version = Number(n);
   if (version < 1 || !Number.isSafeInteger(version)) return fail(`version must be a whole number of at least 1; got ${n} in ${JSON.stringify(s)}`);
   return { ok: true, ref: { kind: 'model-package', arn: s, partition, region, account, model, version } };

@@ -24,6 +24,4 @@ const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
 };
 
 /** `Name=Type` pairs, as `temporal server start-dev --search-attribute` and the operator CLI take them. */
-export const SEARCH_ATTRIBUTE_FLAGS: string[] = Object.values(SEARCH_ATTRIBUTES).map(
-  (key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`
-);
+export const SEARCH_ATTRIBUTE_FLAGS: string[] = Object.values(SEARCH_ATTRIBUTES).map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`);

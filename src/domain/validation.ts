@@ -42,11 +42,9 @@ export const roleArn = z
     error: (iss) => `must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>); got ${JSON.stringify(iss.input)}`,
   });
 
-export const instanceType = z
-  .string({ error: 'required: a SageMaker instance type such as ml.m5.large' })
-  .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, {
-    error: (iss) => `must be a SageMaker instance type such as ml.m5.large; got ${JSON.stringify(iss.input)}`,
-  });
+export const instanceType = z.string({ error: 'required: a SageMaker instance type such as ml.m5.large' }).regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, {
+  error: (iss) => `must be a SageMaker instance type such as ml.m5.large; got ${JSON.stringify(iss.input)}`,
+});
 
 export const image = z
   .string({ error: 'required: a container image URI' })
@@ -64,7 +62,7 @@ export const metadata = z
     z.string().min(1, { error: 'keys must be 1-128 characters' }).max(128, { error: 'keys must be 1-128 characters' }),
     z.string({ error: 'values must be strings' }).min(1, { error: 'values must be 1-256 characters' }).max(256, {
       error: 'values must be 1-256 characters',
-    })
+    }),
   )
   .refine((m) => Object.keys(m).length <= 50, { error: 'at most 50 entries' });
 

@@ -21,7 +21,7 @@ export const windowsSchema = z
           days: z.array(z.enum(DAYS, { error: `days must be among ${DAYS.join(', ')}` })).min(1, { error: 'name at least one day' }),
           from: z.string().regex(HHMM, { error: 'must be a time HH:MM' }),
           to: z.string().regex(HHMM, { error: 'must be a time HH:MM' }),
-        })
+        }),
       )
       .min(1, { error: 'name at least one window' }),
   })
@@ -43,7 +43,9 @@ function isTimezone(tz: string): boolean {
 }
 
 function localDayAndTime(ms: number, timezone: string): { day: (typeof DAYS)[number]; hhmm: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(ms);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(
+    ms,
+  );
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return { day: get('weekday') as (typeof DAYS)[number], hhmm: `${get('hour')}:${get('minute')}` };
 }

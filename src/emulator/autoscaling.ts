@@ -31,8 +31,21 @@ import {
 import { Fields, PATTERNS, toEpochSeconds } from './validation';
 
 const SERVICE_NAMESPACES = [
-  'ecs', 'elasticmapreduce', 'ec2', 'appstream', 'dynamodb', 'rds', 'sagemaker', 'custom-resource', 'comprehend',
-  'lambda', 'cassandra', 'kafka', 'elasticache', 'neptune', 'workspaces',
+  'ecs',
+  'elasticmapreduce',
+  'ec2',
+  'appstream',
+  'dynamodb',
+  'rds',
+  'sagemaker',
+  'custom-resource',
+  'comprehend',
+  'lambda',
+  'cassandra',
+  'kafka',
+  'elasticache',
+  'neptune',
+  'workspaces',
 ] as const;
 const SAGEMAKER_DIMENSIONS = [VARIANT_DIMENSION, 'sagemaker:variant:DesiredProvisionedConcurrency'] as const;
 const SAGEMAKER_PREDEFINED_METRICS = [
@@ -186,10 +199,7 @@ const describeScalableTargets: Operation = (input, ctx) => {
   // AWS: ResourceIds is an exact match on each id (no prefix), at most 50 per call; unknown ids simply
   // give an empty list.
   const targets = [...ctx.state.scalableTargets.values()].filter(
-    (t) =>
-      t.serviceNamespace === namespace &&
-      (!ids || ids.has(t.resourceId)) &&
-      (dimension === undefined || t.scalableDimension === dimension),
+    (t) => t.serviceNamespace === namespace && (!ids || ids.has(t.resourceId)) && (dimension === undefined || t.scalableDimension === dimension),
   );
   targets.sort((a, b) => a.creationTime - b.creationTime);
   const page = paginate(targets, nextToken, Math.max(1, Math.min(maxResults, 50)), invalidNextToken);
@@ -377,9 +387,7 @@ const describeScalingPolicies: Operation = (input, ctx) => {
       ScalableDimension: p.scalableDimension,
       PolicyType: p.policyType,
       ...(p.stepScalingPolicyConfiguration ? { StepScalingPolicyConfiguration: p.stepScalingPolicyConfiguration } : {}),
-      ...(p.targetTrackingScalingPolicyConfiguration
-        ? { TargetTrackingScalingPolicyConfiguration: p.targetTrackingScalingPolicyConfiguration }
-        : {}),
+      ...(p.targetTrackingScalingPolicyConfiguration ? { TargetTrackingScalingPolicyConfiguration: p.targetTrackingScalingPolicyConfiguration } : {}),
       // Target tracking: the alarms it created; step scaling: the alarms whose actions name the policy.
       Alarms: p.policyType === 'TargetTrackingScaling' ? p.alarms : alarmsActingOn(ctx.state, p.policyArn),
       CreationTime: toEpochSeconds(p.creationTime),
@@ -441,7 +449,7 @@ const putScheduledAction: Operation = (input, ctx) => {
     resourceId,
     scalableDimension: dimension,
     schedule: schedule ?? existing!.schedule,
-    ...(timezone ?? existing?.timezone ? { timezone: timezone ?? existing?.timezone } : {}),
+    ...((timezone ?? existing?.timezone) ? { timezone: timezone ?? existing?.timezone } : {}),
     // AWS: "If you don't specify start and end times, the old values are deleted."
     // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html
     ...(startTime !== undefined ? { startTime } : {}),

@@ -9,14 +9,7 @@ import { parsePercentile } from './metrics';
 import type { Operation, OperationInput, RequestContext } from './service';
 import { AlarmStateValue, type AlarmRecord } from './state';
 
-const {
-  invalidParameterValue,
-  invalidParameterCombination,
-  missingParameter,
-  invalidNextToken,
-  resourceNotFound,
-  invalidFormat,
-} = cloudWatchErrors;
+const { invalidParameterValue, invalidParameterCombination, missingParameter, invalidNextToken, resourceNotFound, invalidFormat } = cloudWatchErrors;
 
 const STATE_VALUES: readonly string[] = Object.values(AlarmStateValue);
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm', 'LogAlarm'] as const;
@@ -117,18 +110,17 @@ function describeAlarms(input: OperationInput, ctx: RequestContext): unknown {
 
   const actionPrefix: string | undefined = input?.ActionPrefix;
   // Composite and log alarms are not emulated; the family filters only concern composite alarms.
-  const matching = !types.includes('MetricAlarm') || familyFilter !== undefined
-    ? []
-    : [...ctx.state.alarms.values()]
-        .filter((a) => (names === undefined ? true : names.includes(a.alarmName)))
-        .filter((a) => (prefix === undefined ? true : a.alarmName.startsWith(prefix)))
-        .filter((a) => (stateValue === undefined ? true : a.stateValue === stateValue))
-        .filter((a) =>
-          actionPrefix === undefined
-            ? true
-            : [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].some((x) => x.startsWith(actionPrefix)),
-        )
-        .sort((a, b) => (a.alarmName < b.alarmName ? -1 : a.alarmName > b.alarmName ? 1 : 0));
+  const matching =
+    !types.includes('MetricAlarm') || familyFilter !== undefined
+      ? []
+      : [...ctx.state.alarms.values()]
+          .filter((a) => (names === undefined ? true : names.includes(a.alarmName)))
+          .filter((a) => (prefix === undefined ? true : a.alarmName.startsWith(prefix)))
+          .filter((a) => (stateValue === undefined ? true : a.stateValue === stateValue))
+          .filter((a) =>
+            actionPrefix === undefined ? true : [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].some((x) => x.startsWith(actionPrefix)),
+          )
+          .sort((a, b) => (a.alarmName < b.alarmName ? -1 : a.alarmName > b.alarmName ? 1 : 0));
   const rest = after ? matching.filter((a) => a.alarmName > after) : matching;
   const page = rest.slice(0, maxRecords);
   const out: Record<string, unknown> = { MetricAlarms: page.map(metricAlarmToWire), CompositeAlarms: [] };
@@ -157,11 +149,16 @@ function putMetricAlarm(input: OperationInput, ctx: RequestContext): unknown {
   if (!COMPARISON_OPERATORS.includes(comparison)) {
     throw invalidParameterValue(`The value ${comparison} for parameter ComparisonOperator is not valid.`);
   }
-  if (input.DatapointsToAlarm !== undefined && (!Number.isInteger(input.DatapointsToAlarm) || input.DatapointsToAlarm < 1 || input.DatapointsToAlarm > evaluationPeriods)) {
+  if (
+    input.DatapointsToAlarm !== undefined &&
+    (!Number.isInteger(input.DatapointsToAlarm) || input.DatapointsToAlarm < 1 || input.DatapointsToAlarm > evaluationPeriods)
+  ) {
     throw invalidParameterValue('DatapointsToAlarm must be an integer between 1 and EvaluationPeriods.');
   }
   if (input.TreatMissingData !== undefined && !TREAT_MISSING_DATA.includes(input.TreatMissingData)) {
-    throw invalidParameterValue(`The value ${String(input.TreatMissingData)} for parameter TreatMissingData is not valid; expected ${TREAT_MISSING_DATA.join(', ')}.`);
+    throw invalidParameterValue(
+      `The value ${String(input.TreatMissingData)} for parameter TreatMissingData is not valid; expected ${TREAT_MISSING_DATA.join(', ')}.`,
+    );
   }
   if (input.Threshold === undefined && input.ThresholdMetricId === undefined) {
     throw missingParameter('The parameter Threshold is required.');

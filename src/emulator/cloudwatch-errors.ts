@@ -4,12 +4,9 @@
 import { AwsError } from './errors';
 
 export const cloudWatchErrors = {
-  invalidParameterValue: (message: string) =>
-    new AwsError('InvalidParameterValueException', message, 400, {}, 'InvalidParameterValue'),
-  invalidParameterCombination: (message: string) =>
-    new AwsError('InvalidParameterCombinationException', message, 400, {}, 'InvalidParameterCombination'),
-  missingParameter: (message: string) =>
-    new AwsError('MissingRequiredParameterException', message, 400, {}, 'MissingParameter'),
+  invalidParameterValue: (message: string) => new AwsError('InvalidParameterValueException', message, 400, {}, 'InvalidParameterValue'),
+  invalidParameterCombination: (message: string) => new AwsError('InvalidParameterCombinationException', message, 400, {}, 'InvalidParameterCombination'),
+  missingParameter: (message: string) => new AwsError('MissingRequiredParameterException', message, 400, {}, 'MissingParameter'),
   /** The query code real CloudWatch answers for a malformed query Id (reported, not in the docs). */
   validation: (message: string) => new AwsError('ValidationException', message, 400, {}, 'ValidationError'),
   invalidNextToken: (message: string) => new AwsError('InvalidNextToken', message, 400, {}, 'InvalidNextToken'),

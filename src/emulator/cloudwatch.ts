@@ -88,9 +88,7 @@ function compileMetricStat(ms: MetricStatInput, member: string): ValidStat {
   const period = ms.Period;
   if (period === undefined) throw cloudWatchErrors.missingParameter(`The parameter ${member}.Period is required.`);
   if (!Number.isInteger(period) || period < 1) {
-    throw cloudWatchErrors.invalidParameterValue(
-      `The parameter ${member}.Period must be a whole number of seconds >= 1; received ${String(period)}.`,
-    );
+    throw cloudWatchErrors.invalidParameterValue(`The parameter ${member}.Period must be a whole number of seconds >= 1; received ${String(period)}.`);
   }
   if (!isValidPeriod(period)) throw cloudWatchErrors.invalidParameterValue(invalidPeriodMessage(`${member}.Period`, period));
   const stat = ms.Stat;
@@ -125,17 +123,13 @@ function compileQueries(queries: QueryInput[]): CompiledQuery[] {
     if (!id) throw cloudWatchErrors.missingParameter(`The parameter ${member}.Id is required.`);
     if (!QUERY_ID.test(id)) {
       // Text as real CloudWatch reports it.
-      throw cloudWatchErrors.validation(
-        `The value ${id} for parameter ${member}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`,
-      );
+      throw cloudWatchErrors.validation(`The value ${id} for parameter ${member}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`);
     }
     if (seen.has(id)) throw cloudWatchErrors.validation('The values for parameter Id in MetricDataQueries are not unique.');
     seen.add(id);
     const returnData = q.ReturnData !== false;
     if ((q.MetricStat === undefined) === (q.Expression === undefined)) {
-      throw cloudWatchErrors.invalidParameterCombination(
-        `Exactly one of ${member}.MetricStat and ${member}.Expression must be specified.`,
-      );
+      throw cloudWatchErrors.invalidParameterCombination(`Exactly one of ${member}.MetricStat and ${member}.Expression must be specified.`);
     }
     if (q.MetricStat !== undefined) {
       const stat = compileMetricStat(q.MetricStat, `${member}.MetricStat`);
@@ -308,7 +302,9 @@ function getMetricStatistics(input: OperationInput, store: MetricsStore, nowMs: 
   }
   for (const s of extended) {
     if (!s.startsWith('p') || !isSupportedStatistic(s)) {
-      throw cloudWatchErrors.invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported by the emulator; expected a percentile such as p99.`);
+      throw cloudWatchErrors.invalidParameterValue(
+        `The value ${s} for parameter ExtendedStatistics is not supported by the emulator; expected a percentile such as p99.`,
+      );
     }
   }
   const requested = Math.ceil((endMs - startMs) / (period * 1000));
@@ -326,7 +322,16 @@ function getMetricStatistics(input: OperationInput, store: MetricsStore, nowMs: 
   const points = new Map<number, Record<string, unknown>>();
   for (const stat of [...statistics, ...extended]) {
     const queryStart = read.roundStartTime ? roundStartTime(startMs, nowMs, period) : startMs;
-    const r = store.query({ ...identity, stat: stat as Statistic, periodSeconds: period, startMs: queryStart, endMs, nowMs, ...delayOf(read), ...(unit !== undefined ? { unit } : {}) });
+    const r = store.query({
+      ...identity,
+      stat: stat as Statistic,
+      periodSeconds: period,
+      startMs: queryStart,
+      endMs,
+      nowMs,
+      ...delayOf(read),
+      ...(unit !== undefined ? { unit } : {}),
+    });
     r.timestampsMs.forEach((t, i) => {
       let point = points.get(t);
       if (!point) {

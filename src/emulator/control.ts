@@ -57,12 +57,7 @@ export interface EmulatorControl {
 }
 
 /** Routes `/_emulator/<route>` requests onto a control. Returns undefined for an unknown route. */
-export function routeControlRequest(
-  control: EmulatorControl,
-  method: string,
-  route: string,
-  body: unknown,
-): { status: number; body: unknown } | undefined {
+export function routeControlRequest(control: EmulatorControl, method: string, route: string, body: unknown): { status: number; body: unknown } | undefined {
   const ok = (value: unknown = { ok: true }) => ({ status: 200, body: value });
   if (method === 'DELETE' && route.startsWith('traffic/')) {
     return ok({ stopped: control.stopTraffic(decodeURIComponent(route.slice('traffic/'.length))) });

@@ -136,17 +136,19 @@ export interface OutOfServiceFault {
 }
 
 export type FaultRule =
-  | ThrottleFault
-  | ServerErrorFault
-  | LatencyFault
-  | SlowTransitionsFault
-  | FailTransitionFault
-  | ActorUpdateFault
-  | ActorCreateFault
-  | OutOfServiceFault;
+  ThrottleFault | ServerErrorFault | LatencyFault | SlowTransitionsFault | FailTransitionFault | ActorUpdateFault | ActorCreateFault | OutOfServiceFault;
 export type FaultKind = FaultRule['kind'];
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'serverError', 'latency', 'slowTransitions', 'failTransition', 'actorUpdate', 'actorCreate', 'outOfService'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'throttle',
+  'serverError',
+  'latency',
+  'slowTransitions',
+  'failTransition',
+  'actorUpdate',
+  'actorCreate',
+  'outOfService',
+];
 
 export const DEFAULT_TRANSITION_FAILURE_REASON = 'Request to service failed. If failure persists after retry, contact customer support.';
 
@@ -205,8 +207,7 @@ export class FaultEngine {
 
     for (const rs of this.matching(operationId, 'throttle')) {
       const rule = rs.rule as ThrottleFault;
-      const throttled =
-        rule.requestsPerSecond !== undefined ? !this.takeToken(rs, rule, operationId) : this.roll(rule.rate ?? 1);
+      const throttled = rule.requestsPerSecond !== undefined ? !this.takeToken(rs, rule, operationId) : this.roll(rule.rate ?? 1);
       if (throttled) {
         this.fire(rs);
         throw throttlingError();
@@ -347,11 +348,7 @@ export class FaultEngine {
   }
 }
 
-function transitionMatches(
-  rule: SlowTransitionsFault | FailTransitionFault | OutOfServiceFault,
-  kind: TransitionKind,
-  endpointName: string,
-): boolean {
+function transitionMatches(rule: SlowTransitionsFault | FailTransitionFault | OutOfServiceFault, kind: TransitionKind, endpointName: string): boolean {
   const defaults: Partial<Record<FaultKind, TransitionKind[]>> = { failTransition: ['create', 'update', 'weights'], outOfService: ['create', 'update'] };
   const kinds = rule.transitions ?? defaults[rule.kind];
   if (kinds && !kinds.includes(kind)) return false;
@@ -380,7 +377,13 @@ function validateRule(rule: FaultRule): void {
   }
   if (
     rule.kind === 'actorCreate' &&
-    !(Object.hasOwn(ACTOR_CREATE_NAME_MEMBER, rule.operation) && Array.isArray(rule.names) && rule.names.length > 0 && rule.input && typeof rule.input === 'object')
+    !(
+      Object.hasOwn(ACTOR_CREATE_NAME_MEMBER, rule.operation) &&
+      Array.isArray(rule.names) &&
+      rule.names.length > 0 &&
+      rule.input &&
+      typeof rule.input === 'object'
+    )
   ) {
     throw new Error(`actorCreate rule needs operation (one of ${Object.keys(ACTOR_CREATE_NAME_MEMBER).join(', ')}), names (a non-empty list) and input`);
   }

@@ -4,25 +4,8 @@ export type { Emulator, EmulatorOptions } from './server';
 export type { EmulatorControl } from './control';
 export { EmulatorControlClient } from './control-client';
 export type { CallStats, CreateCall } from './calls';
-export type {
-  FaultRule,
-  FaultKind,
-  ThrottleFault,
-  ServerErrorFault,
-  LatencyFault,
-  SlowTransitionsFault,
-  FailTransitionFault,
-} from './faults';
-export type {
-  EmulatorTimings,
-  EmulatorSettings,
-  JsonService,
-  Operation,
-  RequestContext,
-  RuntimeHandler,
-  RuntimeRequest,
-  RuntimeResponse,
-} from './service';
+export type { FaultRule, FaultKind, ThrottleFault, ServerErrorFault, LatencyFault, SlowTransitionsFault, FailTransitionFault } from './faults';
+export type { EmulatorTimings, EmulatorSettings, JsonService, Operation, RequestContext, RuntimeHandler, RuntimeRequest, RuntimeResponse } from './service';
 export { AwsError } from './errors';
 export type { EmulatorState, ModelBehaviour, StateSnapshot } from './state';
 export { behaviourOfVariant } from './state';

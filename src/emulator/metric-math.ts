@@ -44,9 +44,7 @@ export function parseExpression(text: string): MathNode {
     if (t.type === 'num') return { kind: 'number', value: t.value };
     if (t.type === 'id') {
       if (isOp('(')) {
-        throw new MathError(
-          `Function ${t.value} is not supported by the emulator; use +, -, *, / between query ids and numbers.`,
-        );
+        throw new MathError(`Function ${t.value} is not supported by the emulator; use +, -, *, / between query ids and numbers.`);
       }
       if (!/^[a-z]/.test(t.value)) {
         throw new MathError(`Invalid identifier '${t.value}': query ids start with a lowercase letter.`);
@@ -105,8 +103,7 @@ export function referencedIds(node: MathNode): string[] {
 
 export type MathValue = number | MetricSeriesResult;
 
-const apply = (op: '+' | '-' | '*' | '/', a: number, b: number): number =>
-  op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+const apply = (op: '+' | '-' | '*' | '/', a: number, b: number): number => (op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b);
 
 /** Keeps only finite results: a division by zero leaves a gap, not Infinity or NaN. */
 function finite(timestampsMs: number[], values: number[]): MetricSeriesResult {
@@ -140,9 +137,16 @@ export function evaluateExpression(node: MathNode, lookup: (id: string) => Metri
       if (typeof a === 'number' && typeof b === 'number') return apply(node.op, a, b);
       if (typeof a === 'number') {
         const s = b as MetricSeriesResult;
-        return finite(s.timestampsMs, s.values.map((x) => apply(node.op, a, x)));
+        return finite(
+          s.timestampsMs,
+          s.values.map((x) => apply(node.op, a, x)),
+        );
       }
-      if (typeof b === 'number') return finite(a.timestampsMs, a.values.map((x) => apply(node.op, x, b)));
+      if (typeof b === 'number')
+        return finite(
+          a.timestampsMs,
+          a.values.map((x) => apply(node.op, x, b)),
+        );
       const right = new Map<number, number>();
       b.timestampsMs.forEach((t, i) => right.set(t, b.values[i]!));
       const ts: number[] = [];

@@ -97,14 +97,7 @@ export function parsePercentile(stat: string): number | undefined {
 }
 
 export function isSupportedStatistic(stat: string): stat is Statistic {
-  return (
-    stat === 'Sum' ||
-    stat === 'Average' ||
-    stat === 'SampleCount' ||
-    stat === 'Minimum' ||
-    stat === 'Maximum' ||
-    parsePercentile(stat) !== undefined
-  );
+  return stat === 'Sum' || stat === 'Average' || stat === 'SampleCount' || stat === 'Minimum' || stat === 'Maximum' || parsePercentile(stat) !== undefined;
 }
 
 /**
@@ -208,9 +201,7 @@ class Series {
 }
 
 function identityKey(id: MetricIdentity): string {
-  const dims = [...id.dimensions]
-    .map((d) => [d.Name, d.Value] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const dims = [...id.dimensions].map((d) => [d.Name, d.Value] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return JSON.stringify([id.namespace, id.metricName, dims]);
 }
 
@@ -309,11 +300,7 @@ export class MetricsStore {
    * Metrics with at least one retained sample, optionally filtered. A dimension filter without
    * a value matches any value of that dimension name (ListMetrics semantics).
    */
-  list(filter: {
-    namespace?: string;
-    metricName?: string;
-    dimensions?: readonly { Name: string; Value?: string }[];
-  }): MetricIdentity[] {
+  list(filter: { namespace?: string; metricName?: string; dimensions?: readonly { Name: string; Value?: string }[] }): MetricIdentity[] {
     const out: MetricIdentity[] = [];
     for (const byUnit of this.series.values()) {
       const first = [...byUnit.values()].find((s) => s.size > 0);
@@ -321,9 +308,7 @@ export class MetricsStore {
       const id = first.identity;
       if (filter.namespace !== undefined && id.namespace !== filter.namespace) continue;
       if (filter.metricName !== undefined && id.metricName !== filter.metricName) continue;
-      const dimsMatch = (filter.dimensions ?? []).every((f) =>
-        id.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)),
-      );
+      const dimsMatch = (filter.dimensions ?? []).every((f) => id.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)));
       if (dimsMatch) out.push(id);
     }
     return out;

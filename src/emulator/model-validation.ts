@@ -26,7 +26,12 @@ export function inputViolations(model: ServiceModel, operationName: string, inpu
  * (CloudWatch) answer a missing required member with `MissingParameter` naming it as the query API
  * spells it, and other violations with `ValidationError`.
  */
-export function assertValidInput(model: ServiceModel, operationName: string, input: unknown, options: { queryCompatible?: boolean; errorCode?: string } = {}): void {
+export function assertValidInput(
+  model: ServiceModel,
+  operationName: string,
+  input: unknown,
+  options: { queryCompatible?: boolean; errorCode?: string } = {},
+): void {
   const violations = inputViolations(model, operationName, input);
   if (violations.length === 0) return;
   if (options.queryCompatible) {

@@ -8,14 +8,7 @@ import { DEFAULT_CAPACITY_WINDOW_MS, DEFAULT_OVERLOAD_LATENCY_MS, loadTrackerOf,
 import { AwsError } from './errors';
 import { metricsStoreOf, type MetricsStoreOptions } from './metrics';
 import type { RuntimeHandler, RuntimeResponse } from './service';
-import {
-  behaviourFor,
-  EndpointStatus,
-  type EmulatorState,
-  type EndpointRecord,
-  type EndpointVariantRecord,
-  type ModelBehaviour,
-} from './state';
+import { behaviourFor, EndpointStatus, type EmulatorState, type EndpointRecord, type EndpointVariantRecord, type ModelBehaviour } from './state';
 
 /** What invoking needs from the emulator; a RequestContext satisfies it. */
 export interface InvocationEnv {
@@ -103,7 +96,13 @@ function predictionsFor(body: Buffer): number[] {
     }
   } catch {
     // Not JSON (CSV, bytes): count lines of text.
-    rows = Math.max(1, body.toString('utf8').split('\n').filter((l) => l.trim() !== '').length);
+    rows = Math.max(
+      1,
+      body
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length,
+    );
   }
   // Deterministic per row index, like a classifier that always answers the same way.
   return Array.from({ length: rows }, (_, i) => i % 3);
@@ -118,11 +117,7 @@ function sleep(ms: number): Promise<void> {
  * `ValidationError` (unknown or not yet serving endpoint, unknown target variant) or `ModelError`
  * (424, the model answered 4xx/5xx; recorded in Invocation4XX/5XXErrors).
  */
-export async function invokeEndpoint(
-  env: InvocationEnv,
-  input: InvocationInput,
-  options: RuntimeOptions = {},
-): Promise<RuntimeResponse> {
+export async function invokeEndpoint(env: InvocationEnv, input: InvocationInput, options: RuntimeOptions = {}): Promise<RuntimeResponse> {
   const random = options.random ?? Math.random;
   const arrivedAt = env.now();
   const endpoint = env.state.endpoints.get(input.endpointName);
@@ -136,10 +131,7 @@ export async function invokeEndpoint(
     // TargetVariant overrides the weights, a weight-0 variant included.
     variant = endpoint.variants.find((v) => v.variantName === input.targetVariant);
     if (!variant) {
-      throw new AwsError(
-        'ValidationError',
-        `Target variant ${input.targetVariant} not found for endpoint ${input.endpointName} of account ${env.accountId}.`,
-      );
+      throw new AwsError('ValidationError', `Target variant ${input.targetVariant} not found for endpoint ${input.endpointName} of account ${env.accountId}.`);
     }
   } else {
     variant = chooseVariant(endpoint, random);
@@ -153,14 +145,20 @@ export async function invokeEndpoint(
   // A model that is unhealthy after deployment answers every request with a 5xx.
   const serverErrorRate = behaviour.healthy === false ? 1 : (behaviour.errorRate ?? 0);
   const draw = random();
-  let modelStatus =
-    draw < serverErrorRate ? 500 : draw < serverErrorRate + (behaviour.clientErrorRate ?? 0) ? 400 : 200;
+  let modelStatus = draw < serverErrorRate ? 500 : draw < serverErrorRate + (behaviour.clientErrorRate ?? 0) ? 400 : 200;
   // Instance-backed variants serve a bounded rate (capacity.ts): above it requests queue (ModelLatency
   // rises) and the excess is answered with a 5xx. Serverless variants scale by concurrency instead.
   let shed = false;
   if (!variant.serverlessConfig) {
     const tracker = loadTrackerOf(env.state);
-    const load = tracker.arrive(endpoint.name, variant.variantName, variant.instanceType, variant.currentInstanceCount, arrivedAt, env.settings ?? DEFAULT_CAPACITY_SETTINGS);
+    const load = tracker.arrive(
+      endpoint.name,
+      variant.variantName,
+      variant.instanceType,
+      variant.currentInstanceCount,
+      arrivedAt,
+      env.settings ?? DEFAULT_CAPACITY_SETTINGS,
+    );
     if (load.utilisation > 1) {
       latencyMs = latencyMs * load.latencyFactor + load.extraLatencyMs;
       if (modelStatus === 200 && random() < load.shedShare) {
@@ -225,10 +223,6 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 export function createRuntimeHandler(options: RuntimeOptions = {}): RuntimeHandler {
   return (request, ctx) => {
     const targetVariant = header(request.headers, 'x-amzn-sagemaker-target-variant');
-    return invokeEndpoint(
-      ctx,
-      { endpointName: request.endpointName, body: request.body, ...(targetVariant !== undefined ? { targetVariant } : {}) },
-      options,
-    );
+    return invokeEndpoint(ctx, { endpointName: request.endpointName, body: request.body, ...(targetVariant !== undefined ? { targetVariant } : {}) }, options);
   };
 }

@@ -241,8 +241,14 @@ const updateEndpoint: Operation = (input, ctx) => {
   }
   if (deploymentConfig?.has('BlueGreenUpdatePolicy') || deploymentConfig?.has('RollingUpdatePolicy')) {
     // AWS: blue/green and rolling updates need the same variant names in the new config (text UNCONFIRMED).
-    const oldNames = endpoint.variants.map((v) => v.variantName).sort().join(',');
-    const newNames = config.productionVariants.map((v) => v.variantName).sort().join(',');
+    const oldNames = endpoint.variants
+      .map((v) => v.variantName)
+      .sort()
+      .join(',');
+    const newNames = config.productionVariants
+      .map((v) => v.variantName)
+      .sort()
+      .join(',');
     if (oldNames !== newNames) {
       throw validationError('DeploymentConfig can only be used when the new endpoint configuration has the same variant names as the current one.');
     }
@@ -257,9 +263,7 @@ const updateEndpoint: Operation = (input, ctx) => {
       if (!live) continue;
       if (!excluded.has('DesiredInstanceCount') && !variant.serverlessConfig) {
         variant.desiredInstanceCount = live.desiredInstanceCount;
-        variant.variantStatus = [
-          { status: 'Creating', statusMessage: `Launching ${live.desiredInstanceCount} instance(s).`, startTime: ctx.now() },
-        ];
+        variant.variantStatus = [{ status: 'Creating', statusMessage: `Launching ${live.desiredInstanceCount} instance(s).`, startTime: ctx.now() }];
       }
       if (!excluded.has('DesiredWeight')) variant.desiredWeight = live.desiredWeight;
     }
@@ -379,9 +383,7 @@ const listEndpoints: Operation = (input, ctx) => {
       (modifiedBefore === undefined || e.lastModifiedTime < modifiedBefore) &&
       (modifiedAfter === undefined || e.lastModifiedTime > modifiedAfter),
   );
-  const { page, nextToken } = listPage(candidates, request, (e, by) =>
-    by === 'Name' ? e.name : by === 'Status' ? e.status : e.creationTime,
-  );
+  const { page, nextToken } = listPage(candidates, request, (e, by) => (by === 'Name' ? e.name : by === 'Status' ? e.status : e.creationTime));
   return {
     Endpoints: page.map((e) => ({
       EndpointName: e.name,

@@ -27,23 +27,8 @@ import { TrafficGenerator, type TrafficSpec } from './traffic';
 import { DEFAULT_CAPACITY_WINDOW_MS, DEFAULT_OVERLOAD_LATENCY_MS, loadTrackerOf, validateInstanceCapacityRps } from './capacity';
 import { AlarmEvaluator, type AlarmEvaluationOptions } from './alarm-evaluation';
 import { ScalingSimulator, type ScalingSimulationOptions } from './autoscaling-simulation';
-import type {
-  EmulatorSettings,
-  EmulatorTimings,
-  JsonService,
-  RequestContext,
-  RuntimeHandler,
-  RuntimeResponse,
-} from './service';
-import {
-  clearState,
-  createEmptyState,
-  restoreState,
-  snapshotState,
-  type EmulatorState,
-  type ModelBehaviour,
-  type StateSnapshot,
-} from './state';
+import type { EmulatorSettings, EmulatorTimings, JsonService, RequestContext, RuntimeHandler, RuntimeResponse } from './service';
+import { clearState, createEmptyState, restoreState, snapshotState, type EmulatorState, type ModelBehaviour, type StateSnapshot } from './state';
 
 /**
  * The services every emulator serves. THE place to add a JSON-RPC service (e.g. CloudWatch):
@@ -181,12 +166,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   let runtimeHandler: RuntimeHandler | undefined = options.runtimeHandler ?? createRuntimeHandler(runtimeOptions);
   // Background traffic uses the same invocation path as HTTP requests, without waiting out model latency.
-  const traffic = new TrafficGenerator(
-    (input) => invokeEndpoint({ state, now, region, accountId, settings }, input, { ...runtimeOptions, wait: false }),
-    now,
-  );
+  const traffic = new TrafficGenerator((input) => invokeEndpoint({ state, now, region, accountId, settings }, input, { ...runtimeOptions, wait: false }), now);
   const alarmEvaluator = options.alarmEvaluation
-    ? new AlarmEvaluator(state, now, { ...(options.alarmEvaluation === true ? {} : options.alarmEvaluation), ...(options.metrics ? { metrics: options.metrics } : {}) })
+    ? new AlarmEvaluator(state, now, {
+        ...(options.alarmEvaluation === true ? {} : options.alarmEvaluation),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      })
     : undefined;
   alarmEvaluator?.start();
   const startConfiguredTraffic = (): void => {
@@ -198,10 +183,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let closed = false;
   const wakeAt = (epochMs: number): void => {
     if (closed) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      runAdvance();
-    }, Math.max(0, epochMs - now()) + 1);
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        runAdvance();
+      },
+      Math.max(0, epochMs - now()) + 1,
+    );
     timers.add(timer);
   };
   const cancelTimers = (): void => {
@@ -342,15 +330,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // ---- optional autoscaling simulation ----
   const scalingTimer = scaling
-    ? setInterval(() => {
-        try {
-          const ctx = context({});
-          advanceState(ctx);
-          if (scaling.tick(ctx, metricsStoreOf(state, options.metrics)).length > 0) markDirty();
-        } catch (e) {
-          onInternalError(e);
-        }
-      }, (typeof options.autoscalingSimulation === 'object' ? options.autoscalingSimulation.intervalMs : undefined) ?? 1000)
+    ? setInterval(
+        () => {
+          try {
+            const ctx = context({});
+            advanceState(ctx);
+            if (scaling.tick(ctx, metricsStoreOf(state, options.metrics)).length > 0) markDirty();
+          } catch (e) {
+            onInternalError(e);
+          }
+        },
+        (typeof options.autoscalingSimulation === 'object' ? options.autoscalingSimulation.intervalMs : undefined) ?? 1000,
+      )
     : undefined;
   scalingTimer?.unref();
 
@@ -373,12 +364,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return handleJsonRpc(req, body, res, requestId);
   }
 
-  async function handleJsonRpc(
-    req: http.IncomingMessage,
-    body: Body,
-    res: http.ServerResponse,
-    requestId: string,
-  ): Promise<void> {
+  async function handleJsonRpc(req: http.IncomingMessage, body: Body, res: http.ServerResponse, requestId: string): Promise<void> {
     const target = headerValue(req.headers['x-amz-target']);
     const dot = target?.lastIndexOf('.') ?? -1;
     const service = target && dot > 0 ? services.get(target.slice(0, dot)) : undefined;
@@ -391,10 +377,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (req.method !== 'POST') throw new AwsError('UnknownOperationException', `${req.method} is not supported; AWS JSON protocols use POST.`, 404);
       const operation = service && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
       if (!operation) {
-        throw new AwsError(
-          'UnknownOperationException',
-          target ? `Operation ${target} is not supported by this emulator.` : 'Missing x-amz-target header.',
-        );
+        throw new AwsError('UnknownOperationException', target ? `Operation ${target} is not supported by this emulator.` : 'Missing x-amz-target header.');
       }
       if (body.tooLarge) throw tooLarge(maxBodyBytes);
       input = parseJsonInput(body.data);
@@ -435,13 +418,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
 
-  async function handleRuntime(
-    endpointName: string,
-    req: http.IncomingMessage,
-    body: Body,
-    res: http.ServerResponse,
-    requestId: string,
-  ): Promise<void> {
+  async function handleRuntime(endpointName: string, req: http.IncomingMessage, body: Body, res: http.ServerResponse, requestId: string): Promise<void> {
     const operationId = 'SageMakerRuntime.InvokeEndpoint';
     try {
       if (body.tooLarge) throw tooLarge(maxBodyBytes);

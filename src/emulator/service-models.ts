@@ -82,7 +82,6 @@ export function shapeOf(model: ServiceModel, name: string): Shape {
 
 export const MODEL_NAMES = Object.keys(MODEL_FILES) as ModelName[];
 
-
 /**
  * A model pattern (Java regex, matched in full by AWS's validation layer) as a JS full-match RegExp, or
  * undefined when it uses Java syntax JS lacks. POSIX classes map to their (ASCII) Java meaning.
@@ -137,4 +136,3 @@ function compilePattern(pattern: string): RegExp | undefined {
     return undefined;
   }
 }
-

@@ -367,12 +367,7 @@ export function scheduledActionKey(serviceNamespace: string, resourceId: string,
   return `${serviceNamespace}|${resourceId}|${scalableDimension}|${name}`;
 }
 
-export function scalingPolicyKey(
-  serviceNamespace: string,
-  resourceId: string,
-  scalableDimension: string,
-  policyName: string,
-): string {
+export function scalingPolicyKey(serviceNamespace: string, resourceId: string, scalableDimension: string, policyName: string): string {
   return `${scalableTargetKey(serviceNamespace, resourceId, scalableDimension)}|${policyName}`;
 }
 
@@ -416,16 +411,11 @@ export function behaviourFor(state: EmulatorState, image: string | undefined, mo
  * Behaviour of one variant of an endpoint's serving fleet (or its pending fleet when the variant is only
  * there). Returns undefined when the endpoint or variant does not exist.
  */
-export function behaviourOfVariant(
-  state: EmulatorState,
-  endpointName: string,
-  variantName: string,
-): ModelBehaviour | undefined {
+export function behaviourOfVariant(state: EmulatorState, endpointName: string, variantName: string): ModelBehaviour | undefined {
   const endpoint = state.endpoints.get(endpointName);
   if (!endpoint) return undefined;
   const variant =
-    endpoint.variants.find((v) => v.variantName === variantName) ??
-    endpoint.pendingDeployment?.variants.find((v) => v.variantName === variantName);
+    endpoint.variants.find((v) => v.variantName === variantName) ?? endpoint.pendingDeployment?.variants.find((v) => v.variantName === variantName);
   if (!variant) return undefined;
   return behaviourFor(state, variant.image, variant.modelName);
 }
@@ -475,8 +465,7 @@ export function restoreState(state: EmulatorState, snapshot: Partial<StateSnapsh
   for (const g of snapshot.modelPackageGroups ?? []) state.modelPackageGroups.set(g.name, g);
   for (const p of snapshot.modelPackages ?? []) state.modelPackages.set(p.arn, p);
   for (const [t, arn] of Object.entries(snapshot.modelPackageClientTokens ?? {})) state.modelPackageClientTokens.set(t, arn);
-  for (const t of snapshot.scalableTargets ?? [])
-    state.scalableTargets.set(scalableTargetKey(t.serviceNamespace, t.resourceId, t.scalableDimension), t);
+  for (const t of snapshot.scalableTargets ?? []) state.scalableTargets.set(scalableTargetKey(t.serviceNamespace, t.resourceId, t.scalableDimension), t);
   for (const p of snapshot.scalingPolicies ?? [])
     state.scalingPolicies.set(scalingPolicyKey(p.serviceNamespace, p.resourceId, p.scalableDimension, p.policyName), p);
   for (const a of snapshot.scheduledActions ?? [])

@@ -52,10 +52,10 @@ const getResources: Operation = (input: Record<string, unknown>, ctx) => {
   const perPage = input.ResourcesPerPage as number | undefined;
   const token = input.PaginationToken as string | undefined;
   if (arns !== undefined) {
-    if (input.TagFilters !== undefined) throw invalidParameter('You can\'t specify both ResourceARNList and TagFilters in the same request.');
-    if (input.ResourceTypeFilters !== undefined) throw invalidParameter('You can\'t specify both ResourceARNList and ResourceTypeFilters in the same request.');
+    if (input.TagFilters !== undefined) throw invalidParameter("You can't specify both ResourceARNList and TagFilters in the same request.");
+    if (input.ResourceTypeFilters !== undefined) throw invalidParameter("You can't specify both ResourceARNList and ResourceTypeFilters in the same request.");
     if (perPage !== undefined || input.TagsPerPage !== undefined || token) {
-      throw invalidParameter('You can\'t specify both ResourceARNList and pagination parameters in the same request.');
+      throw invalidParameter("You can't specify both ResourceARNList and pagination parameters in the same request.");
     }
   }
   if (perPage !== undefined && (perPage < 1 || perPage > 100)) throw invalidParameter('ResourcesPerPage must be between 1 and 100.');

@@ -30,13 +30,9 @@ export const PATTERNS = {
   modelDataUrl: pattern('^(https|s3)://([^/]+)/?(.*)$'),
   roleArn: pattern('^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$'),
   /** ModelPackageGroupName in Create/Describe/List, ModelPackageGroupName in CreateModelPackage. */
-  arnOrName: pattern(
-    '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$',
-  ),
+  arnOrName: pattern('(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$'),
   /** ModelPackageName in Describe: a name or a versioned ARN. */
-  versionedArnOrName: pattern(
-    '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)(\\/[0-9]{1,9})?$',
-  ),
+  versionedArnOrName: pattern('(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)(\\/[0-9]{1,9})?$'),
   modelPackageArn: pattern('arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:model-package/[\\S]{1,2048}$'),
   /** Application Auto Scaling's XmlString-style members: printable, no control characters. */
   xmlString: pattern('[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*'),

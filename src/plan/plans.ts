@@ -45,7 +45,10 @@ export async function planCanaryRun(input: unknown, reader: StateReader): Promis
     try {
       ({ named, modelRef } = withResolvedModelRef(input as object, ref, await reader.activities.resolveModelRef(ref)));
     } catch (err) {
-      return { ok: false, refusal: { type: FAILURE.ModelRefUnresolved, reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` } };
+      return {
+        ok: false,
+        refusal: { type: FAILURE.ModelRefUnresolved, reason: `model.ref ${ref} did not resolve: ${err instanceof Error ? err.message : String(err)}` },
+      };
     }
   }
   const checked = validate(canaryInputSchema, named);
@@ -68,11 +71,15 @@ export async function planUpdateRun(input: unknown, reader: StateReader): Promis
   const endpoint = await aws.describeEndpoint(name);
   const noEndpoint = updateRefusal(name, endpoint);
   if (noEndpoint || !endpoint) return { ok: false, refusal: noEndpoint! };
-  if (endpoint.status === 'Failed') return { ok: false, refusal: { type: FAILURE.EndpointFailed, reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
+  if (endpoint.status === 'Failed')
+    return { ok: false, refusal: { type: FAILURE.EndpointFailed, reason: `endpoint ${name} failed: ${endpoint.failureReason ?? 'no FailureReason given'}` } };
   const config = endpoint.configName ? await aws.describeEndpointConfig(endpoint.configName) : null;
   const configGone = updateRefusal(name, endpoint, config);
   if (configGone || !config) return { ok: false, refusal: configGone! };
-  const scaling = await aws.describeVariantScaling(name, config.variants.map((v) => v.variantName));
+  const scaling = await aws.describeVariantScaling(
+    name,
+    config.variants.map((v) => v.variantName),
+  );
   const planned = planUpdate(req, { endpoint, config, scaling });
   if (!planned.ok) return planned;
   const plan = planned.plan;
@@ -81,7 +88,8 @@ export async function planUpdateRun(input: unknown, reader: StateReader): Promis
     const missing = await aws.missingModels(plan.newModels);
     if (missing.length) return invalid('update', modelFields(req, missing));
   } else notes.push(`endpoint ${name} already runs what was asked: the update succeeds without changing anything`);
-  if (endpoint.status !== 'InService') notes.push(`endpoint ${name} is ${endpoint.status}: the update waits for InService first, and plans again from what it then runs`);
+  if (endpoint.status !== 'InService')
+    notes.push(`endpoint ${name} is ${endpoint.status}: the update waits for InService first, and plans again from what it then runs`);
   for (const r of plan.autoscalingRule.reasons) notes.push(`autoscaling rule applies: ${r}; its scaling is removed for the update`);
   for (const n of plan.notRestored) notes.push(`${n.variantName}: ${n.reason}`);
   if (plan.restore.length) notes.push('if the update fails, the endpoint goes back to its config and the removed scaling is registered again');

@@ -59,7 +59,12 @@ export async function readDeployFacts(r: StateReader, req: DeployRequest): Promi
         ? await r.activities.readCleanupFacts(deployCleanupRequest(req.endpointName, endpoint.configName, names.endpointConfigName, names.sageMakerModelName))
         : null,
     groupExists: exists,
-    scaling: previousConfig ? await r.activities.describeVariantScaling(req.endpointName, previousConfig.variants.map((v) => v.variantName)) : [],
+    scaling: previousConfig
+      ? await r.activities.describeVariantScaling(
+          req.endpointName,
+          previousConfig.variants.map((v) => v.variantName),
+        )
+      : [],
     versions,
     existing: {
       model: (await r.activities.missingModels([names.sageMakerModelName])).length === 0,
@@ -84,10 +89,14 @@ export async function readCanaryFacts(r: StateReader, req: CanaryRequest): Promi
     config,
     // The rollout's own cleanup read (by tags) of the original config and the baseline model, never a
     // listing of the account. The ramp config does not exist yet: planCanary adds it as it will be made.
-    cleanup: layout.ok && !req.keepSuperseded ? await r.activities.readCleanupFacts(canaryCleanupRequest(req.endpointName, layout.plan, layout.plan.finalEndpointConfigName)) : null,
+    cleanup:
+      layout.ok && !req.keepSuperseded
+        ? await r.activities.readCleanupFacts(canaryCleanupRequest(req.endpointName, layout.plan, layout.plan.finalEndpointConfigName))
+        : null,
     versions: version ? await versionsOf(r, req.model.name) : [],
     modelExists: (await r.activities.missingModels([modelName(req.model.name, req.model.version)])).length === 0,
-    baselineScaling: config?.variants.length === 1 ? ((await r.activities.describeVariantScaling(req.endpointName, [config.variants[0].variantName]))[0] ?? null) : null,
+    baselineScaling:
+      config?.variants.length === 1 ? ((await r.activities.describeVariantScaling(req.endpointName, [config.variants[0].variantName]))[0] ?? null) : null,
   };
 }
 

@@ -43,7 +43,9 @@ function weightsTable(plan: CanaryPlan): string[] {
     const canary = `${s.canaryWeight}% ×${s.canaryInstances}`;
     rows.push(`  ${String(s.step).padEnd(4)}  ${`${s.baselineWeight}% ×${plan.baseline.instanceCount}`.padEnd(w)}  ${canary.padEnd(8)}  ${then}`);
   }
-  rows.push(`  final ${plan.finalEndpointConfigName}: ${plan.finalVariants.map((v) => `${v.variantName} ${v.modelName} on ${v.instanceCount} × ${v.instanceType}`).join(', ')}`);
+  rows.push(
+    `  final ${plan.finalEndpointConfigName}: ${plan.finalVariants.map((v) => `${v.variantName} ${v.modelName} on ${v.instanceCount} × ${v.instanceType}`).join(', ')}`,
+  );
   return ['weights × instances (baseline / canary):', ...rows];
 }
 

@@ -144,6 +144,14 @@ export class CanaryState {
 
   event(event: string, extra: Record<string, unknown> = {}) {
     const { workflowId } = workflowInfo();
-    return { event, workflowId, endpointName: this.status.endpointName, at: new Date().toISOString(), version: this.status.version, weight: this.status.canaryWeight, ...extra };
+    return {
+      event,
+      workflowId,
+      endpointName: this.status.endpointName,
+      at: new Date().toISOString(),
+      version: this.status.version,
+      weight: this.status.canaryWeight,
+      ...extra,
+    };
   }
 }

@@ -2,8 +2,28 @@ import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ModelVersion } from '../activities/registry';
-import { canaryInputSchema, canaryModelRef, canaryModelRefIssues, withResolvedModelRef, type CanaryInput, type CanaryRefInput, type CanaryRequest, type ResolvedModelRefRecord } from '../domain/canary/input';
-import { canaryCleanupRequest, canaryInstancesAt, capacityNow, capacityRefusal, finalConfigFor, nextStepAbove, planCanaryLayout, refuseVersion, weightsAt, type CanaryLayout } from '../domain/canary/plan';
+import {
+  canaryInputSchema,
+  canaryModelRef,
+  canaryModelRefIssues,
+  withResolvedModelRef,
+  type CanaryInput,
+  type CanaryRefInput,
+  type CanaryRequest,
+  type ResolvedModelRefRecord,
+} from '../domain/canary/input';
+import {
+  canaryCleanupRequest,
+  canaryInstancesAt,
+  capacityNow,
+  capacityRefusal,
+  finalConfigFor,
+  nextStepAbove,
+  planCanaryLayout,
+  refuseVersion,
+  weightsAt,
+  type CanaryLayout,
+} from '../domain/canary/plan';
 import { canaryScalingFrom, withMinCapacity } from '../domain/canary/scaling';
 import { inRequestOrder } from '../domain/cleanup';
 import type { CanaryResult } from '../domain/canary/status';
@@ -142,7 +162,7 @@ function handleOperatorControls(state: CanaryState): void {
       if (notApplied) throw ApplicationFailure.nonRetryable(`weight ${p.weight}% was not applied: ${notApplied}`, FAILURE.WeightNotApplied);
       return state.status;
     },
-    { validator: (p) => state.validateSetWeight(p) }
+    { validator: (p) => state.validateSetWeight(p) },
   );
 }
 
@@ -215,21 +235,37 @@ async function startRamp(run: CanaryRun): Promise<void> {
   // started before this patch create the model without them, as they did.
   const settings = wf.patched('canary-keeps-model-settings') ? await aws.modelSettings(plan.baseline.modelName) : {};
   // A model of this version made by someone else (same container, checked by createModel) is used as is.
-  await aws.createModel({ ...settings, name: newModel, image: run.version.image, modelDataUrl: run.version.modelDataUrl, executionRoleArn: req.executionRoleArn, ...(ownedOnly ? { owner } : {}) });
+  await aws.createModel({
+    ...settings,
+    name: newModel,
+    image: run.version.image,
+    modelDataUrl: run.version.modelDataUrl,
+    executionRoleArn: req.executionRoleArn,
+    ...(ownedOnly ? { owner } : {}),
+  });
   saga.add(`delete endpoint config ${rampConfig}`, () =>
-    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: rampConfig, owner }) : undo.deleteEndpointConfig(rampConfig)
+    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: rampConfig, owner }) : undo.deleteEndpointConfig(rampConfig),
   );
-  const ramp = await aws.createEndpointConfig(rampConfig, plan.rampVariants, await withOriginalTags(aws, plan.configExtra, plan.original.name), ownedOnly ? owner : undefined);
+  const ramp = await aws.createEndpointConfig(
+    rampConfig,
+    plan.rampVariants,
+    await withOriginalTags(aws, plan.configExtra, plan.original.name),
+    ownedOnly ? owner : undefined,
+  );
   if (ownedOnly) requireOurs(ramp, `endpoint config ${rampConfig}`, owner);
   // Undone last to first: the baseline's count, then the weights, then the config. The config is restored
   // with RetainAllVariantProperties, so the baseline keeps the count it has live instead of the original
   // config's stale InitialInstanceCount ("To retain the variant properties of an endpoint when updating it,
   // set RetainAllVariantProperties to true", https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
   saga.add(`restore endpoint ${endpointName} to ${plan.original.name}`, () => restoreOriginal(run, ownedOnly ? owner : undefined), { movesEndpoint: true });
-  saga.add(`send all traffic to ${plan.baseline.variantName}`, async () => {
-    const ep = await undo.describeEndpoint(endpointName);
-    if (ep?.configName === rampConfig) await undo.updateEndpointWeightsAndCapacities(endpointName, weightsAt(plan, 0));
-  }, { movesEndpoint: true });
+  saga.add(
+    `send all traffic to ${plan.baseline.variantName}`,
+    async () => {
+      const ep = await undo.describeEndpoint(endpointName);
+      if (ep?.configName === rampConfig) await undo.updateEndpointWeightsAndCapacities(endpointName, weightsAt(plan, 0));
+    },
+    { movesEndpoint: true },
+  );
   if (run.capacity) {
     saga.add(`restore ${plan.baseline.variantName} to ${plan.baseline.instanceCount} instance(s)`, () => restoreBaselineCapacity(run), { movesEndpoint: true });
   }
@@ -270,7 +306,9 @@ async function scaleCanaryLikeBaseline(run: CanaryRun, owner: ReturnType<typeof 
  * that is a registered scalable target (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
  */
 async function removeCanaryScaling(run: CanaryRun, via: wf.ActivityInterfaceFor<Activities>): Promise<void> {
-  const scaling = run.canaryScaling ?? canaryScalingFrom(run.baselineScaling, { endpointName: run.req.endpointName, canaryVariant: run.plan.canary.variantName, minCapacity: 1 });
+  const scaling =
+    run.canaryScaling ??
+    canaryScalingFrom(run.baselineScaling, { endpointName: run.req.endpointName, canaryVariant: run.plan.canary.variantName, minCapacity: 1 });
   if (!scaling) return;
   await via.deleteScalingPolicies([scaling]);
   await via.deregisterScalableTargets([scaling]);
@@ -372,7 +410,10 @@ async function bakeAndJudge(run: CanaryRun): Promise<StepOutcome> {
     if (verdict === 'pass') return state.promotion ? takePromotion(state) : 'next';
     inconclusive++;
     if (req.gate.onInconclusive === 'fail' || (req.gate.onInconclusive === 'wait' && inconclusive >= req.gate.maxInconclusive)) {
-      throw fail(`gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`, FAILURE.GateInconclusive);
+      throw fail(
+        `gate inconclusive at ${state.status.canaryWeight}% ${inconclusive} time(s): ${state.status.gates.at(-1)!.reasons.join('; ')}`,
+        FAILURE.GateInconclusive,
+      );
     }
     if (req.gate.onInconclusive === 'pause') {
       state.pause({ by: 'gate', reason: 'inconclusive: waiting for an operator' });
@@ -554,7 +595,7 @@ async function raiseCanaryCapacity(run: CanaryRun, weight: number): Promise<void
     throw fail(
       `${plan.canary.variantName} runs ${got} instance(s) but needs ${needed} before its weight rises to ${weight}%` +
         (scaled.failureReason ? ` (SageMaker: ${scaled.failureReason})` : ''),
-      FAILURE.CanaryFailed
+      FAILURE.CanaryFailed,
     );
   }
   state.status.canaryInstances = got;
@@ -598,12 +639,17 @@ async function promote(run: CanaryRun): Promise<void> {
   const ownedOnly = wf.patched('undo-only-owned');
   const owner = runOwner(req.endpointName);
   saga.add(`delete endpoint config ${finalConfig}`, () =>
-    ownedOnly ? run.undo.deleteEndpointConfigIfOwned({ name: finalConfig, owner }) : unboundedUndo.deleteEndpointConfig(finalConfig)
+    ownedOnly ? run.undo.deleteEndpointConfigIfOwned({ name: finalConfig, owner }) : unboundedUndo.deleteEndpointConfig(finalConfig),
   );
   // Saga order: the endpoint leaves the final config (restored to the original) BEFORE the final config's
   // undo runs, which never deletes a config the endpoint serves or is updating to.
   if (ownedOnly) saga.add(`restore endpoint ${req.endpointName} to ${plan.original.name}`, () => restoreOriginal(run, owner), { movesEndpoint: true });
-  const final = await aws.createEndpointConfig(finalConfig, finalPlanned.variants, await withOriginalTags(aws, plan.configExtra, plan.original.name), ownedOnly ? owner : undefined);
+  const final = await aws.createEndpointConfig(
+    finalConfig,
+    finalPlanned.variants,
+    await withOriginalTags(aws, plan.configExtra, plan.original.name),
+    ownedOnly ? owner : undefined,
+  );
   if (ownedOnly) requireOurs(final, `endpoint config ${finalConfig}`, owner);
   // The final config has no canary variant; the final variant keeps the baseline's name and so its scaling.
   if (run.canaryScaling) await removeCanaryScaling(run, aws);
@@ -649,14 +695,20 @@ async function rollBack(run: CanaryRun, err: unknown): Promise<unknown> {
     // model: it stays Approved so `retry` can roll it out again; a verdict rejects the version.
     const undo = run.lateUndo;
     await record(`set version ${version.version} to ${version.stage}/${stageStatus} in the registry`, () =>
-      undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason })
+      undo.transitionModelStage({ model: req.model.name, version: version.version, stage: version.stage, status: stageStatus, description: reason }),
     );
     if (!aborted && !infrastructure) {
       await record(`set version ${version.version} Rejected in the registry`, () =>
-        undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`)
+        undo.setModelApproval(req.model.name, version.version, 'Rejected', `canary on ${req.endpointName} rolled back: ${reason}`),
       );
     }
-    await run.notify(aborted ? 'aborted' : 'rolled-back', { reason, infrastructure, rolledBack: done, rollbackFailures: failed, ...(concurrent.length ? { concurrentChanges: concurrent } : {}) });
+    await run.notify(aborted ? 'aborted' : 'rolled-back', {
+      reason,
+      infrastructure,
+      rolledBack: done,
+      rollbackFailures: failed,
+      ...(concurrent.length ? { concurrentChanges: concurrent } : {}),
+    });
   });
   state.status.rolledBack = done;
   state.status.rollbackFailures = failed;
@@ -704,7 +756,7 @@ async function cleanUp(run: CanaryRun): Promise<CanaryResult> {
       FAILURE.InfrastructureFailed,
       `canary of ${req.model.name} v${version.version} on ${req.endpointName} was promoted (the endpoint serves ${finalConfig}), ` +
         `but ${progress.doing} did not finish: ${rootMessage(err)}. Left for an operator: ${progress.doing}`,
-      { promoted: true, endpointConfigName: finalConfig, left: progress.doing }
+      { promoted: true, endpointConfigName: finalConfig, left: progress.doing },
     );
   }
 }
@@ -718,7 +770,14 @@ async function cleanUpSteps(run: CanaryRun, progress: { doing: string }): Promis
     await unpinBaseline(run);
   }
   progress.doing = `setting version ${version.version} to Production/Deployed in the registry`;
-  await run.lateUndo.transitionModelStage({ model: req.model.name, version: version.version, stage: 'Production', status: 'Deployed', archiveExisting: true, description: `serving on endpoint ${endpointName}` });
+  await run.lateUndo.transitionModelStage({
+    model: req.model.name,
+    version: version.version,
+    stage: 'Production',
+    status: 'Deployed',
+    archiveExisting: true,
+    description: `serving on endpoint ${endpointName}`,
+  });
   const finalConfig = run.final?.name ?? plan.finalEndpointConfigName;
   if (!req.keepSuperseded && wf.patched('canary-cleanup-by-tags')) {
     state.phase('cleaning-up');

@@ -133,7 +133,7 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
       cancelled ? FAILURE.Cancelled : FAILURE.DeleteFailed,
       `deleting ${name} ${cancelled ? 'was cancelled' : 'failed'} while ${failedAt}: ${status.error}. Deleted so far: ${status.deleted.map((d) => `${d.kind} ${d.name}`).join(', ') || 'nothing'}` +
         ' (running the delete again continues from there)',
-      { failedAt, deleted: status.deleted }
+      { failedAt, deleted: status.deleted },
     );
   }
 
@@ -162,7 +162,7 @@ async function withScalingGuard(
   name: string,
   scaling: VariantScaling[],
   via: { undo: wf.ActivityInterfaceFor<Activities>; boundMs?: number },
-  removal: () => Promise<void>
+  removal: () => Promise<void>,
 ): Promise<void> {
   try {
     await removal();
@@ -192,7 +192,7 @@ class ScalingNotRestored extends Error {
   constructor(
     readonly failure: unknown,
     readonly restoreError: unknown,
-    readonly scaling: VariantScaling[]
+    readonly scaling: VariantScaling[],
   ) {
     super(`the autoscaling removed before the failure could not be put back: ${rootMessage(restoreError)}`);
   }

@@ -129,7 +129,10 @@ async function stageAndAwaitApproval({ req, state }: DeployRun, version: number)
   if (approval.decision === 'rejected') {
     await aws.setModelApproval(req.model.name, version, 'Rejected', approval.reason ?? `rejected by ${approval.by ?? 'an operator'}`);
     state.step('failed');
-    throw failure(FAILURE.ApprovalRejected, `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`);
+    throw failure(
+      FAILURE.ApprovalRejected,
+      `version ${version} was rejected by ${approval.by ?? 'an operator'}${approval.reason ? `: ${approval.reason}` : ''}`,
+    );
   }
   await aws.setModelApproval(req.model.name, version, 'Approved', approval.reason ?? `approved by ${approval.by ?? 'modelship'}`);
 }
@@ -161,7 +164,13 @@ async function deployToEndpoint(run: DeployRun, registered: Registered): Promise
       await aws.registerScalableTargets(target.scalingRule.restore);
       await aws.putScalingPolicies(target.scalingRule.restore);
     }
-    return { sageMakerModel: target.resources.sageMakerModelName, configName: target.resources.endpointConfigName, previousConfig: target.previousConfig, endpointArn, scalingRule: target.scalingRule };
+    return {
+      sageMakerModel: target.resources.sageMakerModelName,
+      configName: target.resources.endpointConfigName,
+      previousConfig: target.previousConfig,
+      endpointArn,
+      scalingRule: target.scalingRule,
+    };
   } catch (err) {
     throw await compensate(run, saga, registered.version, err);
   }
@@ -196,7 +205,15 @@ async function readTarget({ req, state, waits, poll }: DeployRun, version: numbe
   const resources = deployResources(req, version, previous, keepsLiveCount ? existing : null, { renameKeepsFleet: scalingSafe, keepsSettings });
   const scalingRule =
     scalingSafe && previous
-      ? deployScalingRule(endpointName, previous, resources.variants, await aws.describeVariantScaling(endpointName, previous.variants.map((v) => v.variantName)))
+      ? deployScalingRule(
+          endpointName,
+          previous,
+          resources.variants,
+          await aws.describeVariantScaling(
+            endpointName,
+            previous.variants.map((v) => v.variantName),
+          ),
+        )
       : undefined;
   const instanceCount = resources.variants.find((v) => v.variantName === req.variantName)!.instanceCount;
   return { existing, previousConfig, resources, scalingRule, instanceCount };
@@ -269,7 +286,7 @@ async function moveEndpoint({ run, saga, owner, ownedOnly, fromMoved, target }: 
         : ownedOnly
           ? undo.restoreEndpointConfig(endpointName, existing.configName!, false, owner)
           : undo.restoreEndpointConfig(endpointName, existing.configName!),
-    { movesEndpoint: fromMoved }
+    { movesEndpoint: fromMoved },
   );
   if (deregister.length) {
     const restore = target.scalingRule!.restore;
@@ -325,7 +342,7 @@ async function compensate({ req, state, undo }: DeployRun, saga: Saga, version: 
   const reason = rootMessage(err);
   const { done, failed, concurrent } = await saga.compensate();
   await wf.CancellationScope.nonCancellable(() =>
-    undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason })
+    undo.transitionModelStage({ model: req.model.name, version, stage: STAGES.staging, status: 'DeploymentFailed', description: reason }),
   );
   state.status.error = reason;
   state.step('failed');
@@ -370,12 +387,19 @@ async function promote({ req, state, undo }: DeployRun, registered: Registered, 
     version,
     archived: archived.map((v) => `${req.model.name}/${v}`),
     removed,
-    ...(scalingRule?.deregister.length ? { autoscaling: { restored: scalingRule.restore.map((s) => s.variantName), notRestored: scalingRule.notRestored } } : {}),
+    ...(scalingRule?.deregister.length
+      ? { autoscaling: { restored: scalingRule.restore.map((s) => s.variantName), notRestored: scalingRule.notRestored } }
+      : {}),
   };
 }
 
 /** Histories recorded before 'cleanup-by-ownership-tags' replay the account-wide in-use check. */
-async function accountScanCleanup(undo: wf.ActivityInterfaceFor<Activities>, endpointName: string, previousConfig: string, sageMakerModel: string): Promise<string[]> {
+async function accountScanCleanup(
+  undo: wf.ActivityInterfaceFor<Activities>,
+  endpointName: string,
+  previousConfig: string,
+  sageMakerModel: string,
+): Promise<string[]> {
   const removed: string[] = [];
   const othersConfigs = (await undo.endpointConfigsInUse(endpointName)).map((u) => u.configName);
   const old = await undo.describeEndpointConfig(previousConfig);

@@ -22,7 +22,7 @@ export function requireOurs(created: CreatedResource | string | undefined, what:
     throw failure(
       FAILURE.ResourceConflict,
       `${what} already exists and its tags do not say modelship made it for endpoint ${owner.endpoint} ` +
-        `(${OWNERSHIP_TAGS.endpoint}); refusing to use it, and leaving it alone`
+        `(${OWNERSHIP_TAGS.endpoint}); refusing to use it, and leaving it alone`,
     );
   }
 }
@@ -36,7 +36,7 @@ export function requireOurs(created: CreatedResource | string | undefined, what:
 export async function withOriginalTags<T extends Record<string, unknown> | undefined>(
   aws: wf.ActivityInterfaceFor<Activities>,
   extra: T,
-  originalConfig: string
+  originalConfig: string,
 ): Promise<T | Record<string, unknown>> {
   if (!wf.patched('config-keeps-user-tags')) return extra;
   return inheritTags(extra, await aws.endpointConfigUserTags(originalConfig));

@@ -101,7 +101,10 @@ async function planFromEndpoint({ req, name, state, waits, poll }: UpdateRun): P
   const current = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(current.configName!);
   refuse(updateRefusal(name, current, config));
-  const scaling = await aws.describeVariantScaling(name, config!.variants.map((v) => v.variantName));
+  const scaling = await aws.describeVariantScaling(
+    name,
+    config!.variants.map((v) => v.variantName),
+  );
   // Newer runs refuse a spec that names the config the endpoint serves (older histories sent UpdateEndpoint
   // to it, which AWS refuses).
   const refuseConfigInUse = wf.patched('update-refuses-config-in-use');
@@ -183,7 +186,7 @@ async function raiseCapacity({ name, state, waits, undo, undoWaits, poll }: Upda
       await undo.updateEndpointWeightsAndCapacities(name, plan.capacityBefore);
       await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
     },
-    { movesEndpoint: true }
+    { movesEndpoint: true },
   );
   await waits.updateEndpointWeightsAndCapacities(name, plan.raise);
 }
@@ -200,7 +203,7 @@ async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, p
 /** 4–5. The new config: the current one (read while planning) with the changes and its user tags, tagged as this run's. */
 async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan: UpdatePlan, owner: Owner, ownedOnly: boolean): Promise<void> {
   saga.add(`delete endpoint config ${plan.newConfigName}`, () =>
-    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName)
+    ownedOnly ? undo.deleteEndpointConfigIfOwned({ name: plan.newConfigName, owner }) : undo.deleteEndpointConfig(plan.newConfigName),
   );
   const extra = await withOriginalTags(aws, plan.configExtra, plan.currentConfigName);
   const created = await aws.createEndpointConfig(plan.newConfigName, plan.variants, extra, ownedOnly ? owner : undefined);
@@ -218,7 +221,7 @@ async function moveEndpoint(
   saga: Saga,
   plan: UpdatePlan,
   owner: Owner,
-  { ownedOnly, fromMoved, liveCounts }: { ownedOnly: boolean; fromMoved: boolean; liveCounts: boolean }
+  { ownedOnly, fromMoved, liveCounts }: { ownedOnly: boolean; fromMoved: boolean; liveCounts: boolean },
 ): Promise<void> {
   state.step('updating-endpoint');
   if (liveCounts && plan.liveBefore.length) {
@@ -235,7 +238,7 @@ async function moveEndpoint(
         await undo.updateEndpointWeightsAndCapacities(name, plan.liveBefore);
         await undoWaits.awaitEndpointInService(name, poll.outOfServiceMs);
       },
-      { movesEndpoint: true }
+      { movesEndpoint: true },
     );
   }
   saga.add(
@@ -252,7 +255,7 @@ async function moveEndpoint(
         : ownedOnly
           ? undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties, owner)
           : undo.restoreEndpointConfig(name, plan.currentConfigName, plan.retainAllVariantProperties),
-    { movesEndpoint: true }
+    { movesEndpoint: true },
   );
   await aws.updateEndpoint({
     endpointName: name,
@@ -305,7 +308,7 @@ async function restoreScalingAfterUpdate({ name, state, undo }: UpdateRun, plan:
         FAILURE.RollbackIncomplete,
         `endpoint ${name} now serves ${plan.newConfigName}, but autoscaling of ${variantsOf(plan.restore)} could NOT be restored ` +
           `(needs an operator; the targets and policies to register are in the details): ${rootMessage(err)}`,
-        { snapshot: plan.restore }
+        { snapshot: plan.restore },
       );
     }
   }

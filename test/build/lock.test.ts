@@ -25,8 +25,10 @@ describe('the committed package-lock.json', () => {
       return await run(npm, args, { cwd: path.join(dir, 'app'), encoding: 'utf8' });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
-      assert.fail(`npm ${args.join(' ')} failed: the lock is incomplete or out of date with package.json; regenerate it with ` +
-        `\`npm install --package-lock-only\` and commit it.\n${e.stderr || e.stdout || e.message}`);
+      assert.fail(
+        `npm ${args.join(' ')} failed: the lock is incomplete or out of date with package.json; regenerate it with ` +
+          `\`npm install --package-lock-only\` and commit it.\n${e.stderr || e.stdout || e.message}`,
+      );
     }
   };
 

@@ -44,7 +44,7 @@ function checkSuccess(op: ImplementedOperation, entry: RecordedResponse, problem
   if (entry.status !== 200) problem(`${op.id}: success with HTTP ${entry.status}`);
   const outputShape = op.operation.output?.shape;
   if (op.targetPrefix === 'SageMakerRuntime') {
-    const members = Object.entries(outputShape ? shapeOf(op.model, outputShape).members ?? {} : {});
+    const members = Object.entries(outputShape ? (shapeOf(op.model, outputShape).members ?? {}) : {});
     for (const header of Object.keys(entry.headers ?? {})) {
       const lower = header.toLowerCase();
       if (PROTOCOL_HEADERS.has(lower)) continue;

@@ -51,8 +51,7 @@ describe('metric store', () => {
       overheadLatencyUs: 2_000,
     });
     const one = (name: string, stat: 'Sum' | 'Average' = 'Sum', unit?: string) =>
-      store.query({ ...metric(name), stat, periodSeconds: 60, startMs: T0, endMs: T0 + 60_000, nowMs: T0 + 1, ...(unit ? { unit } : {}) })
-        .values;
+      store.query({ ...metric(name), stat, periodSeconds: 60, startMs: T0, endMs: T0 + 60_000, nowMs: T0 + 1, ...(unit ? { unit } : {}) }).values;
     assert.deepEqual(one('Invocations'), [1]);
     assert.deepEqual(one('Invocation5XXErrors'), [1]);
     assert.deepEqual(one('Invocation4XXErrors'), [0]);
@@ -141,7 +140,10 @@ describe('metric math', () => {
   });
 
   it('rejects functions and malformed expressions with a readable message', () => {
-    assert.throws(() => parseExpression('FILL(errors, 0)'), (e: unknown) => e instanceof MathError && /FILL is not supported/.test(e.message));
+    assert.throws(
+      () => parseExpression('FILL(errors, 0)'),
+      (e: unknown) => e instanceof MathError && /FILL is not supported/.test(e.message),
+    );
     assert.throws(() => parseExpression('errors +'), MathError);
     assert.throws(() => parseExpression('(errors'), MathError);
     assert.throws(() => parseExpression('errors $ calls'), MathError);

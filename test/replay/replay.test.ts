@@ -34,7 +34,9 @@ const fixtures: Fixture[] = readdirSync(DIR)
  */
 const protoDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as { fromJson(type: unknown, json: unknown, options: unknown): unknown };
+const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as {
+  fromJson(type: unknown, json: unknown, options: unknown): unknown;
+};
 const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
 function historyFromJSON(json: unknown): proto.temporal.api.history.v1.IHistory {
   return fromJson(historyType, json, { ignoreUnknownFields: true }) as proto.temporal.api.history.v1.IHistory;
@@ -59,7 +61,11 @@ function replayOptions() {
 describe('replaying recorded histories against the current workflow code', () => {
   it('has closed runs of every workflow kind, succeeded and failed', () => {
     assert.ok(fixtures.length >= 6, `only ${fixtures.length} fixtures`);
-    for (const kind of KINDS) assert.ok(fixtures.some((f) => typeOf(f) === kind), `no recorded ${kind} run`);
+    for (const kind of KINDS)
+      assert.ok(
+        fixtures.some((f) => typeOf(f) === kind),
+        `no recorded ${kind} run`,
+      );
     for (const f of fixtures) assert.match(String(closedWith(f)), /WORKFLOW_EXECUTION_(COMPLETED|FAILED)$/, `${f.name} is not a closed run`);
     assert.ok(fixtures.some((f) => /COMPLETED$/.test(String(closedWith(f)))) && fixtures.some((f) => /FAILED$/.test(String(closedWith(f)))));
   });

@@ -36,10 +36,13 @@ export async function endpointServing(aws: AwsClients, ep: string, model: string
       EndpointConfigName: `${ep}-v1`,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
       ...(o.owned ? { Tags: ownedConfigTags(ep, [model]) } : {}),
-    })
+    }),
   );
   await aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1`, ...(o.owned ? { Tags: ownedTags(ep) } : {}) }));
-  await eventually(() => describeEndpoint(aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+  await eventually(
+    () => describeEndpoint(aws.sagemaker, ep),
+    (d) => d.EndpointStatus === 'InService',
+  );
   if (o.autoscaled === false) return;
   await autoscaleVariant(aws, ep, 'AllTraffic', { stepPolicy: o.stepPolicy });
 }
@@ -48,16 +51,28 @@ export async function endpointServing(aws: AwsClients, ep: string, model: string
  * Registers a variant as a scalable target (min 1, max 4 unless given) with a target-tracking policy on
  * invocations per instance (`invocations-per-instance`) and, with `stepPolicy`, a step policy `step-out`.
  */
-export async function autoscaleVariant(aws: AwsClients, ep: string, variant: string, o: { stepPolicy?: boolean; min?: number; max?: number } = {}): Promise<void> {
-  const id = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/${variant}`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+export async function autoscaleVariant(
+  aws: AwsClients,
+  ep: string,
+  variant: string,
+  o: { stepPolicy?: boolean; min?: number; max?: number } = {},
+): Promise<void> {
+  const id = {
+    ServiceNamespace: 'sagemaker',
+    ResourceId: `endpoint/${ep}/variant/${variant}`,
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+  } as const;
   await aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: o.min ?? 1, MaxCapacity: o.max ?? 4 }));
   await aws.autoscaling.send(
     new PutScalingPolicyCommand({
       ...id,
       PolicyName: 'invocations-per-instance',
       PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
-    })
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
+    }),
   );
   if (!o.stepPolicy) return;
   await aws.autoscaling.send(
@@ -66,6 +81,6 @@ export async function autoscaleVariant(aws: AwsClients, ep: string, variant: str
       PolicyName: 'step-out',
       PolicyType: 'StepScaling',
       StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-    })
+    }),
   );
 }

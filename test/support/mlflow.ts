@@ -47,9 +47,21 @@ export async function startMlflowServer(timeoutMs = 240_000): Promise<MlflowServ
   let log = '';
   const child = spawn(
     bin,
-    ['server', '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--default-artifact-root', path.join(dir, 'artifacts'), '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${dir}/mlflow.db`,
+      '--default-artifact-root',
+      path.join(dir, 'artifacts'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+    ],
     // Own process group: the server forks workers, and close() must stop them all.
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } }
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } },
   );
   const keep = (b: Buffer) => {
     log = (log + b.toString()).slice(-20_000);

@@ -41,7 +41,7 @@ export async function trackInvocations(aws: AwsClients, ep: string, o: { min: nu
         ScaleInCooldown: 0,
         ScaleOutCooldown: 0,
       },
-    })
+    }),
   );
 }
 
@@ -65,7 +65,7 @@ export async function decorateScaling(aws: AwsClients, ep: string, variant: stri
       Timezone: 'Europe/Berlin',
       StartTime: new Date('2030-01-01T00:00:00Z'),
       ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 6 },
-    })
+    }),
   );
   const policy = (await aws.autoscaling.send(new DescribeScalingPoliciesCommand({ ...id, PolicyNames: [stepPolicy] }))).ScalingPolicies![0]!;
   await aws.cloudwatch.send(
@@ -87,7 +87,7 @@ export async function decorateScaling(aws: AwsClients, ep: string, variant: stri
       TreatMissingData: 'notBreaching',
       AlarmActions: [policy.PolicyARN!, ONCALL_TOPIC],
       OKActions: [ONCALL_TOPIC],
-    })
+    }),
   );
 }
 
@@ -127,7 +127,7 @@ export async function scalingOf(aws: AwsClients, ep: string) {
         .map(async ({ ScalableTargetARN, CreationTime, ...t }) => ({
           ...t,
           tags: (await aws.autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: ScalableTargetARN }))).Tags,
-        }))
+        })),
     ),
     policies: policies
       .map(({ PolicyARN, CreationTime, Alarms, ...p }) => ({
@@ -142,7 +142,17 @@ export async function scalingOf(aws: AwsClients, ep: string) {
       .map((a) => ({
         name: a.AlarmName,
         description: a.AlarmDescription,
-        metric: [a.Namespace, a.MetricName, a.ExtendedStatistic, a.Period, a.EvaluationPeriods, a.DatapointsToAlarm, a.Threshold, a.ComparisonOperator, a.TreatMissingData],
+        metric: [
+          a.Namespace,
+          a.MetricName,
+          a.ExtendedStatistic,
+          a.Period,
+          a.EvaluationPeriods,
+          a.DatapointsToAlarm,
+          a.Threshold,
+          a.ComparisonOperator,
+          a.TreatMissingData,
+        ],
         dimensions: a.Dimensions,
         alarmActions: named(a.AlarmActions),
         okActions: named(a.OKActions),
@@ -150,7 +160,6 @@ export async function scalingOf(aws: AwsClients, ep: string) {
       .sort((a, b) => a.name!.localeCompare(b.name!)),
   };
 }
-
 
 export type VariantScaling = Awaited<ReturnType<typeof scalingOf>>;
 

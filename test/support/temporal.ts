@@ -13,10 +13,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 const repoRoot = path.resolve(__dirname, '../..');
 
 export function temporalCliPath(): string {
-  return (
-    process.env.TEMPORAL_CLI_PATH ??
-    execFileSync('bash', [path.join(repoRoot, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim()
-  );
+  return process.env.TEMPORAL_CLI_PATH ?? execFileSync('bash', [path.join(repoRoot, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
 }
 
 export async function createTestEnv(): Promise<TestWorkflowEnvironment> {

@@ -10,7 +10,11 @@ const baseline = {
   maxCapacity: 4,
   policies: [
     { policyName: 'invocations', policyType: 'TargetTrackingScaling', policyArn: 'arn:old', targetTracking: tracking },
-    { policyName: 'custom', policyType: 'TargetTrackingScaling', targetTracking: { TargetValue: 1, CustomizedMetricSpecification: { MetricName: 'CPUUtilization' } } },
+    {
+      policyName: 'custom',
+      policyType: 'TargetTrackingScaling',
+      targetTracking: { TargetValue: 1, CustomizedMetricSpecification: { MetricName: 'CPUUtilization' } },
+    },
   ],
   scheduledActions: [{ scheduledActionName: 'nightly', schedule: 'cron(0 0 * * ? *)' }],
   tags: { team: 'ml' },
@@ -39,6 +43,9 @@ describe('canary scaling from the baseline', () => {
 
   it('gives nothing when the baseline is not autoscaled or has no policy to copy', () => {
     assert.equal(canaryScalingFrom(undefined, { endpointName: 'churn', canaryVariant: 'canary', minCapacity: 1 }), null);
-    assert.equal(canaryScalingFrom({ ...baseline, policies: [baseline.policies[1]] }, { endpointName: 'churn', canaryVariant: 'canary', minCapacity: 1 }), null);
+    assert.equal(
+      canaryScalingFrom({ ...baseline, policies: [baseline.policies[1]] }, { endpointName: 'churn', canaryVariant: 'canary', minCapacity: 1 }),
+      null,
+    );
   });
 });

@@ -24,7 +24,7 @@ describe('cleanup plan (ownership tags decide, never names)', () => {
           { kind: 'model', name: 'm3', tags: ours },
           { kind: 'model', name: 'churn-v2-model', tags: ours },
         ],
-      })
+      }),
     );
     assert.deepEqual(plan.deleteConfigs, ['churn-v1']);
     assert.deepEqual(plan.deleteModels, ['m1']);
@@ -37,7 +37,7 @@ describe('cleanup plan (ownership tags decide, never names)', () => {
         'churn-v2-model: endpoint config churn-v2 uses it',
         'm3: endpoint config churn-v3 uses it',
         'manual: endpoint config churn-prod-manual uses it',
-      ]
+      ],
     );
   });
 
@@ -50,7 +50,7 @@ describe('cleanup plan (ownership tags decide, never names)', () => {
           { kind: 'model', name: 'Shared-v1', tags: ours },
         ],
         modelUsers: { 'Shared-v1': ['churn-v1', 'churn-prod-v1'] },
-      })
+      }),
     );
     assert.deepEqual([plan.deleteConfigs, plan.deleteModels], [['churn-v1'], []]);
     assert.deepEqual(plan.kept, [{ kind: 'model', name: 'Shared-v1', reason: 'endpoint config churn-prod-v1 uses it' }]);

@@ -37,7 +37,7 @@ describe('CLI help texts', () => {
       helpAt80(cmd)
         .split('\n')
         .filter((l) => l.length > 80)
-        .map((l) => `${name}: ${l.length}: ${l}`)
+        .map((l) => `${name}: ${l.length}: ${l}`),
     );
     assert.deepEqual(long, []);
   });

@@ -27,7 +27,7 @@ function refused(env: NodeJS.ProcessEnv, message: RegExp, secret?: string): void
       assert.match(err.message, message);
       if (secret) assert.ok(!err.message.includes(secret), 'the error must not echo key material');
       return true;
-    }
+    },
   );
 }
 
@@ -66,7 +66,10 @@ describe('codec keys from the environment', () => {
   });
 
   it('refuses an unknown current id, listing the known ones', () => {
-    refused({ MODELSHIP_CODEC_KEYS: `k1=${K1},k2=${K2}`, MODELSHIP_CODEC_KEY_ID: 'k3' }, /^MODELSHIP_CODEC_KEY_ID: "k3" is not one of the ids in MODELSHIP_CODEC_KEYS \(k1, k2\)$/);
+    refused(
+      { MODELSHIP_CODEC_KEYS: `k1=${K1},k2=${K2}`, MODELSHIP_CODEC_KEY_ID: 'k3' },
+      /^MODELSHIP_CODEC_KEY_ID: "k3" is not one of the ids in MODELSHIP_CODEC_KEYS \(k1, k2\)$/,
+    );
   });
 
   it('refuses several keys without a current id', () => {
@@ -91,7 +94,10 @@ describe('codec keys from the environment', () => {
 
   it('refuses a malformed keys file without echoing it', () => {
     refused({ MODELSHIP_CODEC_KEYS_FILE: keysFile(`{ "current": "k1", "keys": { "k1": "${K1}" `) }, /MODELSHIP_CODEC_KEYS_FILE: .* is not valid JSON$/, K1);
-    refused({ MODELSHIP_CODEC_KEYS_FILE: keysFile(JSON.stringify({ current: 'k9', keys: { k1: K1 } })) }, /"current" must be one of the ids in "keys" \(k1\); got "k9"/);
+    refused(
+      { MODELSHIP_CODEC_KEYS_FILE: keysFile(JSON.stringify({ current: 'k9', keys: { k1: K1 } })) },
+      /"current" must be one of the ids in "keys" \(k1\); got "k9"/,
+    );
     refused({ MODELSHIP_CODEC_KEYS_FILE: keysFile(JSON.stringify({ current: 'k1', keys: {} })) }, /"keys" must be a non-empty object/);
     refused({ MODELSHIP_CODEC_KEYS_FILE: keysFile(JSON.stringify({ current: 'k1', keys: { k1: 'dG9vIHNob3J0' } })) }, /key "k1" must decode to 32 bytes/);
     refused({ MODELSHIP_CODEC_KEYS_FILE: path.join(tmpdir(), 'no-such-modelship-keys.json') }, /cannot read .*ENOENT/);
@@ -100,7 +106,13 @@ describe('codec keys from the environment', () => {
 
 describe('encryption codec', () => {
   const k1 = new EncryptionCodec({ currentKeyId: 'k1', keys: new Map([['k1', Buffer.from(K1, 'base64')]]) });
-  const rotated = new EncryptionCodec({ currentKeyId: 'k2', keys: new Map([['k1', Buffer.from(K1, 'base64')], ['k2', Buffer.from(K2, 'base64')]]) });
+  const rotated = new EncryptionCodec({
+    currentKeyId: 'k2',
+    keys: new Map([
+      ['k1', Buffer.from(K1, 'base64')],
+      ['k2', Buffer.from(K2, 'base64')],
+    ]),
+  });
   const plain: Payload = { metadata: { [METADATA_ENCODING_KEY]: Buffer.from('json/plain') }, data: Buffer.from('{"modelDataUrl":"s3://secret/m.tar.gz"}') };
   const str = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString();
 

@@ -95,9 +95,7 @@ function selects(selector: Obj, labels: Obj): boolean {
 
 /** `Name=Type` pairs of every `temporal operator search-attribute create --name X --type Y` in a text. */
 function registeredSearchAttributes(text: string): string[] {
-  return [...text.matchAll(/temporal operator search-attribute create\b[^\n]*?--name (\w+) --type (\w+)/g)]
-    .map(([, name, type]) => `${name}=${type}`)
-    .sort();
+  return [...text.matchAll(/temporal operator search-attribute create\b[^\n]*?--name (\w+) --type (\w+)/g)].map(([, name, type]) => `${name}=${type}`).sort();
 }
 
 describe('YAML files', () => {
@@ -159,7 +157,10 @@ describe('Kubernetes worker Deployment', () => {
     // tsx and swc write compiled-code caches at start: without a writable /tmp the worker cannot boot.
     const tmp = (workerContainer.volumeMounts as Obj[] | undefined)?.find((m) => m.mountPath === '/tmp');
     assert.ok(tmp, '/tmp is not mounted');
-    assert.ok((podSpec.volumes as Obj[]).some((v) => v.name === tmp.name && v.emptyDir), '/tmp is not an emptyDir');
+    assert.ok(
+      (podSpec.volumes as Obj[]).some((v) => v.name === tmp.name && v.emptyDir),
+      '/tmp is not an emptyDir',
+    );
   });
 
   it('uses the IRSA service account, and its selector matches its pod labels', () => {
@@ -174,10 +175,7 @@ describe('Kubernetes companions', () => {
   it('the HPA scales the worker Deployment by name', () => {
     const hpa = single('HorizontalPodAutoscaler');
     assert.equal(hpa.apiVersion, 'autoscaling/v2');
-    assert.deepEqual(
-      { kind: hpa.spec.scaleTargetRef.kind, name: hpa.spec.scaleTargetRef.name },
-      { kind: 'Deployment', name: deployment.metadata.name }
-    );
+    assert.deepEqual({ kind: hpa.spec.scaleTargetRef.kind, name: hpa.spec.scaleTargetRef.name }, { kind: 'Deployment', name: deployment.metadata.name });
     assert.ok(hpa.spec.minReplicas <= hpa.spec.maxReplicas);
   });
 
@@ -208,7 +206,10 @@ describe('Kubernetes companions', () => {
   it('the base kustomization sets the image the Deployment uses', () => {
     const [kustomization] = loadYaml(at('deploy', 'kubernetes', 'kustomization.yaml'));
     const image = String(workerContainer.image).replace(/:[^:/]+$/, '');
-    assert.ok((kustomization.images as Obj[]).some((i) => i.name === image), `kustomization images do not name ${image}`);
+    assert.ok(
+      (kustomization.images as Obj[]).some((i) => i.name === image),
+      `kustomization images do not name ${image}`,
+    );
   });
 });
 
@@ -253,7 +254,10 @@ describe('docker-compose.yml', () => {
     assert.ok(seconds(worker.stop_grace_period) > WORKER_SHUTDOWN_GRACE_SECONDS);
     assert.equal(worker.environment.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.equal(worker.depends_on['register-search-attributes'].condition, 'service_completed_successfully');
-    assert.ok((worker.volumes as string[]).some((v) => /\/\.aws:[^:]+:ro$/.test(v)), '~/.aws is not mounted read-only');
+    assert.ok(
+      (worker.volumes as string[]).some((v) => /\/\.aws:[^:]+:ro$/.test(v)),
+      '~/.aws is not mounted read-only',
+    );
   });
 
   it('registers exactly the search attributes modelship sets (src/domain/search-attributes.ts)', () => {
@@ -261,7 +265,9 @@ describe('docker-compose.yml', () => {
     const expected = [...SEARCH_ATTRIBUTE_FLAGS].sort();
     assert.deepEqual(
       expected.map((f) => f.split('=')[0]),
-      Object.values(SEARCH_ATTRIBUTES).map((k) => k.name).sort()
+      Object.values(SEARCH_ATTRIBUTES)
+        .map((k) => k.name)
+        .sort(),
     );
     assert.deepEqual(registeredSearchAttributes(script), expected);
   });
@@ -314,7 +320,12 @@ describe('Dockerfile', () => {
       .map((l) => l.slice(1).replace(/\/$/, ''));
     const sources = instructions
       .filter((i) => i.op === 'COPY' && !i.args.includes('--from='))
-      .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1));
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
     assert.ok(sources.length > 0);
     for (const s of sources) assert.ok(allowed.includes(s.replace(/\/$/, '')), `${s} is excluded by .dockerignore`);
   });

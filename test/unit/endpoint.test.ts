@@ -24,10 +24,7 @@ describe('verifying an endpoint serves what was asked', () => {
   it('reports wrong weights, instance counts and missing variants', () => {
     const problems = endpointMismatches(serving, {
       configName: 'ep-v2',
-      variants: [
-        { variantName: 'AllTraffic', weight: 0.5, instanceCount: 3 },
-        { variantName: 'canary' },
-      ],
+      variants: [{ variantName: 'AllTraffic', weight: 0.5, instanceCount: 3 }, { variantName: 'canary' }],
     });
     assert.equal(problems.length, 3);
   });

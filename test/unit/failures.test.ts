@@ -29,23 +29,50 @@ describe('failure catalogue', () => {
   });
 
   it('builds "rolled back", and RollbackIncomplete when an undo step failed', () => {
-    const ok = rolledBack({ what: 'deploying v2 failed while verifying', reason: 'boom', rolledBack: ['delete model m'], rollbackFailures: [], type: FAILURE.DeploymentFailed });
+    const ok = rolledBack({
+      what: 'deploying v2 failed while verifying',
+      reason: 'boom',
+      rolledBack: ['delete model m'],
+      rollbackFailures: [],
+      type: FAILURE.DeploymentFailed,
+    });
     assert.equal(ok.type, 'DeploymentFailed');
     assert.equal(ok.message, 'deploying v2 failed while verifying: boom. Rolled back: delete model m');
-    const bad = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], type: FAILURE.DeploymentFailed, details: { failedAt: 'creating-model' } });
+    const bad = rolledBack({
+      what: 'x failed',
+      reason: 'boom',
+      rolledBack: [],
+      rollbackFailures: ['delete model m: AccessDenied'],
+      type: FAILURE.DeploymentFailed,
+      details: { failedAt: 'creating-model' },
+    });
     assert.equal(bad.type, 'RollbackIncomplete');
     assert.match(bad.message, /: boom\. ROLLBACK INCOMPLETE, needs an operator: delete model m: AccessDenied$/);
     assert.doesNotMatch(bad.message, /Rolled back/, 'nothing was undone: the message does not claim a rollback');
     assert.deepEqual(bad.details, [{ reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], failedAt: 'creating-model' }]);
   });
 
-  it('builds ConcurrentChange when an undo found another actor\'s change and left it, RollbackIncomplete when something else failed too', () => {
+  it("builds ConcurrentChange when an undo found another actor's change and left it, RollbackIncomplete when something else failed too", () => {
     const concurrent = ['restore endpoint e to c1: endpoint e is on config theirs'];
-    const cc = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: ['delete model m'], rollbackFailures: [], concurrentChanges: concurrent, type: FAILURE.UpdateFailed });
+    const cc = rolledBack({
+      what: 'x failed',
+      reason: 'boom',
+      rolledBack: ['delete model m'],
+      rollbackFailures: [],
+      concurrentChanges: concurrent,
+      type: FAILURE.UpdateFailed,
+    });
     assert.equal(cc.type, 'ConcurrentChange');
     assert.match(cc.message, /ANOTHER ACTOR CHANGED THE ENDPOINT meanwhile; left alone: restore endpoint e to c1: endpoint e is on config theirs$/);
     assert.deepEqual(cc.details, [{ reason: 'boom', rolledBack: ['delete model m'], rollbackFailures: [], concurrentChanges: concurrent }]);
-    const both = rolledBack({ what: 'x failed', reason: 'boom', rolledBack: [], rollbackFailures: ['delete model m: AccessDenied'], concurrentChanges: concurrent, type: FAILURE.UpdateFailed });
+    const both = rolledBack({
+      what: 'x failed',
+      reason: 'boom',
+      rolledBack: [],
+      rollbackFailures: ['delete model m: AccessDenied'],
+      concurrentChanges: concurrent,
+      type: FAILURE.UpdateFailed,
+    });
     assert.equal(both.type, 'RollbackIncomplete');
   });
 

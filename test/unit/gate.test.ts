@@ -4,7 +4,13 @@ import { gateSchema } from '../../src/domain/canary/input';
 import { evaluateGate, firstWholeWindowAt, ingestionDelayMs, judgedWindow } from '../../src/domain/gate';
 
 const gate = (g: Record<string, unknown> = {}) => gateSchema.parse({ minInvocations: 10, ...g });
-const m = (variantName: string, invocations: number, p99LatencyMs?: number, errors5xx = 0) => ({ variantName, invocations, errors5xx, errors4xx: 0, p99LatencyMs });
+const m = (variantName: string, invocations: number, p99LatencyMs?: number, errors5xx = 0) => ({
+  variantName,
+  invocations,
+  errors5xx,
+  errors4xx: 0,
+  p99LatencyMs,
+});
 
 describe('gate verdicts fail closed', () => {
   it('a canary that had traffic but no p99 datapoints is inconclusive, never a pass', () => {
@@ -54,9 +60,15 @@ describe('the judged window', () => {
     // now − 2 min = 12:12:30: the period 12:12–12:13 is only half ingested; its datapoint would count it.
     assert.deepEqual(iso(judgedWindow(t, Date.parse('2026-12-01T12:14:30Z'), gate())), ['2026-12-01T12:01:00.000Z', '2026-12-01T12:12:00.000Z']);
     // Periods count from the start: 5-minute periods from 12:01 end at 12:11, not at 12:10 or 12:12:30.
-    assert.deepEqual(iso(judgedWindow(t, Date.parse('2026-12-01T12:14:30Z'), gate({ metricPeriod: '5m', ingestionDelay: '2m' }))), ['2026-12-01T12:01:00.000Z', '2026-12-01T12:11:00.000Z']);
+    assert.deepEqual(iso(judgedWindow(t, Date.parse('2026-12-01T12:14:30Z'), gate({ metricPeriod: '5m', ingestionDelay: '2m' }))), [
+      '2026-12-01T12:01:00.000Z',
+      '2026-12-01T12:11:00.000Z',
+    ]);
     // 10-second periods: start 12:00:50, now − 20 s = 12:01:27 -> 12:01:20.
-    assert.deepEqual(iso(judgedWindow(Date.parse('2026-12-01T12:00:41Z'), Date.parse('2026-12-01T12:01:47Z'), gate({ metricPeriod: '10s' }))), ['2026-12-01T12:00:50.000Z', '2026-12-01T12:01:20.000Z']);
+    assert.deepEqual(iso(judgedWindow(Date.parse('2026-12-01T12:00:41Z'), Date.parse('2026-12-01T12:01:47Z'), gate({ metricPeriod: '10s' }))), [
+      '2026-12-01T12:00:50.000Z',
+      '2026-12-01T12:01:20.000Z',
+    ]);
   });
 
   it('keeps at least one whole period: shorter than a period is no window (inconclusive), and says when the first one is in', () => {
@@ -67,11 +79,17 @@ describe('the judged window', () => {
     assert.equal(new Date(first).toISOString(), '2026-12-01T12:04:00.000Z');
     assert.deepEqual(judgedWindow(t, first, gate()), { start: Date.parse('2026-12-01T12:01:00Z'), end: Date.parse('2026-12-01T12:02:00Z') });
     assert.equal(judgedWindow(t, first - 1, gate()), undefined);
-    assert.equal(new Date(firstWholeWindowAt(Date.parse('2026-12-01T12:00:00.300Z'), gate({ metricPeriod: '1s', ingestionDelay: '1s' }))).toISOString(), '2026-12-01T12:00:03.000Z');
+    assert.equal(
+      new Date(firstWholeWindowAt(Date.parse('2026-12-01T12:00:00.300Z'), gate({ metricPeriod: '1s', ingestionDelay: '1s' }))).toISOString(),
+      '2026-12-01T12:00:03.000Z',
+    );
   });
 
   it('runs recorded before the whole-period window keep theirs (wholePeriods: false)', () => {
     const t = Date.parse('2026-12-01T12:00:40Z');
-    assert.deepEqual(judgedWindow(t, Date.parse('2026-12-01T12:03:50Z'), gate(), { wholePeriods: false }), { start: Date.parse('2026-12-01T12:01:00Z'), end: Date.parse('2026-12-01T12:01:50Z') });
+    assert.deepEqual(judgedWindow(t, Date.parse('2026-12-01T12:03:50Z'), gate(), { wholePeriods: false }), {
+      start: Date.parse('2026-12-01T12:01:00Z'),
+      end: Date.parse('2026-12-01T12:01:50Z'),
+    });
   });
 });

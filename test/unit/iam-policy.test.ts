@@ -56,11 +56,23 @@ const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 /** `sagemaker:CreateEndpoint`, … for every AWS SDK command an activity sends, with the file that sends it. */
 function actionsCalledByActivities(dir = ACTIVITIES): Map<string, string[]> {
   const found = new Map<string, string[]>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const source = readFileSync(path.join(dir, file), 'utf8');
     const origin = new Map<string, string>();
     for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
-      for (const name of m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean)) origin.set(name, m[2]);
+      for (const name of m[1]
+        .split(',')
+        .map(
+          (n) =>
+            n
+              .trim()
+              .replace(/^type\s+/, '')
+              .split(/\s+as\s+/)[0],
+        )
+        .filter(Boolean))
+        origin.set(name, m[2]);
     }
     // `new <Op>Command(` and the SDK's paginators, `paginate<Op>(`.
     for (const m of source.matchAll(/(?:new\s+([A-Za-z0-9]+)Command|\bpaginate([A-Z][A-Za-z0-9]+))\s*\(/g)) {
@@ -98,8 +110,13 @@ describe('worker IAM policy (docs/iam-policy.json)', () => {
   it('finds the AWS operations the activities send', () => {
     // Guards the scanner itself: the deploy pipeline's core calls must be seen.
     // DescribeScalingPolicies is sent only through its paginator (paginateDescribeScalingPolicies).
-    for (const a of ['sagemaker:CreateModel', 'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:CreateModelPackage',
-      'application-autoscaling:DescribeScalingPolicies']) {
+    for (const a of [
+      'sagemaker:CreateModel',
+      'sagemaker:CreateEndpoint',
+      'sagemaker:DescribeEndpoint',
+      'sagemaker:CreateModelPackage',
+      'application-autoscaling:DescribeScalingPolicies',
+    ]) {
       assert.ok(called.has(a), `expected ${a} among ${[...called.keys()].join(', ')}`);
     }
   });

@@ -33,14 +33,17 @@ const validUrl = fc.tuple(fc.constantFrom('s3', 'https'), fc.stringMatching(/^\S
 const validMetricPeriod = fc.oneof(
   fc.constantFrom('1s', '5s', '10s', '20s', '30s', '30000ms'),
   fc.integer({ min: 1, max: 999 }).map((n) => `${n}m`),
-  fc.integer({ min: 1, max: 99 }).map((n) => `${n * 60}s`)
+  fc.integer({ min: 1, max: 99 }).map((n) => `${n * 60}s`),
 );
 const validPoll = fc.record({ min: validDuration, max: validDuration, backoff: fc.double({ min: 1, max: 10, noNaN: true }) }, { requiredKeys: [] });
 
 const validDeploy = fc.record(
   {
     endpointName: validName,
-    model: fc.record({ name: validName, image: validImage, modelDataUrl: validUrl, description: fc.string({ maxLength: 100 }) }, { requiredKeys: ['name', 'image', 'modelDataUrl'] }),
+    model: fc.record(
+      { name: validName, image: validImage, modelDataUrl: validUrl, description: fc.string({ maxLength: 100 }) },
+      { requiredKeys: ['name', 'image', 'modelDataUrl'] },
+    ),
     executionRoleArn: validRole,
     instanceType: validInstanceType,
     instanceCount: fc.integer({ min: 1, max: 100 }),
@@ -51,7 +54,7 @@ const validDeploy = fc.record(
     inServiceTimeout: validDuration,
     poll: validPoll,
   },
-  { requiredKeys: ['endpointName', 'model', 'executionRoleArn', 'instanceType'] }
+  { requiredKeys: ['endpointName', 'model', 'executionRoleArn', 'instanceType'] },
 );
 
 /** Strictly increasing percentages ending at 100. */
@@ -66,15 +69,20 @@ const validCanary = fc
       steps: validSteps,
       bake: validDuration,
       gate: fc.record(
-        { maxErrorRate: fc.double({ min: 0, max: 1, noNaN: true }), minInvocations: fc.integer({ min: 1, max: 1000 }), metricPeriod: validMetricPeriod, onInconclusive: fc.constantFrom('wait', 'pause', 'fail') },
-        { requiredKeys: [] }
+        {
+          maxErrorRate: fc.double({ min: 0, max: 1, noNaN: true }),
+          minInvocations: fc.integer({ min: 1, max: 1000 }),
+          metricPeriod: validMetricPeriod,
+          onInconclusive: fc.constantFrom('wait', 'pause', 'fail'),
+        },
+        { requiredKeys: [] },
       ),
       progressDeadline: validDuration,
       keepSuperseded: fc.boolean(),
       webhookUrl: fc.webUrl({ validSchemes: ['http', 'https'] }),
       poll: validPoll,
     },
-    { requiredKeys: ['endpointName', 'model', 'executionRoleArn', 'steps'] }
+    { requiredKeys: ['endpointName', 'model', 'executionRoleArn', 'steps'] },
   )
   .chain((c) => fc.subarray(c.steps as number[]).map((approvalSteps) => ({ ...c, approvalSteps })));
 
@@ -103,7 +111,7 @@ const validUpdate = fc
 
 const validDelete = fc.record(
   { endpointName: validName, deleteConfigsAndModels: fc.boolean(), deleteTimeout: validDuration, poll: validPoll },
-  { requiredKeys: ['endpointName'] }
+  { requiredKeys: ['endpointName'] },
 );
 
 // ---------------------------------------------------------------------------------------- breakage
@@ -127,24 +135,54 @@ function deleteAt(input: unknown, path: Path): unknown {
   return copy;
 }
 
-const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
-const notNumber = fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY), fc.array(fc.integer(), { maxLength: 2 }));
+const notString = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
+const notNumber = fc.oneof(
+  fc.string(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(Number.NaN),
+  fc.constant(Number.POSITIVE_INFINITY),
+  fc.array(fc.integer(), { maxLength: 2 }),
+);
 const notBoolean = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constantFrom('true', 'false', 0, 1));
 
 const badName = fc.oneof(
   fc.string({ maxLength: 80 }).filter((s) => !AWS_NAME_PATTERN.test(s)),
   fc.constantFrom('', '-lead', 'trail-', 'under_score', 'dot.ted', 'sp ace', 'x'.repeat(64), 'ünïcode'),
-  notString
+  notString,
 );
-const badDuration = fc.oneof(fc.string({ maxLength: 12 }).filter((s) => !DURATION_PATTERN.test(s)), fc.constantFrom('90', '10 m', '1w', '-5s', 'm10', ''), notString);
+const badDuration = fc.oneof(
+  fc.string({ maxLength: 12 }).filter((s) => !DURATION_PATTERN.test(s)),
+  fc.constantFrom('90', '10 m', '1w', '-5s', 'm10', ''),
+  notString,
+);
 const badRole = fc.oneof(
   fc.string({ maxLength: 60 }).filter((s) => !s.startsWith('arn:aws')),
   fc.constantFrom('arn:aws:iam::12345:role/x', 'arn:aws:iam::123456789012:user/x', 'arn:aws:s3:::bucket', 'role/sagemaker'),
-  notString
+  notString,
 );
-const badInstanceType = fc.oneof(fc.string({ maxLength: 20 }).filter((s) => !/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(s)), fc.constantFrom('m5.large', 'ml.m5', 'ML.M5.LARGE', 'ml.m5.large '), notString);
-const badCount = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 101 }), fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((x) => !Number.isInteger(x)), notNumber);
-const badUrl = fc.oneof(fc.constantFrom('ftp://x/y', 'file:///m.tar.gz', 's3:/x', 'models/m.tar.gz', 's3://', 'https://has space'), fc.constant(`s3://${'x'.repeat(1030)}`), notString);
+const badInstanceType = fc.oneof(
+  fc.string({ maxLength: 20 }).filter((s) => !/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(s)),
+  fc.constantFrom('m5.large', 'ml.m5', 'ML.M5.LARGE', 'ml.m5.large '),
+  notString,
+);
+const badCount = fc.oneof(
+  fc.integer({ max: 0 }),
+  fc.integer({ min: 101 }),
+  fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((x) => !Number.isInteger(x)),
+  notNumber,
+);
+const badUrl = fc.oneof(
+  fc.constantFrom('ftp://x/y', 'file:///m.tar.gz', 's3:/x', 'models/m.tar.gz', 's3://', 'https://has space'),
+  fc.constant(`s3://${'x'.repeat(1030)}`),
+  notString,
+);
 const badBackoff = fc.oneof(fc.double({ max: 0.999, noNaN: true }), fc.double({ min: 10.001, max: 1e6, noNaN: true }), notNumber);
 const unknownKey = fc.stringMatching(/^[a-z][a-zA-Z]{2,12}$/);
 
@@ -157,11 +195,17 @@ const dropField = (valid: fc.Arbitrary<unknown>, path: Path): fc.Arbitrary<Broke
 
 /** An unknown field: the issue names the object holding it (`(input)` at the top) and the key in its rule. */
 const addUnknown = (valid: fc.Arbitrary<unknown>, parent: Path, known: string[]): fc.Arbitrary<Broken> =>
-  fc.tuple(valid, unknownKey.filter((k) => !known.includes(k)), fc.jsonValue()).map(([input, key, value]) => ({
-    input: setAt(input, [...parent, key], value),
-    field: parent.length ? parent.join('.') : '(input)',
-    what: `unknown field ${key}`,
-  }));
+  fc
+    .tuple(
+      valid,
+      unknownKey.filter((k) => !known.includes(k)),
+      fc.jsonValue(),
+    )
+    .map(([input, key, value]) => ({
+      input: setAt(input, [...parent, key], value),
+      field: parent.length ? parent.join('.') : '(input)',
+      what: `unknown field ${key}`,
+    }));
 
 function assertRefused(schema: z.ZodType, { input, field, what }: Broken): void {
   const r = validate(schema, input);
@@ -174,7 +218,10 @@ function assertRefused(schema: z.ZodType, { input, field, what }: Broken): void 
 }
 
 function property(schema: z.ZodType, cases: fc.Arbitrary<Broken>): void {
-  fc.assert(fc.property(cases, (broken) => assertRefused(schema, broken)), { numRuns: 150 });
+  fc.assert(
+    fc.property(cases, (broken) => assertRefused(schema, broken)),
+    { numRuns: 150 },
+  );
 }
 
 function acceptsValid(schema: z.ZodType, valid: fc.Arbitrary<unknown>): void {
@@ -183,7 +230,7 @@ function acceptsValid(schema: z.ZodType, valid: fc.Arbitrary<unknown>): void {
       const r = validate(schema, input);
       assert.ok(r.ok, `valid input refused: ${JSON.stringify(r.ok ? [] : r.issues)} for ${JSON.stringify(input)}`);
     }),
-    { numRuns: 150 }
+    { numRuns: 150 },
   );
 }
 
@@ -192,7 +239,10 @@ function acceptsValid(schema: z.ZodType, valid: fc.Arbitrary<unknown>): void {
 describe('deploy input (deployModel, modelship deploy)', () => {
   it('accepts every generated valid input (so the breakages below are what is refused)', () => acceptsValid(deployInputSchema, validDeploy));
   it('refuses a bad name in any name field, naming it', () =>
-    property(deployInputSchema, fc.oneof(...[['endpointName'], ['model', 'name'], ['variantName']].map((p) => breakField(validDeploy, p, badName, 'bad name')))));
+    property(
+      deployInputSchema,
+      fc.oneof(...[['endpointName'], ['model', 'name'], ['variantName']].map((p) => breakField(validDeploy, p, badName, 'bad name'))),
+    ));
   it('refuses bad role ARNs, instance types, images and artifact URLs', () =>
     property(
       deployInputSchema,
@@ -200,8 +250,8 @@ describe('deploy input (deployModel, modelship deploy)', () => {
         breakField(validDeploy, ['executionRoleArn'], badRole, 'bad role'),
         breakField(validDeploy, ['instanceType'], badInstanceType, 'bad instance type'),
         breakField(validDeploy, ['model', 'image'], fc.oneof(fc.constantFrom('', 'has space', 'x'.repeat(256)), notString), 'bad image'),
-        breakField(validDeploy, ['model', 'modelDataUrl'], badUrl, 'bad url')
-      )
+        breakField(validDeploy, ['model', 'modelDataUrl'], badUrl, 'bad url'),
+      ),
     ));
   it('refuses out-of-range or non-integer instance counts and bad durations, booleans, stages and poll backoffs', () =>
     property(
@@ -214,18 +264,20 @@ describe('deploy input (deployModel, modelship deploy)', () => {
         breakField(validDeploy, ['poll', 'backoff'], badBackoff, 'bad backoff'),
         breakField(validDeploy, ['autoApprove'], notBoolean, 'not a boolean'),
         breakField(validDeploy, ['archiveExisting'], notBoolean, 'not a boolean'),
-        breakField(validDeploy, ['stage'], fc.oneof(fc.constantFrom('production', 'Archived', 'None', ''), notString), 'bad stage')
-      )
+        breakField(validDeploy, ['stage'], fc.oneof(fc.constantFrom('production', 'Archived', 'None', ''), notString), 'bad stage'),
+      ),
     ));
   it('refuses a missing required field and an unknown field at any level', () =>
     property(
       deployInputSchema,
       fc.oneof(
-        ...[['endpointName'], ['model'], ['model', 'name'], ['model', 'image'], ['model', 'modelDataUrl'], ['executionRoleArn'], ['instanceType']].map((p) => dropField(validDeploy, p)),
+        ...[['endpointName'], ['model'], ['model', 'name'], ['model', 'image'], ['model', 'modelDataUrl'], ['executionRoleArn'], ['instanceType']].map((p) =>
+          dropField(validDeploy, p),
+        ),
         addUnknown(validDeploy, [], Object.keys(deployInputSchema.shape)),
         addUnknown(validDeploy, ['model'], ['name', 'image', 'modelDataUrl', 'description', 'metadata', 'environment']),
-        addUnknown(validDeploy, ['poll'], ['min', 'max', 'backoff'])
-      )
+        addUnknown(validDeploy, ['poll'], ['min', 'max', 'backoff']),
+      ),
     ));
   it('refuses an input that is not an object at all', () => {
     fc.assert(
@@ -233,20 +285,18 @@ describe('deploy input (deployModel, modelship deploy)', () => {
         const r = validate(deployInputSchema, input);
         assert.equal(r.ok, false);
         if (!r.ok) assert.ok(r.issues.some((i) => i.field === '(input)' && i.rule.length > 0));
-      })
+      }),
     );
   });
 });
 
 /** A ramp that goes down or stays level somewhere (and still ends at 100, so only that is wrong). */
-const nonIncreasingSteps = fc
-  .tuple(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 }), fc.nat())
-  .map(([s, i]) => {
-    const steps = [...s, 100];
-    const at = i % (steps.length - 1 || 1);
-    steps.splice(at + 1, 0, steps[at]); // a repeat: never strictly increasing
-    return steps;
-  });
+const nonIncreasingSteps = fc.tuple(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 }), fc.nat()).map(([s, i]) => {
+  const steps = [...s, 100];
+  const at = i % (steps.length - 1 || 1);
+  steps.splice(at + 1, 0, steps[at]); // a repeat: never strictly increasing
+  return steps;
+});
 
 describe('canary input (canaryRollout, modelship canary)', () => {
   it('accepts every generated valid input', () => acceptsValid(canaryInputSchema, validCanary));
@@ -254,12 +304,25 @@ describe('canary input (canaryRollout, modelship canary)', () => {
     property(
       canaryInputSchema,
       fc.oneof(
-        breakField(validCanary, ['steps'], nonIncreasingSteps, 'non-increasing steps').map((b) => ({ ...b, input: { ...(b.input as Input), approvalSteps: [] } })),
-        breakField(validCanary, ['steps'], validSteps.map((s) => s.slice(0, -1)).filter((s) => s.length > 0), 'not ending at 100').map((b) => ({ ...b, input: { ...(b.input as Input), approvalSteps: [] } })),
+        breakField(validCanary, ['steps'], nonIncreasingSteps, 'non-increasing steps').map((b) => ({
+          ...b,
+          input: { ...(b.input as Input), approvalSteps: [] },
+        })),
+        breakField(
+          validCanary,
+          ['steps'],
+          validSteps.map((s) => s.slice(0, -1)).filter((s) => s.length > 0),
+          'not ending at 100',
+        ).map((b) => ({ ...b, input: { ...(b.input as Input), approvalSteps: [] } })),
         breakField(validCanary, ['steps'], fc.constant([]), 'empty ramp').map((b) => ({ ...b, input: { ...(b.input as Input), approvalSteps: [] } })),
         breakField(validCanary, ['steps', 0], fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 101 }), notNumber), 'step out of range'),
-        breakField(validCanary, ['steps'], notString.filter((v) => !Array.isArray(v)), 'not a list')
-      )
+        breakField(
+          validCanary,
+          ['steps'],
+          notString.filter((v) => !Array.isArray(v)),
+          'not a list',
+        ),
+      ),
     ));
   it('refuses approval steps that are not steps of the ramp', () =>
     property(
@@ -268,11 +331,18 @@ describe('canary input (canaryRollout, modelship canary)', () => {
         fc
           .integer({ min: 1, max: 100 })
           .filter((x) => !(c.steps as number[]).includes(x))
-          .map((x) => ({ input: { ...c, approvalSteps: [x] }, field: 'approvalSteps', what: 'approval step not in ramp' }))
-      )
+          .map((x) => ({ input: { ...c, approvalSteps: [x] }, field: 'approvalSteps', what: 'approval step not in ramp' })),
+      ),
     ));
   it('refuses a dry-run gate (a ramp that skips the gate) unless force is set, and accepts it with force', () => {
-    property(canaryInputSchema, validCanary.map((c) => ({ input: { ...c, gate: { ...(c.gate as Input), dryRun: true }, force: false }, field: 'gate.dryRun', what: 'dry run without force' })));
+    property(
+      canaryInputSchema,
+      validCanary.map((c) => ({
+        input: { ...c, gate: { ...(c.gate as Input), dryRun: true }, force: false },
+        field: 'gate.dryRun',
+        what: 'dry run without force',
+      })),
+    );
     fc.assert(fc.property(validCanary, (c) => assert.ok(validate(canaryInputSchema, { ...c, gate: { ...(c.gate as Input), dryRun: true }, force: true }).ok)));
   });
   it('refuses bad names, versions, roles, durations, gate limits, webhooks and windows', () =>
@@ -282,40 +352,101 @@ describe('canary input (canaryRollout, modelship canary)', () => {
         breakField(validCanary, ['endpointName'], badName, 'bad name'),
         breakField(validCanary, ['model', 'name'], badName, 'bad name'),
         breakField(validCanary, ['canary', 'variantName'], badName, 'bad name'),
-        breakField(validCanary, ['model', 'version'], fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 9.9, noNaN: true }), notNumber), 'bad version'),
+        breakField(
+          validCanary,
+          ['model', 'version'],
+          fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 9.9, noNaN: true }), notNumber),
+          'bad version',
+        ),
         breakField(validCanary, ['executionRoleArn'], badRole, 'bad role'),
         breakField(validCanary, ['canary', 'instanceType'], badInstanceType, 'bad instance type'),
         breakField(validCanary, ['canary', 'instanceCount'], badCount, 'bad count'),
         breakField(validCanary, ['bake'], badDuration, 'bad duration'),
         breakField(validCanary, ['progressDeadline'], badDuration, 'bad duration'),
-        breakField(validCanary, ['gate', 'maxErrorRate'], fc.oneof(fc.double({ min: 1.0001, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: -0.0001, noNaN: true }), notNumber), 'bad rate'),
+        breakField(
+          validCanary,
+          ['gate', 'maxErrorRate'],
+          fc.oneof(fc.double({ min: 1.0001, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: -0.0001, noNaN: true }), notNumber),
+          'bad rate',
+        ),
         breakField(validCanary, ['gate', 'maxLatencyRatio'], fc.oneof(fc.double({ min: -10, max: 0.999, noNaN: true }), notNumber), 'bad ratio'),
-        breakField(validCanary, ['gate', 'minInvocations'], fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 9.9, noNaN: true }), notNumber), 'bad minimum'),
-        breakField(validCanary, ['gate', 'metricPeriod'], fc.oneof(fc.constantFrom('2s', '45s', '90s', '1500ms', '0s'), badDuration), 'not a CloudWatch period'),
+        breakField(
+          validCanary,
+          ['gate', 'minInvocations'],
+          fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 9.9, noNaN: true }), notNumber),
+          'bad minimum',
+        ),
+        breakField(
+          validCanary,
+          ['gate', 'metricPeriod'],
+          fc.oneof(fc.constantFrom('2s', '45s', '90s', '1500ms', '0s'), badDuration),
+          'not a CloudWatch period',
+        ),
         breakField(validCanary, ['gate', 'onInconclusive'], fc.oneof(fc.constantFrom('retry', 'WAIT', ''), notString), 'bad choice'),
         breakField(validCanary, ['gate', 'alarms'], fc.array(fc.string(), { minLength: 11, maxLength: 15 }), 'too many alarms'),
-        breakField(validCanary, ['webhookUrl'], fc.oneof(fc.constantFrom('ftp://hooks.example.com/x', 'not a url', 'file:///etc/passwd', ''), notString), 'bad webhook'),
+        breakField(
+          validCanary,
+          ['webhookUrl'],
+          fc.oneof(fc.constantFrom('ftp://hooks.example.com/x', 'not a url', 'file:///etc/passwd', ''), notString),
+          'bad webhook',
+        ),
         breakField(validCanary, ['windows', 'timezone'], fc.constantFrom('Mars/Olympus', 'UTC+25', 'Europe/Nowhere'), 'bad timezone').map((b) => ({
           ...b,
           input: setAt(b.input, ['windows', 'allowed'], [{ days: ['Mon'], from: '09:00', to: '17:00' }]),
         })),
-        breakField(validCanary, ['windows'], fc.constant({ allowed: [{ days: ['Mon'], from: '17:00', to: '09:00' }] }), 'window ends before it starts').map((b) => ({ ...b, field: 'windows.allowed.0.to' })),
-        breakField(validCanary, ['windows'], fc.constant({ allowed: [{ days: ['Someday'], from: '09:00', to: '17:00' }] }), 'bad day').map((b) => ({ ...b, field: 'windows.allowed.0.days.0' }))
-      )
+        breakField(validCanary, ['windows'], fc.constant({ allowed: [{ days: ['Mon'], from: '17:00', to: '09:00' }] }), 'window ends before it starts').map(
+          (b) => ({ ...b, field: 'windows.allowed.0.to' }),
+        ),
+        breakField(validCanary, ['windows'], fc.constant({ allowed: [{ days: ['Someday'], from: '09:00', to: '17:00' }] }), 'bad day').map((b) => ({
+          ...b,
+          field: 'windows.allowed.0.days.0',
+        })),
+      ),
     ));
   it('refuses a missing required field and unknown fields', () =>
     property(
       canaryInputSchema,
       fc.oneof(
         ...[['endpointName'], ['model'], ['model', 'version'], ['executionRoleArn']].map((p) => dropField(validCanary, p)),
-        addUnknown(validCanary, [], ['endpointName', 'model', 'executionRoleArn', 'canary', 'steps', 'approvalSteps', 'bake', 'gate', 'progressDeadline', 'inServiceTimeout', 'windows', 'keepSuperseded', 'force', 'webhookUrl', 'poll']),
+        addUnknown(
+          validCanary,
+          [],
+          [
+            'endpointName',
+            'model',
+            'executionRoleArn',
+            'canary',
+            'steps',
+            'approvalSteps',
+            'bake',
+            'gate',
+            'progressDeadline',
+            'inServiceTimeout',
+            'windows',
+            'keepSuperseded',
+            'force',
+            'webhookUrl',
+            'poll',
+          ],
+        ),
         addUnknown(validCanary, ['gate'], Object.keys(canaryGateKeys)),
-        addUnknown(validCanary, ['model'], ['name', 'version'])
-      )
+        addUnknown(validCanary, ['model'], ['name', 'version']),
+      ),
     ));
 });
 
-const canaryGateKeys = { maxErrorRate: 1, maxErrorRateIncrease: 1, maxP99LatencyMs: 1, maxLatencyRatio: 1, minInvocations: 1, onInconclusive: 1, maxInconclusive: 1, alarms: 1, dryRun: 1, metricPeriod: 1 };
+const canaryGateKeys = {
+  maxErrorRate: 1,
+  maxErrorRateIncrease: 1,
+  maxP99LatencyMs: 1,
+  maxLatencyRatio: 1,
+  minInvocations: 1,
+  onInconclusive: 1,
+  maxInconclusive: 1,
+  alarms: 1,
+  dryRun: 1,
+  metricPeriod: 1,
+};
 
 describe('update input (updateSageMakerEndpoint, modelship update)', () => {
   it('accepts every generated valid input', () => acceptsValid(updateInputSchema, validUpdate));
@@ -325,8 +456,12 @@ describe('update input (updateSageMakerEndpoint, modelship update)', () => {
       fc.oneof(
         validUpdate.map((u) => ({ input: { endpointName: u.endpointName }, field: 'change', what: 'nothing to update' })),
         validUpdate.map((u) => ({ input: { ...u, change: [{ variantName: (u.change as Input[])[0].variantName }] }, field: 'change.0', what: 'empty change' })),
-        validUpdate.map((u) => ({ input: { ...u, remove: [...(u.remove as string[]), (u.change as Input[])[0].variantName] }, field: `remove.${(u.remove as string[]).length}`, what: 'named twice' }))
-      )
+        validUpdate.map((u) => ({
+          input: { ...u, remove: [...(u.remove as string[]), (u.change as Input[])[0].variantName] },
+          field: `remove.${(u.remove as string[]).length}`,
+          what: 'named twice',
+        })),
+      ),
     ));
   it('refuses bad names, instance types, counts, weights, capacities and durations', () =>
     property(
@@ -343,12 +478,12 @@ describe('update input (updateSageMakerEndpoint, modelship update)', () => {
           badCount.map((count) => {
             const name = (u.change as Input[])[0].variantName as string;
             return { input: { ...u, raiseCapacityDuringUpdate: { [name]: count } }, field: `raiseCapacityDuringUpdate.${name}`, what: 'bad capacity' };
-          })
+          }),
         ),
         breakField(validUpdate, ['retainAllVariantProperties'], notBoolean, 'not a boolean'),
         breakField(validUpdate, ['inServiceTimeout'], badDuration, 'bad duration'),
-        breakField(validUpdate, ['poll', 'backoff'], badBackoff, 'bad backoff')
-      )
+        breakField(validUpdate, ['poll', 'backoff'], badBackoff, 'bad backoff'),
+      ),
     ));
   it('refuses a missing endpoint name, a new variant without its model or instance type, and unknown fields', () =>
     property(
@@ -357,9 +492,13 @@ describe('update input (updateSageMakerEndpoint, modelship update)', () => {
         dropField(validUpdate, ['endpointName']),
         validUpdate.map((u) => ({ input: { ...u, add: [{ variantName: 'NewOne', instanceType: 'ml.m5.large' }] }, field: 'add.0.modelName', what: 'missing' })),
         validUpdate.map((u) => ({ input: { ...u, add: [{ variantName: 'NewOne', modelName: 'm' }] }, field: 'add.0.instanceType', what: 'missing' })),
-        addUnknown(validUpdate, [], ['endpointName', 'change', 'add', 'remove', 'raiseCapacityDuringUpdate', 'retainAllVariantProperties', 'inServiceTimeout', 'poll']),
-        addUnknown(validUpdate, ['change', 0], ['variantName', 'modelName', 'instanceType', 'instanceCount', 'weight'])
-      )
+        addUnknown(
+          validUpdate,
+          [],
+          ['endpointName', 'change', 'add', 'remove', 'raiseCapacityDuringUpdate', 'retainAllVariantProperties', 'inServiceTimeout', 'poll'],
+        ),
+        addUnknown(validUpdate, ['change', 0], ['variantName', 'modelName', 'instanceType', 'instanceCount', 'weight']),
+      ),
     ));
 });
 
@@ -375,7 +514,7 @@ describe('delete input (deleteSageMakerEndpoint, modelship delete)', () => {
         breakField(validDelete, ['deleteTimeout'], badDuration, 'bad duration'),
         breakField(validDelete, ['poll', 'max'], badDuration, 'bad duration'),
         breakField(validDelete, ['poll', 'backoff'], badBackoff, 'bad backoff'),
-        addUnknown(validDelete, [], ['endpointName', 'deleteConfigsAndModels', 'deleteTimeout', 'poll'])
-      )
+        addUnknown(validDelete, [], ['endpointName', 'deleteConfigsAndModels', 'deleteTimeout', 'poll']),
+      ),
     ));
 });

@@ -28,7 +28,13 @@ describe('worker logs', () => {
       attempt: 3,
     });
     await new Promise((r) => setImmediate(r));
-    const line = lines[0] as { error: { message: string; stack: string; cause?: { message: string; failureType: string } }; workflowId: string; workflowRunId: string; activityType: string; attempt: number };
+    const line = lines[0] as {
+      error: { message: string; stack: string; cause?: { message: string; failureType: string } };
+      workflowId: string;
+      workflowRunId: string;
+      activityType: string;
+      attempt: number;
+    };
     assert.equal(line.error.message.startsWith('activity failed'), true, JSON.stringify(line));
     assert.match(line.error.stack, /ActivityFailure/);
     assert.equal(line.error.cause?.message, 'Region is missing');

@@ -11,7 +11,7 @@ describe('choosing the registry (worker --registry, MLFLOW_TRACKING_URI)', () =>
     assert.ok(registryFromConfig('mlflow', { MLFLOW_TRACKING_URI: 'http://mlflow:5000/' }) instanceof MlflowModelRegistry);
     assert.deepEqual(
       mlflowOptionsFromEnv({ MLFLOW_TRACKING_URI: ' https://mlflow.example ', MLFLOW_TRACKING_TOKEN: 't0k', MODELSHIP_MLFLOW_PRODUCTION_ALIAS: 'prod' }),
-      { trackingUri: 'https://mlflow.example', token: 't0k', username: undefined, password: undefined, productionAlias: 'prod', previousAlias: undefined }
+      { trackingUri: 'https://mlflow.example', token: 't0k', username: undefined, password: undefined, productionAlias: 'prod', previousAlias: undefined },
     );
   });
 

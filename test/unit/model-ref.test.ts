@@ -74,13 +74,21 @@ describe('model references', () => {
     const group = fc.stringMatching(/^[a-zA-Z0-9](-?[a-zA-Z0-9]){0,20}$/);
     const refs: fc.Arbitrary<ModelRef> = fc.oneof(
       fc.record({ kind: fc.constant('version' as const), model: name, version: fc.integer({ min: 1, max: 1e6 }) }),
-      fc.record({ kind: fc.constant('stage' as const), model: name, stage: fc.constantFrom('None' as const, 'Staging' as const, 'Production' as const, 'Archived' as const) }),
+      fc.record({
+        kind: fc.constant('stage' as const),
+        model: name,
+        stage: fc.constantFrom('None' as const, 'Staging' as const, 'Production' as const, 'Archived' as const),
+      }),
       fc.record({ kind: fc.constant('latest' as const), model: name }),
-      fc.record({ kind: fc.constant('alias' as const), model: name, alias: fc.stringMatching(/^[a-z_][A-Za-z0-9_-]{0,20}$/).filter((a) => !/^(latest|v\d+)$/i.test(a)) }),
+      fc.record({
+        kind: fc.constant('alias' as const),
+        model: name,
+        alias: fc.stringMatching(/^[a-z_][A-Za-z0-9_-]{0,20}$/).filter((a) => !/^(latest|v\d+)$/i.test(a)),
+      }),
       fc.tuple(group, fc.integer({ min: 1, max: 1e6 })).map(([g, n]): ModelRef => {
         const arn = `arn:aws:sagemaker:eu-west-1:123456789012:model-package/${g}/${n}`;
         return { kind: 'model-package', arn, partition: 'aws', region: 'eu-west-1', account: '123456789012', model: g, version: n };
-      })
+      }),
     );
     // fc.record builds null-prototype objects; spread them into plain ones for deepEqual.
     fc.assert(fc.property(refs, (ref) => assert.deepEqual(ok(formatModelRef(ref)), { ...ref })));

@@ -23,7 +23,9 @@ describe('model patterns (Java regex) as JS full matches', () => {
 
   it('compiles every pattern of the vendored models', () => {
     for (const name of ['sagemaker', 'application-autoscaling', 'cloudwatch', 'sagemaker-runtime'] as const) {
-      const failed = Object.entries(loadModel(name).shapes).filter(([, s]) => s.pattern && !patternRegex(s.pattern)).map(([n]) => n);
+      const failed = Object.entries(loadModel(name).shapes)
+        .filter(([, s]) => s.pattern && !patternRegex(s.pattern))
+        .map(([n]) => n);
       assert.deepEqual(failed, [], `${name}: patterns JS cannot compile`);
     }
   });
@@ -64,14 +66,26 @@ describe('request validation against the model', () => {
   it('answers CloudWatch with MissingParameter naming the member the query way, and ValidationError otherwise', () => {
     const cloudwatch = loadModel('cloudwatch');
     assert.throws(
-      () => assertValidInput(cloudwatch, 'GetMetricData', { MetricDataQueries: [{ Id: 'a', MetricStat: { Metric: {}, Stat: 'Sum' } }], StartTime: 0, EndTime: 1 }, { queryCompatible: true }),
+      () =>
+        assertValidInput(
+          cloudwatch,
+          'GetMetricData',
+          { MetricDataQueries: [{ Id: 'a', MetricStat: { Metric: {}, Stat: 'Sum' } }], StartTime: 0, EndTime: 1 },
+          { queryCompatible: true },
+        ),
       { name: 'MissingRequiredParameterException', message: 'The parameter MetricDataQueries.member.1.MetricStat.Period is required.' },
     );
-    assert.throws(() => assertValidInput(cloudwatch, 'DescribeAlarms', { MaxRecords: 101 }, { queryCompatible: true }), (err: Error & { queryCode?: string }) => {
-      assert.equal(err.name, 'ValidationException');
-      assert.equal(err.queryCode, 'ValidationError');
-      assert.match(err.message, /^1 validation error detected: Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100$/);
-      return true;
-    });
+    assert.throws(
+      () => assertValidInput(cloudwatch, 'DescribeAlarms', { MaxRecords: 101 }, { queryCompatible: true }),
+      (err: Error & { queryCode?: string }) => {
+        assert.equal(err.name, 'ValidationException');
+        assert.equal(err.queryCode, 'ValidationError');
+        assert.match(
+          err.message,
+          /^1 validation error detected: Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100$/,
+        );
+        return true;
+      },
+    );
   });
 });

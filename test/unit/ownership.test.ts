@@ -20,10 +20,19 @@ describe('tags a config made from another keeps', () => {
 
   it('inheritTags adds the inherited tags the caller does not set; the caller’s values win', () => {
     const extra = { KmsKeyId: 'k', Tags: [{ Key: 'team', Value: 'ours' }] };
-    assert.deepEqual(inheritTags(extra, [{ Key: 'team', Value: 'theirs' }, { Key: 'cost-center', Value: '42' }]), {
-      KmsKeyId: 'k',
-      Tags: [{ Key: 'cost-center', Value: '42' }, { Key: 'team', Value: 'ours' }],
-    });
+    assert.deepEqual(
+      inheritTags(extra, [
+        { Key: 'team', Value: 'theirs' },
+        { Key: 'cost-center', Value: '42' },
+      ]),
+      {
+        KmsKeyId: 'k',
+        Tags: [
+          { Key: 'cost-center', Value: '42' },
+          { Key: 'team', Value: 'ours' },
+        ],
+      },
+    );
     assert.equal(inheritTags(undefined, []), undefined, 'nothing inherited: unchanged');
     assert.deepEqual(inheritTags(undefined, [{ Key: 'a', Value: 'b' }]), { Tags: [{ Key: 'a', Value: 'b' }] });
   });

@@ -24,7 +24,9 @@ const config: EndpointConfigSummary = {
     { variantName: 'blue', modelName: 'churn-v1', instanceType: 'ml.m5.large', instanceCount: 2, weight: 90, extra: { VolumeSizeInGB: 30 } },
     { variantName: 'green', modelName: 'churn-v2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 10 },
   ],
-  extra: { DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 20, DestinationS3Uri: 's3://capture', CaptureOptions: [{ CaptureMode: 'Input' }] } },
+  extra: {
+    DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 20, DestinationS3Uri: 's3://capture', CaptureOptions: [{ CaptureMode: 'Input' }] },
+  },
 };
 
 const blueScaling: VariantScaling = {
@@ -69,7 +71,10 @@ describe('update input validation', () => {
   });
 
   it('refuses an update that changes nothing, and a variant named twice', () => {
-    assert.deepEqual(inputIssues({ endpointName: 'churn' }).map((i) => i.field), ['change']);
+    assert.deepEqual(
+      inputIssues({ endpointName: 'churn' }).map((i) => i.field),
+      ['change'],
+    );
     const issues = inputIssues({ endpointName: 'churn', change: [{ variantName: 'blue', weight: 1 }], remove: ['blue'] });
     assert.deepEqual(issues, [{ field: 'remove.0', rule: 'variant blue is named more than once in change/add/remove' }]);
   });
@@ -136,8 +141,13 @@ describe('planning an endpoint update', () => {
     assert.equal(p.autoscalingRule.applies, true);
     assert.deepEqual(p.deregister, [blueScaling]);
     assert.deepEqual(p.restore, []);
-    assert.deepEqual(p.notRestored, [{ variantName: 'blue', reason: 'the update removes the variant, so its scalable target and policies are not re-created' }]);
-    assert.deepEqual(p.variants.map((v) => v.variantName), ['green']);
+    assert.deepEqual(p.notRestored, [
+      { variantName: 'blue', reason: 'the update removes the variant, so its scalable target and policies are not re-created' },
+    ]);
+    assert.deepEqual(
+      p.variants.map((v) => v.variantName),
+      ['green'],
+    );
   });
 
   it('asked-for counts and weights are taken from the new config, not retained', () => {
@@ -166,11 +176,18 @@ describe('planning an endpoint update', () => {
   });
 
   it('refuses unknown variants, existing additions and removing every variant, naming the fields', () => {
-    assert.deepEqual(planIssues({ change: [{ variantName: 'red', weight: 1 }], add: [{ variantName: 'blue', modelName: 'm', instanceType: 'ml.m5.large' }], remove: ['green', 'yellow'] }), [
-      { field: 'change.0.variantName', rule: 'endpoint churn has no variant red (it has blue, green); use add for a new variant' },
-      { field: 'add.0.variantName', rule: 'endpoint churn already has variant blue; use change' },
-      { field: 'remove.1', rule: 'endpoint churn has no variant yellow (it has blue, green)' },
-    ]);
+    assert.deepEqual(
+      planIssues({
+        change: [{ variantName: 'red', weight: 1 }],
+        add: [{ variantName: 'blue', modelName: 'm', instanceType: 'ml.m5.large' }],
+        remove: ['green', 'yellow'],
+      }),
+      [
+        { field: 'change.0.variantName', rule: 'endpoint churn has no variant red (it has blue, green); use add for a new variant' },
+        { field: 'add.0.variantName', rule: 'endpoint churn already has variant blue; use change' },
+        { field: 'remove.1', rule: 'endpoint churn has no variant yellow (it has blue, green)' },
+      ],
+    );
     assert.deepEqual(planIssues({ remove: ['blue', 'green'] }), [
       { field: 'remove', rule: 'cannot remove every variant of endpoint churn: an endpoint serves at least one (delete the endpoint instead)' },
     ]);
@@ -178,7 +195,10 @@ describe('planning an endpoint update', () => {
 
   it('refuses more than 10 variants', () => {
     const add = Array.from({ length: 9 }, (_, i) => ({ variantName: `v${i}`, modelName: 'm', instanceType: 'ml.m5.large' }));
-    assert.deepEqual(planIssues({ add }).map((i) => i.field), ['add']);
+    assert.deepEqual(
+      planIssues({ add }).map((i) => i.field),
+      ['add'],
+    );
   });
 
   it('refuses counts outside an autoscaled variant’s range, and raises that lower or name a removed variant', () => {
@@ -231,7 +251,7 @@ describe('planning an endpoint delete', () => {
       [
         { endpointName: 'churn-prod', configName: 'churn-prod-v2-def' },
         { endpointName: 'other', configName: 'churn-v1-aaa' },
-      ]
+      ],
     );
     assert.deepEqual(plan.delete, ['churn-update-xyz', 'imported-config']);
     assert.deepEqual(plan.kept, [
@@ -244,7 +264,13 @@ describe('planning an endpoint delete', () => {
   it('deletes the models of deleted configs unless a remaining config names them', () => {
     const configs: EndpointConfigSummary[] = [
       { name: 'c1', variants: [{ variantName: 'a', modelName: 'm1', instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 }] },
-      { name: 'c2', variants: [{ variantName: 'a', modelName: 'm2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 }, { variantName: 'b', modelName: 'm1', instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 }] },
+      {
+        name: 'c2',
+        variants: [
+          { variantName: 'a', modelName: 'm2', instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 },
+          { variantName: 'b', modelName: 'm1', instanceType: 'ml.m5.large', instanceCount: 1, weight: 1 },
+        ],
+      },
     ];
     assert.deepEqual(modelsToDelete(configs, { m2: 'other-v1' }), {
       delete: ['m1'],

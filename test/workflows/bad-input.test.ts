@@ -42,7 +42,12 @@ const WORKFLOWS = { deploy: deployModel, canary: canaryRollout, update: updateSa
 function validInput(kind: Kind, ep: string): Record<string, unknown> {
   switch (kind) {
     case 'deploy':
-      return { endpointName: ep, model: { name: 'churn', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: 's3://m/1.tar.gz' }, executionRoleArn: ROLE, instanceType: 'ml.m5.large' };
+      return {
+        endpointName: ep,
+        model: { name: 'churn', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', modelDataUrl: 's3://m/1.tar.gz' },
+        executionRoleArn: ROLE,
+        instanceType: 'ml.m5.large',
+      };
     case 'canary':
       return { endpointName: ep, model: { name: 'churn', version: 2 }, executionRoleArn: ROLE, steps: [10, 50, 100], bake: '1m' };
     case 'update':
@@ -52,7 +57,11 @@ function validInput(kind: Kind, ep: string): Record<string, unknown> {
   }
 }
 
-const badName = fc.oneof(fc.string({ maxLength: 70 }).filter((s) => !AWS_NAME_PATTERN.test(s)), fc.integer(), fc.constant(null));
+const badName = fc.oneof(
+  fc.string({ maxLength: 70 }).filter((s) => !AWS_NAME_PATTERN.test(s)),
+  fc.integer(),
+  fc.constant(null),
+);
 const badDuration = fc.oneof(fc.constantFrom('90', '10 m', '1w', ''), fc.integer());
 const badCount = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 101 }), fc.constant(1.5), fc.constant('2'));
 
@@ -97,11 +106,10 @@ function sampleBad(kind: Kind, n: number, seed: number): Array<{ input: Record<s
       const input = validInput(kind, uniqueName(`bad-${kind}`));
       breakIt(input);
       return { input, field };
-    })
+    }),
   );
   return fc.sample(arb, { numRuns: n, seed });
 }
-
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -109,7 +117,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       path.join(repoRoot, 'bin/modelship'),
       args,
       { env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, MODELSHIP_TASK_QUEUE: h.taskQueue }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -124,9 +132,13 @@ describe('generated bad input', () => {
       const failures = await Promise.all(
         cases.map(async ({ input }) => {
           const workflow = WORKFLOWS[kind] as (i: unknown) => Promise<unknown>;
-          const handle = await h.client.workflow.start(workflow, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName as string), args: [input] });
+          const handle = await h.client.workflow.start(workflow, {
+            taskQueue: h.taskQueue,
+            workflowId: endpointWorkflowId(input.endpointName as string),
+            args: [input],
+          });
           return failureOf(handle.result());
-        })
+        }),
       );
       cases.forEach(({ input, field }, i) => {
         const failure = failures[i];
@@ -135,7 +147,7 @@ describe('generated bad input', () => {
         assert.match(failure.message, new RegExp(`${escape(field)}: \\S`), `the message names ${field}: ${failure.message}`);
         assert.ok(
           (failure.details ?? []).some((d) => (d as { field?: string }).field === field),
-          `the details name ${field}: ${JSON.stringify(failure.details)}`
+          `the details name ${field}: ${JSON.stringify(failure.details)}`,
         );
       });
       assert.equal(total(h.emulator.control.calls()), callsBefore, 'the emulator saw zero calls');
@@ -150,7 +162,7 @@ describe('generated bad input', () => {
         const file = path.join(dir, `${kind}-${i}.json`);
         writeFileSync(file, JSON.stringify(input));
         return cli([kind, '-f', file]);
-      })
+      }),
     );
     cases.forEach(({ kind, input, field }, i) => {
       const { code, stderr } = results[i];
@@ -158,12 +170,32 @@ describe('generated bad input', () => {
       assert.match(stderr, new RegExp(`invalid input: .*${escape(field)}: \\S`), stderr);
     });
     // And from flags, as a CI job would call it.
-    const flags = await cli(['deploy', '--endpoint', 'churn_prod', '--model', 'churn', '--image', 'x', '--model-data-url', 's3://m/1', '--role', ROLE, '--instance-type', 'ml.m5.large', '--instance-count', '0']);
+    const flags = await cli([
+      'deploy',
+      '--endpoint',
+      'churn_prod',
+      '--model',
+      'churn',
+      '--image',
+      'x',
+      '--model-data-url',
+      's3://m/1',
+      '--role',
+      ROLE,
+      '--instance-type',
+      'ml.m5.large',
+      '--instance-count',
+      '0',
+    ]);
     assert.equal(flags.code, 2);
     // Input from flags is reported by the flag the user typed, not the schema field.
     assert.match(flags.stderr, /--endpoint: must be 1-63 letters.*got "churn_prod"/);
     assert.match(flags.stderr, /--instance-count: must be at least 1/);
-    await assert.rejects(h.client.workflow.getHandle(endpointWorkflowId('churn_prod')).describe(), (err) => err instanceof WorkflowNotFoundError, 'nothing was started');
+    await assert.rejects(
+      h.client.workflow.getHandle(endpointWorkflowId('churn_prod')).describe(),
+      (err) => err instanceof WorkflowNotFoundError,
+      'nothing was started',
+    );
     assert.equal(total(h.emulator.control.calls()), callsBefore, 'the emulator saw zero calls');
   });
 });
@@ -174,14 +206,21 @@ describe('dangerous input', () => {
     const deploy = await h.client.workflow.start(deployModel, {
       taskQueue: h.taskQueue,
       workflowId: endpointWorkflowId(ep),
-      args: [{ ...validInput('deploy', ep), model: { name: uniqueName('m'), image: 'img:1', modelDataUrl: 's3://m/1' }, autoApprove: false } as Parameters<typeof deployModel>[0]],
+      args: [
+        { ...validInput('deploy', ep), model: { name: uniqueName('m'), image: 'img:1', modelDataUrl: 's3://m/1' }, autoApprove: false } as Parameters<
+          typeof deployModel
+        >[0],
+      ],
     });
-    await eventually(() => deploy.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
+    await eventually(
+      () => deploy.query(deployStatusQuery),
+      (s) => s.step === 'awaiting-approval',
+    );
     const callsBefore = total(h.emulator.control.calls());
 
     await assert.rejects(
       h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ endpointName: ep }] }),
-      (err) => err instanceof WorkflowExecutionAlreadyStartedError
+      (err) => err instanceof WorkflowExecutionAlreadyStartedError,
     );
     const viaCli = await cli(['delete', '--endpoint', ep]);
     assert.equal(viaCli.code, 5, viaCli.stderr);
@@ -197,7 +236,15 @@ describe('dangerous input', () => {
     const ep = uniqueName('dry');
     const input = { ...validInput('canary', ep), gate: { dryRun: true } };
     const callsBefore = total(h.emulator.control.calls());
-    const failure = await failureOf((await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [input as Parameters<typeof canaryRollout>[0]] })).result());
+    const failure = await failureOf(
+      (
+        await h.client.workflow.start(canaryRollout, {
+          taskQueue: h.taskQueue,
+          workflowId: endpointWorkflowId(ep),
+          args: [input as Parameters<typeof canaryRollout>[0]],
+        })
+      ).result(),
+    );
     assert.equal(failure.type, 'InvalidInput');
     assert.match(failure.message, /gate\.dryRun: a dry-run gate never stops a bad canary; set force: true/);
     assert.equal(total(h.emulator.control.calls()), callsBefore, 'no AWS call');

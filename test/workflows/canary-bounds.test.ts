@@ -30,8 +30,14 @@ describe('canary: every undo and cleanup step is bounded', () => {
       const failure = await within(120_000, failureOf(handle.result()), () => handle.terminate('test: compensation did not end'));
       assert.equal(failure.type, 'RollbackIncomplete', failure.message);
       const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
-      assert.ok(rollbackFailures.some((f) => /^restore AllTraffic to 2 instance\(s\): /.test(f)), rollbackFailures.join('; '));
-      assert.ok(rollbackFailures.some((f) => /^set version 2 to .*\/CanaryAborted in the registry: /.test(f)), rollbackFailures.join('; '));
+      assert.ok(
+        rollbackFailures.some((f) => /^restore AllTraffic to 2 instance\(s\): /.test(f)),
+        rollbackFailures.join('; '),
+      );
+      assert.ok(
+        rollbackFailures.some((f) => /^set version 2 to .*\/CanaryAborted in the registry: /.test(f)),
+        rollbackFailures.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
       h.emulator.control.stopTraffic(endpointName);
@@ -46,9 +52,16 @@ describe('canary: every undo and cleanup step is bounded', () => {
       const handle = await startCanary(h, canaryInput(endpointName, model, { inServiceTimeout: '5s' }));
       const failure = await within(120_000, failureOf(handle.result()), () => handle.terminate('test: cleanup did not end'));
       assert.equal(failure.type, 'InfrastructureFailed', failure.message);
-      assert.match(failure.message, new RegExp(`on ${endpointName} was promoted .*but setting version 2 to Production/Deployed in the registry did not finish`));
+      assert.match(
+        failure.message,
+        new RegExp(`on ${endpointName} was promoted .*but setting version 2 to Production/Deployed in the registry did not finish`),
+      );
       const after = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-      assert.equal(after.EndpointConfigName, (failure.details?.[0] as { endpointConfigName: string }).endpointConfigName, 'the endpoint serves the final config');
+      assert.equal(
+        after.EndpointConfigName,
+        (failure.details?.[0] as { endpointConfigName: string }).endpointConfigName,
+        'the endpoint serves the final config',
+      );
     } finally {
       h.emulator.control.setFaults([]);
       h.emulator.control.stopTraffic(endpointName);

@@ -50,7 +50,7 @@ describe('canary capacity', () => {
     for (const l of loads) {
       assert.ok(
         l.peakLoadPerInstance <= l.capacityPerInstance,
-        `${l.variantName} peaked at ${l.peakLoadPerInstance.toFixed(1)} req/s per instance on ${l.peakInstances}, capacity ${l.capacityPerInstance}`
+        `${l.variantName} peaked at ${l.peakLoadPerInstance.toFixed(1)} req/s per instance on ${l.peakInstances}, capacity ${l.capacityPerInstance}`,
       );
       assert.equal(l.shedRequests, 0, `${l.variantName} shed requests`);
     }
@@ -64,7 +64,7 @@ describe('canary capacity', () => {
     assert.equal(ep.EndpointConfigName, result.endpointConfigName);
     assert.deepEqual(
       ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]),
-      [['AllTraffic', 2]]
+      [['AllTraffic', 2]],
     );
     // The promoted variant keeps the baseline's scaling exactly (its MinCapacity put back).
     const scalingAfter = await scalingOf(h.aws, endpointName);
@@ -79,11 +79,11 @@ describe('canary capacity', () => {
       new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: endpointName,
         DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 4 }],
-      })
+      }),
     );
     await eventually(
       () => describeEndpoint(h.aws.sagemaker, endpointName),
-      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 4
+      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 4,
     );
     const sampler = sampleEndpoint(h, endpointName);
     const handle = await startCanary(h, canaryInput(endpointName, model, { steps: [5, 50, 100] }));
@@ -94,7 +94,7 @@ describe('canary capacity', () => {
     const ramp = samples.filter((x) => x.variants.some((v) => v.name === 'canary'));
     assert.ok(
       ramp.some((x) => share(x, 'canary') === 50),
-      'the 50% step was observed'
+      'the 50% step was observed',
     );
     for (const x of ramp) assert.ok(share(x, 'canary') < 100, `the canary served 100% on the ramp config: ${JSON.stringify(x)}`);
     // The canary ran the 2 instances 50 % of 4 needs, never the 4 an in-place 100 % would have needed.
@@ -105,7 +105,7 @@ describe('canary capacity', () => {
     assert.equal(ep.EndpointConfigName, result.endpointConfigName);
     assert.deepEqual(
       ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]),
-      [['AllTraffic', 4]]
+      [['AllTraffic', 4]],
     );
   });
 
@@ -115,11 +115,11 @@ describe('canary capacity', () => {
       new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: endpointName,
         DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }],
-      })
+      }),
     );
     await eventually(
       () => describeEndpoint(h.aws.sagemaker, endpointName),
-      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 3
+      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 3,
     );
     // 60 req/s per instance is the target: 3 instances at 53 hold, at 27 (half the traffic gone) they would shrink to 2.
     await trackInvocations(h.aws, endpointName, { min: 1, max: 6, targetPerMinute: 3600 });
@@ -152,11 +152,11 @@ describe('canary capacity', () => {
       new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: endpointName,
         DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }],
-      })
+      }),
     );
     await eventually(
       () => describeEndpoint(h.aws.sagemaker, endpointName),
-      (ep) => ep.EndpointStatus === 'InService'
+      (ep) => ep.EndpointStatus === 'InService',
     );
     const handle = await startCanary(h, canaryInput(endpointName, model, { steps: [10, 50, 100], bake: '60s' }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 10));
@@ -165,11 +165,11 @@ describe('canary capacity', () => {
       new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: endpointName,
         DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 1 }],
-      })
+      }),
     );
     await eventually(
       () => describeEndpoint(h.aws.sagemaker, endpointName),
-      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 1
+      (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 1,
     );
     const sampler = sampleEndpoint(h, endpointName);
     await handle.signal(abortSignal, { by: 'test', reason: 'capacity rollback' });
@@ -184,6 +184,9 @@ describe('canary capacity', () => {
     }
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     assert.equal(ep.EndpointConfigName, v1.endpointConfigName);
-    assert.deepEqual(ep.ProductionVariants?.map((v) => [v.VariantName, v.DesiredInstanceCount, v.CurrentInstanceCount]), [['AllTraffic', 3, 3]]);
+    assert.deepEqual(
+      ep.ProductionVariants?.map((v) => [v.VariantName, v.DesiredInstanceCount, v.CurrentInstanceCount]),
+      [['AllTraffic', 3, 3]],
+    );
   });
 });

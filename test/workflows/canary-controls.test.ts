@@ -35,8 +35,14 @@ describe('canary operator controls, interleaved', () => {
     await handle.signal(pauseSignal, { by: 'alice' });
     const paused = await eventually(() => handle.query(canaryStatusQuery), phaseIs('paused'));
     assert.equal(paused.canaryWeight, 10, 'paused at the judged step');
-    assert.deepEqual(paused.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass']]);
-    assert.deepEqual(await weightsOf(endpointName), [['AllTraffic', 90], ['canary', 10]]);
+    assert.deepEqual(
+      paused.gates.map((g) => [g.weight, g.verdict]),
+      [[10, 'pass']],
+    );
+    assert.deepEqual(await weightsOf(endpointName), [
+      ['AllTraffic', 90],
+      ['canary', 10],
+    ]);
     await handle.signal(abortSignal, { by: 'alice' });
     assert.equal((await failureOf(handle.result())).type, 'Aborted');
     h.emulator.control.stopTraffic(endpointName);
@@ -49,7 +55,10 @@ describe('canary operator controls, interleaved', () => {
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 10));
     const status = await handle.executeUpdate(setWeightUpdate, { args: [{ weight: 30, by: 'bob' }] });
     assert.equal(status.canaryWeight, 30);
-    assert.deepEqual(await weightsOf(endpointName), [['AllTraffic', 70], ['canary', 30]]);
+    assert.deepEqual(await weightsOf(endpointName), [
+      ['AllTraffic', 70],
+      ['canary', 30],
+    ]);
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 30));
     await handle.signal(abortSignal, { by: 'bob' });
     await failureOf(handle.result());
@@ -75,12 +84,18 @@ describe('canary operator controls, interleaved', () => {
     const hour = new Date().getUTCHours();
     const from = (hour + 2) % 24 === 23 ? 1 : (hour + 2) % 24;
     const hh = (n: number) => `${String(n).padStart(2, '0')}:00`;
-    const windows: CanaryInput['windows'] = { timezone: 'UTC', allowed: [{ days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'], from: hh(from), to: hh(from + 1) }] };
+    const windows: CanaryInput['windows'] = {
+      timezone: 'UTC',
+      allowed: [{ days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'], from: hh(from), to: hh(from + 1) }],
+    };
     const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '60s', windows }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('holding'));
     await handle.signal(promoteSignal, { by: 'carol', reason: 'change approved out of hours' });
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 10));
-    assert.deepEqual(await weightsOf(endpointName), [['AllTraffic', 90], ['canary', 10]]);
+    assert.deepEqual(await weightsOf(endpointName), [
+      ['AllTraffic', 90],
+      ['canary', 10],
+    ]);
     await handle.signal(abortSignal, { by: 'carol' });
     await failureOf(handle.result());
     h.emulator.control.stopTraffic(endpointName);
@@ -95,7 +110,11 @@ describe('canary operator controls, interleaved', () => {
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'Aborted');
     const status = await handle.query(canaryStatusQuery);
-    assert.deepEqual(status.gates.map((g) => g.weight), [10], 'no step judged after the abort');
+    assert.deepEqual(
+      status.gates.map((g) => g.weight),
+      [10],
+      'no step judged after the abort',
+    );
     h.emulator.control.stopTraffic(endpointName);
     await assertRestored(h, endpointName, model, v1.endpointConfigName);
   });
@@ -139,7 +158,10 @@ describe('canary operator controls, interleaved', () => {
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 10));
     await handle.signal(pauseSignal, { by: 'gina', duration: '5s' });
     const result = await handle.result();
-    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass']]);
+    assert.deepEqual(
+      result.gates.map((g) => [g.weight, g.verdict]),
+      [[10, 'pass']],
+    );
     h.emulator.control.stopTraffic(endpointName);
   });
 });

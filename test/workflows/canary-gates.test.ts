@@ -21,7 +21,10 @@ describe('canary gates', () => {
   it('a quiet endpoint still passes: re-measurements after an inconclusive verdict add to the evidence', async () => {
     // About 2 canary requests a second at 50%: no single 1.5 s bake window sees the 8 needed.
     const { endpointName, model } = await endpointWithNewVersion(h, 'quiet-accumulate', 4);
-    const input = canaryInput(endpointName, model, { steps: [50, 100], gate: { minInvocations: 8, metricPeriod: '1s', ingestionDelay: '1s', onInconclusive: 'wait', maxInconclusive: 6 } });
+    const input = canaryInput(endpointName, model, {
+      steps: [50, 100],
+      gate: { minInvocations: 8, metricPeriod: '1s', ingestionDelay: '1s', onInconclusive: 'wait', maxInconclusive: 6 },
+    });
     const result = await (await startCanary(h, input)).result();
     h.emulator.control.stopTraffic(endpointName);
     const at50 = result.gates.filter((g) => g.weight === 50);
@@ -38,7 +41,14 @@ describe('canary gates', () => {
   it('an AWS error ends the rollout and rolls back, but is no verdict: the version stays Approved', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'infra-error');
     h.emulator.control.setFaults([
-      { kind: 'serverError', status: 400, code: 'AccessDeniedException', message: 'not authorized to perform UpdateEndpointWeightsAndCapacities', operations: ['UpdateEndpointWeightsAndCapacities'], times: 1 },
+      {
+        kind: 'serverError',
+        status: 400,
+        code: 'AccessDeniedException',
+        message: 'not authorized to perform UpdateEndpointWeightsAndCapacities',
+        operations: ['UpdateEndpointWeightsAndCapacities'],
+        times: 1,
+      },
     ]);
     const handle = await startCanary(h, canaryInput(endpointName, model));
     const failure = await failureOf(handle.result());
@@ -46,7 +56,11 @@ describe('canary gates', () => {
     assert.equal(failure.type, 'InfrastructureFailed');
     assert.match(failure.message, /rolled back: .*AccessDeniedException/);
     const status = await handle.query(canaryStatusQuery);
-    assert.deepEqual(status.gates.map((g) => g.verdict), ['pass'], 'the gate had passed; the model was not judged by the error');
+    assert.deepEqual(
+      status.gates.map((g) => g.verdict),
+      ['pass'],
+      'the gate had passed; the model was not judged by the error',
+    );
     await assertRestored(h, endpointName, model, v1.endpointConfigName);
     const v2 = (await registryVersions(h.aws.sagemaker, model))[1];
     assert.deepEqual([v2.approval, v2.stageStatus], ['Approved', 'CanaryInfrastructureFailure']);
@@ -73,8 +87,18 @@ describe('canary gates with CloudWatch’s ingestion delay on in the emulator', 
     const { endpointName, model } = await endpointWithNewVersion(h, 'late-healthy');
     const result = await (await startCanary(h, canaryInput(endpointName, model))).result();
     h.emulator.control.stopTraffic(endpointName);
-    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass'], [50, 'pass']]);
-    for (const g of result.gates) assert.ok(g.canary.invocations >= 5 && g.canary.p99LatencyMs !== undefined, `the ${g.weight}% gate saw the canary's traffic: ${JSON.stringify(g.canary)}`);
+    assert.deepEqual(
+      result.gates.map((g) => [g.weight, g.verdict]),
+      [
+        [10, 'pass'],
+        [50, 'pass'],
+      ],
+    );
+    for (const g of result.gates)
+      assert.ok(
+        g.canary.invocations >= 5 && g.canary.p99LatencyMs !== undefined,
+        `the ${g.weight}% gate saw the canary's traffic: ${JSON.stringify(g.canary)}`,
+      );
     assertWholeIngestedWindows(result.gates);
   });
 
@@ -88,7 +112,10 @@ describe('canary gates with CloudWatch’s ingestion delay on in the emulator', 
       assert.equal(failure.type, 'GateFailed');
       assert.match(failure.message, /gate failed at 10%: canary 5xx rate \d+\.\d+% is above the limit 5\.00%/);
       const status = await handle.query(canaryStatusQuery);
-      assert.deepEqual(status.gates.map((g) => [g.weight, g.verdict]), [[10, 'fail']]);
+      assert.deepEqual(
+        status.gates.map((g) => [g.weight, g.verdict]),
+        [[10, 'fail']],
+      );
       assert.ok(status.gates[0].canary.errors5xx > 0 && status.gates[0].baseline.errors5xx === 0);
       assertWholeIngestedWindows(status.gates);
       await assertRestored(h, endpointName, model, v1.endpointConfigName);

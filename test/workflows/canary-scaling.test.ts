@@ -36,7 +36,7 @@ async function autoscale(endpointName: string): Promise<void> {
   const id = { ServiceNamespace: NS, ResourceId: `endpoint/${endpointName}/variant/AllTraffic`, ScalableDimension: DIMENSION } as const;
   await h.aws.autoscaling.send(new RegisterScalableTargetCommand({ ...id, MinCapacity: 2, MaxCapacity: 6 }));
   await h.aws.autoscaling.send(
-    new PutScalingPolicyCommand({ ...id, PolicyName: 'invocations', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: TRACKING })
+    new PutScalingPolicyCommand({ ...id, PolicyName: 'invocations', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: TRACKING }),
   );
 }
 
@@ -65,7 +65,7 @@ describe('canary on an autoscaled baseline', () => {
     await eventually(
       () => describeEndpoint(h.aws.sagemaker, endpointName),
       (ep) => (ep.ProductionVariants?.find((v) => v.VariantName === 'canary')?.DesiredInstanceCount ?? 0) > 1,
-      30_000
+      30_000,
     );
     const result = await handle.result();
     h.emulator.control.stopTraffic(endpointName);
@@ -73,10 +73,16 @@ describe('canary on an autoscaled baseline', () => {
     assert.equal(result.endpointName, endpointName);
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     assert.equal(ep.EndpointConfigName, result.endpointConfigName);
-    assert.deepEqual(ep.ProductionVariants?.map((v) => v.VariantName), ['AllTraffic']);
+    assert.deepEqual(
+      ep.ProductionVariants?.map((v) => v.VariantName),
+      ['AllTraffic'],
+    );
     // Afterwards: the baseline's own target and policy, exactly as before; nothing of the canary's.
     const afterwards = await scalingOf(h.aws, endpointName);
-    assert.deepEqual(afterwards.targets.map((t) => t.ResourceId), [`endpoint/${endpointName}/variant/AllTraffic`]);
+    assert.deepEqual(
+      afterwards.targets.map((t) => t.ResourceId),
+      [`endpoint/${endpointName}/variant/AllTraffic`],
+    );
     assert.deepEqual(afterwards.targets, before.targets);
     assert.deepEqual(afterwards.policies, before.policies);
   });
@@ -121,7 +127,7 @@ describe('canary on an autoscaled baseline', () => {
     assert.deepEqual(details.rollbackFailures, []);
     assert.ok(
       details.rolledBack.some((d) => d.startsWith(`restore endpoint ${endpointName} to ${v1.endpointConfigName}`)),
-      JSON.stringify(details.rolledBack)
+      JSON.stringify(details.rolledBack),
     );
     assert.equal(details.rolledBack.at(-1), 'put back MinCapacity 1 on the scalable target of AllTraffic');
     const status = await handle.query(canaryStatusQuery);

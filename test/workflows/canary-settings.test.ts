@@ -43,7 +43,12 @@ async function endpointWithSettings(prefix: string) {
     args: [
       {
         endpointName,
-        model: { name: model, image: image(model, 'v1'), modelDataUrl: `s3://models/${model}/v1.tar.gz`, environment: { LOG_LEVEL: 'info', FEATURE_STORE: 'prod' } },
+        model: {
+          name: model,
+          image: image(model, 'v1'),
+          modelDataUrl: `s3://models/${model}/v1.tar.gz`,
+          environment: { LOG_LEVEL: 'info', FEATURE_STORE: 'prod' },
+        },
         executionRoleArn: ROLE,
         instanceType: 'ml.m5.large',
         instanceCount: 2,
@@ -64,7 +69,7 @@ async function endpointWithSettings(prefix: string) {
         SupportedResponseMIMETypes: ['application/json'],
       },
       ModelApprovalStatus: 'Approved',
-    })
+    }),
   );
   h.emulator.control.startTraffic({ endpointName, rps: 200 });
   return { endpointName, model, v1 };
@@ -79,7 +84,7 @@ const configOf = (name: string) => h.aws.sagemaker.send(new DescribeEndpointConf
  */
 async function handTunedEndpoint(
   prefix: string,
-  settings: { configSettings?: Partial<CreateEndpointConfigCommandInput>; variantSettings?: Partial<ProductionVariant>; networkIsolation?: boolean }
+  settings: { configSettings?: Partial<CreateEndpointConfigCommandInput>; variantSettings?: Partial<ProductionVariant>; networkIsolation?: boolean },
 ) {
   const { endpointName, model } = await endpointWithNewVersion(h, prefix, 0);
   const baselineModel = `${model}-tuned`;
@@ -89,20 +94,22 @@ async function handTunedEndpoint(
       ExecutionRoleArn: ROLE,
       PrimaryContainer: { Image: image(model, 'v1'), ModelDataUrl: `s3://models/${model}/v1.tar.gz` },
       ...(settings.networkIsolation ? { EnableNetworkIsolation: true } : {}),
-    })
+    }),
   );
   const configName = `${endpointName}-tuned`;
   await h.aws.sagemaker.send(
     new CreateEndpointConfigCommand({
       ...settings.configSettings,
       EndpointConfigName: configName,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: baselineModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 2, ...settings.variantSettings }],
-    })
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: baselineModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 2, ...settings.variantSettings },
+      ],
+    }),
   );
   await h.aws.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName }));
   await eventually(
     () => describeEndpoint(h.aws.sagemaker, endpointName),
-    (ep) => ep.EndpointStatus === 'InService' && ep.EndpointConfigName === configName
+    (ep) => ep.EndpointStatus === 'InService' && ep.EndpointConfigName === configName,
   );
   h.emulator.control.startTraffic({ endpointName, rps: 200 });
   return { endpointName, model, baselineModel, configName };
@@ -144,7 +151,10 @@ describe('canary keeps the endpoint settings', () => {
     const { endpointName, model, v1 } = await endpointWithSettings('settings-ramp');
     const original = await configOf(v1.endpointConfigName);
     const handle = await startCanary(h, canaryInput(endpointName, model, { bake: '60s' }));
-    await eventually(() => handle.query(canaryStatusQuery), (s) => s.phase === 'baking');
+    await eventually(
+      () => handle.query(canaryStatusQuery),
+      (s) => s.phase === 'baking',
+    );
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     const ramp = await configOf(ep.EndpointConfigName!);
     assert.match(ramp.EndpointConfigName!, /canary/);
@@ -158,7 +168,10 @@ describe('canary keeps the endpoint settings', () => {
     // Without data capture: an AsyncInferenceConfig config on its own, as the deploy pipeline makes one.
     const configSettings = {
       KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/volumes',
-      AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://async/churn/out/', S3FailurePath: 's3://async/churn/failed/' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } },
+      AsyncInferenceConfig: {
+        OutputConfig: { S3OutputPath: 's3://async/churn/out/', S3FailurePath: 's3://async/churn/failed/' },
+        ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+      },
     };
     const { endpointName, model } = await handTunedEndpoint('settings-kms', { configSettings });
     const { plan, result } = await plannedCanary(endpointName, model);
@@ -169,7 +182,7 @@ describe('canary keeps the endpoint settings', () => {
     }
   });
 
-  it('the ramp and final configs keep the original config\'s user tags, not its modelship tags', async () => {
+  it("the ramp and final configs keep the original config's user tags, not its modelship tags", async () => {
     // The original config as an operator tagged it, also carrying modelship tags of an earlier run (which
     // say who made that config and which models it names, not the new ones).
     const configSettings = {

@@ -18,7 +18,6 @@ const endpointWithNewVersion = (prefix: string) => withNewVersion(h, prefix);
 const start = (input: CanaryInput) => startCanary(h, input);
 const assertRestored = (endpointName: string, model: string, v1Config: string) => restored(h, endpointName, model, v1Config);
 
-
 describe('canary rollout', () => {
   it('ramps a healthy canary to 100%, promotes it and marks the registry, removing what it superseded', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion('healthy');
@@ -27,13 +26,29 @@ describe('canary rollout', () => {
     h.emulator.control.stopTraffic(endpointName);
 
     // The 100 % step is the promotion itself: no gate on the ramp config at 100 %.
-    assert.deepEqual(result.gates.map((g) => [g.weight, g.verdict]), [[10, 'pass'], [50, 'pass']]);
+    assert.deepEqual(
+      result.gates.map((g) => [g.weight, g.verdict]),
+      [
+        [10, 'pass'],
+        [50, 'pass'],
+      ],
+    );
     for (const g of result.gates) assert.ok(g.canary.invocations >= 5, `gate at ${g.weight}% saw ${g.canary.invocations} canary invocations`);
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     assert.equal(ep.EndpointConfigName, result.endpointConfigName);
-    assert.deepEqual(ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]), [['AllTraffic', 2]], 'baseline name and capacity carried over');
+    assert.deepEqual(
+      ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]),
+      [['AllTraffic', 2]],
+      'baseline name and capacity carried over',
+    );
     assert.ok(ep.ProductionVariants?.[0].DeployedImages?.[0].SpecifiedImage?.endsWith(':v2'));
-    assert.deepEqual((await registryVersions(h.aws.sagemaker, model)).map((v) => [v.version, v.stage]), [[1, 'Archived'], [2, 'Production']]);
+    assert.deepEqual(
+      (await registryVersions(h.aws.sagemaker, model)).map((v) => [v.version, v.stage]),
+      [
+        [1, 'Archived'],
+        [2, 'Production'],
+      ],
+    );
     // In the order the cleanup deletes them: the ramp config, the original config, the baseline model.
     assert.match(result.removed[0], /-canary-v2-/);
     assert.deepEqual(result.removed.slice(1), [v1.endpointConfigName, v1.sageMakerModelName]);
@@ -47,7 +62,11 @@ describe('canary rollout', () => {
     // Set up by hand (an infrastructure team's Terraform): model and config without modelship's ownership tags.
     const theirModel = `${endpointName}-manual`;
     await h.aws.sagemaker.send(
-      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: image(model, 'manual'), ModelDataUrl: `s3://manual/${model}.tar.gz` } })
+      new CreateModelCommand({
+        ModelName: theirModel,
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: image(model, 'manual'), ModelDataUrl: `s3://manual/${model}.tar.gz` },
+      }),
     );
     await endpointServing(h.aws, endpointName, theirModel, { autoscaled: false });
     const theirConfig = `${endpointName}-v1`;
@@ -55,9 +74,13 @@ describe('canary rollout', () => {
     await h.aws.sagemaker.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: model,
-        InferenceSpecification: { Containers: [{ Image: image(model, 'v1'), ModelDataUrl: `s3://models/${model}/v1.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+        InferenceSpecification: {
+          Containers: [{ Image: image(model, 'v1'), ModelDataUrl: `s3://models/${model}/v1.tar.gz` }],
+          SupportedContentTypes: ['application/json'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
         ModelApprovalStatus: 'Approved',
-      })
+      }),
     );
     h.emulator.control.startTraffic({ endpointName, rps: 200 });
     const before = h.emulator.control.calls().counts;
@@ -72,9 +95,19 @@ describe('canary rollout', () => {
     assert.equal(result.removed.length, 1, `only the ramp config goes: ${result.removed.join(', ')}`);
     assert.match(result.removed[0], /-canary-v1-/);
     const s = h.emulator.control.state();
-    assert.ok(s.endpointConfigs.some((c) => c.name === theirConfig), 'their config stays');
-    assert.ok(s.models.some((m) => m.name === theirModel), 'their model stays');
-    assert.deepEqual((await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs.sort(), [theirConfig, result.endpointConfigName].sort(), 'the ramp config is gone');
+    assert.ok(
+      s.endpointConfigs.some((c) => c.name === theirConfig),
+      'their config stays',
+    );
+    assert.ok(
+      s.models.some((m) => m.name === theirModel),
+      'their model stays',
+    );
+    assert.deepEqual(
+      (await resourcesNamed(h.aws.sagemaker, endpointName)).endpointConfigs.sort(),
+      [theirConfig, result.endpointConfigName].sort(),
+      'the ramp config is gone',
+    );
   });
 
   it('rolls an unhealthy canary back at the first gate: traffic restored, canary removed, version rejected', async () => {
@@ -132,7 +165,10 @@ describe('canary rollout', () => {
     const afterSet = await handle.executeUpdate(setWeightUpdate, { args: [{ weight: 30, by: 'alice' }] });
     assert.equal(afterSet.canaryWeight, 30);
     const weights = (await describeEndpoint(h.aws.sagemaker, endpointName)).ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight]);
-    assert.deepEqual(weights, [['AllTraffic', 70], ['canary', 30]]);
+    assert.deepEqual(weights, [
+      ['AllTraffic', 70],
+      ['canary', 30],
+    ]);
 
     await handle.signal(resumeSignal, { by: 'alice' });
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 30));
@@ -150,7 +186,14 @@ describe('canary rollout', () => {
     assert.equal(status.phase, 'succeeded');
     assert.deepEqual(
       status.actions.map((a) => [a.action, a.by]),
-      [['pause', 'alice'], ['set-weight', 'alice'], ['resume', 'alice'], ['promote', 'bob'], ['approve', 'carol'], ['promote-full', 'bob']]
+      [
+        ['pause', 'alice'],
+        ['set-weight', 'alice'],
+        ['resume', 'alice'],
+        ['promote', 'bob'],
+        ['approve', 'carol'],
+        ['promote-full', 'bob'],
+      ],
     );
     assert.equal(status.actions[1].detail, '10% -> 30%');
   });
@@ -173,11 +216,16 @@ describe('canary rollout', () => {
   it('fails when the gate stays inconclusive (no traffic), after re-measuring as asked', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion('quiet');
     h.emulator.control.stopTraffic(endpointName);
-    const handle = await start(canaryInput(endpointName, model, { bake: '500ms', gate: { minInvocations: 5, metricPeriod: '1s', onInconclusive: 'wait', maxInconclusive: 2 } }));
+    const handle = await start(
+      canaryInput(endpointName, model, { bake: '500ms', gate: { minInvocations: 5, metricPeriod: '1s', onInconclusive: 'wait', maxInconclusive: 2 } }),
+    );
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'GateInconclusive');
     const status = await handle.query(canaryStatusQuery);
-    assert.deepEqual(status.gates.map((g) => g.verdict), ['inconclusive', 'inconclusive']);
+    assert.deepEqual(
+      status.gates.map((g) => g.verdict),
+      ['inconclusive', 'inconclusive'],
+    );
     assert.match(status.gates.at(-1)!.reasons[0], /only 0 canary invocations in the window; 5 needed/);
     await assertRestored(endpointName, model, v1.endpointConfigName);
   });
@@ -201,9 +249,13 @@ describe('canary rollout', () => {
     await h.aws.sagemaker.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: model,
-        InferenceSpecification: { Containers: [{ Image: image(model, 'v3') }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+        InferenceSpecification: {
+          Containers: [{ Image: image(model, 'v3') }],
+          SupportedContentTypes: ['application/json'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
         ModelApprovalStatus: 'PendingManualApproval',
-      })
+      }),
     );
     const pending = await failureOf((await start({ ...canaryInput(endpointName, model), model: { name: model, version: 3 } })).result());
     assert.equal(pending.type, 'VersionNotApproved');
@@ -221,7 +273,11 @@ describe('canary rollout', () => {
     const hour = new Date().getUTCHours();
     const from = (hour + 2) % 24 === 23 ? 1 : (hour + 2) % 24;
     const hh = (n: number) => `${String(n).padStart(2, '0')}:00`;
-    const handle = await start(canaryInput(endpointName, model, { windows: { timezone: 'UTC', allowed: [{ days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'], from: hh(from), to: hh(from + 1) }] } }));
+    const handle = await start(
+      canaryInput(endpointName, model, {
+        windows: { timezone: 'UTC', allowed: [{ days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'], from: hh(from), to: hh(from + 1) }] },
+      }),
+    );
 
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('holding'));
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
@@ -234,13 +290,14 @@ describe('canary rollout', () => {
 
   it('refuses bad input with fields and rules named, before any AWS call', async () => {
     const callsBefore = Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0);
-    const failure = await failureOf(
-      (await start({ ...canaryInput(uniqueName('bad'), 'm'), steps: [50, 25, 90], gate: { dryRun: true } })).result()
-    );
+    const failure = await failureOf((await start({ ...canaryInput(uniqueName('bad'), 'm'), steps: [50, 25, 90], gate: { dryRun: true } })).result());
     assert.equal(failure.type, 'InvalidInput');
     assert.match(failure.message, /steps: must be strictly increasing/);
     assert.match(failure.message, /steps: must end at 100/);
     assert.match(failure.message, /gate\.dryRun: a dry-run gate never stops a bad canary; set force: true/);
-    assert.equal(Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0), callsBefore);
+    assert.equal(
+      Object.values(h.emulator.control.calls().counts).reduce((a, b) => a + b, 0),
+      callsBefore,
+    );
   });
 });

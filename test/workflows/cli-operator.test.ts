@@ -43,12 +43,27 @@ function unreachableActivities(): Record<string, () => Promise<never>> {
       async () => {
         throw new Error(`${n}: this test's worker reaches no AWS`);
       },
-    ])
+    ]),
   );
 }
 
 function deployArgs(endpoint: string): string[] {
-  return ['deploy', '--endpoint', endpoint, '--model', endpoint, '--image', 'img:1', '--model-data-url', 's3://models/m.tar.gz', '--role', ROLE, '--instance-type', 'ml.m5.large', '--auto-approve'];
+  return [
+    'deploy',
+    '--endpoint',
+    endpoint,
+    '--model',
+    endpoint,
+    '--image',
+    'img:1',
+    '--model-data-url',
+    's3://models/m.tar.gz',
+    '--role',
+    ROLE,
+    '--instance-type',
+    'ml.m5.large',
+    '--auto-approve',
+  ];
 }
 
 describe('modelship CLI keeps its promises (separate process)', () => {
@@ -76,7 +91,8 @@ describe('modelship CLI keeps its promises (separate process)', () => {
   it('a bare deploy lists the required flags; a bad value is echoed with its flag', async () => {
     const bare = await modelship(['deploy']);
     assert.equal(bare.code, 2);
-    for (const flag of ['--endpoint', '--model', '--image', '--model-data-url', '--role', '--instance-type']) assert.ok(bare.stderr.includes(flag), `${flag} in ${bare.stderr}`);
+    for (const flag of ['--endpoint', '--model', '--image', '--model-data-url', '--role', '--instance-type'])
+      assert.ok(bare.stderr.includes(flag), `${flag} in ${bare.stderr}`);
     assert.doesNotMatch(bare.stderr, /expected object, received undefined/);
     const count = await modelship([...deployArgs('e1'), '--instance-count', 'abc']);
     assert.equal(count.code, 2);
@@ -194,14 +210,14 @@ describe('modelship CLI keeps its promises (separate process)', () => {
       const rows = await eventually(
         async () => JSON.parse((await modelship(['list', '--endpoint', endpoint, '--json'], env)).stdout || '[]') as Array<Record<string, string>>,
         (r) => r.some((row) => row.status === 'RUNNING'),
-        10_000
+        10_000,
       );
       assert.deepEqual(
         rows.map((r) => [r.workflowId, r.type, r.status, r.model, r.step]),
         [
           [`endpoint/${endpoint}`, 'deployModel', 'RUNNING', endpoint, 'validating'],
           [`endpoint/${endpoint}`, 'deployModel', 'TERMINATED', endpoint, 'validating'],
-        ]
+        ],
       );
       await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test');
     } finally {
@@ -209,7 +225,7 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     }
   });
 
-  it('retry with payload encryption on: the last run\'s encrypted input is decoded with the codec and started again', async () => {
+  it("retry with payload encryption on: the last run's encrypted input is decoded with the codec and started again", async () => {
     const queue = uniqueName('no-worker');
     const endpoint = uniqueName('cli-retry-enc');
     const env = { MODELSHIP_TASK_QUEUE: queue, MODELSHIP_CODEC_KEYS: `k1=${randomBytes(32).toString('base64')}`, MODELSHIP_CODEC_KEY_ID: 'k1' };
@@ -255,18 +271,29 @@ describe('modelship CLI keeps its promises (separate process)', () => {
     // worker stops. (Not a workflows-only worker: short calls run as local activities in the workflow's worker.)
     const worker = await Worker.create({ connection, taskQueue: queue, workflowBundle: await workflowBundle(), activities: unreachableActivities() });
     const running = worker.run();
-    const cli = spawn(process.execPath, [BIN, ...deployArgs(endpoint)], { env: { ...process.env, TEMPORAL_ADDRESS: ADDRESS, MODELSHIP_TASK_QUEUE: queue }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [BIN, ...deployArgs(endpoint)], {
+      env: { ...process.env, TEMPORAL_ADDRESS: ADDRESS, MODELSHIP_TASK_QUEUE: queue },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const client = new Client({ connection: await Connection.connect({ address: ADDRESS }) });
     try {
-      await eventually(() => stdout, (o) => /^\[\s*\S+\] \S/m.test(o), 15_000);
+      await eventually(
+        () => stdout,
+        (o) => /^\[\s*\S+\] \S/m.test(o),
+        15_000,
+      );
       assert.doesNotMatch(stderr, /no worker is polling/, 'a worker polled at start');
       worker.shutdown();
       await running;
-      await eventually(() => stderr, (e) => e.includes(`no worker is polling task queue ${queue} on ${ADDRESS}/default`), 15_000);
+      await eventually(
+        () => stderr,
+        (e) => e.includes(`no worker is polling task queue ${queue} on ${ADDRESS}/default`),
+        15_000,
+      );
       // `status` says the same, though the stopped worker is still listed as a poller, not "Failed to query Workflow".
       const status = await modelship(['status', endpoint], { MODELSHIP_TASK_QUEUE: queue });
       assert.equal(status.code, 3, status.stderr);
@@ -275,7 +302,10 @@ describe('modelship CLI keeps its promises (separate process)', () => {
       cli.kill();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await client.workflow.getHandle(`endpoint/${endpoint}`).terminate('end of test').catch(() => undefined);
+      await client.workflow
+        .getHandle(`endpoint/${endpoint}`)
+        .terminate('end of test')
+        .catch(() => undefined);
       await client.connection.close();
       await connection.close();
     }

@@ -110,7 +110,12 @@ function payloadsOf(history: History): { path: string; payload: Payload }[] {
     if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
     if (/searchAttributes|indexedFields/.test(path) || PATCH_MARKER_DETAILS.test(path)) return;
     const maybe = node as { metadata?: Record<string, unknown>; data?: unknown };
-    if (maybe.metadata && typeof maybe.metadata === 'object' && Object.values(maybe.metadata).every((v) => v instanceof Uint8Array) && METADATA_ENCODING_KEY in maybe.metadata) {
+    if (
+      maybe.metadata &&
+      typeof maybe.metadata === 'object' &&
+      Object.values(maybe.metadata).every((v) => v instanceof Uint8Array) &&
+      METADATA_ENCODING_KEY in maybe.metadata
+    ) {
       out.push({ path, payload: node as Payload });
       return;
     }
@@ -180,7 +185,10 @@ describe('payload encryption', () => {
       h.emulator.control.setBehaviours({ [input.model.image]: { healthy: false, failureReason: reason } });
       const handle = await stack.client.workflow.start(deployModel, { taskQueue: stack.taskQueue, workflowId: endpointWorkflowId(ep), args: [input] });
 
-      const err = await handle.result().then(() => assert.fail('expected the deploy to fail'), (e: unknown) => e);
+      const err = await handle.result().then(
+        () => assert.fail('expected the deploy to fail'),
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
       assert.equal(err.cause.type, 'DeploymentFailed');
       assert.match(err.cause.message, /confidential-registry failed ping health check/);
@@ -207,7 +215,10 @@ describe('payload encryption', () => {
       workflowId: endpointWorkflowId(ep),
       args: [deployInput(ep, model, '1', { autoApprove: false })],
     });
-    await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
+    await eventually(
+      () => handle.query(deployStatusQuery),
+      (s) => s.step === 'awaiting-approval',
+    );
     await before.stop();
 
     // Rotate: a new worker and client with k2 current and k1 still known. The new worker has no cached
@@ -244,7 +255,11 @@ describe('codec server', () => {
   after(async () => server?.close());
 
   const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('decodes payloads from a real history for the UI and CLI, and encodes them back', async () => {
     const stack = await encryptedStack(k1Only());
@@ -277,10 +292,20 @@ describe('codec server', () => {
     const client = new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default', dataConverter: k1Only() });
     const workflowId = `endpoint/${uniqueName('cli')}`;
     // Nobody polls this queue: the started event's input is all the CLI needs to show.
-    const handle = await client.workflow.start('deployModel', { taskQueue: uniqueName('idle'), workflowId, args: [{ modelDataUrl: 's3://confidential-models/x' }] });
+    const handle = await client.workflow.start('deployModel', {
+      taskQueue: uniqueName('idle'),
+      workflowId,
+      args: [{ modelDataUrl: 's3://confidential-models/x' }],
+    });
     try {
       const show = async (env: NodeJS.ProcessEnv) =>
-        (await execFileAsync(temporalCliPath(), ['workflow', 'show', '--address', h.env.address, '--namespace', h.env.namespace ?? 'default', '-w', workflowId, '--output', 'json'], { env: { ...process.env, ...env } })).stdout;
+        (
+          await execFileAsync(
+            temporalCliPath(),
+            ['workflow', 'show', '--address', h.env.address, '--namespace', h.env.namespace ?? 'default', '-w', workflowId, '--output', 'json'],
+            { env: { ...process.env, ...env } },
+          )
+        ).stdout;
       const inputData = (out: string) => {
         const started = (JSON.parse(out) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: JSONPayload[] } } }[] }).events[0];
         return Buffer.from(started.workflowExecutionStartedEventAttributes?.input.payloads[0].data ?? '', 'base64').toString();
@@ -306,7 +331,7 @@ describe('codec server', () => {
     assert.equal((await post('/decode', body)).status, 200);
   });
 
-  it('answers the UI origin\'s CORS preflight, and no other origin', async () => {
+  it("answers the UI origin's CORS preflight, and no other origin", async () => {
     const preflight = (origin: string) =>
       fetch(`${server.url}/decode`, {
         method: 'OPTIONS',

@@ -30,7 +30,7 @@ async function createModel(name: string, owner?: string): Promise<void> {
       ExecutionRoleArn: ROLE,
       PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
       ...(owner ? { Tags: ownedTags(owner) } : {}),
-    })
+    }),
   );
 }
 
@@ -41,7 +41,7 @@ async function createConfig(name: string, model: string, owner?: string): Promis
       EndpointConfigName: name,
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
       ...(owner ? { Tags: ownedConfigTags(owner, [model]) } : {}),
-    })
+    }),
   );
 }
 
@@ -55,12 +55,30 @@ const endpoint = (ep: string, model: string, autoscaled = true) => endpointServi
 function leftovers(fragment: string) {
   const s = h.emulator.control.state();
   return {
-    models: s.models.map((m) => m.name).filter((n) => n.includes(fragment)).sort(),
-    endpointConfigs: s.endpointConfigs.map((c) => c.name).filter((n) => n.includes(fragment)).sort(),
-    endpoints: s.endpoints.map((e) => e.name).filter((n) => n.includes(fragment)).sort(),
-    scalableTargets: s.scalableTargets.map((t) => t.resourceId).filter((n) => n.includes(fragment)).sort(),
-    scalingPolicies: s.scalingPolicies.map((p) => `${p.resourceId}:${p.policyName}`).filter((n) => n.includes(fragment)).sort(),
-    alarms: s.alarms.map((a) => a.alarmName).filter((n) => n.includes(fragment)).sort(),
+    models: s.models
+      .map((m) => m.name)
+      .filter((n) => n.includes(fragment))
+      .sort(),
+    endpointConfigs: s.endpointConfigs
+      .map((c) => c.name)
+      .filter((n) => n.includes(fragment))
+      .sort(),
+    endpoints: s.endpoints
+      .map((e) => e.name)
+      .filter((n) => n.includes(fragment))
+      .sort(),
+    scalableTargets: s.scalableTargets
+      .map((t) => t.resourceId)
+      .filter((n) => n.includes(fragment))
+      .sort(),
+    scalingPolicies: s.scalingPolicies
+      .map((p) => `${p.resourceId}:${p.policyName}`)
+      .filter((n) => n.includes(fragment))
+      .sort(),
+    alarms: s.alarms
+      .map((a) => a.alarmName)
+      .filter((n) => n.includes(fragment))
+      .sort(),
   };
 }
 
@@ -69,7 +87,6 @@ const NOTHING = { models: [], endpointConfigs: [], endpoints: [], scalableTarget
 function start(input: DeleteInput) {
   return h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
-
 
 function mutatingCalls(before: CallStats): string[] {
   const now = h.emulator.control.calls().counts;
@@ -126,7 +143,10 @@ describe('endpoint delete', () => {
       assert.equal((await describeEndpoint(h.aws.sagemaker, ep)).EndpointStatus, 'InService', 'the endpoint stays');
       const after = await scalingOf(h.aws, ep);
       assert.deepEqual(after, before);
-      assert.deepEqual(after.scheduledActions.map((a) => a.ScheduledActionName), ['business-hours']);
+      assert.deepEqual(
+        after.scheduledActions.map((a) => a.ScheduledActionName),
+        ['business-hours'],
+      );
       assert.deepEqual(after.targets[0]?.tags, { team: 'churn', 'cost-center': 'ml-42' });
       assert.deepEqual(after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'AllTraffic'))?.alarmActions, ['policy:step-out', ONCALL_TOPIC]);
     });
@@ -145,10 +165,17 @@ describe('endpoint delete', () => {
       const handle = await start({ endpointName: ep, poll: FAST_POLL, deleteTimeout: '3s' });
       const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: the scaling restore did not end'));
       assert.equal(failure.type, 'RollbackIncomplete', failure.message);
-      assert.match(failure.message, new RegExp(`^deleting ${ep} failed while deleting-endpoint: .*ROLLBACK INCOMPLETE, needs an operator: restore autoscaling of AllTraffic`));
+      assert.match(
+        failure.message,
+        new RegExp(`^deleting ${ep} failed while deleting-endpoint: .*ROLLBACK INCOMPLETE, needs an operator: restore autoscaling of AllTraffic`),
+      );
       const details = failure.details?.[0] as { rollbackFailures: string[]; snapshot: Array<{ variantName: string }> };
       assert.equal(details.rollbackFailures.length, 1, details.rollbackFailures.join('; '));
-      assert.deepEqual(details.snapshot.map((s) => s.variantName), ['AllTraffic'], 'what to register again is in the details');
+      assert.deepEqual(
+        details.snapshot.map((s) => s.variantName),
+        ['AllTraffic'],
+        'what to register again is in the details',
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
@@ -211,7 +238,10 @@ describe('endpoint delete', () => {
     await createConfig(serving, model, ep);
     await createConfig(archived, model, ep);
     await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: serving, Tags: ownedTags(ep) }));
-    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+    await eventually(
+      () => describeEndpoint(h.aws.sagemaker, ep),
+      (d) => d.EndpointStatus === 'InService',
+    );
 
     const result = await (await start({ endpointName: ep, poll: FAST_POLL })).result();
 
@@ -243,7 +273,7 @@ describe('endpoint delete', () => {
       const before = targetCalls();
       const outcome = await (await start({ endpointName: ep, poll: FAST_POLL })).result().then(
         (r) => ({ ok: true as const, r }),
-        (err: unknown) => ({ ok: false as const, err })
+        (err: unknown) => ({ ok: false as const, err }),
       );
       return { calls: targetCalls() - before, outcome };
     };
@@ -267,19 +297,28 @@ describe('endpoint delete', () => {
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${ep}-crowd`,
         ProductionVariants: variants.map((v) => ({ VariantName: v, ModelName: `${ep}-m1`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 })),
-      })
+      }),
     );
     const others = Array.from({ length: 6 }, (_, i) => `${ep}-${i}`);
     await Promise.all(
       others.map(async (o) => {
         await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: o, EndpointConfigName: `${ep}-crowd` }));
-        await eventually(() => describeEndpoint(h.aws.sagemaker, o), (d) => d.EndpointStatus === 'InService');
+        await eventually(
+          () => describeEndpoint(h.aws.sagemaker, o),
+          (d) => d.EndpointStatus === 'InService',
+        );
         for (const v of variants) {
           await h.aws.autoscaling.send(
-            new RegisterScalableTargetCommand({ ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${o}/variant/${v}`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 1, MaxCapacity: 3 })
+            new RegisterScalableTargetCommand({
+              ServiceNamespace: 'sagemaker',
+              ResourceId: `endpoint/${o}/variant/${v}`,
+              ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+              MinCapacity: 1,
+              MaxCapacity: 3,
+            }),
           );
         }
-      })
+      }),
     );
     const othersTargets = () =>
       h.emulator.control
@@ -293,7 +332,13 @@ describe('endpoint delete', () => {
 
     // A delete whose DeleteEndpoint is refused puts this endpoint's scaling back exactly…
     h.emulator.control.setFaults([
-      { kind: 'serverError', status: 400, code: 'AccessDeniedException', message: 'not authorized to perform DeleteEndpoint', operations: ['SageMaker.DeleteEndpoint'] },
+      {
+        kind: 'serverError',
+        status: 400,
+        code: 'AccessDeniedException',
+        message: 'not authorized to perform DeleteEndpoint',
+        operations: ['SageMaker.DeleteEndpoint'],
+      },
     ]);
     let refused: Awaited<ReturnType<typeof deleteCounting>>;
     try {
@@ -315,7 +360,7 @@ describe('endpoint delete', () => {
     assert.deepEqual(
       { refused: refused.calls, deleted: deleted.calls },
       { refused: baseline.calls, deleted: baseline.calls },
-      `DescribeScalableTargets calls per delete: ${baseline.calls} alone; the 60 other targets must not add any`
+      `DescribeScalableTargets calls per delete: ${baseline.calls} alone; the 60 other targets must not add any`,
     );
     assert.equal(baseline.calls, 1, 'one call: the endpoint’s one variant, by resource id');
   });
@@ -353,7 +398,7 @@ describe('endpoint delete', () => {
     const calls = h.emulator.control.calls();
 
     const failure = await failureOf(
-      (await start({ endpointName: 'bad_name', deleteConfigsAndModels: 'yes', poll: { min: 'soon' } } as unknown as DeleteInput)).result()
+      (await start({ endpointName: 'bad_name', deleteConfigsAndModels: 'yes', poll: { min: 'soon' } } as unknown as DeleteInput)).result(),
     );
 
     assert.equal(failure.type, 'InvalidInput');

@@ -22,8 +22,6 @@ before(async () => {
 });
 after(async () => h?.close());
 
-
-
 function deploy(i: DeployInput) {
   return h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(i.endpointName), args: [i] });
 }
@@ -45,7 +43,10 @@ describe('deploy replace onto an autoscaled endpoint', () => {
 
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
     assert.equal(ep.EndpointConfigName, v2.endpointConfigName);
-    assert.deepEqual(ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]), [['AllTraffic', 2]]);
+    assert.deepEqual(
+      ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]),
+      [['AllTraffic', 2]],
+    );
     assert.equal(h.emulator.control.state().endpointConfigs.find((c) => c.name === v2.endpointConfigName)?.productionVariants[0].instanceType, 'ml.m5.xlarge');
     assert.deepEqual(await scalingOf(h.aws, endpointName), before, 'target, tags, scheduled action, policies and the alarm link are as they were');
     assert.deepEqual(v2.autoscaling, { restored: ['AllTraffic'], notRestored: [] });
@@ -56,18 +57,25 @@ describe('deploy replace onto an autoscaled endpoint', () => {
     const v2 = await deploy(input(endpointName, model, 'v2', { variantName: 'blue' }));
 
     const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
-    assert.deepEqual(ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]), [['blue', 2]], 'not 1 instance under full traffic');
+    assert.deepEqual(
+      ep.ProductionVariants?.map((v) => [v.VariantName, v.CurrentInstanceCount]),
+      [['blue', 2]],
+      'not 1 instance under full traffic',
+    );
     const afterwards = await scalingOf(h.aws, endpointName);
     const moved = (id: string | undefined) => id?.replace('/variant/AllTraffic', '/variant/blue');
     assert.deepEqual(
       afterwards.targets,
-      before.targets.map((t) => ({ ...t, ResourceId: moved(t.ResourceId) }))
+      before.targets.map((t) => ({ ...t, ResourceId: moved(t.ResourceId) })),
     );
     assert.deepEqual(
       afterwards.scheduledActions,
-      before.scheduledActions.map((a) => ({ ...a, ResourceId: moved(a.ResourceId) }))
+      before.scheduledActions.map((a) => ({ ...a, ResourceId: moved(a.ResourceId) })),
     );
-    assert.deepEqual(afterwards.policies.map((p) => [p.ResourceId, p.PolicyName, p.PolicyType]), [[`endpoint/${endpointName}/variant/blue`, 'invocations-per-instance', 'TargetTrackingScaling']]);
+    assert.deepEqual(
+      afterwards.policies.map((p) => [p.ResourceId, p.PolicyName, p.PolicyType]),
+      [[`endpoint/${endpointName}/variant/blue`, 'invocations-per-instance', 'TargetTrackingScaling']],
+    );
     assert.deepEqual(v2.autoscaling?.restored, ['blue']);
     assert.match(v2.autoscaling?.notRestored[0]?.reason ?? '', /policies step-out watch AllTraffic's own metrics/);
   });

@@ -31,7 +31,6 @@ after(async () => h?.close());
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
 const CAPTURE = { destinationS3Uri: 's3://capture-bucket/churn', samplingPercentage: 20, captureModes: ['Input' as const] };
 
-
 function deploy(i: DeployInput) {
   return h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(i.endpointName), args: [i] });
 }
@@ -62,7 +61,7 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
         tags: { team: 'churn', 'cost-center': '42' },
         dataCapture: CAPTURE,
         asyncInference: { outputS3Uri: 's3://async-out/churn', failureS3Uri: 's3://async-out/failures', maxConcurrentInvocationsPerInstance: 4 },
-      })
+      }),
     );
     const sm = state().models.find((m) => m.name === result.sageMakerModelName)!;
     assert.deepEqual(sm.extra.VpcConfig, { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'] });
@@ -108,11 +107,14 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     await deploy(input(endpointName, model, 'v1'));
     // The fleet grew to 3 after the deploy, as target tracking does (UpdateEndpointWeightsAndCapacities).
     await h.aws.sagemaker.send(
-      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: endpointName, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }] })
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: endpointName,
+        DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }],
+      }),
     );
     await eventually(
       () => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
-      (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 3
+      (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 3,
     );
     // Without the rule, the new config said InitialInstanceCount 1: production on one instance.
     const v2 = await deploy(input(endpointName, model, 'v2'));
@@ -134,7 +136,7 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     const packagesBefore = state().modelPackages.length;
     const err = await deploy(input(endpointName, model, 'v2', { mode: 'create' })).then(
       () => assert.fail('expected the deploy to fail'),
-      (e: unknown) => e
+      (e: unknown) => e,
     );
     assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
     assert.equal(err.cause.type, 'EndpointExists');
@@ -156,7 +158,7 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     // A variant name already on the endpoint is refused, and nothing is left behind.
     const err = await deploy(input(endpointName, model, 'v3', { mode: 'add', variantName: 'v2' })).then(
       () => assert.fail('expected the deploy to fail'),
-      (e: unknown) => e
+      (e: unknown) => e,
     );
     assert.ok(err instanceof WorkflowFailedError);
     assert.match(String(err.cause?.message), /already has a variant v2/);
@@ -169,8 +171,14 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     const v1 = await deploy(input(endpointName, model, 'v1'));
     const v2 = await deploy(input(endpointName, model, 'v2', { archive: false }));
     assert.deepEqual(v2.removed?.sort(), [v1.endpointConfigName, v1.sageMakerModelName].sort());
-    assert.equal(state().endpointConfigs.some((c) => c.name === v1.endpointConfigName), false);
-    assert.equal(state().models.some((m) => m.name === v1.sageMakerModelName), false);
+    assert.equal(
+      state().endpointConfigs.some((c) => c.name === v1.endpointConfigName),
+      false,
+    );
+    assert.equal(
+      state().models.some((m) => m.name === v1.sageMakerModelName),
+      false,
+    );
     // The default archives: the superseded resources stay.
     const v3 = await deploy(input(endpointName, model, 'v3'));
     assert.deepEqual(v3.removed, []);
@@ -183,18 +191,34 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     // An endpoint set up by hand, on a config and model without modelship's tags.
     const theirModel = `${endpointName}-manual`;
     await h.aws.sagemaker.send(
-      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' } })
+      new CreateModelCommand({
+        ModelName: theirModel,
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' },
+      }),
     );
     await h.aws.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: `${endpointName}-manual`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] })
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpointName}-manual`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+      }),
     );
     await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-manual` }));
-    await eventually(() => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })), (d) => d.EndpointStatus === 'InService');
+    await eventually(
+      () => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+      (d) => d.EndpointStatus === 'InService',
+    );
     const v1 = await deploy(input(endpointName, model, 'v1', { archive: false }));
     assert.equal(endpoint(endpointName).endpointConfigName, v1.endpointConfigName);
     assert.deepEqual(v1.removed, [], 'nothing of theirs is removed');
-    assert.ok(state().endpointConfigs.some((c) => c.name === `${endpointName}-manual`), 'their config stays');
-    assert.ok(state().models.some((m) => m.name === theirModel), 'their model stays');
+    assert.ok(
+      state().endpointConfigs.some((c) => c.name === `${endpointName}-manual`),
+      'their config stays',
+    );
+    assert.ok(
+      state().models.some((m) => m.name === theirModel),
+      'their model stays',
+    );
   });
 
   it('mode "replace" keeps the replaced variant\'s settings and the replaced config\'s own, unless the input sets them', async () => {
@@ -202,7 +226,11 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
     const model = uniqueName('m');
     const theirModel = `${endpointName}-manual`;
     await h.aws.sagemaker.send(
-      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' } })
+      new CreateModelCommand({
+        ModelName: theirModel,
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/manual:1', ModelDataUrl: 's3://manual/model.tar.gz' },
+      }),
     );
     const variantSettings = {
       VolumeSizeInGB: 64,
@@ -217,20 +245,23 @@ describe('deploy options (mlflow.sagemaker.deploy parity)', () => {
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, ...variantSettings }],
         KmsKeyId: kmsKeyId,
         AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://async-out/theirs' } },
-      })
+      }),
     );
     await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-manual` }));
-    await eventually(() => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })), (d) => d.EndpointStatus === 'InService');
+    await eventually(
+      () => h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+      (d) => d.EndpointStatus === 'InService',
+    );
 
     const v1 = await deploy(input(endpointName, model, 'v1'));
     const described = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: v1.endpointConfigName }));
     const { VariantName, ModelName, InstanceType, InitialInstanceCount, InitialVariantWeight, ...carried } = described.ProductionVariants![0];
     assert.deepEqual(
       { VariantName, ModelName, InstanceType, InitialInstanceCount, InitialVariantWeight },
-      { VariantName: 'AllTraffic', ModelName: v1.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }
+      { VariantName: 'AllTraffic', ModelName: v1.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 },
     );
-    assert.deepEqual(carried, variantSettings, 'the replaced variant\'s settings are carried');
-    assert.equal(described.KmsKeyId, kmsKeyId, 'the replaced config\'s KMS key is carried');
+    assert.deepEqual(carried, variantSettings, "the replaced variant's settings are carried");
+    assert.equal(described.KmsKeyId, kmsKeyId, "the replaced config's KMS key is carried");
     assert.deepEqual(described.AsyncInferenceConfig, { OutputConfig: { S3OutputPath: 's3://async-out/theirs' } });
     assert.equal(endpoint(endpointName).endpointConfigName, v1.endpointConfigName);
 

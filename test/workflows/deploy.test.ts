@@ -14,11 +14,9 @@ before(async () => {
 });
 after(async () => h?.close());
 
-
 function start(input: DeployInput) {
   return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
-
 
 describe('register → stage → deploy', () => {
   it('deploys a fresh endpoint to InService and marks the version Production', async () => {
@@ -53,7 +51,13 @@ describe('register → stage → deploy', () => {
     assert.equal(countOf(callsAfter, 'DeleteEndpoint') - countOf(callsBefore, 'DeleteEndpoint'), 0);
     assert.equal(countOf(callsAfter, 'UpdateEndpoint') - countOf(callsBefore, 'UpdateEndpoint'), 1);
     const versions = await registryVersions(h.aws.sagemaker, model);
-    assert.deepEqual(versions.map((v) => [v.version, v.stage]), [[1, 'Archived'], [2, 'Production']]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.stage]),
+      [
+        [1, 'Archived'],
+        [2, 'Production'],
+      ],
+    );
     assert.deepEqual(second.archived, [`${model}/1`]);
   });
 
@@ -62,7 +66,10 @@ describe('register → stage → deploy', () => {
     const model = uniqueName('m');
     const handle = await start(deployInput(ep, model, '1', { autoApprove: false }));
 
-    await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
+    await eventually(
+      () => handle.query(deployStatusQuery),
+      (s) => s.step === 'awaiting-approval',
+    );
     assert.deepEqual(await resourcesNamed(h.aws.sagemaker, model), { models: [], endpointConfigs: [], endpoints: [] });
     assert.equal((await registryVersions(h.aws.sagemaker, model))[0].stage, 'Staging');
 
@@ -71,14 +78,20 @@ describe('register → stage → deploy', () => {
     const status = await handle.query(deployStatusQuery);
     assert.deepEqual(status.approval, { decision: 'approved', by: 'alice', reason: 'offline eval looks good' });
     assert.equal(status.step, 'succeeded');
-    assert.deepEqual(status.created.map((c) => c.kind), ['model-package', 'model', 'endpoint-config', 'endpoint']);
+    assert.deepEqual(
+      status.created.map((c) => c.kind),
+      ['model-package', 'model', 'endpoint-config', 'endpoint'],
+    );
   });
 
   it('stops at a reject signal, marks the version Rejected and creates nothing', async () => {
     const ep = uniqueName('reject');
     const model = uniqueName('m');
     const handle = await start(deployInput(ep, model, '1', { autoApprove: false }));
-    await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'awaiting-approval');
+    await eventually(
+      () => handle.query(deployStatusQuery),
+      (s) => s.step === 'awaiting-approval',
+    );
     await handle.signal(rejectSignal, { by: 'bob', reason: 'bias check failed' });
 
     const failure = await failureOf(handle.result());
@@ -126,20 +139,32 @@ describe('register → stage → deploy', () => {
     });
     assert.deepEqual((await resourcesNamed(h.aws.sagemaker, ep)).endpointConfigs, [first.endpointConfigName]);
     const versions = await registryVersions(h.aws.sagemaker, model);
-    assert.deepEqual(versions.map((v) => [v.version, v.stage, v.stageStatus]), [[1, 'Production', 'Deployed'], [2, 'Staging', 'DeploymentFailed']]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.stage, v.stageStatus]),
+      [
+        [1, 'Production', 'Deployed'],
+        [2, 'Staging', 'DeploymentFailed'],
+      ],
+    );
   });
 
   it('ends at once, naming the FailureReason, when an update ends UpdateRollbackFailed (no wait until the deadline)', async () => {
     const ep = uniqueName('urf');
     const model = uniqueName('m');
     await (await start(deployInput(ep, model, '1'))).result();
-    h.emulator.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: [ep], endStatus: 'UpdateRollbackFailed', failureReason: 'rollback could not get capacity', times: 1 }]);
+    h.emulator.control.setFaults([
+      {
+        kind: 'failTransition',
+        transitions: ['update'],
+        endpoints: [ep],
+        endStatus: 'UpdateRollbackFailed',
+        failureReason: 'rollback could not get capacity',
+        times: 1,
+      },
+    ]);
     const handle = await start(deployInput(ep, model, '2', { inServiceTimeout: '10m' }));
     try {
-      const outcome = await Promise.race([
-        failureOf(handle.result()),
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000)),
-      ]);
+      const outcome = await Promise.race([failureOf(handle.result()), new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
       assert.ok(outcome, 'the deploy still waits on an endpoint that cannot settle by itself');
       assert.equal(outcome.type, 'RollbackIncomplete');
       assert.match(outcome.message, /UpdateRollbackFailed: rollback could not get capacity.*an operator must look/);

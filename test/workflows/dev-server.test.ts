@@ -38,7 +38,7 @@ describe('embedded Temporal server', () => {
   it('says why when the server exits before accepting connections (its own output in the error)', async () => {
     await assert.rejects(
       startDevServer({ cliPath: temporalCliPath(), dbFilename: path.join(tmpdir(), 'modelship-no-such-dir', 'x', 'temporal.db') }),
-      (err: Error) => /exited with code 1 before accepting connections; it printed:\n.*database file/s.test(err.message)
+      (err: Error) => /exited with code 1 before accepting connections; it printed:\n.*database file/s.test(err.message),
     );
   });
 

@@ -20,37 +20,41 @@ import { temporalCliPath } from '../support/temporal';
 // The campaign mostly waits (a killed worker's activities are retried only after their start-to-close
 // timeout), so the quick lost-response tests below run beside it.
 describe('fault campaign', { concurrency: true }, () => {
-  it('pipelines under faults, worker kills and a server restart reach their outcomes and leave exactly the expected AWS state', { timeout: 240_000 }, async () => {
-    const seed = process.env.MODELSHIP_CAMPAIGN_SEED ? Number(process.env.MODELSHIP_CAMPAIGN_SEED) : undefined;
-    const report = await runCampaign({
-      cliPath: temporalCliPath(),
-      pipelines: SCENARIO_KINDS.length,
-      kills: 3,
-      serverRestarts: 1,
-      chaosWindowMs: 12_000,
-      seed,
-      timeoutMs: 200_000,
-      log: (line) => console.log(`# ${line}`),
-    });
-    console.log(formatSummary(report).replace(/^/gm, '# '));
+  it(
+    'pipelines under faults, worker kills and a server restart reach their outcomes and leave exactly the expected AWS state',
+    { timeout: 240_000 },
+    async () => {
+      const seed = process.env.MODELSHIP_CAMPAIGN_SEED ? Number(process.env.MODELSHIP_CAMPAIGN_SEED) : undefined;
+      const report = await runCampaign({
+        cliPath: temporalCliPath(),
+        pipelines: SCENARIO_KINDS.length,
+        kills: 3,
+        serverRestarts: 1,
+        chaosWindowMs: 12_000,
+        seed,
+        timeoutMs: 200_000,
+        log: (line) => console.log(`# ${line}`),
+      });
+      console.log(formatSummary(report).replace(/^/gm, '# '));
 
-    assert.equal(report.pipelines.length, SCENARIO_KINDS.length);
-    assert.deepEqual(report.wrongOutcomes, [], 'every workflow reached its expected outcome');
-    assert.deepEqual(report.leaks, [], 'the emulator holds exactly the expected resources');
-    assert.deepEqual(report.duplicates, [], 'no create took effect twice');
-    assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets, policies, scheduled actions and alarm links');
-    assert.deepEqual(report.lookalikeChanges, [], "no pipeline deleted or changed what modelship does not own");
-    assert.deepEqual(report.overCapacity, [], 'no variant ever served more than its capacity');
-    // Target tracking was on: the canaries' own variants scaled out mid-rollout, and the checks above held.
-    assert.deepEqual(report.canariesWithoutScaleOut, [], `every canary scaled out mid-rollout: ${JSON.stringify(report.scalingSteps)}`);
-    // Another actor really took the names the two deploys were about to create (endpoint, model).
-    assert.equal(report.faults.actorCreate, 2, JSON.stringify(report.faults));
-    // The chaos really happened, and the faults really fired.
-    assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
-    assert.equal(report.serverRestarts, 1);
-    assert.ok(report.faults.throttle > 0 && report.faults.serverError > 0 && report.faults.latency > 0, JSON.stringify(report.faults));
-    assert.ok(report.faults.slowTransitions > 0 && report.faults.failTransition > 0, JSON.stringify(report.faults));
-  });
+      assert.equal(report.pipelines.length, SCENARIO_KINDS.length);
+      assert.deepEqual(report.wrongOutcomes, [], 'every workflow reached its expected outcome');
+      assert.deepEqual(report.leaks, [], 'the emulator holds exactly the expected resources');
+      assert.deepEqual(report.duplicates, [], 'no create took effect twice');
+      assert.deepEqual(report.scalingDiffs, [], 'autoscaled variants have exactly their targets, policies, scheduled actions and alarm links');
+      assert.deepEqual(report.lookalikeChanges, [], 'no pipeline deleted or changed what modelship does not own');
+      assert.deepEqual(report.overCapacity, [], 'no variant ever served more than its capacity');
+      // Target tracking was on: the canaries' own variants scaled out mid-rollout, and the checks above held.
+      assert.deepEqual(report.canariesWithoutScaleOut, [], `every canary scaled out mid-rollout: ${JSON.stringify(report.scalingSteps)}`);
+      // Another actor really took the names the two deploys were about to create (endpoint, model).
+      assert.equal(report.faults.actorCreate, 2, JSON.stringify(report.faults));
+      // The chaos really happened, and the faults really fired.
+      assert.ok(report.kills >= 1, `worker kills: ${report.kills}`);
+      assert.equal(report.serverRestarts, 1);
+      assert.ok(report.faults.throttle > 0 && report.faults.serverError > 0 && report.faults.latency > 0, JSON.stringify(report.faults));
+      assert.ok(report.faults.slowTransitions > 0 && report.faults.failTransition > 0, JSON.stringify(report.faults));
+    },
+  );
 
   /**
    * Lost responses of SageMaker's asynchronous operations (UpdateEndpoint, DeleteEndpoint,
@@ -80,7 +84,8 @@ describe('fault campaign', { concurrency: true }, () => {
       try {
         return await h.client.workflow.execute(workflow, options);
       } catch (err) {
-        if (err instanceof WorkflowFailedError) throw new Error(`${workflow.name} failed: ${(err.cause as ApplicationFailure | undefined)?.type}: ${err.cause?.message}`);
+        if (err instanceof WorkflowFailedError)
+          throw new Error(`${workflow.name} failed: ${(err.cause as ApplicationFailure | undefined)?.type}: ${err.cause?.message}`);
         throw err;
       }
     }
@@ -128,11 +133,12 @@ describe('fault campaign', { concurrency: true }, () => {
         new CreateModelPackageCommand({
           ModelPackageGroupName: model,
           InferenceSpecification: {
-            Containers: [{ Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:2`, ModelDataUrl: `s3://models/${model}/2.tar.gz` }], SupportedContentTypes: ['application/json'],
+            Containers: [{ Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${model}:2`, ModelDataUrl: `s3://models/${model}/2.tar.gz` }],
+            SupportedContentTypes: ['application/json'],
             SupportedResponseMIMETypes: ['application/json'],
           },
           ModelApprovalStatus: 'Approved',
-        })
+        }),
       );
       h.emulator.control.startTraffic({ endpointName: ep, rps: 100 });
       const before = lost('UpdateEndpointWeightsAndCapacities');

@@ -47,20 +47,27 @@ function activitiesIn(workflowId: string) {
 }
 
 async function register(model: string, n: number) {
-  return registry.registerVersion({ model, image: image(model, `v${n}`), modelDataUrl: `s3://models/${model}/v${n}.tar.gz`, idempotencyToken: `${model}-${n}` });
+  return registry.registerVersion({
+    model,
+    image: image(model, `v${n}`),
+    modelDataUrl: `s3://models/${model}/v${n}.tar.gz`,
+    idempotencyToken: `${model}-${n}`,
+  });
 }
 
 /** A version as MLflow itself reports it (tags, aliases, stage), read over REST. */
 async function mlflowVersion(model: string, version: number) {
   const res = await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/get?name=${encodeURIComponent(model)}&version=${version}`);
-  const { model_version: v } = (await res.json()) as { model_version: { current_stage: string; aliases?: string[]; tags?: Array<{ key: string; value: string }>; source: string } };
+  const { model_version: v } = (await res.json()) as {
+    model_version: { current_stage: string; aliases?: string[]; tags?: Array<{ key: string; value: string }>; source: string };
+  };
   return { stage: v.current_stage, aliases: v.aliases ?? [], source: v.source, tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value])) };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(
     () => assert.fail('expected a failure'),
-    (e: unknown) => e
+    (e: unknown) => e,
   );
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   assert.ok(cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${err}`);
@@ -83,7 +90,10 @@ describe('MLflow registry adapter', () => {
     await registry.setApproval(model, 1, 'Approved', 'offline eval passed');
     assert.equal((await registry.getVersion(model, 1)).approval, 'Approved');
     assert.equal((await mlflowVersion(model, 1)).tags[MLFLOW_TAGS.approvalDescription], 'offline eval passed');
-    assert.deepEqual((await registry.listVersions(model)).map((v) => v.version), [1]);
+    assert.deepEqual(
+      (await registry.listVersions(model)).map((v) => v.version),
+      [1],
+    );
   });
 
   it('resolves every reference form to one version, and says which moving ones can change', async () => {
@@ -139,17 +149,34 @@ describe('MLflow registry adapter', () => {
     assert.equal(v1.tags[MLFLOW_TAGS.stageDescription], 'Superseded by version 2');
     // Without archiving, two versions may share a stage.
     assert.deepEqual(await transition({ model, version: 3, stage: 'Staging', status: 'PendingApproval', archiveExisting: false }), []);
-    assert.deepEqual((await registry.listVersions(model)).map((v) => v.stage), ['Archived', 'Staging', 'Staging']);
+    assert.deepEqual(
+      (await registry.listVersions(model)).map((v) => v.stage),
+      ['Archived', 'Staging', 'Staging'],
+    );
     assert.equal((await registry.getVersion(model, 3)).stageStatus, 'PendingApproval');
   });
 
   it('moves champion and previous with Production on promotion and on rollback, tagging workflow id, actor and reason', async () => {
     const model = uniqueName('alias');
     for (const n of [1, 2]) await register(model, n);
-    await activitiesIn('endpoint/a').transition({ model, version: 1, stage: 'Production', status: 'Deployed', archiveExisting: true, description: 'serving on a' });
+    await activitiesIn('endpoint/a').transition({
+      model,
+      version: 1,
+      stage: 'Production',
+      status: 'Deployed',
+      archiveExisting: true,
+      description: 'serving on a',
+    });
     assert.deepEqual((await mlflowVersion(model, 1)).aliases, ['champion']);
 
-    await activitiesIn('endpoint/a').transition({ model, version: 2, stage: 'Production', status: 'Deployed', archiveExisting: true, description: 'canary passed' });
+    await activitiesIn('endpoint/a').transition({
+      model,
+      version: 2,
+      stage: 'Production',
+      status: 'Deployed',
+      archiveExisting: true,
+      description: 'canary passed',
+    });
     assert.equal(await registry.aliasVersion(model, 'champion'), 2);
     assert.equal(await registry.aliasVersion(model, 'previous'), 1);
     assert.equal((await mlflowVersion(model, 1)).stage, 'Archived');
@@ -325,7 +352,7 @@ describe('canary rollout with MLflow as the registry', () => {
             poll: { min: '100ms', max: '300ms' },
           },
         ],
-      })
+      }),
     );
     h.emulator.control.stopTraffic(endpointName);
     assert.equal(err.type, 'GateFailed');
@@ -345,7 +372,7 @@ describe('canary rollout with MLflow as the registry', () => {
         taskQueue: h.taskQueue,
         workflowId: endpointWorkflowId(endpointName),
         args: [{ endpointName, model: { ref: 'models:/nosuchmodel@champion' }, executionRoleArn: ROLE }],
-      })
+      }),
     );
     assert.equal(err.type, 'ModelRefUnresolved');
     assert.match(err.message, /models:\/nosuchmodel@champion did not resolve: .*nosuchmodel not found/);
@@ -354,7 +381,7 @@ describe('canary rollout with MLflow as the registry', () => {
         taskQueue: h.taskQueue,
         workflowId: `${endpointWorkflowId(endpointName)}-2`,
         args: [{ endpointName, model: { ref: 'models:/churn/notastage' }, executionRoleArn: ROLE }],
-      })
+      }),
     );
     assert.equal(invalid.type, 'InvalidInput');
     assert.match(invalid.message, /model\.ref: .*notastage/);

@@ -1,6 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
+} from '@aws-sdk/client-sagemaker';
 import { deployModel, deployStatusQuery } from '../../src/workflows/deploy';
 import { updateSageMakerEndpoint, updateStatusQuery } from '../../src/workflows/update-endpoint';
 import { canaryInput, endpointWithNewVersion, startCanary } from '../support/canary';
@@ -15,8 +23,8 @@ before(async () => {
 });
 after(async () => h?.close());
 
-
-const tagsOf = async (arn: string) => Object.fromEntries(((await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+const tagsOf = async (arn: string) =>
+  Object.fromEntries(((await h.aws.sagemaker.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
 
 describe('ownership tags: undo only what this run created', () => {
   it('tags the model, config and endpoint it creates with the endpoint and the run', async () => {
@@ -44,14 +52,22 @@ describe('ownership tags: undo only what this run created', () => {
     h.emulator.control.setFaults(ops.map((op) => ({ kind: 'serverError', operations: [`SageMaker.${op}`], afterApply: true, times: 3 })));
     const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
     const result = await handle.result().finally(() => h.emulator.control.setFaults([]));
-    const lost = new Set(h.emulator.control.calls().creates.filter((c) => c.applied && (c.name?.includes(model) || c.name?.includes(ep))).map((c) => c.operation.split('.')[1]));
+    const lost = new Set(
+      h.emulator.control
+        .calls()
+        .creates.filter((c) => c.applied && (c.name?.includes(model) || c.name?.includes(ep)))
+        .map((c) => c.operation.split('.')[1]),
+    );
     assert.deepEqual([...lost].sort(), [...ops].sort(), 'each create lost its response');
     const status = await handle.query(deployStatusQuery);
     assert.equal(status.step, 'succeeded');
     assert.deepEqual(
-      status.created.map((c) => c.kind).filter((k) => k !== 'model-package').sort(),
+      status.created
+        .map((c) => c.kind)
+        .filter((k) => k !== 'model-package')
+        .sort(),
       ['endpoint', 'endpoint-config', 'model'],
-      'each adopted as made by this run'
+      'each adopted as made by this run',
     );
     const runId = handle.firstExecutionRunId;
     const endpoint = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
@@ -76,7 +92,7 @@ describe('ownership tags: undo only what this run created', () => {
         ModelName: foreign,
         ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
         PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/other:9', ModelDataUrl: 's3://other/model.tar.gz' },
-      })
+      }),
     );
     const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
     const failure = await failureOf(handle.result());
@@ -92,15 +108,25 @@ describe('ownership tags: undo only what this run created', () => {
     // below holds one call only: on a slow machine three calls outlasted the deploy's held CreateEndpointConfig.
     const theirModel = `${ep}-theirs`;
     await h.aws.sagemaker.send(
-      new CreateModelCommand({ ModelName: theirModel, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec', PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/other:1', ModelDataUrl: 's3://other/model.tar.gz' } })
+      new CreateModelCommand({
+        ModelName: theirModel,
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
+        PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/other:1', ModelDataUrl: 's3://other/model.tar.gz' },
+      }),
     );
     await h.aws.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: `${ep}-theirs`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] })
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${ep}-theirs`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+      }),
     );
     h.emulator.control.setFaults([{ kind: 'latency', ms: 6000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
     try {
       const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
-      await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'creating-endpoint-config');
+      await eventually(
+        () => handle.query(deployStatusQuery),
+        (s) => s.step === 'creating-endpoint-config',
+      );
       // Someone else creates the endpoint in the meantime.
       await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-theirs` }));
       const failure = await failureOf(handle.result());
@@ -129,14 +155,20 @@ describe('ownership tags: undo only what this run created', () => {
       const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: compensation did not end'));
       assert.equal(failure.type, 'RollbackIncomplete', failure.message);
       const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
-      assert.ok(rollbackFailures.some((f) => /^restore endpoint /.test(f)), rollbackFailures.join('; '));
+      assert.ok(
+        rollbackFailures.some((f) => /^restore endpoint /.test(f)),
+        rollbackFailures.join('; '),
+      );
       // The endpoint is still updating to v2's config: neither that config nor v2's model may go.
       const described = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
       const pending = described.PendingDeploymentSummary?.EndpointConfigName;
       assert.ok(pending, 'the endpoint is still updating to the new config');
       const config = await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: pending }));
       await h.aws.sagemaker.send(new DescribeModelCommand({ ModelName: config.ProductionVariants![0].ModelName! }));
-      assert.ok(rollbackFailures.some((f) => f.includes(`endpoint config ${pending} not deleted: endpoint ${ep} still uses it`)), rollbackFailures.join('; '));
+      assert.ok(
+        rollbackFailures.some((f) => f.includes(`endpoint config ${pending} not deleted: endpoint ${ep} still uses it`)),
+        rollbackFailures.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
@@ -167,11 +199,15 @@ describe('ownership tags: undo only what this run created', () => {
   });
 });
 
-describe('rollback only from what this run made: another actor\'s change is left alone (ConcurrentChange)', () => {
+describe("rollback only from what this run made: another actor's change is left alone (ConcurrentChange)", () => {
   it('update: another actor moves the endpoint to their config right after ours lands; the rollback leaves theirs', async () => {
     const ep = uniqueName('actor');
     const model = uniqueName('m');
-    const deployed = await h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
+    const deployed = await h.client.workflow.execute(deployModel, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [deployInput(ep, model)],
+    });
     const live = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
     const variantName = live.ProductionVariants![0].VariantName!;
     const theirs = `${ep}-theirs`;
@@ -179,7 +215,7 @@ describe('rollback only from what this run made: another actor\'s change is left
       new CreateEndpointConfigCommand({
         EndpointConfigName: theirs,
         ProductionVariants: [{ VariantName: variantName, ModelName: deployed.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 3 }],
-      })
+      }),
     );
     h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [ep], endpointConfigName: theirs }]);
     try {
@@ -196,7 +232,10 @@ describe('rollback only from what this run made: another actor\'s change is left
       assert.equal(after.EndpointStatus, 'InService', 'nobody is moving it back');
       // This run's own config, which nothing uses, is still undone.
       const { rolledBack } = failure.details?.[0] as { rolledBack: string[] };
-      assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
+      assert.ok(
+        rolledBack.some((r) => r.startsWith('delete endpoint config ')),
+        rolledBack.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
@@ -204,7 +243,7 @@ describe('rollback only from what this run made: another actor\'s change is left
 });
 
 describe('rollback from the config this run moved the endpoint to, whoever created it', () => {
-  it('update back to an earlier spec reuses an earlier run\'s config; cancelled after UpdateEndpoint, it still restores', async () => {
+  it("update back to an earlier spec reuses an earlier run's config; cancelled after UpdateEndpoint, it still restores", async () => {
     const ep = uniqueName('flip');
     const model = uniqueName('m');
     await h.client.workflow.execute(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
@@ -216,15 +255,23 @@ describe('rollback from the config this run moved the endpoint to, whoever creat
     // Run 1 makes the 2-instance config; run 2 goes back to 1 instance (its own config).
     const toTwo = await run(2);
     const backToOne = await run(1);
-    assert.equal((await tagsOf((await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: toTwo.endpointConfigName }))).EndpointConfigArn!))[OWNERSHIP_TAGS.endpoint], ep);
+    assert.equal(
+      (await tagsOf((await h.aws.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: toTwo.endpointConfigName }))).EndpointConfigArn!))[
+        OWNERSHIP_TAGS.endpoint
+      ],
+      ep,
+    );
     // Run 3 asks for 2 instances again: the same spec, so run 1's config (config names hash the spec).
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['update'], endpoints: [ep] }]);
     try {
       const handle = await h.client.workflow.start(updateSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [update(2)] });
-      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated');
+      await eventually(
+        () => handle.query(updateStatusQuery),
+        (s) => s.step === 'waiting-updated',
+      );
       h.emulator.control.setFaults([]);
       const moving = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
-      assert.equal(moving.PendingDeploymentSummary?.EndpointConfigName, toTwo.endpointConfigName, 'run 3 moves the endpoint to run 1\'s config');
+      assert.equal(moving.PendingDeploymentSummary?.EndpointConfigName, toTwo.endpointConfigName, "run 3 moves the endpoint to run 1's config");
       await handle.cancel();
       const failure = await within(60_000, failureOf(handle.result()), () => handle.terminate('test: did not end'));
       assert.equal(failure.type, 'Cancelled', failure.message);
@@ -266,7 +313,7 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
       new CreateEndpointConfigCommand({
         EndpointConfigName: theirs,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: v1.sageMakerModelName, InstanceType: 'ml.m5.large', InitialInstanceCount: 3 }],
-      })
+      }),
     );
     // Their UpdateEndpoint lands the moment the canary's ramp config is in service.
     h.emulator.control.setFaults([{ kind: 'actorUpdate', endpoints: [endpointName], endpointConfigName: theirs }]);
@@ -280,8 +327,14 @@ describe('canary: ownership tags and rollback only from its own configs', () => 
       assert.equal(after.EndpointStatus, 'InService', 'nobody is moving it back');
       // What this run made and nothing uses is still undone.
       const { rolledBack } = failure.details?.[0] as { rolledBack: string[] };
-      assert.ok(rolledBack.some((r) => r.startsWith('delete endpoint config ')), rolledBack.join('; '));
-      assert.ok(rolledBack.some((r) => r === `delete model ${model}-v2`), rolledBack.join('; '));
+      assert.ok(
+        rolledBack.some((r) => r.startsWith('delete endpoint config ')),
+        rolledBack.join('; '),
+      );
+      assert.ok(
+        rolledBack.some((r) => r === `delete model ${model}-v2`),
+        rolledBack.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
       h.emulator.control.stopTraffic(endpointName);

@@ -71,7 +71,11 @@ function since(before: CallStats, op: string): number {
 
 /** Names of the successful create-like calls of `op` since `before`. */
 function createdSince(before: CallStats, op: string): string[] {
-  return h.emulator.control.calls().creates.slice(before.creates.length).filter((c) => c.operation === op && !c.error).map((c) => c.name!);
+  return h.emulator.control
+    .calls()
+    .creates.slice(before.creates.length)
+    .filter((c) => c.operation === op && !c.error)
+    .map((c) => c.name!);
 }
 
 function ok<T>(planned: { ok: true; plan: T } | { ok: false; refusal: unknown }): T {
@@ -104,7 +108,7 @@ async function registerApproved(model: string, tag: string): Promise<void> {
         SupportedResponseMIMETypes: ['application/json'],
       },
       ModelApprovalStatus: 'Approved',
-    })
+    }),
   );
 }
 
@@ -119,7 +123,7 @@ async function createModel(name: string, tag: string, owner?: string): Promise<v
       ExecutionRoleArn: ROLE,
       PrimaryContainer: { Image: image('churn', tag), ModelDataUrl: `s3://models/churn/${tag}.tar.gz` },
       ...(owner ? { Tags: ownedTags(owner) } : {}),
-    })
+    }),
   );
 }
 
@@ -141,7 +145,23 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateEndpoint'), [ep]);
 
     // The second one through the CLI: `plan deploy … --json` prints the same plan object as the function.
-    const flags = ['--endpoint', ep, '--model', model, '--image', image(model, 'v2'), '--model-data-url', `s3://models/${model}/v2.tar.gz`, '--role', ROLE, '--instance-type', 'ml.m5.large', '--instance-count', '2', '--auto-approve'];
+    const flags = [
+      '--endpoint',
+      ep,
+      '--model',
+      model,
+      '--image',
+      image(model, 'v2'),
+      '--model-data-url',
+      `s3://models/${model}/v2.tar.gz`,
+      '--role',
+      ROLE,
+      '--instance-type',
+      'ml.m5.large',
+      '--instance-count',
+      '2',
+      '--auto-approve',
+    ];
     const runBefore = (await h.client.workflow.getHandle(endpointWorkflowId(ep)).describe()).runId;
     const before = mutations();
     const json = await modelship('plan', 'deploy', ...flags, '--json');
@@ -154,12 +174,15 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.equal(second.endpointAction, 'update');
     assert.equal(second.previousEndpointConfigName, first.endpointConfigName);
     assert.deepEqual(second.archived, [`${model}/1`]);
-    assert.deepEqual(second.changes.find((c) => c.resource === 'endpoint'), {
-      action: 'update',
-      resource: 'endpoint',
-      name: ep,
-      detail: `from ${first.endpointConfigName} to ${second.endpointConfigName}`,
-    });
+    assert.deepEqual(
+      second.changes.find((c) => c.resource === 'endpoint'),
+      {
+        action: 'update',
+        resource: 'endpoint',
+        name: ep,
+        detail: `from ${first.endpointConfigName} to ${second.endpointConfigName}`,
+      },
+    );
     assert.equal((await h.client.workflow.getHandle(endpointWorkflowId(ep)).describe()).runId, runBefore, 'no pipeline was started');
 
     // archive: false also deletes the superseded config and model: the plan names them.
@@ -187,8 +210,12 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     await h.aws.sagemaker.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: model,
-        InferenceSpecification: { Containers: [{ Image: image(model, 'v3'), ModelDataUrl: 's3://m/v3.tar.gz' }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
-      })
+        InferenceSpecification: {
+          Containers: [{ Image: image(model, 'v3'), ModelDataUrl: 's3://m/v3.tar.gz' }],
+          SupportedContentTypes: ['application/json'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
+      }),
     );
     const input = {
       endpointName: ep,
@@ -222,17 +249,29 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.deepEqual([since(read, 'SageMaker.ListEndpoints'), since(read, 'SageMaker.ListEndpointConfigs')], [0, 0]);
     assert.deepEqual(
       plan.steps.map((s) => [s.baselineWeight, s.canaryWeight, s.waitsForApproval]),
-      [[80, 20, false], [0, 100, true]]
+      [
+        [80, 20, false],
+        [0, 100, true],
+      ],
     );
-    assert.deepEqual([plan.baseline.modelName, plan.baseline.instanceCount, plan.canary.modelName, plan.canary.instanceCount], [`${model}-v1`, 2, `${model}-v2`, 1]);
+    assert.deepEqual(
+      [plan.baseline.modelName, plan.baseline.instanceCount, plan.canary.modelName, plan.canary.instanceCount],
+      [`${model}-v1`, 2, `${model}-v2`, 1],
+    );
     assert.deepEqual(plan.removed.slice(1), [plan.originalEndpointConfigName, `${model}-v1`]);
     const byRef = ok(await changesNothing(() => planCanaryRun({ ...input, model: { ref: `models:/${model}/2` } }, reader())));
-    assert.deepEqual([byRef.rampEndpointConfigName, byRef.finalEndpointConfigName, byRef.modelRef?.moving], [plan.rampEndpointConfigName, plan.finalEndpointConfigName, false]);
+    assert.deepEqual(
+      [byRef.rampEndpointConfigName, byRef.finalEndpointConfigName, byRef.modelRef?.moving],
+      [plan.rampEndpointConfigName, plan.finalEndpointConfigName, false],
+    );
 
     const calls = h.emulator.control.calls();
     h.emulator.control.startTraffic({ endpointName: ep, rps: 200 });
     const handle = await h.client.workflow.start(canaryRollout, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [input] });
-    await eventually(() => handle.query(canaryStatusQuery), (s) => s.phase === 'awaiting-approval');
+    await eventually(
+      () => handle.query(canaryStatusQuery),
+      (s) => s.phase === 'awaiting-approval',
+    );
     await handle.signal(approveStepSignal, { by: 'test' });
     const result = await handle.result();
     h.emulator.control.stopTraffic(ep);
@@ -244,7 +283,14 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     // step is the promotion (UpdateEndpoint to the final config), so here there is none at all.
     const shifts = plan.steps.filter((s) => s.via === 'UpdateEndpointWeightsAndCapacities');
     const raises = plan.steps.filter((s, i) => i > 0 && !s.promotes && s.canaryInstances > plan.steps[i - 1].canaryInstances);
-    assert.deepEqual(plan.steps.map((s) => [s.canaryInstances, s.promotes]), [[1, false], [2, true]], 'the canary follows its weight on a 2-instance baseline; the final variant runs 2');
+    assert.deepEqual(
+      plan.steps.map((s) => [s.canaryInstances, s.promotes]),
+      [
+        [1, false],
+        [2, true],
+      ],
+      'the canary follows its weight on a 2-instance baseline; the final variant runs 2',
+    );
     assert.equal(shifts.length + raises.length, 0);
     assert.equal(since(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), shifts.length + raises.length);
 
@@ -257,43 +303,73 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     await createModel(`${ep}-m1`, '1');
     await endpoint(ep, `${ep}-m1`, true);
     const before = mutations();
-    const cli = await modelship('update', '--endpoint', ep, '--variant', 'AllTraffic', '--instance-type', 'ml.c5.xlarge', '--raise', 'AllTraffic=3', '--plan', '--json');
+    const cli = await modelship(
+      'update',
+      '--endpoint',
+      ep,
+      '--variant',
+      'AllTraffic',
+      '--instance-type',
+      'ml.c5.xlarge',
+      '--raise',
+      'AllTraffic=3',
+      '--plan',
+      '--json',
+    );
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(mutations(), before, 'a plan must not change anything');
     const viaCli = JSON.parse(cli.stdout) as UpdatePipelinePlan;
-    const input = { endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], raiseCapacityDuringUpdate: { AllTraffic: 3 }, poll: FAST_POLL };
+    const input = {
+      endpointName: ep,
+      change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }],
+      raiseCapacityDuringUpdate: { AllTraffic: 3 },
+      poll: FAST_POLL,
+    };
     const plan = ok(await changesNothing(() => planUpdateRun(input, reader())));
     assert.equal(viaCli.newConfigName, plan.newConfigName);
     assert.equal(plan.autoscalingRule.applies, true);
-    assert.deepEqual(plan.deregister.map((s) => [s.resourceId, s.minCapacity, s.maxCapacity, s.policies.map((p) => p.policyName).sort()]), [
-      [`endpoint/${ep}/variant/AllTraffic`, 1, 4, ['invocations-per-instance', 'step-out']],
-    ]);
+    assert.deepEqual(
+      plan.deregister.map((s) => [s.resourceId, s.minCapacity, s.maxCapacity, s.policies.map((p) => p.policyName).sort()]),
+      [[`endpoint/${ep}/variant/AllTraffic`, 1, 4, ['invocations-per-instance', 'step-out']]],
+    );
     assert.deepEqual(plan.raise, [{ variantName: 'AllTraffic', instanceCount: 3 }]);
     const target = `endpoint/${ep}/variant/AllTraffic`;
-    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`), [
-      'delete scaling policy invocations-per-instance',
-      'delete scaling policy step-out',
-      `delete scalable target ${target}`,
-      `update endpoint capacity ${ep}/AllTraffic`,
-      `create endpoint config ${plan.newConfigName}`,
-      `update endpoint ${ep}`,
-      `create scalable target ${target}`,
-      'create scaling policy invocations-per-instance',
-      'create scaling policy step-out',
-    ]);
+    assert.deepEqual(
+      plan.changes.map((c) => `${c.action} ${c.resource} ${c.name}`),
+      [
+        'delete scaling policy invocations-per-instance',
+        'delete scaling policy step-out',
+        `delete scalable target ${target}`,
+        `update endpoint capacity ${ep}/AllTraffic`,
+        `create endpoint config ${plan.newConfigName}`,
+        `update endpoint ${ep}`,
+        `create scalable target ${target}`,
+        'create scaling policy invocations-per-instance',
+        'create scaling policy step-out',
+      ],
+    );
 
     const calls = h.emulator.control.calls();
     const result = await h.client.workflow.execute(updateSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [input] });
     assert.equal(result.endpointConfigName, plan.newConfigName);
     assert.equal(result.previousEndpointConfigName, plan.currentConfigName);
     assert.deepEqual(result.changes, plan.variantChanges);
-    assert.deepEqual(result.autoscaling.restored, plan.restore.map((s) => s.variantName));
+    assert.deepEqual(
+      result.autoscaling.restored,
+      plan.restore.map((s) => s.variantName),
+    );
     assert.deepEqual(createdSince(calls, 'SageMaker.CreateEndpointConfig'), [plan.newConfigName]);
     const policies = plan.deregister.flatMap((s) => s.policies.map((p) => p.policyName));
     assert.equal(since(calls, 'AnyScaleFrontendService.DeleteScalingPolicy'), policies.length);
     assert.equal(since(calls, 'AnyScaleFrontendService.DeregisterScalableTarget'), plan.deregister.length);
-    assert.deepEqual(createdSince(calls, 'AnyScaleFrontendService.RegisterScalableTarget'), plan.restore.map((s) => s.resourceId));
-    assert.deepEqual(createdSince(calls, 'AnyScaleFrontendService.PutScalingPolicy').sort(), plan.restore.flatMap((s) => s.policies.map((p) => p.policyName)).sort());
+    assert.deepEqual(
+      createdSince(calls, 'AnyScaleFrontendService.RegisterScalableTarget'),
+      plan.restore.map((s) => s.resourceId),
+    );
+    assert.deepEqual(
+      createdSince(calls, 'AnyScaleFrontendService.PutScalingPolicy').sort(),
+      plan.restore.flatMap((s) => s.policies.map((p) => p.policyName)).sort(),
+    );
     assert.equal(since(calls, 'SageMaker.UpdateEndpointWeightsAndCapacities'), plan.raise.length);
   });
 
@@ -309,7 +385,7 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
         EndpointConfigName: `${ep}-old`,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `${ep}-shared`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
         Tags: ownedConfigTags(ep, [`${ep}-shared`]),
-      })
+      }),
     );
 
     const before = mutations();
@@ -325,7 +401,11 @@ describe('plan mode: each plan changes nothing, and the pipeline then does what 
     assert.match(human.stdout, /^- delete scaling policy step-out: StepScaling on endpoint\//m);
 
     const calls = h.emulator.control.calls();
-    const result = await h.client.workflow.execute(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ endpointName: ep, poll: FAST_POLL }] });
+    const result = await h.client.workflow.execute(deleteSageMakerEndpoint, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [{ endpointName: ep, poll: FAST_POLL }],
+    });
     assert.equal(result.endpointDeleted, plan.endpointDeleted);
     assert.deepEqual(result.scalingRemoved, plan.scalingRemoved);
     assert.deepEqual(result.deletedEndpointConfigs, plan.deletedEndpointConfigs);

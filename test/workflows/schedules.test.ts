@@ -24,14 +24,27 @@ async function servingV1WithApprovedV2(prefix: string) {
   await h.client.workflow.execute(deployModel, {
     taskQueue: h.taskQueue,
     workflowId: endpointWorkflowId(endpointName),
-    args: [{ endpointName, model: { name: model, image: img('v1'), modelDataUrl: 's3://m/v1.tar.gz' }, executionRoleArn: ROLE, instanceType: 'ml.m5.large', autoApprove: true, poll: { min: '100ms', max: '300ms' } }],
+    args: [
+      {
+        endpointName,
+        model: { name: model, image: img('v1'), modelDataUrl: 's3://m/v1.tar.gz' },
+        executionRoleArn: ROLE,
+        instanceType: 'ml.m5.large',
+        autoApprove: true,
+        poll: { min: '100ms', max: '300ms' },
+      },
+    ],
   });
   await h.aws.sagemaker.send(
     new CreateModelPackageCommand({
       ModelPackageGroupName: model,
-      InferenceSpecification: { Containers: [{ Image: img('v2'), ModelDataUrl: 's3://m/v2.tar.gz' }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      InferenceSpecification: {
+        Containers: [{ Image: img('v2'), ModelDataUrl: 's3://m/v2.tar.gz' }],
+        SupportedContentTypes: ['application/json'],
+        SupportedResponseMIMETypes: ['application/json'],
+      },
       ModelApprovalStatus: 'Approved',
-    })
+    }),
   );
   h.emulator.control.startTraffic({ endpointName, rps: 200 });
   const canary: Omit<CanaryInput, 'model'> & { model: { name: string } } = {
@@ -54,7 +67,14 @@ describe('schedules', () => {
       await schedule.trigger();
       // The canary runs as the endpoint's own workflow, started by the scheduled run.
       const rollout = h.client.workflow.getHandle(endpointWorkflowId(endpointName));
-      await eventually(() => rollout.describe().then((d) => d.type).catch(() => 'none'), (t) => t === 'canaryRollout');
+      await eventually(
+        () =>
+          rollout
+            .describe()
+            .then((d) => d.type)
+            .catch(() => 'none'),
+        (t) => t === 'canaryRollout',
+      );
       await rollout.result();
       const ep = await describeEndpoint(h.aws.sagemaker, endpointName);
       assert.ok(ep.ProductionVariants?.[0].DeployedImages?.[0].SpecifiedImage?.endsWith(`${model}:v2`));
@@ -79,11 +99,18 @@ describe('schedules', () => {
       workflowId: endpointWorkflowId(endpointName),
       args: [{ ...canary, model: { name: model, version: 2 }, steps: [10, 50, 100], bake: '10m' }],
     });
-    await eventually(() => rollout.query(canaryStatusQuery), (s) => s.phase === 'baking' && s.canaryWeight === 10);
+    await eventually(
+      () => rollout.query(canaryStatusQuery),
+      (s) => s.phase === 'baking' && s.canaryWeight === 10,
+    );
     const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
     const schedule = await createPromoteSchedule(h.client, { taskQueue: h.taskQueue, at, promote: { endpointName, reason: 'change window opens' } });
     try {
-      const moved = await eventually(() => rollout.query(canaryStatusQuery), (s) => s.canaryWeight === 50, 30_000);
+      const moved = await eventually(
+        () => rollout.query(canaryStatusQuery),
+        (s) => s.canaryWeight === 50,
+        30_000,
+      );
       assert.ok(Date.now() >= at.getTime(), 'not before the scheduled time');
       const promote = moved.actions.find((a) => a.action === 'promote');
       assert.match(promote?.by ?? '', /^schedule scheduled-promote\//);

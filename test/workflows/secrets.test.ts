@@ -75,7 +75,6 @@ after(async () => {
   }
 });
 
-
 /** Everything a run leaves behind that an operator can read: its history, its outcome and its status. */
 async function runAndCollect(taskQueue: string, input: DeployInput): Promise<{ ok: boolean; texts: string[] }> {
   const handle = await h.client.workflow.start(deployModel, { taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
@@ -148,8 +147,14 @@ describe('no credential leaves the worker', () => {
 
     const logs = capturedLogs.map((e) => `[${e.level}] ${e.message} ${inspect(e.meta, { depth: null })}`);
     // The scan sees what it should: activity failures were logged, with their AWS error codes.
-    assert.ok(logs.some((l) => /ThrottlingException/.test(l)), 'expected the throttled attempts in the logs');
-    assert.ok(texts.some((t) => /container failed ping health check/.test(t)), 'expected the failure reason in history');
+    assert.ok(
+      logs.some((l) => /ThrottlingException/.test(l)),
+      'expected the throttled attempts in the logs',
+    );
+    assert.ok(
+      texts.some((t) => /container failed ping health check/.test(t)),
+      'expected the failure reason in history',
+    );
 
     assert.deepEqual(leaksIn(texts), [], 'credentials in history, failures or query results');
     assert.deepEqual(leaksIn(logs), [], 'credentials in logs');

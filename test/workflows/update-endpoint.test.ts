@@ -4,11 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  DescribeScalableTargetsCommand,
-  PutScalingPolicyCommand,
-  RegisterScalableTargetCommand,
-} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeScalableTargetsCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -46,7 +42,7 @@ async function createModel(name: string, tag: string): Promise<void> {
       ModelName: name,
       ExecutionRoleArn: ROLE,
       PrimaryContainer: { Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:${tag}`, ModelDataUrl: `s3://models/churn/${tag}/model.tar.gz` },
-    })
+    }),
   );
 }
 
@@ -67,11 +63,14 @@ async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Pr
   }));
   await h.aws.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: `${ep}-v1`, ProductionVariants: production }));
   await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
-  await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+  await eventually(
+    () => describeEndpoint(h.aws.sagemaker, ep),
+    (d) => d.EndpointStatus === 'InService',
+  );
   for (const v of variants) {
     const id = { ServiceNamespace: NS, ResourceId: `endpoint/${ep}/variant/${v}`, ScalableDimension: DIM };
     await h.aws.autoscaling.send(
-      new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 6, SuspendedState: { DynamicScalingInSuspended: true } })
+      new RegisterScalableTargetCommand({ ...id, MinCapacity: 1, MaxCapacity: 6, SuspendedState: { DynamicScalingInSuspended: true } }),
     );
     await h.aws.autoscaling.send(
       new PutScalingPolicyCommand({
@@ -84,7 +83,7 @@ async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Pr
           ScaleInCooldown: 300,
           ScaleOutCooldown: 60,
         },
-      })
+      }),
     );
     await h.aws.autoscaling.send(
       new PutScalingPolicyCommand({
@@ -97,7 +96,7 @@ async function autoscaledEndpoint(prefix: string, variants = ['AllTraffic']): Pr
           Cooldown: 120,
           MetricAggregationType: 'Average',
         },
-      })
+      }),
     );
     await decorateScaling(h.aws, ep, v);
   }
@@ -111,15 +110,24 @@ const scalingOf = (ep: string) => readScaling(h.aws, ep);
  * Scaling as it was, with what a plain re-registration loses checked by name: the target's tags, its
  * scheduled action, and the step policy's alarm acting on the re-created policy (whose ARN is new).
  */
-function assertRestoredExactly(after: Awaited<ReturnType<typeof scalingOf>>, before: Awaited<ReturnType<typeof scalingOf>>, ep: string, variant = 'AllTraffic') {
+function assertRestoredExactly(
+  after: Awaited<ReturnType<typeof scalingOf>>,
+  before: Awaited<ReturnType<typeof scalingOf>>,
+  ep: string,
+  variant = 'AllTraffic',
+) {
   assert.deepEqual(after, before);
   const resourceId = `endpoint/${ep}/variant/${variant}`;
   assert.deepEqual(after.targets.find((t) => t.ResourceId === resourceId)?.tags, { team: 'churn', 'cost-center': 'ml-42' }, 'target tags');
-  assert.deepEqual(after.scheduledActions.filter((a) => a.ResourceId === resourceId).map((a) => a.ScheduledActionName), ['business-hours'], 'scheduled action');
+  assert.deepEqual(
+    after.scheduledActions.filter((a) => a.ResourceId === resourceId).map((a) => a.ScheduledActionName),
+    ['business-hours'],
+    'scheduled action',
+  );
   assert.deepEqual(
     after.stepAlarms.find((a) => a.name === stepAlarmName(ep, variant))?.alarmActions,
     ['policy:step-out', ONCALL_TOPIC],
-    'the alarm acts on the step policy as it is now'
+    'the alarm acts on the step policy as it is now',
   );
 }
 
@@ -137,7 +145,6 @@ async function configsOf(ep: string): Promise<string[]> {
 function start(input: UpdateInput, taskQueue = h.taskQueue) {
   return h.client.workflow.start(updateSageMakerEndpoint, { taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
-
 
 function count(calls: CallStats, op: string): number {
   return calls.counts[op] ?? 0;
@@ -173,15 +180,18 @@ describe('endpoint update with autoscaling', () => {
     assert.equal(status.step, 'succeeded');
     assert.equal(status.scaling, 'restored');
     assert.deepEqual(status.plan?.autoscalingRule.reasons, ['variant AllTraffic is autoscaled and its instance type changes from ml.m5.large to ml.c5.xlarge']);
-    assert.deepEqual(status.snapshot?.map((s) => [s.variantName, s.minCapacity, s.maxCapacity, s.policies.map((p) => p.policyName).sort()]), [
-      ['AllTraffic', 1, 6, ['invocations-per-instance', 'step-out']],
-    ]);
+    assert.deepEqual(
+      status.snapshot?.map((s) => [s.variantName, s.minCapacity, s.maxCapacity, s.policies.map((p) => p.policyName).sort()]),
+      [['AllTraffic', 1, 6, ['invocations-per-instance', 'step-out']]],
+    );
   });
 
   it('changes only the model of an autoscaled variant without deregistering anything', async () => {
     const ep = await autoscaledEndpoint('model');
     await createModel(`${ep}-m2`, '2');
-    const targetsBefore = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))).ScalableTargets;
+    const targetsBefore = (
+      await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))
+    ).ScalableTargets;
     const calls = h.emulator.control.calls();
 
     const result = await (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', modelName: `${ep}-m2` }], poll: FAST_POLL })).result();
@@ -193,7 +203,9 @@ describe('endpoint update with autoscaling', () => {
     assert.equal(delta(calls, DEREGISTER), 0, 'no DeregisterScalableTarget');
     assert.equal(delta(calls, REGISTER), 0, 'no RegisterScalableTarget');
     assert.equal(delta(calls, 'AnyScaleFrontendService.DeleteScalingPolicy'), 0, 'no DeleteScalingPolicy');
-    const targetsAfter = (await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))).ScalableTargets;
+    const targetsAfter = (
+      await h.aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds: [`endpoint/${ep}/variant/AllTraffic`] }))
+    ).ScalableTargets;
     assert.deepEqual(targetsAfter, targetsBefore, 'the very same target, ARN and creation time included');
     assert.deepEqual(result.autoscaling, { restored: [], notRestored: [] });
   });
@@ -206,16 +218,34 @@ describe('endpoint update with autoscaling', () => {
     const result = await (await start({ endpointName: ep, remove: ['green'], poll: FAST_POLL })).result();
 
     const served = await servedVariants(ep);
-    assert.deepEqual(served.variants.map((v) => v.VariantName), ['blue']);
+    assert.deepEqual(
+      served.variants.map((v) => v.VariantName),
+      ['blue'],
+    );
     const after = await scalingOf(ep);
-    assert.deepEqual(after.targets, before.targets.filter((t) => t.ResourceId!.endsWith('/blue')));
-    assert.deepEqual(after.policies, before.policies.filter((p) => p.ResourceId!.endsWith('/blue')));
-    assert.deepEqual(after.scheduledActions, before.scheduledActions.filter((a) => a.ResourceId!.endsWith('/blue')));
-    assert.deepEqual(after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')), before.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')));
+    assert.deepEqual(
+      after.targets,
+      before.targets.filter((t) => t.ResourceId!.endsWith('/blue')),
+    );
+    assert.deepEqual(
+      after.policies,
+      before.policies.filter((p) => p.ResourceId!.endsWith('/blue')),
+    );
+    assert.deepEqual(
+      after.scheduledActions,
+      before.scheduledActions.filter((a) => a.ResourceId!.endsWith('/blue')),
+    );
+    assert.deepEqual(
+      after.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')),
+      before.stepAlarms.find((a) => a.name === stepAlarmName(ep, 'blue')),
+    );
     assert.equal(delta(calls, DEREGISTER), 1);
     assert.equal(delta(calls, REGISTER), 0, 'nothing to re-register for a removed variant');
     assert.deepEqual(result.autoscaling.restored, []);
-    assert.deepEqual(result.autoscaling.notRestored.map((n) => n.variantName), ['green']);
+    assert.deepEqual(
+      result.autoscaling.notRestored.map((n) => n.variantName),
+      ['green'],
+    );
   });
 
   it('puts the original scaling back when SageMaker rolls the update back (failTransition)', async () => {
@@ -223,10 +253,12 @@ describe('endpoint update with autoscaling', () => {
     const before = await scalingOf(ep);
     const configsBefore = await configsOf(ep);
     const calls = h.emulator.control.calls();
-    h.emulator.control.setFaults([{ kind: 'failTransition', transitions: ['update'], endpoints: [ep], failureReason: 'insufficient capacity for ml.c5.xlarge', times: 1 }]);
+    h.emulator.control.setFaults([
+      { kind: 'failTransition', transitions: ['update'], endpoints: [ep], failureReason: 'insufficient capacity for ml.c5.xlarge', times: 1 },
+    ]);
     try {
       const failure = await failureOf(
-        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL })).result()
+        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL })).result(),
       );
       assert.equal(failure.type, 'UpdateFailed');
       assert.match(failure.message, /failed while verifying: .*insufficient capacity for ml\.c5\.xlarge/);
@@ -246,7 +278,9 @@ describe('endpoint update with autoscaling', () => {
   it('puts the original scaling back when the new model fails its health checks, and lowers raised capacity again', async () => {
     const ep = await autoscaledEndpoint('unhealthy');
     await createModel(`${ep}-m2`, 'broken');
-    h.emulator.control.setBehaviours({ '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:broken': { healthy: false, failureReason: 'container failed ping health check' } });
+    h.emulator.control.setBehaviours({
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:broken': { healthy: false, failureReason: 'container failed ping health check' },
+    });
     const before = await scalingOf(ep);
     const calls = h.emulator.control.calls();
     try {
@@ -258,7 +292,7 @@ describe('endpoint update with autoscaling', () => {
             raiseCapacityDuringUpdate: { AllTraffic: 4 },
             poll: FAST_POLL,
           })
-        ).result()
+        ).result(),
       );
       assert.equal(failure.type, 'UpdateFailed');
       assert.match(failure.message, /container failed ping health check/);
@@ -280,7 +314,10 @@ describe('endpoint update with autoscaling', () => {
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 10, transitions: ['update'], endpoints: [ep] }]);
     try {
       const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
-      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated');
+      await eventually(
+        () => handle.query(updateStatusQuery),
+        (s) => s.step === 'waiting-updated',
+      );
       h.emulator.control.setFaults([]);
       await handle.cancel();
 
@@ -333,7 +370,7 @@ describe('endpoint update with autoscaling', () => {
           ],
           poll: FAST_POLL,
         })
-      ).result()
+      ).result(),
     );
 
     assert.equal(failure.type, 'InvalidInput');
@@ -356,16 +393,20 @@ describe('endpoint update with autoscaling', () => {
     try {
       const handle = await start(
         { endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: { min: '500ms', max: '1s' } },
-        taskQueue
+        taskQueue,
       );
-      await eventually(() => handle.query(updateStatusQuery), (s) => s.step === 'waiting-updated', 30_000);
+      await eventually(
+        () => handle.query(updateStatusQuery),
+        (s) => s.step === 'waiting-updated',
+        30_000,
+      );
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
       const meanwhile = await scalingOf(ep);
       assert.deepEqual(
         { ...meanwhile, stepAlarms: meanwhile.stepAlarms.map((a) => a.alarmActions) },
         { targets: [], policies: [], scheduledActions: [], stepAlarms: [[ONCALL_TOPIC]] },
-        'killed while the scaling was off (the alarm stays, without the deleted policy as its action)'
+        'killed while the scaling was off (the alarm stays, without the deleted policy as its action)',
       );
 
       worker = await startWorkerProcess(taskQueue, bundlePath);
@@ -417,7 +458,9 @@ describe('endpoint update rollback', () => {
     h.emulator.control.setFaults([{ kind: 'outOfService', transitions: ['update'], endpoints: [ep], forMs: 2_000, times: 1 }]);
     try {
       const failure = await failureOf(
-        (await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 4, weight: 3 }], poll: { ...FAST_POLL, outOfService: '300ms' } })).result()
+        (
+          await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 4, weight: 3 }], poll: { ...FAST_POLL, outOfService: '300ms' } })
+        ).result(),
       );
       assert.equal(failure.type, 'UpdateFailed');
       assert.match(failure.message, /OutOfService/);
@@ -449,13 +492,24 @@ describe('endpoint update onto the config in use', () => {
     assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
 
     // Autoscaling (or an operator) brings the live count down to 2 in place; the config still says 3.
-    await h.aws.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: ep, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2 }] }));
-    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 2);
+    await h.aws.sagemaker.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: ep,
+        DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2 }],
+      }),
+    );
+    await eventually(
+      () => describeEndpoint(h.aws.sagemaker, ep),
+      (d) => d.EndpointStatus === 'InService' && d.ProductionVariants?.[0]?.CurrentInstanceCount === 2,
+    );
     // Asking for 3 again resolves to that very config: AWS would refuse UpdateEndpoint to it.
     calls = h.emulator.control.calls();
     const failure = await failureOf((await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceCount: 3 }], poll: FAST_POLL })).result());
     assert.equal(failure.type, 'InvalidInput');
-    assert.match(failure.message, new RegExp(`already serves config ${first.endpointConfigName}, which holds exactly this spec.*AllTraffic: instanceCount 2 → 3`));
+    assert.match(
+      failure.message,
+      new RegExp(`already serves config ${first.endpointConfigName}, which holds exactly this spec.*AllTraffic: instanceCount 2 → 3`),
+    );
     assert.equal(delta(calls, 'SageMaker.UpdateEndpoint'), 0, 'no UpdateEndpoint');
     assert.equal(delta(calls, 'SageMaker.CreateEndpointConfig'), 0, 'nothing created');
     const served = await servedVariants(ep);
@@ -478,10 +532,13 @@ describe('endpoint update tags', () => {
           { Key: 'modelship:run', Value: 'an-earlier-run' },
           { Key: 'modelship:endpoint', Value: 'another-endpoint' },
         ],
-      })
+      }),
     );
     await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-v1` }));
-    await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'InService');
+    await eventually(
+      () => describeEndpoint(h.aws.sagemaker, ep),
+      (d) => d.EndpointStatus === 'InService',
+    );
 
     const handle = await start({ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: FAST_POLL });
     const result = await handle.result();

@@ -25,7 +25,6 @@ after(async () => h?.close());
 
 const FAST_POLL = { min: '100ms', max: '500ms' };
 
-
 function deploy(input: DeployInput) {
   return h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(input.endpointName), args: [input] });
 }
@@ -34,7 +33,11 @@ function deploy(input: DeployInput) {
 function leftovers(fragment: string) {
   const s = h.emulator.control.state();
   const named = (names: string[]) => names.filter((n) => n.includes(fragment)).sort();
-  return { models: named(s.models.map((m) => m.name)), endpointConfigs: named(s.endpointConfigs.map((c) => c.name)), endpoints: named(s.endpoints.map((e) => e.name)) };
+  return {
+    models: named(s.models.map((m) => m.name)),
+    endpointConfigs: named(s.endpointConfigs.map((c) => c.name)),
+    endpoints: named(s.endpoints.map((e) => e.name)),
+  };
 }
 
 describe('waits and creates against AWS rules', () => {
@@ -58,8 +61,14 @@ describe('waits and creates against AWS rules', () => {
     h.emulator.control.setFaults([{ kind: 'outOfService', endpoints: [ep], forMs: 1500 }]);
     try {
       const handle = await deploy(deployInput(ep, uniqueName('m')));
-      const shown = await eventually(() => pendingWait(handle), (w) => !!w?.includes('OutOfService'));
-      assert.match(shown!, new RegExp(`endpoint ${ep} is OutOfService \\(not available to take incoming requests\\) since .*; waiting up to 10m \\(poll\\.outOfService\\)`));
+      const shown = await eventually(
+        () => pendingWait(handle),
+        (w) => !!w?.includes('OutOfService'),
+      );
+      assert.match(
+        shown!,
+        new RegExp(`endpoint ${ep} is OutOfService \\(not available to take incoming requests\\) since .*; waiting up to 10m \\(poll\\.outOfService\\)`),
+      );
       await handle.result();
     } finally {
       h.emulator.control.setFaults([]);
@@ -75,7 +84,10 @@ describe('waits and creates against AWS rules', () => {
     try {
       const failure = await failureOf((await deploy(deployInput(ep, model, '1', { poll: { ...FAST_POLL, outOfService: '1s' } }))).result());
       assert.equal(failure.type, 'DeploymentFailed');
-      assert.match(failure.message, new RegExp(`failed while waiting-in-service: endpoint ${ep} is OutOfService .* longer than 1s \\(poll\\.outOfService\\); .*an operator must look`));
+      assert.match(
+        failure.message,
+        new RegExp(`failed while waiting-in-service: endpoint ${ep} is OutOfService .* longer than 1s \\(poll\\.outOfService\\); .*an operator must look`),
+      );
       assert.match(failure.message, new RegExp(`Rolled back: delete endpoint ${ep}`));
     } finally {
       h.emulator.control.setFaults([]);
@@ -90,11 +102,19 @@ describe('waits and creates against AWS rules', () => {
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['create'], endpoints: [ep] }]);
     try {
       const handle = await deploy(deployInput(ep, model));
-      await eventually(() => handle.query(deployStatusQuery), (s) => s.step === 'waiting-in-service');
+      await eventually(
+        () => handle.query(deployStatusQuery),
+        (s) => s.step === 'waiting-in-service',
+      );
       await handle.cancel();
       const failure = await failureOf(handle.result());
       assert.equal(failure.type, 'Cancelled');
-      assert.match(failure.message, new RegExp(`deploying version 1 to ${ep} was cancelled while waiting-in-service: .*Rolled back: delete endpoint ${ep}, delete endpoint config .*, delete model`));
+      assert.match(
+        failure.message,
+        new RegExp(
+          `deploying version 1 to ${ep} was cancelled while waiting-in-service: .*Rolled back: delete endpoint ${ep}, delete endpoint config .*, delete model`,
+        ),
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
@@ -109,21 +129,27 @@ describe('waits and creates against AWS rules', () => {
         ModelName: model,
         ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sagemaker-exec',
         PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
-      })
+      }),
     );
     await endpointServing(h.aws, ep, model);
     // The endpoint is Updating for a while, so the delete waits to send DeleteEndpoint when the cancel comes.
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['weights'], endpoints: [ep] }]);
     try {
       await h.aws.sagemaker.send(
-        new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: ep, DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }] })
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: ep,
+          DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }],
+        }),
       );
       const handle = await h.client.workflow.start(deleteSageMakerEndpoint, {
         taskQueue: h.taskQueue,
         workflowId: endpointWorkflowId(ep),
         args: [{ endpointName: ep, poll: FAST_POLL }],
       });
-      await eventually(() => handle.query(deleteStatusQuery), (s) => s.step === 'deleting-endpoint');
+      await eventually(
+        () => handle.query(deleteStatusQuery),
+        (s) => s.step === 'deleting-endpoint',
+      );
       await handle.cancel();
       const failure = await failureOf(handle.result());
       assert.equal(failure.type, 'Cancelled');
@@ -132,8 +158,14 @@ describe('waits and creates against AWS rules', () => {
       h.emulator.control.setFaults([]);
     }
     const s = h.emulator.control.state();
-    assert.ok(s.endpoints.some((e) => e.name === ep), 'the endpoint is still there');
-    assert.ok(s.scalableTargets.some((t) => t.resourceId === `endpoint/${ep}/variant/AllTraffic`), 'its scalable target is registered again');
+    assert.ok(
+      s.endpoints.some((e) => e.name === ep),
+      'the endpoint is still there',
+    );
+    assert.ok(
+      s.scalableTargets.some((t) => t.resourceId === `endpoint/${ep}/variant/AllTraffic`),
+      'its scalable target is registered again',
+    );
   });
 });
 
@@ -146,17 +178,31 @@ describe('an endpoint in UpdateRollbackFailed ends every step at once', () => {
   const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
   const REASON = 'rollback could not get capacity';
   const STUCK = new RegExp(`UpdateRollbackFailed: ${REASON}.*an operator must look`);
-  const urf = (ep: string) => ({ kind: 'failTransition' as const, transitions: ['update' as const], endpoints: [ep], endStatus: 'UpdateRollbackFailed' as const, failureReason: REASON, times: 1 });
+  const urf = (ep: string) => ({
+    kind: 'failTransition' as const,
+    transitions: ['update' as const],
+    endpoints: [ep],
+    endStatus: 'UpdateRollbackFailed' as const,
+    failureReason: REASON,
+    times: 1,
+  });
 
   async function createModel(name: string) {
     await h.aws.sagemaker.send(
-      new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' } })
+      new CreateModelCommand({
+        ModelName: name,
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1', ModelDataUrl: 's3://models/churn/1/model.tar.gz' },
+      }),
     );
   }
 
   async function createConfig(name: string, model: string, instanceCount = 3) {
     await h.aws.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: instanceCount }] })
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: instanceCount }],
+      }),
     );
   }
 
@@ -169,11 +215,18 @@ describe('an endpoint in UpdateRollbackFailed ends every step at once', () => {
     h.emulator.control.setFaults([urf(ep)]);
     try {
       await h.aws.sagemaker.send(new UpdateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-other` }));
-      await eventually(() => describeEndpoint(h.aws.sagemaker, ep), (d) => d.EndpointStatus === 'UpdateRollbackFailed');
+      await eventually(
+        () => describeEndpoint(h.aws.sagemaker, ep),
+        (d) => d.EndpointStatus === 'UpdateRollbackFailed',
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
-    const handle = await h.client.workflow.start(deleteSageMakerEndpoint, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [{ endpointName: ep, poll: FAST_POLL, deleteTimeout: '10m' }] });
+    const handle = await h.client.workflow.start(deleteSageMakerEndpoint, {
+      taskQueue: h.taskQueue,
+      workflowId: endpointWorkflowId(ep),
+      args: [{ endpointName: ep, poll: FAST_POLL, deleteTimeout: '10m' }],
+    });
     const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the delete waits on UpdateRollbackFailed'));
     assert.equal(failure.type, 'DeleteFailed', failure.message);
     assert.match(failure.message, new RegExp(`deleting ${ep} failed while deleting-endpoint: endpoint ${ep} is ${STUCK.source}`));
@@ -189,12 +242,23 @@ describe('an endpoint in UpdateRollbackFailed ends every step at once', () => {
       const handle = await h.client.workflow.start(updateSageMakerEndpoint, {
         taskQueue: h.taskQueue,
         workflowId: endpointWorkflowId(ep),
-        args: [{ endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], raiseCapacityDuringUpdate: { AllTraffic: 3 }, inServiceTimeout: '10m', poll: FAST_POLL }],
+        args: [
+          {
+            endpointName: ep,
+            change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }],
+            raiseCapacityDuringUpdate: { AllTraffic: 3 },
+            inServiceTimeout: '10m',
+            poll: FAST_POLL,
+          },
+        ],
       });
       const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the undo waits on UpdateRollbackFailed'));
       assert.equal(failure.type, 'RollbackIncomplete', failure.message);
       const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
-      assert.ok(rollbackFailures.some((f) => f.startsWith('restore instance counts of AllTraffic: ') && STUCK.test(f)), rollbackFailures.join('; '));
+      assert.ok(
+        rollbackFailures.some((f) => f.startsWith('restore instance counts of AllTraffic: ') && STUCK.test(f)),
+        rollbackFailures.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }
@@ -213,7 +277,10 @@ describe('an endpoint in UpdateRollbackFailed ends every step at once', () => {
       const failure = await within(30_000, failureOf(handle.result()), () => handle.terminate('test: the undo waits on UpdateRollbackFailed'));
       assert.equal(failure.type, 'RollbackIncomplete', failure.message);
       const { rollbackFailures } = failure.details?.[0] as { rollbackFailures: string[] };
-      assert.ok(rollbackFailures.some((f) => f.startsWith(`delete endpoint ${ep}: `) && STUCK.test(f)), rollbackFailures.join('; '));
+      assert.ok(
+        rollbackFailures.some((f) => f.startsWith(`delete endpoint ${ep}: `) && STUCK.test(f)),
+        rollbackFailures.join('; '),
+      );
     } finally {
       h.emulator.control.setFaults([]);
     }

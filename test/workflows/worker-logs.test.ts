@@ -27,9 +27,9 @@ Runtime.install({
           for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
           done();
         },
-      })
+      }),
     ),
-    'DEBUG'
+    'DEBUG',
   ),
 });
 
@@ -44,7 +44,11 @@ const taskQueue = `logs-${randomUUID()}`;
 before(async () => {
   env = await createTestEnv();
   emulator = await startEmulator({ timings: { endpointCreateMs: 300, endpointUpdateMs: 300, endpointDeleteMs: 200, weightsUpdateMs: 200 } });
-  aws = createAwsClients({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'AKIDMODELSHIPLOGS', secretAccessKey: 'modelship-logs-secret' } });
+  aws = createAwsClients({
+    region: 'us-east-1',
+    endpoint: emulator.url,
+    credentials: { accessKeyId: 'AKIDMODELSHIPLOGS', secretAccessKey: 'modelship-logs-secret' },
+  });
   connection = await NativeConnection.connect({ address: env.address });
   worker = await createWorker({ connection, taskQueue, clients: aws, workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' });
   running = worker.run();
@@ -64,7 +68,11 @@ describe('worker logs (JSON, as `modelship worker` writes them)', () => {
     const endpoint = `logs-${randomUUID().slice(0, 8)}`;
     // More 500s than the SDK's own attempts: the activity's first attempt fails, its retry succeeds.
     emulator.control.setFaults([{ kind: 'serverError', operations: ['CreateEndpointConfig'], message: 'injected: CreateEndpointConfig is down', times: 3 }]);
-    const handle = await env.client.workflow.start(deployModel, { workflowId: endpointWorkflowId(endpoint), taskQueue, args: [deployInput(endpoint, `m-${endpoint}`)] });
+    const handle = await env.client.workflow.start(deployModel, {
+      workflowId: endpointWorkflowId(endpoint),
+      taskQueue,
+      args: [deployInput(endpoint, `m-${endpoint}`)],
+    });
     await handle.result();
 
     const mine = lines.filter((l) => l.workflowId === handle.workflowId);

@@ -6,7 +6,11 @@ import { addFlags, flag, flagFields, pipelineCommand, pipelineInput, type Pipeli
 import type { FlagField } from '../input-file';
 import { describeCanaryStatus } from '../status-lines';
 
-const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** The canary's flags, shared by `canary`, `plan canary` and `schedule rollout`. */
 export const CANARY_FLAGS: readonly PipelineFlag[] = [
@@ -30,7 +34,11 @@ export const CANARY_FLAGS: readonly PipelineFlag[] = [
     field: 'gate.onInconclusive',
   },
   flag('gate.metricPeriod', '--metric-period <duration>', 'CloudWatch period the gate reads; it judges whole periods only (default 60s)'),
-  flag('gate.ingestionDelay', '--ingestion-delay <duration>', 'how late CloudWatch metrics arrive; the gate judges up to now minus this (default two metric periods)'),
+  flag(
+    'gate.ingestionDelay',
+    '--ingestion-delay <duration>',
+    'how late CloudWatch metrics arrive; the gate judges up to now minus this (default two metric periods)',
+  ),
   flag('gate.alarms', '--alarm <names>', 'CloudWatch alarms that fail the gate in ALARM (comma-separated)', list),
   flag('gate.dryRun', '--dry-run-gate', 'record gate verdicts without acting (needs --force)'),
   flag('force', '--force', 'allow a ramp whose gate cannot stop it'),
@@ -61,10 +69,7 @@ export function canaryCommand() {
       "the baseline's over the same window. A failing gate, an abort or an AWS error sends all traffic back to " +
       'the baseline at once and removes the canary.\n\n' +
       'Steer it while it runs with pause, resume, promote (--full), set-weight, approve and abort.',
-    examples: [
-      'modelship canary --endpoint churn-prod --model churn --version 8 \\\n' +
-        '    --role arn:aws:iam::123456789012:role/sm-exec --bake 15m',
-    ],
+    examples: ['modelship canary --endpoint churn-prod --model churn --version 8 \\\n' + '    --role arn:aws:iam::123456789012:role/sm-exec --bake 15m'],
     flags: CANARY_FLAGS,
     schema: canaryInputSchema,
     statusQuery: canaryStatusQuery,

@@ -21,7 +21,7 @@ export function codecServerCommand(): Command {
       'Decrypts payloads for the Temporal web UI (its codec endpoint setting, or `temporal server start-dev ' +
         '--ui-codec-endpoint`) and the Temporal CLI (TEMPORAL_CODEC_ENDPOINT). Keys come from ' +
         `${CODEC_ENV.keys} / ${CODEC_ENV.currentKeyId} or ${CODEC_ENV.keysFile}, as for the worker. Set ` +
-        `${CODEC_AUTH_TOKEN_ENV} so only callers sending "Authorization: Bearer <token>" see decrypted payloads.`
+        `${CODEC_AUTH_TOKEN_ENV} so only callers sending "Authorization: Bearer <token>" see decrypted payloads.`,
     )
     .addOption(new Option('--port <port>', 'port to listen on').env('MODELSHIP_CODEC_PORT').default(8888).argParser(Number))
     .addOption(new Option('--host <host>', 'interface to listen on').env('MODELSHIP_CODEC_HOST').default('127.0.0.1'))
@@ -32,8 +32,11 @@ export function codecServerCommand(): Command {
         .argParser((value: string, previous: string[] | undefined) => [
           // Commander passes the default as `previous` on the first use: a given origin replaces it.
           ...(previous && previous !== DEFAULT_ORIGINS ? previous : []),
-          ...value.split(',').map((o) => o.trim()).filter(Boolean),
-        ])
+          ...value
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        ]),
     )
     .action(runCodecServer);
 }
@@ -57,8 +60,14 @@ async function runCodecServer(flags: CodecServerFlags): Promise<void> {
     onRequest: (entry) => logger.info(entry, 'codec request'),
   });
   logger.info(
-    { url: running.url, allowOrigins: flags.allowOrigin, auth: authToken ? 'bearer token' : 'none', keyIds: [...keys.keys.keys()], currentKeyId: keys.currentKeyId },
-    'modelship codec server listening'
+    {
+      url: running.url,
+      allowOrigins: flags.allowOrigin,
+      auth: authToken ? 'bearer token' : 'none',
+      keyIds: [...keys.keys.keys()],
+      currentKeyId: keys.currentKeyId,
+    },
+    'modelship codec server listening',
   );
   if (!authToken) logger.warn(`${CODEC_AUTH_TOKEN_ENV} is not set: anyone who can reach ${running.url} can decrypt payloads`);
   await new Promise<void>((resolve) => {

@@ -1,7 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -59,12 +64,16 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       new CreateModelPackageCommand({
         ModelPackageGroupName: MODEL,
         ModelPackageDescription: `churn model ${tag}`,
-        InferenceSpecification: { Containers: [{ Image: `${IMAGE}:${tag}`, ModelDataUrl: `s3://demo-models/churn/${tag}/model.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+        InferenceSpecification: {
+          Containers: [{ Image: `${IMAGE}:${tag}`, ModelDataUrl: `s3://demo-models/churn/${tag}/model.tar.gz` }],
+          SupportedContentTypes: ['application/json'],
+          SupportedResponseMIMETypes: ['application/json'],
+        },
         ModelApprovalStatus: 'Approved',
-      })
+      }),
     );
   };
-  const run = async <A,>(title: string, workflow: (arg: A) => Promise<unknown>, arg: A, after?: (h: WorkflowHandle) => Promise<void>) => {
+  const run = async <A>(title: string, workflow: (arg: A) => Promise<unknown>, arg: A, after?: (h: WorkflowHandle) => Promise<void>) => {
     console.log(`\n=== ${title}`);
     const handle = await client.workflow.start(workflow.name, { workflowId: endpointWorkflowId(ENDPOINT), taskQueue: worker.options.taskQueue, args: [arg] });
     if (after) void after(handle);
@@ -98,8 +107,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         console.log('         (the demo plays the operator: `modelship approve churn-demo --by demo-operator`)');
         await h.signal(approveSignal, { by: 'demo-operator', reason: 'offline evaluation passed' });
       }),
-      EXIT.ok
-    )
+      EXIT.ok,
+    ),
   );
   emulator.control.startTraffic({ endpointName: ENDPOINT, rps: 50 });
   // Model behaviours: realistic latencies, one container that fails its health check, one that errors.
@@ -110,10 +119,17 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     [`${IMAGE}:v3`]: latency,
     [`${IMAGE}:v4`]: { ...latency, errorRate: 0.2 },
   });
-  outcomes.push(await expect(run('2. deploy a broken v2: SageMaker rolls back by itself, modelship notices and cleans up', deployModel, deploy('v2-broken')), EXIT.pipelineFailed));
+  outcomes.push(
+    await expect(
+      run('2. deploy a broken v2: SageMaker rolls back by itself, modelship notices and cleans up', deployModel, deploy('v2-broken')),
+      EXIT.pipelineFailed,
+    ),
+  );
 
   await registerVersion('v3');
-  outcomes.push(await expect(run('3. canary v3 at 10% → 50% → 100%, judged against v1 by CloudWatch metrics at every step', canaryRollout, canary(3)), EXIT.ok));
+  outcomes.push(
+    await expect(run('3. canary v3 at 10% → 50% → 100%, judged against v1 by CloudWatch metrics at every step', canaryRollout, canary(3)), EXIT.ok),
+  );
 
   await registerVersion('v4');
   outcomes.push(await expect(run('4. canary v4, which fails 20% of requests: the first gate rolls it back', canaryRollout, canary(4)), EXIT.pipelineFailed));
@@ -127,8 +143,11 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       ...target,
       PolicyName: 'invocations-per-instance',
       PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 70, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } },
-    })
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
+    }),
   );
   outcomes.push(
     await expect(
@@ -136,30 +155,38 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         endpointName: ENDPOINT,
         change: [{ variantName: 'AllTraffic', instanceType: 'ml.m5.xlarge' }],
       }),
-      EXIT.ok
-    )
+      EXIT.ok,
+    ),
   );
   const scaling = await aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [resourceId] }));
   const policies = await aws.autoscaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId: resourceId }));
   const t = scaling.ScalableTargets?.[0];
-  console.log(`         scaling after the update: min ${t?.MinCapacity}, max ${t?.MaxCapacity}, policies ${policies.ScalingPolicies?.map((p) => p.PolicyName).join(', ')}`);
+  console.log(
+    `         scaling after the update: min ${t?.MinCapacity}, max ${t?.MaxCapacity}, policies ${policies.ScalingPolicies?.map((p) => p.PolicyName).join(', ')}`,
+  );
   outcomes.push(t?.MinCapacity === 2 && t?.MaxCapacity === 6 && policies.ScalingPolicies?.length === 1);
 
   console.log('\n=== what AWS (the emulator) holds before the delete, as its APIs report it');
   const endpoint = await describeEndpoint(aws.sagemaker, ENDPOINT);
-  console.log(`endpoint ${ENDPOINT}: ${endpoint.EndpointStatus} on config ${endpoint.EndpointConfigName}, serving ${endpoint.ProductionVariants?.[0].DeployedImages?.[0].SpecifiedImage}`);
+  console.log(
+    `endpoint ${ENDPOINT}: ${endpoint.EndpointStatus} on config ${endpoint.EndpointConfigName}, serving ${endpoint.ProductionVariants?.[0].DeployedImages?.[0].SpecifiedImage}`,
+  );
   for (const v of await registryVersions(aws.sagemaker, MODEL)) {
     console.log(`registry ${MODEL} v${v.version}: ${v.approval}, stage ${v.stage} (${v.stageStatus})`);
   }
 
   emulator.control.stopTraffic(ENDPOINT);
-  outcomes.push(await expect(run('6. delete: scaling policies and targets, endpoint, configs and models', deleteSageMakerEndpoint, { endpointName: ENDPOINT }), EXIT.ok));
+  outcomes.push(
+    await expect(run('6. delete: scaling policies and targets, endpoint, configs and models', deleteSageMakerEndpoint, { endpointName: ENDPOINT }), EXIT.ok),
+  );
   const left = await resourcesNamed(aws.sagemaker, 'churn');
   const targetsLeft = (await aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }))).ScalableTargets ?? [];
   const leaked = [...left.models, ...left.endpointConfigs, ...left.endpoints, ...targetsLeft.map((x) => x.ResourceId!)];
   console.log(`         left behind: ${leaked.length ? leaked.join(', ') : 'nothing'}`);
   const ok = outcomes.every(Boolean) && leaked.length === 0;
-  console.log(`\n${ok ? 'demo OK' : 'demo FAILED'}: ${outcomes.filter(Boolean).length}/${outcomes.length} checks as expected, ${leaked.length} leaked resources`);
+  console.log(
+    `\n${ok ? 'demo OK' : 'demo FAILED'}: ${outcomes.filter(Boolean).length}/${outcomes.length} checks as expected, ${leaked.length} leaked resources`,
+  );
 
   if (flags.keep) {
     console.log(`\nStill running. Web UI: ${server.uiUrl}`);

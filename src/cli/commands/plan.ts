@@ -19,7 +19,7 @@ export function planCommand(): Command {
         'would create, update and delete, with the exact names it would use.\n\n' +
         'Same flags and -f file as the pipeline command; `modelship <pipeline> --plan` does the same. Nothing ' +
         'is started or changed. Exit 0 when a plan was made; 2 when the input is invalid or the pipeline would ' +
-        'refuse (with the reason).'
+        'refuse (with the reason).',
     )
     .addCommand(asPlan(deployCommand()))
     .addCommand(asPlan(canaryCommand()))
@@ -32,6 +32,6 @@ export function planCommand(): Command {
         '  modelship plan canary --endpoint churn-prod --model churn --version 8 \\\n' +
         '    --role arn:aws:iam::123456789012:role/sm-exec --json\n' +
         '  modelship update --endpoint churn-prod --variant AllTraffic \\\n' +
-        '    --instance-type ml.c5.xlarge --plan\n'
+        '    --instance-type ml.c5.xlarge --plan\n',
     );
 }

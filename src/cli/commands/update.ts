@@ -27,7 +27,11 @@ const FLAGS: readonly PipelineFlag[] = [
   flag(undefined, '--remove <variant>', 'remove a variant (repeatable)', collect),
   flag(undefined, '--raise <variant=count>', 'raise a variant to this many instances before the update (repeatable)', collect),
   {
-    ...flag('retainAllVariantProperties', '--no-retain', 'take counts and weights from the new config instead of the live ones (retainAllVariantProperties=false)'),
+    ...flag(
+      'retainAllVariantProperties',
+      '--no-retain',
+      'take counts and weights from the new config instead of the live ones (retainAllVariantProperties=false)',
+    ),
     value: (v) => (v === false ? false : undefined),
   },
   flag('inServiceTimeout', '--timeout <duration>', 'deadline for each wait for InService, e.g. 30m (inServiceTimeout, default 60m)'),

@@ -57,7 +57,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
         if (req.url !== '/readyz') return reply(404, { error: 'GET /healthz or /readyz' });
         readiness().then(
           (r) => reply(r.ready ? 200 : 503, r),
-          (err: Error) => reply(503, { ready: false, error: err.message })
+          (err: Error) => reply(503, { ready: false, error: err.message }),
         );
       }).listen(flags.healthPort)
     : undefined;
@@ -71,7 +71,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       throw new CliError(
         `cannot reach Temporal at ${flags.address} (namespace ${flags.namespace}): ${(err as Error).message}. ` +
           'Give the frontend address with --address or TEMPORAL_ADDRESS (and the namespace with --namespace or TEMPORAL_NAMESPACE).',
-        EXIT.infrastructure
+        EXIT.infrastructure,
       );
     }
     worker = await createWorker({
@@ -83,8 +83,14 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       dataConverter,
     });
     logger.info(
-      { address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue, registry: flags.registry, payloadEncryptionKeyId: encryptionKeyIdOf(dataConverter) ?? null },
-      'modelship worker started'
+      {
+        address: flags.address,
+        namespace: flags.namespace,
+        taskQueue: flags.taskQueue,
+        registry: flags.registry,
+        payloadEncryptionKeyId: encryptionKeyIdOf(dataConverter) ?? null,
+      },
+      'modelship worker started',
     );
     await worker.run();
     logger.info('modelship worker stopped');

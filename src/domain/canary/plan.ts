@@ -124,7 +124,7 @@ export interface CanaryLayout {
  */
 export function canaryInstancesAt(weight: number, capacity: CanaryCapacity): number {
   // Rounded to 1e-9 first: 3 × 10 / 100 must be 0.3 → 1, not 0.30000000000000004 → 1 by luck elsewhere.
-  const share = Math.round((capacity.baselineInstances * weight) / 100 * 1e9) / 1e9;
+  const share = Math.round(((capacity.baselineInstances * weight) / 100) * 1e9) / 1e9;
   return Math.max(capacity.floor, Math.ceil(share));
 }
 
@@ -162,7 +162,8 @@ export function finalConfigFor(layout: CanaryLayout, instanceCount: number): { n
 /** The refusal a version gets before anything else is read: it must exist and be Approved. */
 export function refuseVersion(req: CanaryRequest, v: RegistryVersionFacts | null): PlanRefusal | undefined {
   if (!v) return { type: FAILURE.VersionNotFound, reason: `${req.model.name} has no version ${req.model.version}` };
-  if (v.approval !== 'Approved') return { type: FAILURE.VersionNotApproved, reason: `${req.model.name} version ${v.version} is ${v.approval}; only an Approved version can be rolled out` };
+  if (v.approval !== 'Approved')
+    return { type: FAILURE.VersionNotApproved, reason: `${req.model.name} version ${v.version} is ${v.approval}; only an Approved version can be rolled out` };
   return undefined;
 }
 
@@ -200,7 +201,7 @@ export function variantSettingsRefusal(baseline: VariantSpec, newModel: string):
 export function planCanaryLayout(
   req: CanaryRequest,
   facts: Pick<CanaryFacts, 'version' | 'endpoint' | 'config'>,
-  options: { capacity?: boolean; variantSettings?: boolean } = {}
+  options: { capacity?: boolean; variantSettings?: boolean } = {},
 ): Planned<CanaryLayout> {
   const { capacity: followsWeight = true, variantSettings = true } = options;
   const refuse = (type: FailureType, reason: string): Planned<CanaryLayout> => ({ ok: false, refusal: { type, reason } });
@@ -214,7 +215,10 @@ export function planCanaryLayout(
   if (ep.status === 'Failed') return refuse(FAILURE.EndpointFailed, `endpoint ${endpointName} failed: ${ep.failureReason ?? 'no FailureReason given'}`);
   const original = facts.config;
   if (!original || original.variants.length !== 1) {
-    return refuse(FAILURE.EndpointNotReady, `endpoint ${endpointName} serves ${original?.variants.length ?? 0} variants; a canary starts from an endpoint serving one`);
+    return refuse(
+      FAILURE.EndpointNotReady,
+      `endpoint ${endpointName} serves ${original?.variants.length ?? 0} variants; a canary starts from an endpoint serving one`,
+    );
   }
   const live = ep.variants[0];
   const baseline: VariantSpec = { ...original.variants[0], instanceCount: live?.desiredInstanceCount ?? original.variants[0].instanceCount };
@@ -226,7 +230,7 @@ export function planCanaryLayout(
   if (req.canary.instanceType !== undefined && req.canary.instanceType !== baseline.instanceType) {
     return refuse(
       FAILURE.InvalidInput,
-      `invalid canary input: canary.instanceType: must be the baseline's instance type ${baseline.instanceType} (the canary is promoted onto the baseline's type; change the type with the update pipeline); got ${req.canary.instanceType}`
+      `invalid canary input: canary.instanceType: must be the baseline's instance type ${baseline.instanceType} (the canary is promoted onto the baseline's type; change the type with the update pipeline); got ${req.canary.instanceType}`,
     );
   }
   const newModel = modelName(model, v.version);
@@ -239,7 +243,11 @@ export function planCanaryLayout(
   // Config names hash everything the config holds, so a config with other settings is never reused.
   const spec = (variants: VariantSpec[]) => (Object.keys(configExtra).length ? { variants, extra: configExtra } : variants);
   const capacity: CanaryCapacity | undefined = followsWeight
-    ? { baselineInstances: baseline.instanceCount, floor: req.canary.instanceCount, ...(req.canary.maxInstanceCount !== undefined ? { ceiling: req.canary.maxInstanceCount } : {}) }
+    ? {
+        baselineInstances: baseline.instanceCount,
+        floor: req.canary.instanceCount,
+        ...(req.canary.maxInstanceCount !== undefined ? { ceiling: req.canary.maxInstanceCount } : {}),
+      }
     : undefined;
   if (capacity) {
     // The ceiling must let the canary carry 100 %, else the rollout could never finish within capacity.
@@ -305,7 +313,7 @@ export function planCanaryLayout(
 export function canaryCleanupRequest(
   endpointName: string,
   layout: Pick<CanaryLayout, 'rampEndpointConfigName' | 'original' | 'baseline' | 'sageMakerModelName'>,
-  finalConfig?: string
+  finalConfig?: string,
 ): CleanupRequest {
   return {
     endpointName,
@@ -363,7 +371,7 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   changes.push(
     facts.modelExists
       ? change('keep', 'model', newModel, 'exists already: reused if its container is the same')
-      : change('create', 'model', newModel, `${model} version ${v.version}`)
+      : change('create', 'model', newModel, `${model} version ${v.version}`),
   );
   changes.push(change('create', 'endpoint config', rampConfig, rampVariants.map(describeVariant).join('; ')));
   changes.push(change('update', 'endpoint', endpointName, `from ${original.name} to ${rampConfig} (canary ${first}%)`));
@@ -375,8 +383,8 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
         'update',
         'scalable target',
         baselineTarget.resourceId,
-        `MinCapacity ${baselineTarget.minCapacity} → ${pinned} (its live count) while the canary serves, so the autoscaler keeps ${baseline.variantName}'s capacity; ${baselineTarget.minCapacity} again after promote or rollback`
-      )
+        `MinCapacity ${baselineTarget.minCapacity} → ${pinned} (its live count) while the canary serves, so the autoscaler keeps ${baseline.variantName}'s capacity; ${baselineTarget.minCapacity} again after promote or rollback`,
+      ),
     );
   }
   const canaryScaling = canaryScalingFrom(facts.baselineScaling ?? undefined, {
@@ -391,8 +399,8 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
         'scalable target',
         canaryScaling.resourceId,
         `min ${canaryScaling.minCapacity} (raised with each step's count), max ${canaryScaling.maxCapacity}; ` +
-          `target tracking ${canaryScaling.policies.map((p) => p.policyName).join(', ')} copied from ${baseline.variantName}; removed before promote and on rollback`
-      )
+          `target tracking ${canaryScaling.policies.map((p) => p.policyName).join(', ')} copied from ${baseline.variantName}; removed before promote and on rollback`,
+      ),
     );
   } else if (facts.baselineScaling) {
     notes.push(`${baseline.variantName} is autoscaled without a target-tracking policy on invocations per instance: the canary gets no autoscaling of its own`);
@@ -406,12 +414,12 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
           'update',
           'endpoint capacity',
           endpointName,
-          `${canary.variantName} ${prev.canaryInstances} → ${s.canaryInstances} instance(s), InService before its weight rises to ${s.canaryWeight}%`
-        )
+          `${canary.variantName} ${prev.canaryInstances} → ${s.canaryInstances} instance(s), InService before its weight rises to ${s.canaryWeight}%`,
+        ),
       );
     }
     changes.push(
-      change('update', 'endpoint weights', endpointName, `${baseline.variantName} ${s.baselineWeight} / ${canary.variantName} ${s.canaryWeight}, ${gate}`)
+      change('update', 'endpoint weights', endpointName, `${baseline.variantName} ${s.baselineWeight} / ${canary.variantName} ${s.canaryWeight}, ${gate}`),
     );
   }
   // The 100 % step is the promotion: after the last gated step below it, straight to the final config.
@@ -424,8 +432,8 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
       'update',
       'endpoint',
       endpointName,
-      `from ${rampConfig} to ${finalConfig}${promoting ? ` (the 100% step: ${canary.variantName} never serves 100% on ${rampConfig})` : ''}`
-    )
+      `from ${rampConfig} to ${finalConfig}${promoting ? ` (the 100% step: ${canary.variantName} never serves 100% on ${rampConfig})` : ''}`,
+    ),
   );
   changes.push(change('update', 'model version', `${model}/${v.version}`, `stage ${v.stage} → Production (Deployed)`));
   const archived = facts.versions.filter((x) => x.stage === 'Production' && x.version !== v.version).map((x) => `${model}/${x.version}`);
@@ -453,19 +461,20 @@ export function planCanary(req: CanaryRequest, facts: CanaryFacts): Planned<Cana
   if (configSettings.length) notes.push(`the ramp and final configs keep ${original.name}'s ${configSettings.join(', ')}`);
   const variantSettings = Object.keys(canary.extra ?? {});
   if (variantSettings.length) notes.push(`${canary.variantName} and the final variant keep ${baseline.variantName}'s ${variantSettings.join(', ')}`);
-  if (ep.status !== 'InService') notes.push(`endpoint ${endpointName} is ${ep.status}: the rollout waits for InService first, and plans from the config it then serves`);
+  if (ep.status !== 'InService')
+    notes.push(`endpoint ${endpointName} is ${ep.status}: the rollout waits for InService first, and plans from the config it then serves`);
   if (req.approvalSteps.includes(first)) notes.push(`approval step ${first}% is the first step: the rollout starts it without waiting`);
   if (req.windows) notes.push(`outside the allowed windows (${req.windows.timezone}) the rollout holds before each traffic shift`);
   if (req.gate.dryRun) notes.push('dry-run gate: verdicts are recorded, a failing gate does not roll back');
   notes.push(
     `capacity: the canary runs at least ceil(${baseline.instanceCount} baseline instances × weight / 100) instances` +
       ` (floor ${req.canary.instanceCount}${req.canary.maxInstanceCount !== undefined ? `, ceiling ${req.canary.maxInstanceCount}` : ''}); ` +
-      `${baseline.variantName} keeps its ${baseline.instanceCount} until the rollout ends`
+      `${baseline.variantName} keeps its ${baseline.instanceCount} until the rollout ends`,
   );
   notes.push(
     `a failing gate, an abort or an error restores ${baseline.variantName} to ${baseline.instanceCount} instance(s), then sends all traffic back to it, ` +
       `restores ${original.name} (keeping the live instance count), removes the canary ` +
-      `and sets version ${v.version} Rejected (CanaryRolledBack; an abort leaves it Approved)`
+      `and sets version ${v.version} Rejected (CanaryRolledBack; an abort leaves it Approved)`,
   );
 
   return {

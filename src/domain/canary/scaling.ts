@@ -22,7 +22,7 @@ import { OWNERSHIP_TAGS, type Owner } from '../ownership';
 /** The canary's scaling for a baseline `baseline` scales like this, or null when the baseline has none to copy. */
 export function canaryScalingFrom(
   baseline: VariantScaling | undefined,
-  o: { endpointName: string; canaryVariant: string; minCapacity: number; owner?: Owner }
+  o: { endpointName: string; canaryVariant: string; minCapacity: number; owner?: Owner },
 ): VariantScaling | null {
   if (!baseline) return null;
   const policies = perVariantPolicies(baseline.policies);

@@ -7,9 +7,7 @@ import type { EndpointConfigSummary, EndpointSummary, VariantScaling } from '../
 import type { DeleteRequest } from './input';
 import { planCleanup, type CleanupFacts, type KeptResource } from '../cleanup';
 
-
 /** Input of the endpoint delete pipeline. */
-
 
 export type { KeptResource };
 
@@ -24,11 +22,10 @@ export function configsToDelete(
   named: string[],
   referenced: string[],
   /** Current and pending configs of the other endpoints. */
-  inUse: Array<{ endpointName: string; configName: string }>
+  inUse: Array<{ endpointName: string; configName: string }>,
 ): { delete: string[]; kept: KeptResource[] } {
   const others = [...new Set(inUse.map((u) => u.endpointName))].filter((e) => e !== endpointName);
-  const owner = (config: string) =>
-    others.filter((e) => e.startsWith(`${endpointName}-`) && config.startsWith(`${e}-`)).sort((a, b) => b.length - a.length)[0];
+  const owner = (config: string) => others.filter((e) => e.startsWith(`${endpointName}-`) && config.startsWith(`${e}-`)).sort((a, b) => b.length - a.length)[0];
   const kept: KeptResource[] = [];
   const out: string[] = [];
   for (const config of [...new Set([...referenced, ...named])].sort()) {
@@ -45,7 +42,7 @@ export function configsToDelete(
 export function modelsToDelete(
   deleted: EndpointConfigSummary[],
   /** Model name → a remaining config that uses it. */
-  usedBy: Record<string, string>
+  usedBy: Record<string, string>,
 ): { delete: string[]; kept: KeptResource[] } {
   const models = [...new Set(deleted.flatMap((c) => c.variants.map((v) => v.modelName)))].sort();
   return {
@@ -116,10 +113,7 @@ export function planDelete(req: DeleteRequest, facts: DeleteFacts): Planned<Dele
   let deletedModels: string[] = [];
   if (req.deleteConfigsAndModels && facts.cleanup) {
     // Decided as the pipeline decides (planCleanup), once the endpoint is gone: nothing is in use by it then.
-    const cleanup = planCleanup(
-      { endpointName: name, scope: { kind: 'owned', configs: endpointConfigs } },
-      { ...facts.cleanup, inUse: [], inUseModels: [] }
-    );
+    const cleanup = planCleanup({ endpointName: name, scope: { kind: 'owned', configs: endpointConfigs } }, { ...facts.cleanup, inUse: [], inUseModels: [] });
     kept.push(...cleanup.kept);
     deletedConfigs = cleanup.deleteConfigs;
     deletedModels = cleanup.deleteModels;

@@ -6,24 +6,31 @@ import { awsName, duration, environment, image, instanceCount, instanceType, met
 export const STAGES = { none: 'None', staging: 'Staging', production: 'Production', archived: 'Archived' } as const;
 export type Stage = (typeof STAGES)[keyof typeof STAGES];
 
-
 const s3Uri = z
   .string({ error: 'required: an s3:// URI' })
   .max(512, { error: 'must be at most 512 characters' })
   .regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/\S*)?$/, { error: (iss) => `must be an s3://bucket/prefix URI; got ${JSON.stringify(iss.input)}` });
 
-const snsTopicArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, { error: (iss) => `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>); got ${JSON.stringify(iss.input)}` });
+const snsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, {
+  error: (iss) => `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>); got ${JSON.stringify(iss.input)}`,
+});
 
 /** Network placement of the model's containers (CreateModel VpcConfig). */
 const vpcConfigSchema = z.strictObject({
   securityGroupIds: z
-    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a security group id such as sg-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }))
+    .array(
+      z
+        .string()
+        .regex(/^sg-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a security group id such as sg-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }),
+    )
     .min(1, { error: 'must list 1-5 security group ids' })
     .max(5, { error: 'must list 1-5 security group ids' }),
   subnets: z
-    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a subnet id such as subnet-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }))
+    .array(
+      z
+        .string()
+        .regex(/^subnet-[0-9a-f]{8,17}$/, { error: (iss) => `each must be a subnet id such as subnet-0123456789abcdef0; got ${JSON.stringify(iss.input)}` }),
+    )
     .min(1, { error: 'must list 1-16 subnet ids' })
     .max(16, { error: 'must list 1-16 subnet ids' }),
 });
@@ -32,7 +39,12 @@ const vpcConfigSchema = z.strictObject({
 const dataCaptureSchema = z.strictObject({
   destinationS3Uri: s3Uri,
   /** @default 100 */
-  samplingPercentage: z.number().int({ error: 'must be a whole percentage' }).min(0, { error: 'must be 0-100' }).max(100, { error: 'must be 0-100' }).optional(),
+  samplingPercentage: z
+    .number()
+    .int({ error: 'must be a whole percentage' })
+    .min(0, { error: 'must be 0-100' })
+    .max(100, { error: 'must be 0-100' })
+    .optional(),
   /** @default ['Input', 'Output'] */
   captureModes: z
     .array(z.enum(['Input', 'Output'], { error: 'each must be "Input" or "Output"' }))
@@ -61,7 +73,8 @@ const tagsSchema = z
     if (Object.keys(tags).length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 tags' });
     for (const key of Object.keys(tags)) {
       if (key.length < 1 || key.length > 128) ctx.addIssue({ code: 'custom', path: [key], message: 'tag keys must be 1-128 characters' });
-      else if (key.toLowerCase().startsWith('aws:')) ctx.addIssue({ code: 'custom', path: [key], message: 'tag keys must not start with "aws:" (reserved by AWS)' });
+      else if (key.toLowerCase().startsWith('aws:'))
+        ctx.addIssue({ code: 'custom', path: [key], message: 'tag keys must not start with "aws:" (reserved by AWS)' });
     }
   });
 
@@ -124,7 +137,10 @@ export const deployInputSchema = z.strictObject({
    */
   assumeRoleArn: roleArn
     .superRefine((_arn, ctx) => {
-      ctx.addIssue({ code: 'custom', message: 'cross-account deploys (assuming a role) are not supported yet; run a worker whose credentials are in the target account' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'cross-account deploys (assuming a role) are not supported yet; run a worker whose credentials are in the target account',
+      });
     })
     .optional(),
 });

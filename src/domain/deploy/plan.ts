@@ -77,7 +77,7 @@ export function deployResources(
   version: number,
   previous: EndpointConfigSummary | null,
   endpoint: EndpointSummary | null,
-  o: { renameKeepsFleet?: boolean; keepsSettings?: boolean } = { renameKeepsFleet: true, keepsSettings: true }
+  o: { renameKeepsFleet?: boolean; keepsSettings?: boolean } = { renameKeepsFleet: true, keepsSettings: true },
 ): {
   sageMakerModelName: string;
   variants: VariantSpec[];
@@ -136,7 +136,7 @@ export function carriedVariantSettings(replaced: VariantSpec | undefined): Pick<
 export function deployRefusal(
   req: Pick<DeployRequest, 'endpointName' | 'mode' | 'variantName'>,
   endpoint: { endpointExists: boolean; previousConfig?: EndpointConfigSummary | null },
-  keepsSettingsFor?: { newModel: string }
+  keepsSettingsFor?: { newModel: string },
 ): PlanRefusal | undefined {
   if (endpoint.endpointExists && req.mode === 'create') {
     return { type: FAILURE.EndpointExists, reason: `endpoint ${req.endpointName} already exists and mode is "create"; use mode "replace" or "add"` };
@@ -147,7 +147,8 @@ export function deployRefusal(
   // A replaced variant's settings are carried (carriedVariantSettings): not an instance pool that runs another model.
   const replaced = req.mode !== 'add' ? endpoint.previousConfig?.variants.find((v) => v.variantName === req.variantName) : undefined;
   const settings = keepsSettingsFor && replaced ? variantSettingsRefusal(replaced, keepsSettingsFor.newModel) : undefined;
-  if (settings) return { type: FAILURE.EndpointNotReady, reason: `endpoint ${req.endpointName}: ${settings.replace('a canary would carry', 'the deploy would carry')}` };
+  if (settings)
+    return { type: FAILURE.EndpointNotReady, reason: `endpoint ${req.endpointName}: ${settings.replace('a canary would carry', 'the deploy would carry')}` };
   return undefined;
 }
 
@@ -165,38 +166,59 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
   const notes: string[] = [`version ${version} is predicted: a registration of ${model} made before this run's would take it`];
 
   if (!facts.groupExists) changes.push(change('create', 'model package group', model));
-  changes.push(change('create', 'model version', ref(version), `image ${req.model.image}, artifacts ${req.model.modelDataUrl}; approval PendingManualApproval`));
+  changes.push(
+    change('create', 'model version', ref(version), `image ${req.model.image}, artifacts ${req.model.modelDataUrl}; approval PendingManualApproval`),
+  );
   changes.push(change('update', 'model version', ref(version), `stage None → Staging (PendingApproval)`));
   const archivedWhenStaged = req.archiveExisting ? facts.versions.filter((v) => v.stage === STAGES.staging).map((v) => v.version) : [];
   for (const v of archivedWhenStaged) changes.push(change('update', 'model version', ref(v), 'stage Staging → Archived (Superseded)'));
   if (req.autoApprove) changes.push(change('update', 'model version', ref(version), 'approval → Approved (autoApprove)'));
   else {
     changes.push(change('update', 'model version', ref(version), `approval → Approved when approved (waits up to ${req.approvalTimeout})`));
-    notes.push(`waits for \`modelship approve ${req.endpointName}\` (up to ${req.approvalTimeout}); a rejection or timeout sets the version Rejected and changes nothing below`);
+    notes.push(
+      `waits for \`modelship approve ${req.endpointName}\` (up to ${req.approvalTimeout}); a rejection or timeout sets the version Rejected and changes nothing below`,
+    );
   }
 
   changes.push(
     facts.existing.model
       ? change('keep', 'model', sageMakerModelName, 'exists already: reused if its container is the same, otherwise the deploy fails')
-      : change('create', 'model', sageMakerModelName, `image ${req.model.image}`)
+      : change('create', 'model', sageMakerModelName, `image ${req.model.image}`),
   );
   changes.push(
     facts.existing.config
       ? change('keep', 'endpoint config', configName, 'exists already with this spec: reused')
-      : change('create', 'endpoint config', configName, variants.map(describeVariant).join('; '))
+      : change('create', 'endpoint config', configName, variants.map(describeVariant).join('; ')),
   );
   if (ep) {
     const retain = mode === 'add' ? ', the existing variants keeping their live weights and counts' : '';
     const rule = previous ? deployScalingRule(req.endpointName, previous, variants, facts.scaling ?? []) : undefined;
     for (const [i, s] of (rule?.deregister ?? []).entries()) {
-      changes.push(change('delete', 'scalable target', s.resourceId, `${rule!.reasons[i]}: its policies and target removed before UpdateEndpoint (AWS refuses the update otherwise)`));
+      changes.push(
+        change(
+          'delete',
+          'scalable target',
+          s.resourceId,
+          `${rule!.reasons[i]}: its policies and target removed before UpdateEndpoint (AWS refuses the update otherwise)`,
+        ),
+      );
     }
     changes.push(change('update', 'endpoint', req.endpointName, `from ${ep.configName ?? '(none)'} to ${configName}${retain}`));
     for (const s of rule?.restore ?? []) {
-      changes.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}, policies ${s.policies.map((p) => p.policyName).join(', ') || '(none)'}, once the endpoint serves ${configName}`));
+      changes.push(
+        change(
+          'create',
+          'scalable target',
+          s.resourceId,
+          `min ${s.minCapacity}, max ${s.maxCapacity}, policies ${s.policies.map((p) => p.policyName).join(', ') || '(none)'}, once the endpoint serves ${configName}`,
+        ),
+      );
     }
     for (const n of rule?.notRestored ?? []) notes.push(`autoscaling of ${n.variantName} is not restored: ${n.reason}`);
-    if (ep.status !== 'InService') notes.push(`endpoint ${req.endpointName} is ${ep.status}: the run waits for InService before changing it${ep.status === 'Failed' ? ', and fails, since a Failed endpoint never gets there' : ''}`);
+    if (ep.status !== 'InService')
+      notes.push(
+        `endpoint ${req.endpointName} is ${ep.status}: the run waits for InService before changing it${ep.status === 'Failed' ? ', and fails, since a Failed endpoint never gets there' : ''}`,
+      );
   } else {
     changes.push(change('create', 'endpoint', req.endpointName, `on ${configName}`));
   }
@@ -223,30 +245,35 @@ export function planDeploy(req: DeployRequest, facts: DeployFacts): Planned<Depl
     for (const m of cleanup.deleteModels) changes.push(change('delete', 'model', m));
     for (const k of kept) changes.push(change('keep', k.kind === 'model' ? 'model' : 'endpoint config', k.name, k.reason));
   }
-  notes.push(`if the endpoint does not end up serving ${configName}, the run deletes what it created, leaves the endpoint on its previous config and records DeploymentFailed on version ${version}`);
+  notes.push(
+    `if the endpoint does not end up serving ${configName}, the run deletes what it created, leaves the endpoint on its previous config and records DeploymentFailed on version ${version}`,
+  );
 
-  return { ok: true, plan: {
-    kind: 'deploy',
-    endpointName: req.endpointName,
-    model,
-    version,
-    versionPredicted: true,
-    sageMakerModelName,
-    endpointConfigName: configName,
-    variants,
-    endpointAction: ep ? 'update' : 'create',
-    ...(ep?.configName ? { previousEndpointConfigName: ep.configName } : {}),
-    mode,
-    ...(Object.keys(configExtra).length ? { configExtra } : {}),
-    approval: { auto: req.autoApprove, timeout: req.approvalTimeout },
-    stage: req.stage,
-    archivedWhenStaged: archivedWhenStaged.map(ref),
-    archived: archived.map(ref),
-    removed,
-    kept,
-    changes,
-    notes,
-  } };
+  return {
+    ok: true,
+    plan: {
+      kind: 'deploy',
+      endpointName: req.endpointName,
+      model,
+      version,
+      versionPredicted: true,
+      sageMakerModelName,
+      endpointConfigName: configName,
+      variants,
+      endpointAction: ep ? 'update' : 'create',
+      ...(ep?.configName ? { previousEndpointConfigName: ep.configName } : {}),
+      mode,
+      ...(Object.keys(configExtra).length ? { configExtra } : {}),
+      approval: { auto: req.autoApprove, timeout: req.approvalTimeout },
+      stage: req.stage,
+      archivedWhenStaged: archivedWhenStaged.map(ref),
+      archived: archived.map(ref),
+      removed,
+      kept,
+      changes,
+      notes,
+    },
+  };
 }
 
 /** The cleanup a deploy with `archive: false` runs once the endpoint serves `configName`. */
@@ -277,7 +304,12 @@ export interface DeployScalingRule {
  * - a variant removed otherwise: not restored (reported).
  * A model-only change keeps its scaling in place: AWS allows it.
  */
-export function deployScalingRule(endpointName: string, previous: EndpointConfigSummary, variants: VariantSpec[], scaling: VariantScaling[]): DeployScalingRule {
+export function deployScalingRule(
+  endpointName: string,
+  previous: EndpointConfigSummary,
+  variants: VariantSpec[],
+  scaling: VariantScaling[],
+): DeployScalingRule {
   const rule: DeployScalingRule = { deregister: [], restore: [], reasons: [], notRestored: [] };
   for (const s of scaling) {
     const before = previous.variants.find((v) => v.variantName === s.variantName);
@@ -298,7 +330,10 @@ export function deployScalingRule(endpointName: string, previous: EndpointConfig
       const left = s.policies.filter((p) => !moved.some((m) => m.policyName === p.policyName));
       rule.restore.push({ ...s, variantName: to, resourceId: variantResourceId(endpointName, to), policies: moved });
       if (left.length) {
-        rule.notRestored.push({ variantName: s.variantName, reason: `policies ${left.map((p) => p.policyName).join(', ')} watch ${s.variantName}'s own metrics and are not moved to ${to}` });
+        rule.notRestored.push({
+          variantName: s.variantName,
+          reason: `policies ${left.map((p) => p.policyName).join(', ')} watch ${s.variantName}'s own metrics and are not moved to ${to}`,
+        });
       }
     } else {
       rule.reasons.push(`variant ${s.variantName} is autoscaled and is removed`);
@@ -318,7 +353,7 @@ export function deployScalingRule(endpointName: string, previous: EndpointConfig
 export function deployInstanceCount(
   req: Pick<DeployRequest, 'instanceCount' | 'mode' | 'variantName'>,
   endpoint: EndpointSummary | null,
-  o: { renameKeepsFleet?: boolean } = {}
+  o: { renameKeepsFleet?: boolean } = {},
 ): number {
   if (req.instanceCount !== undefined) return req.instanceCount;
   if (endpoint && req.mode !== 'add') {

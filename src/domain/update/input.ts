@@ -3,10 +3,7 @@ import { z } from 'zod';
 import { pollPolicySchema } from '../schemas';
 import { awsName, duration, instanceCount, instanceType } from '../validation';
 
-const weight = z
-  .number({ error: 'must be a number (weights are relative: 95 and 5 split traffic 95%/5%)' })
-  .min(0, { error: 'must be 0 or more' });
-
+const weight = z.number({ error: 'must be a number (weights are relative: 95 and 5 split traffic 95%/5%)' }).min(0, { error: 'must be 0 or more' });
 
 /** A change to a variant the endpoint has; fields left out keep their current values. */
 const variantChange = z

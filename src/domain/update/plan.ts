@@ -4,20 +4,11 @@
  * variants' scaling off during the update and back on afterwards. Pure: no AWS calls, no Temporal.
  */
 import { change, describeVariant, type Planned, type PlannedChange, type PlanRefusal } from '../change-plan';
-import type {
-  EndpointConfigSummary,
-  EndpointSummary,
-  ExpectedEndpoint,
-  VariantScaling,
-  VariantSpec,
-  VariantWeightAndCapacity,
-} from '../endpoint';
+import type { EndpointConfigSummary, EndpointSummary, ExpectedEndpoint, VariantScaling, VariantSpec, VariantWeightAndCapacity } from '../endpoint';
 import { endpointConfigName } from '../names';
 import { FAILURE } from '../failures';
 import { describeIssues, type InputIssue } from '../validation';
 import type { UpdateRequest } from './input';
-
-
 
 /** What AWS reports about the endpoint when the plan is made. */
 export interface UpdateFacts {
@@ -89,7 +80,10 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts, o: { refuseCo
 
   req.change.forEach((c, i) => {
     if (!has(c.variantName)) {
-      issues.push({ field: `change.${i}.variantName`, rule: `endpoint ${endpoint.name} has no variant ${c.variantName} (it has ${list}); use add for a new variant` });
+      issues.push({
+        field: `change.${i}.variantName`,
+        rule: `endpoint ${endpoint.name} has no variant ${c.variantName} (it has ${list}); use add for a new variant`,
+      });
       return;
     }
     const target = scalingOf(c.variantName);
@@ -108,7 +102,10 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts, o: { refuseCo
   });
   const kept = config.variants.filter((v) => !req.remove.includes(v.variantName));
   if (kept.length + req.add.length === 0) {
-    issues.push({ field: 'remove', rule: `cannot remove every variant of endpoint ${endpoint.name}: an endpoint serves at least one (delete the endpoint instead)` });
+    issues.push({
+      field: 'remove',
+      rule: `cannot remove every variant of endpoint ${endpoint.name}: an endpoint serves at least one (delete the endpoint instead)`,
+    });
   }
   if (kept.length + req.add.length > MAX_VARIANTS) {
     issues.push({ field: 'add', rule: `an endpoint config holds at most ${MAX_VARIANTS} variants; this update would give ${kept.length + req.add.length}` });
@@ -120,7 +117,8 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts, o: { refuseCo
       continue;
     }
     const now = live(name)?.desiredInstanceCount;
-    if (now !== undefined && count < now) issues.push({ field, rule: `must be at least the ${now} instances the variant runs now (it raises capacity); got ${count}` });
+    if (now !== undefined && count < now)
+      issues.push({ field, rule: `must be at least the ${now} instances the variant runs now (it raises capacity); got ${count}` });
     const target = scalingOf(name);
     if (target && count > target.maxCapacity) {
       issues.push({ field, rule: `must be at most the variant's autoscaling MaxCapacity ${target.maxCapacity}; got ${count}` });
@@ -231,7 +229,7 @@ export function planUpdate(req: UpdateRequest, facts: UpdateFacts, o: { refuseCo
                 ...(v.desiredInstanceCount !== undefined ? { instanceCount: v.desiredInstanceCount } : {}),
                 ...(v.desiredWeight !== undefined ? { weight: v.desiredWeight } : {}),
               },
-            ]
+            ],
       ),
       retainAllVariantProperties: req.retainAllVariantProperties,
       excludeRetainedVariantProperties: exclude,
@@ -287,7 +285,9 @@ export function updatePlanChanges(plan: UpdatePlan): PlannedChange[] {
   }
   for (const r of plan.raise) {
     const before = plan.capacityBefore.find((c) => c.variantName === r.variantName)?.instanceCount;
-    out.push(change('update', 'endpoint capacity', `${plan.endpointName}/${r.variantName}`, `${before ?? '?'} → ${r.instanceCount} instances before the update`));
+    out.push(
+      change('update', 'endpoint capacity', `${plan.endpointName}/${r.variantName}`, `${before ?? '?'} → ${r.instanceCount} instances before the update`),
+    );
   }
   out.push(change('create', 'endpoint config', plan.newConfigName, plan.variants.map(describeVariant).join('; ')));
   const retain = plan.retainAllVariantProperties
@@ -295,8 +295,17 @@ export function updatePlanChanges(plan: UpdatePlan): PlannedChange[] {
     : '';
   out.push(change('update', 'endpoint', plan.endpointName, `from ${plan.currentConfigName} to ${plan.newConfigName}${retain}`));
   for (const s of plan.restore) {
-    const suspended = Object.entries(s.suspendedState ?? {}).filter(([, on]) => on).map(([k]) => k);
-    out.push(change('create', 'scalable target', s.resourceId, `min ${s.minCapacity}, max ${s.maxCapacity}${suspended.length ? `, suspended ${suspended.join(', ')}` : ''}, as before`));
+    const suspended = Object.entries(s.suspendedState ?? {})
+      .filter(([, on]) => on)
+      .map(([k]) => k);
+    out.push(
+      change(
+        'create',
+        'scalable target',
+        s.resourceId,
+        `min ${s.minCapacity}, max ${s.maxCapacity}${suspended.length ? `, suspended ${suspended.join(', ')}` : ''}, as before`,
+      ),
+    );
     for (const p of s.policies) out.push(change('create', 'scaling policy', p.policyName, `${p.policyType} on ${s.resourceId}, as before`));
   }
   return out;
