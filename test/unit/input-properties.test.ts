@@ -58,7 +58,7 @@ const validDeploy = fc.record(
 );
 
 /** Strictly increasing percentages ending at 100. */
-const validSteps = fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 6 }).map((s) => [...s.sort((a, b) => a - b), 100]);
+const validSteps = fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { minLength: 1, maxLength: 6 }).map((s) => [...s.sort((a, b) => a - b), 100]);
 
 const validCanary = fc
   .record(
@@ -300,10 +300,11 @@ const nonIncreasingSteps = fc.tuple(fc.array(fc.integer({ min: 1, max: 100 }), {
 
 describe('canary input (canaryRollout, modelship canary)', () => {
   it('accepts every generated valid input', () => acceptsValid(canaryInputSchema, validCanary));
-  it('refuses non-increasing ramps, ramps not ending at 100, empty ones and steps out of (0, 100]', () =>
+  it('refuses non-increasing ramps, ramps not ending at 100, empty ones, [100] alone and steps out of (0, 100]', () =>
     property(
       canaryInputSchema,
       fc.oneof(
+        breakField(validCanary, ['steps'], fc.constant([100]), 'no step below 100').map((b) => ({ ...b, input: { ...(b.input as Input), approvalSteps: [] } })),
         breakField(validCanary, ['steps'], nonIncreasingSteps, 'non-increasing steps').map((b) => ({
           ...b,
           input: { ...(b.input as Input), approvalSteps: [] },

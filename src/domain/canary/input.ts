@@ -19,7 +19,10 @@ const steps = z
   .min(1, { error: 'must hold at least one step' })
   .max(20, { error: 'at most 20 steps' })
   .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]), { error: 'must be strictly increasing' })
-  .refine((s) => s[s.length - 1] === 100, { error: 'must end at 100' });
+  .refine((s) => s[s.length - 1] === 100, { error: 'must end at 100' })
+  // The 100 % step is the promotion; a ramp of [100] alone would put all traffic on the canary variant of
+  // the ramp config, unjudged. A direct switch is a deploy (mode replace).
+  .refine((s) => s.length !== 1, { error: 'must hold at least one step below 100 before the 100 % step (for a direct switch, deploy with mode replace)' });
 
 export const gateSchema = z.strictObject({
   /** Highest canary 5xx error rate (0..1) allowed, whatever the baseline does. @default 0.01 */
