@@ -14,6 +14,7 @@ import { FAILURE } from '../domain/failures';
 import type { TemporalOptions } from './connection';
 import { CliError, EXIT, exitCodeForFailure } from './exit-codes';
 import { lastPoll, noWorkerMessage, workerPolling } from './pollers';
+import { milestoneLines } from './status-lines';
 
 /** Where a pipeline runs: named in the messages that say no worker is polling. */
 export type Where = Pick<TemporalOptions, 'address' | 'namespace' | 'taskQueue'>;
@@ -130,6 +131,7 @@ export async function follow<S>(
 ): Promise<number> {
   const started = Date.now();
   let last = '';
+  const printed = new Set<string>();
   let done = false;
   // Since when (local time) no status query was answered, and the queue's last poll then (server time).
   let unanswered: { since: number; lastPoll: number | null | undefined } | undefined;
@@ -141,7 +143,15 @@ export async function follow<S>(
         const status = await handle.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
         unanswered = undefined;
         const line = describe(status) + (waiting ? ` — ${waiting}` : '');
-        if (line !== last && !done && !out.json) console.log(`[${formatDuration(Date.now() - started).padStart(6)}] ${line}`);
+        const stamp = `[${formatDuration(Date.now() - started).padStart(6)}]`;
+        // A decision the status still records (an approval) is printed once, even when its step went by
+        // between two queries: short AWS calls run as local activities, so a step can pass within one task.
+        for (const m of milestoneLines(status)) {
+          if (!printed.has(m) && m !== line && !done && !out.json) console.log(`${stamp} ${m}`);
+          printed.add(m);
+        }
+        if (line !== last && !done && !out.json) console.log(`${stamp} ${line}`);
+        printed.add(line);
         last = line;
       } catch {
         // A query is answered by a worker: the first workflow task may not have run yet, or no worker

@@ -18,6 +18,17 @@ export function describeDeployStatus(s: DeployStatus): string {
   return `${s.step}${version}${created.length ? ` (created: ${created.join(', ')})` : ''}${s.error ? ` error: ${s.error}` : ''}`;
 }
 
+/**
+ * Lines for decisions a status keeps recording after its step has passed (a deploy's approval), so that
+ * progress output names them even if no status query landed while the step lasted. Each is the line the
+ * step itself shows.
+ */
+export function milestoneLines(s: unknown): string[] {
+  const deploy = s as Partial<DeployStatus> | undefined;
+  if (!deploy || typeof deploy !== 'object' || !deploy.approval || !Array.isArray(deploy.created)) return [];
+  return [describeDeployStatus({ ...(deploy as DeployStatus), step: 'awaiting-approval' })];
+}
+
 function describeGate(g: GateResult): string {
   const rate = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(2)}%` : '-');
   const p99 = (v?: number) => (v === undefined ? '-' : `${v.toFixed(1)}ms`);

@@ -89,6 +89,24 @@ async function encryptedStack(dataConverter: DataConverter, taskQueue = uniqueNa
  */
 const PATCH_MARKER_DETAILS = /markerRecordedEventAttributes\.details\.patch-data/;
 
+/**
+ * A local activity's marker: its `data` is written by the SDK core itself (sequence, attempt, activity id
+ * and type, times), never user data, and does not pass through the codec; its `result` does.
+ */
+const LOCAL_ACTIVITY_MARKER_DATA = /markerRecordedEventAttributes\.details\.data\b/;
+const LOCAL_ACTIVITY_MARKER_FIELDS = ['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time'];
+
+/** Every local activity marker's core-written data, parsed. */
+function localActivityMarkerDataOf(history: History): { path: string; value: unknown }[] {
+  const out: { path: string; value: unknown }[] = [];
+  (history.events ?? []).forEach((e, i) => {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_local_activity') return;
+    for (const p of m.details?.['data']?.payloads ?? []) out.push({ path: `events[${i}]`, value: JSON.parse(text(p.data)) });
+  });
+  return out;
+}
+
 /** Every patch marker's payload: these must hold nothing but the patch id and its deprecation flag. */
 function patchMarkerPayloadsOf(history: History): { path: string; value: unknown }[] {
   const out: { path: string; value: unknown }[] = [];
@@ -109,6 +127,11 @@ function payloadsOf(history: History): { path: string; payload: Payload }[] {
   const walk = (node: unknown, path: string) => {
     if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
     if (/searchAttributes|indexedFields/.test(path) || PATCH_MARKER_DETAILS.test(path)) return;
+    if (
+      LOCAL_ACTIVITY_MARKER_DATA.test(path) &&
+      history.events?.[Number(/^events\[(\d+)\]/.exec(path)?.[1])]?.markerRecordedEventAttributes?.markerName === 'core_local_activity'
+    )
+      return;
     const maybe = node as { metadata?: Record<string, unknown>; data?: unknown };
     if (
       maybe.metadata &&
@@ -155,6 +178,12 @@ describe('payload encryption', () => {
         for (const secret of [input.model.image, input.model.modelDataUrl, model, ep]) {
           assert.ok(!text(payload.data).includes(secret), `${path} holds "${secret}" in clear`);
         }
+      }
+      const localMarkers = localActivityMarkerDataOf(history);
+      assert.ok(localMarkers.length > 0, 'short AWS calls ran as local activities');
+      for (const { path, value } of localMarkers) {
+        const extra = Object.keys(value as object).filter((k) => !LOCAL_ACTIVITY_MARKER_FIELDS.includes(k));
+        assert.deepEqual(extra, [], `${path}: a local activity marker's data holds only the SDK core's bookkeeping`);
       }
       for (const { path, value } of patchMarkerPayloadsOf(history)) {
         assert.ok(value !== null && typeof value === 'object', `${path}: a patch marker holds an object`);

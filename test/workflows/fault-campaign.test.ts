@@ -148,7 +148,8 @@ describe('fault campaign', { concurrency: true }, () => {
           endpointName: ep,
           model: { name: model, version: 2 },
           executionRoleArn: ROLE,
-          steps: [10, 100],
+          // 10 → 50 in place (the lost call); 100 is the promotion, by UpdateEndpoint.
+          steps: [10, 50, 100],
           bake: '1s',
           gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
           poll: { min: '100ms', max: '300ms' },
