@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
@@ -104,8 +103,8 @@ describe('ownership tags: undo only what this run created', () => {
   it('does not delete an endpoint another actor created while the deploy was preparing', async () => {
     const ep = uniqueName('race');
     const model = uniqueName('m');
-    // The other actor's model and config exist first (other names, no conflict), so that the race window
-    // below holds one call only: on a slow machine three calls outlasted the deploy's held CreateEndpointConfig.
+    // The other actor's model and config exist first; their endpoint appears just before the deploy's
+    // CreateEndpoint is served (the emulator's actorCreate fault), after the deploy's last look.
     const theirModel = `${ep}-theirs`;
     await h.aws.sagemaker.send(
       new CreateModelCommand({
@@ -120,21 +119,18 @@ describe('ownership tags: undo only what this run created', () => {
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: theirModel, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
       }),
     );
-    h.emulator.control.setFaults([{ kind: 'latency', ms: 6000, operations: ['SageMaker.CreateEndpointConfig'], times: 1 }]);
+    const actorCreates = () => h.emulator.control.calls().faults['actorCreate'] ?? 0;
+    const before = actorCreates();
+    h.emulator.control.setFaults([{ kind: 'actorCreate', operation: 'CreateEndpoint', names: [ep], input: { EndpointConfigName: `${ep}-theirs` } }]);
     try {
       const handle = await h.client.workflow.start(deployModel, { taskQueue: h.taskQueue, workflowId: endpointWorkflowId(ep), args: [deployInput(ep, model)] });
-      await eventually(
-        () => handle.query(deployStatusQuery),
-        (s) => s.step === 'creating-endpoint-config',
-      );
-      // Someone else creates the endpoint in the meantime.
-      await h.aws.sagemaker.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-theirs` }));
       const failure = await failureOf(handle.result());
       assert.equal(failure.type, 'DeploymentFailed');
       assert.match(failure.message, /ResourceConflict|already exists/);
       const theirs = await h.aws.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ep }));
       assert.notEqual(theirs.EndpointStatus, 'Deleting', 'their endpoint is not being deleted');
       assert.equal(theirs.EndpointConfigName, `${ep}-theirs`);
+      assert.equal(actorCreates() - before, 1, 'the other actor created it');
     } finally {
       h.emulator.control.setFaults([]);
     }
