@@ -226,7 +226,7 @@ describe('fault campaign', { concurrency: true }, () => {
           endpointName: ep,
           model: { name: model, version: 2 },
           executionRoleArn: ROLE,
-          steps: [10, 100],
+          steps: [10, 50, 100], // 10 % is the ramp config and 100 % a promotion (UpdateEndpoint): the shift to 50 % is the weights call
           bake: '1s',
           gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
           poll: { min: '100ms', max: '300ms' },
