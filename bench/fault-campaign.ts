@@ -8,6 +8,7 @@
  * Needs the Temporal CLI (TEMPORAL_CLI_PATH, or scripts/temporal-cli.sh finds/installs it). Exits 1 when
  * any workflow missed its expected outcome or the final AWS state differs from the expected one.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatSummary, runCampaign } from '../test/support/campaign';
 import { temporalCliPath } from '../test/support/temporal';
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
     },
   });
   const pipelines = Number(values.pipelines);
+  // Recovery times depend on how busy the machine is (a restarted worker takes longer to poll): print the load with them.
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ');
+  const loadAtStart = load();
   const report = await runCampaign({
     cliPath: temporalCliPath(),
     pipelines,
@@ -42,7 +49,8 @@ async function main(): Promise<void> {
     timeoutMs: Number(values['timeout-ms']),
     log: (line) => console.error(line),
   });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatSummary(report));
+  console.log(values.json ? JSON.stringify({ ...report, loadAverage: { start: loadAtStart, end: load() } }, null, 2) : formatSummary(report));
+  if (!values.json) console.log(`  load average (1, 5, 15 min): ${loadAtStart} at start, ${load()} at the end`);
   const bad =
     report.wrongOutcomes.length +
     report.leaks.length +

@@ -27,6 +27,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws';
 import { freePort, startDevServer, type DevServer } from '../../src/dev-server';
 import type { CanaryInput } from '../../src/domain/canary/input';
@@ -101,6 +103,32 @@ export interface PipelineReport {
   durationMs: number;
 }
 
+/** One pipeline running when the worker was SIGKILLed, and how long it took to make its next step on the new worker. */
+export interface PipelineRecovery {
+  kind: ScenarioKind;
+  endpoint: string;
+  /** Seconds from the kill (or from when its timer fired, see `timerDueSeconds`) to its next step; undefined if it never made one. */
+  seconds?: number;
+  /** The history event that counted as the next step (e.g. `ACTIVITY_TASK_COMPLETED`, `MARKER_RECORDED`). */
+  nextStep?: string;
+  /** It was only waiting on a timer at the kill: seconds after the kill the timer fired (recovery is measured from then). */
+  timerDueSeconds?: number;
+  /** The Temporal server was restarted between the kill and the next step (its downtime is in the figure). */
+  serverRestartBetween: boolean;
+}
+
+/** One worker SIGKILL of the chaos loop. */
+export interface KillRecovery {
+  /** Seconds after the pipelines started. */
+  atSeconds: number;
+  /** Seconds from the SIGKILL until the new worker process polled. */
+  workerReadySeconds: number;
+  /** The pipelines running at the kill (started, not closed). */
+  affected: PipelineRecovery[];
+  medianSeconds?: number;
+  maxSeconds?: number;
+}
+
 export interface CampaignReport {
   seed: number;
   pipelines: PipelineReport[];
@@ -129,6 +157,13 @@ export interface CampaignReport {
   scalingSteps: ScalingStep[];
   /** Canary rollouts on autoscaled endpoints during which no variant of the endpoint scaled out (the simulation never acted mid-rollout). */
   canariesWithoutScaleOut: string[];
+  /** Per worker SIGKILL: the pipelines it caught mid-run and the seconds until each made its next step on the new worker. */
+  killRecoveries: KillRecovery[];
+  /** Over every affected pipeline of every kill. */
+  recoveryMedianSeconds?: number;
+  recoveryMaxSeconds?: number;
+  /** `<endpoint> after kill <n>`: running at a kill and never made a step afterwards (cannot happen if it closed). */
+  noStepAfterKill: string[];
   durationMs: number;
 }
 
@@ -849,6 +884,96 @@ export function duplicateCreates(creates: Array<{ operation: string; name?: stri
   return [...effective].filter(([, n]) => n > 1).map(([key, n]) => `${key} took effect ${n} times`);
 }
 
+// ------------------------------------------------------------------------------ recovery after a kill
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const eventName = (e: HistoryEvent) => temporal.api.enums.v1.EventType[e.eventType ?? 0].replace(/^EVENT_TYPE_/, '');
+/**
+ * Events only a worker running the workflow writes, each one a step made: an activity reported its result
+ * (`ACTIVITY_TASK_COMPLETED`/`_FAILED`/`_CANCELED`; a timeout is the server's, not a step), or a workflow task
+ * completed with a command (a local activity's result `MARKER_RECORDED`, a timer or an activity started, a
+ * search-attribute upsert, the workflow closed). A workflow task that completes with no command (a local
+ * activity's workflow-task heartbeat) is not a step; `TIMER_FIRED` and timeouts are the server's.
+ */
+const STEP_EVENTS = new Set([
+  'ACTIVITY_TASK_COMPLETED',
+  'ACTIVITY_TASK_FAILED',
+  'ACTIVITY_TASK_CANCELED',
+  'MARKER_RECORDED',
+  'TIMER_STARTED',
+  'TIMER_CANCELED',
+  'ACTIVITY_TASK_SCHEDULED',
+  'ACTIVITY_TASK_CANCEL_REQUESTED',
+  'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+  'WORKFLOW_PROPERTIES_MODIFIED',
+  'WORKFLOW_EXECUTION_COMPLETED',
+  'WORKFLOW_EXECUTION_FAILED',
+  'WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+  'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+  'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+  'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+]);
+const CLOSE_EVENTS = new Set([
+  'WORKFLOW_EXECUTION_COMPLETED',
+  'WORKFLOW_EXECUTION_FAILED',
+  'WORKFLOW_EXECUTION_TIMED_OUT',
+  'WORKFLOW_EXECUTION_TERMINATED',
+  'WORKFLOW_EXECUTION_CANCELED',
+  'WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+]);
+
+/**
+ * A workflow's next step after a worker kill, from its history (see docs/reliability.md, "Recovery after a
+ * worker kill"). `killAt` is when the SIGKILL was sent, `exitedAt` when the old process was seen gone: only
+ * events from then on count, so nothing the dying worker wrote does. Undefined when the workflow was not
+ * running at the kill (not started yet, or closed). When, at the kill, the workflow had no workflow task and
+ * no activity outstanding, only timers (a poll interval, a bake), its next step was not due before a timer
+ * fired: `dueAt` is then that timer's `TIMER_FIRED` time, and recovery is measured from there.
+ */
+export function nextStepAfterKill(events: HistoryEvent[], killAt: number, exitedAt: number): { stepAt?: number; step?: string; dueAt?: number } | undefined {
+  if (!events.length || tsToMs(events[0].eventTime) > killAt) return undefined;
+  const activities = new Set<string>();
+  const timers = new Set<string>();
+  let workflowTask = false;
+  let i = 0;
+  for (; i < events.length && tsToMs(events[i].eventTime) <= killAt; i++) {
+    const e = events[i];
+    const name = eventName(e);
+    if (CLOSE_EVENTS.has(name)) return undefined;
+    if (name === 'WORKFLOW_TASK_SCHEDULED') workflowTask = true;
+    else if (name === 'WORKFLOW_TASK_COMPLETED' || name === 'WORKFLOW_TASK_FAILED' || name === 'WORKFLOW_TASK_TIMED_OUT') workflowTask = false;
+    else if (name === 'ACTIVITY_TASK_SCHEDULED') activities.add(String(e.eventId));
+    else if (name === 'TIMER_STARTED') timers.add(e.timerStartedEventAttributes!.timerId!);
+    else if (name === 'TIMER_FIRED') timers.delete(e.timerFiredEventAttributes!.timerId!);
+    else if (name === 'TIMER_CANCELED') timers.delete(e.timerCanceledEventAttributes!.timerId!);
+    else {
+      const closed =
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes ??
+        e.activityTaskCanceledEventAttributes;
+      if (closed) activities.delete(String(closed.scheduledEventId));
+    }
+  }
+  const onlyTimers = !workflowTask && activities.size === 0 && timers.size > 0;
+  let dueAt: number | undefined;
+  for (; i < events.length; i++) {
+    const e = events[i];
+    const at = tsToMs(e.eventTime);
+    const name = eventName(e);
+    if (onlyTimers && dueAt === undefined && name === 'TIMER_FIRED' && timers.has(e.timerFiredEventAttributes!.timerId!)) dueAt = at;
+    if (at >= exitedAt && STEP_EVENTS.has(name)) return { stepAt: at, step: name, dueAt };
+  }
+  return { dueAt };
+}
+
+function median(xs: number[]): number | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 // ------------------------------------------------------------------------------------- the campaign
 
 /** A worker child process that is restarted whenever it dies, and can be SIGKILLed on purpose. */
@@ -901,16 +1026,22 @@ class WorkerSupervisor {
     });
   }
 
-  /** SIGKILL (no graceful shutdown), then a fresh worker. */
-  async kill(): Promise<void> {
+  /** SIGKILL (no graceful shutdown), then a fresh worker. Returns when the old process was seen gone and when the new one polled. */
+  async kill(): Promise<{ exitedAt: number; readyAt: number }> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return this.start();
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      const exitedAt = Date.now();
+      await this.start();
+      return { exitedAt, readyAt: Date.now() };
+    }
     this.planned = true;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+    const exitedAt = Date.now();
     this.planned = false;
     await this.start();
+    return { exitedAt, readyAt: Date.now() };
   }
 
   async stop(): Promise<void> {
@@ -1056,6 +1187,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     ].sort((a, b) => a.at - b.at);
     let killed = 0;
     let restarted = 0;
+    const killTimes: Array<{ at: number; exitedAt: number; readyAt: number }> = [];
+    const restartTimes: Array<{ from: number; to: number }> = [];
     const deadline = started + (options.timeoutMs ?? 600_000);
     const finished = new Map<string, { outcome: Outcome; at: number }>();
     const waiting = Promise.all(
@@ -1076,13 +1209,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       if (wait > 0) await sleep(wait);
       if (finished.size === scenarios.length) break;
       if (e.what === 'kill') {
-        await workers.kill();
+        const at = Date.now();
+        killTimes.push({ at, ...(await workers.kill()) });
         killed++;
         log(`[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] worker SIGKILLed and restarted (${finished.size}/${scenarios.length} done)`);
       } else {
+        const from = Date.now();
         await server.stop();
         await sleep(500);
         server = await startDevServer({ cliPath: options.cliPath, port, dbFilename });
+        restartTimes.push({ from, to: Date.now() });
         restarted++;
         log(
           `[${((Date.now() - chaosStart) / 1000).toFixed(1)}s] temporal dev server restarted on ${server.address} (${finished.size}/${scenarios.length} done)`,
@@ -1092,6 +1228,37 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await waiting.finally(() => clearInterval(ticker));
     lookalikes.push(...(await actor));
     log(`all ${scenarios.length} workflows closed after ${((Date.now() - chaosStart) / 1000).toFixed(1)}s`);
+
+    // Recovery after each kill, from the workflows' histories (the server and the worker share this machine's clock).
+    const histories = new Map<string, HistoryEvent[]>();
+    for (const s of scenarios) histories.set(s.endpoint, (await client.workflow.getHandle(endpointWorkflowId(s.endpoint)).fetchHistory()).events ?? []);
+    const noStepAfterKill: string[] = [];
+    const killRecoveries: KillRecovery[] = killTimes.map((k, n) => {
+      const affected: PipelineRecovery[] = [];
+      for (const s of scenarios) {
+        const next = nextStepAfterKill(histories.get(s.endpoint)!, k.at, k.exitedAt);
+        if (!next) continue;
+        if (next.stepAt === undefined) noStepAfterKill.push(`${s.endpoint} after kill ${n + 1}`);
+        const from = Math.max(k.at, next.dueAt ?? k.at);
+        affected.push({
+          kind: s.kind,
+          endpoint: s.endpoint,
+          seconds: next.stepAt === undefined ? undefined : (next.stepAt - from) / 1000,
+          nextStep: next.step,
+          timerDueSeconds: next.dueAt === undefined ? undefined : (next.dueAt - k.at) / 1000,
+          serverRestartBetween: restartTimes.some((r) => r.to > k.at && r.from < (next.stepAt ?? Infinity)),
+        });
+      }
+      const seconds = affected.map((a) => a.seconds).filter((x): x is number => x !== undefined);
+      return {
+        atSeconds: (k.at - chaosStart) / 1000,
+        workerReadySeconds: (k.readyAt - k.at) / 1000,
+        affected,
+        medianSeconds: median(seconds),
+        maxSeconds: seconds.length ? Math.max(...seconds) : undefined,
+      };
+    });
+    const allRecoveries = killRecoveries.flatMap((k) => k.affected.map((a) => a.seconds).filter((x): x is number => x !== undefined));
 
     // Let the emulator settle (no faults, nothing in flight), then read everything.
     emulator.control.stopAllTraffic();
@@ -1150,6 +1317,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return !scalingSteps.some((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
         })
         .map((p) => p.endpoint),
+      killRecoveries,
+      recoveryMedianSeconds: median(allRecoveries),
+      recoveryMaxSeconds: allRecoveries.length ? Math.max(...allRecoveries) : undefined,
+      noStepAfterKill,
       durationMs: Date.now() - started,
     };
   } finally {
@@ -1196,6 +1367,7 @@ export function formatSummary(r: CampaignReport): string {
     ...r.lookalikeChanges.map((x) => `    ${x}`),
     `  autoscaling simulation: ${r.scalingSteps.length} steps (${r.scalingSteps.map((x) => `${x.resourceId.replace(/^endpoint\//, '')} ${x.from}->${x.to}`).join(', ') || 'none'})`,
     `  canaries without a scale-out mid-rollout: ${r.canariesWithoutScaleOut.length}${r.canariesWithoutScaleOut.length ? ` (${r.canariesWithoutScaleOut.join(', ')})` : ''}`,
+    ...formatRecoveries(r),
     `  over capacity: ${r.overCapacity.length}`,
     ...r.overCapacity.map((x) => `    ${x}`),
     '  peak load per instance (req/s, of the capacity then):',
@@ -1208,4 +1380,32 @@ export function formatSummary(r: CampaignReport): string {
       ),
   ];
   return lines.join('\n');
+}
+
+/** Goal of issue 16 (a benchmark goal, not a test assertion): median seconds from a worker kill to each running pipeline's next step. */
+export const RECOVERY_GOAL_SECONDS = 15;
+
+function formatRecoveries(r: CampaignReport): string[] {
+  const f = (x?: number) => (x === undefined ? '-' : `${x.toFixed(1)}s`);
+  const lines = [
+    "  recovery after worker SIGKILLs (seconds from the kill, or from a timer due later, to each running pipeline's next step on the new worker):",
+  ];
+  r.killRecoveries.forEach((k, n) => {
+    lines.push(
+      `    kill ${n + 1} at ${k.atSeconds.toFixed(1)}s (new worker polling after ${k.workerReadySeconds.toFixed(1)}s): ${k.affected.length} pipelines, median ${f(k.medianSeconds)}, max ${f(k.maxSeconds)}`,
+    );
+    for (const a of k.affected)
+      lines.push(
+        `      ${a.endpoint}: ${a.seconds === undefined ? 'NO STEP' : f(a.seconds)} (${a.nextStep ?? '-'}` +
+          `${a.timerDueSeconds !== undefined ? `; timer due ${a.timerDueSeconds.toFixed(1)}s after the kill` : ''}${a.serverRestartBetween ? '; server restarted meanwhile' : ''})`,
+      );
+  });
+  const n = r.killRecoveries.reduce((a, k) => a + k.affected.length, 0);
+  const met = r.recoveryMedianSeconds !== undefined && r.recoveryMedianSeconds <= RECOVERY_GOAL_SECONDS;
+  lines.push(
+    `    overall: ${r.killRecoveries.length} kills, ${n} pipeline recoveries, median ${f(r.recoveryMedianSeconds)}, max ${f(r.recoveryMaxSeconds)}; ` +
+      `goal median <= ${RECOVERY_GOAL_SECONDS}s: ${r.recoveryMedianSeconds === undefined ? 'no figure' : met ? 'met' : 'NOT met'}`,
+  );
+  if (r.noStepAfterKill.length) lines.push(`    no step after the kill: ${r.noStepAfterKill.join(', ')}`);
+  return lines;
 }
