@@ -110,8 +110,19 @@ describe('canary on an autoscaled baseline', () => {
 
   it('a cancelled rollout rolls back, puts back the baseline MinCapacity it raised, and reports Cancelled with what it rolled back', async () => {
     const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'scaled-cancel', 160);
-    // MinCapacity 1: the rollout raises it to the baseline's 2 while the canary serves.
+    // MinCapacity 1: the rollout raises it to the baseline's 2 while the canary serves. Scale-in suspended, so
+    // that the simulation cannot shrink the baseline to 1 before the rollout starts (a traffic generator
+    // slowed by a loaded machine reads as less load); RegisterScalableTarget keeps the suspension when the
+    // rollout changes only MinCapacity, and the target must come back exactly.
     await trackInvocations(h.aws, endpointName, { min: 1, max: 6, targetPerMinute: 6000 });
+    await h.aws.autoscaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${endpointName}/variant/AllTraffic`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        SuspendedState: { DynamicScalingInSuspended: true },
+      }),
+    );
     const before = await scalingOf(h.aws, endpointName);
     const handle = await startCanary(h, canaryInput(endpointName, model, { steps: [50, 100], bake: '60s' }));
     await eventually(() => handle.query(canaryStatusQuery), phaseIs('baking', 50), 60_000);
