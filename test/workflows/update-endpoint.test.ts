@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,7 @@ import { createHarness, eventually, uniqueName, type Harness, failureOf } from '
 import { endpointServing } from '../support/endpoints';
 import { decorateScaling, scalingOf as readScaling, stepAlarmName, ONCALL_TOPIC } from '../support/scaling';
 import { workflowBundle } from '../support/temporal';
+import { startWorkerProcess } from '../support/worker-child';
 
 let h: Harness;
 before(async () => {
@@ -389,7 +389,7 @@ describe('endpoint update with autoscaling', () => {
     writeFileSync(bundlePath, (await workflowBundle()).code);
     // The update takes ~6 s instead of 300 ms: a window in which the targets are deregistered.
     h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 20, transitions: ['update'], endpoints: [ep] }]);
-    let worker = await startWorkerProcess(taskQueue, bundlePath);
+    let worker = await startWorkerProcess(h, taskQueue, bundlePath);
     try {
       const handle = await start(
         { endpointName: ep, change: [{ variantName: 'AllTraffic', instanceType: 'ml.c5.xlarge' }], poll: { min: '500ms', max: '1s' } },
@@ -409,7 +409,7 @@ describe('endpoint update with autoscaling', () => {
         'killed while the scaling was off (the alarm stays, without the deleted policy as its action)',
       );
 
-      worker = await startWorkerProcess(taskQueue, bundlePath);
+      worker = await startWorkerProcess(h, taskQueue, bundlePath);
       const result = await handle.result();
 
       assert.equal(result.changed, true);
@@ -424,28 +424,6 @@ describe('endpoint update with autoscaling', () => {
     }
   });
 });
-
-/** A modelship worker in a child process, so that it can really be killed. Resolves once it polls. */
-async function startWorkerProcess(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../support/worker-process.ts')], {
-    env: {
-      ...process.env,
-      MODELSHIP_TEST_TEMPORAL_ADDRESS: h.env.address,
-      MODELSHIP_TEST_TASK_QUEUE: taskQueue,
-      MODELSHIP_TEST_AWS_ENDPOINT: h.emulator.url,
-      MODELSHIP_TEST_WORKFLOW_BUNDLE: bundlePath,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker ready')) resolve();
-    });
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
 
 describe('endpoint update rollback', () => {
   it('a failed update that raised an instance count puts back the count that was live before (not the retained raised one)', async () => {

@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { deployModel } from '../../src/workflows/deploy';
 import { deployInput } from '../support/deploy';
 import { createHarness, eventually, uniqueName, type Harness } from '../support/harness';
 import { workflowBundle } from '../support/temporal';
+import { startWorkerProcess } from '../support/worker-child';
 
 let h: Harness;
 let dir: string;
@@ -45,7 +45,7 @@ describe('a deploy whose worker is killed mid-call', () => {
       const before = injected();
       // The call hangs far longer than the test allows: only a retry on the new worker can answer.
       h.emulator.control.setFaults([{ kind: 'latency', operations: [operation], ms: 45_000, times: 1 }]);
-      let worker = await startWorkerProcess(taskQueue);
+      let worker = await startWorkerProcess(h, taskQueue, bundlePath);
       try {
         const handle = await h.client.workflow.start(deployModel, {
           workflowId: endpointWorkflowId(endpoint),
@@ -56,7 +56,7 @@ describe('a deploy whose worker is killed mid-call', () => {
         worker.kill('SIGKILL');
         const killedAt = Date.now();
         await new Promise((r) => worker.once('exit', r));
-        worker = await startWorkerProcess(taskQueue);
+        worker = await startWorkerProcess(h, taskQueue, bundlePath);
 
         const result = await Promise.race([
           handle.result(),
@@ -74,25 +74,3 @@ describe('a deploy whose worker is killed mid-call', () => {
     });
   }
 });
-
-/** A modelship worker in a child process, so that it can really be killed. Resolves once it polls. */
-async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../support/worker-process.ts')], {
-    env: {
-      ...process.env,
-      MODELSHIP_TEST_TEMPORAL_ADDRESS: h.env.address,
-      MODELSHIP_TEST_TASK_QUEUE: taskQueue,
-      MODELSHIP_TEST_AWS_ENDPOINT: h.emulator.url,
-      MODELSHIP_TEST_WORKFLOW_BUNDLE: bundlePath,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker ready')) resolve();
-    });
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
