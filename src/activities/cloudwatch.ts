@@ -9,6 +9,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import type { VariantMetrics } from '../domain/canary/status';
+import { isCloudWatchPeriod } from '../domain/cloudwatch-periods';
 import type { MetricAlarmDefinition } from '../domain/endpoint';
 
 // DescribeAlarms takes at most 100 alarm names per call.
@@ -89,8 +90,7 @@ export function createCloudWatchActivities(cloudwatch: CloudWatchClient) {
       const wholeWindow = Math.max(w.periodSeconds, Math.ceil((w.end - w.start) / 1000 / w.periodSeconds) * w.periodSeconds);
       // CloudWatch serves only periods of 1, 5, 10, 20, 30 s or a multiple of 60 s (MetricStat): a sub-minute
       // granularity whose whole window is none of those is read in periods of the granularity.
-      const validPeriod = [1, 5, 10, 20, 30].includes(wholeWindow) || wholeWindow % 60 === 0;
-      const period = w.start % 60_000 === 0 && validPeriod ? wholeWindow : w.periodSeconds;
+      const period = w.start % 60_000 === 0 && isCloudWatchPeriod(wholeWindow) ? wholeWindow : w.periodSeconds;
       const queries: MetricDataQuery[] = w.variantNames.flatMap((variant, i) => {
         const metric = (MetricName: string) => ({
           Namespace: 'AWS/SageMaker',

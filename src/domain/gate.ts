@@ -1,4 +1,5 @@
 import type { GateConfig } from './canary/input';
+import { SUB_MINUTE_PERIODS_S } from './cloudwatch-periods';
 import { parseDuration } from './duration';
 import type { VariantMetrics, Verdict } from './canary/status';
 
@@ -72,7 +73,7 @@ export function ingestionDelayMs(gate: GateConfig): number {
 
 /** Where GetMetricData puts StartTime for this period: the whole minute, or a 1/5/10/20/30-second division. */
 function startAlignmentMs(periodMs: number): number {
-  return periodMs >= 60_000 || ![1000, 5000, 10_000, 20_000, 30_000].includes(periodMs) ? 60_000 : periodMs;
+  return periodMs >= 60_000 || !SUB_MINUTE_PERIODS_S.includes(periodMs / 1000) ? 60_000 : periodMs;
 }
 
 /** The judged window's start: the first StartTime boundary at or after the weight took effect. */

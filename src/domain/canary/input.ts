@@ -1,5 +1,6 @@
 /** The canary rollout's input: its schema (validated by the CLI and again by the workflow) and the operator controls' payloads. */
 import { z } from 'zod';
+import { isCloudWatchPeriod } from '../cloudwatch-periods';
 import { DURATION_PATTERN, parseDuration } from '../duration';
 import { modelRefString } from '../model-ref';
 import { pollPolicySchema } from '../schemas';
@@ -50,7 +51,7 @@ export const gateSchema = z.strictObject({
    */
   metricPeriod: duration
     // (a malformed duration is reported by `duration`'s own rule)
-    .refine((d) => !DURATION_PATTERN.test(d) || isCloudWatchPeriod(parseDuration(d)), {
+    .refine((d) => !DURATION_PATTERN.test(d) || isCloudWatchPeriod(parseDuration(d) / 1000), {
       error: (iss) => `must be 1s, 5s, 10s, 20s, 30s or a whole number of minutes (CloudWatch's periods); got ${JSON.stringify(iss.input)}`,
     })
     .default('60s'),
@@ -194,9 +195,4 @@ export interface PromoteInput extends ActorInput {
 }
 export interface SetWeightInput extends ActorInput {
   weight: number;
-}
-
-/** A period CloudWatch serves, in ms: 1, 5, 10, 20, 30 s or a whole number of minutes. */
-function isCloudWatchPeriod(ms: number): boolean {
-  return ms % 60_000 === 0 ? ms > 0 : [1000, 5000, 10_000, 20_000, 30_000].includes(ms);
 }
