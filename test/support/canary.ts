@@ -43,8 +43,19 @@ export async function endpointWithNewVersion(h: Harness, prefix: string, rps = 2
       ModelLifeCycle: { Stage: 'Staging', StageStatus: 'Registered' },
     }),
   );
-  if (rps > 0) h.emulator.control.startTraffic({ endpointName, rps });
-  return { endpointName, model, v1, canaryImage: image(model, 'v2') };
+  const trafficStartedAt = rps > 0 ? h.emulator.control.startTraffic({ endpointName, rps }).startedAt : undefined;
+  return { endpointName, model, v1, canaryImage: image(model, 'v2'), trafficStartedAt };
+}
+
+/**
+ * Waits until traffic started at `startedAt` has filled a whole `windowMs` (plus a margin). The autoscaling
+ * simulation divides what it finds in its window by the whole window, so a variant autoscaled sooner reads
+ * a fraction of its real rate and is scaled in before the rollout under test starts.
+ */
+export async function untilTrafficFillsWindow(startedAt: number | undefined, windowMs: number): Promise<void> {
+  assert.ok(startedAt !== undefined, 'no traffic was started');
+  const wait = startedAt + windowMs + 500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
 export function canaryInput(endpointName: string, model: string, extra: Partial<CanaryInput> = {}): CanaryInput {

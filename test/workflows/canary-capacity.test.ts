@@ -9,26 +9,29 @@ import assert from 'node:assert/strict';
 import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { describeEndpoint } from '../../src/inventory';
 import { abortSignal, canaryStatusQuery } from '../../src/workflows/canary';
-import { canaryInput, endpointWithNewVersion, phaseIs, sampleEndpoint, share, startCanary } from '../support/canary';
+import { canaryInput, endpointWithNewVersion, phaseIs, sampleEndpoint, share, startCanary, untilTrafficFillsWindow } from '../support/canary';
 import { createHarness, eventually, failureOf, type Harness } from '../support/harness';
 import { scalingOf, trackInvocations } from '../support/scaling';
 
 /** Requests per second one ml.m5.large serves in these tests: the 2-instance baseline runs at 80 of it. */
 const CAPACITY = 120;
 const RPS = 160;
+/** The simulator reads the last 2 s of invocations, so scaling follows traffic within seconds. */
+const SIMULATION_WINDOW_MS = 2000;
 
 let h: Harness;
 before(async () => {
-  // The simulator reads the last 2 s of invocations, so scaling follows traffic within seconds.
-  h = await createHarness({ instanceCapacityRps: { 'ml.m5.large': CAPACITY }, autoscalingSimulation: { intervalMs: 250, windowMs: 2000 } });
+  h = await createHarness({ instanceCapacityRps: { 'ml.m5.large': CAPACITY }, autoscalingSimulation: { intervalMs: 250, windowMs: SIMULATION_WINDOW_MS } });
 });
 after(async () => h?.close());
 
 describe('canary capacity', () => {
   it('raises the canary to ceil(baseline × weight / 100) instances before each weight, so no variant serves above capacity', async () => {
-    const { endpointName, model } = await endpointWithNewVersion(h, 'capacity', RPS);
+    const { endpointName, model, trafficStartedAt } = await endpointWithNewVersion(h, 'capacity', RPS);
     // Autoscaled: 100 req/s per instance is the target, so at 80 the baseline keeps 2, and with half the
-    // traffic gone (40 per instance) target tracking would shrink it to 1.
+    // traffic gone (40 per instance) target tracking would shrink it to 1. Autoscaled only once the
+    // simulation's window holds a whole window of traffic: a partial one reads as 40 and shrinks it at once.
+    await untilTrafficFillsWindow(trafficStartedAt, SIMULATION_WINDOW_MS);
     await trackInvocations(h.aws, endpointName, { min: 1, max: 6, targetPerMinute: 6000 });
     const scalingBefore = await scalingOf(h.aws, endpointName);
     h.emulator.control.clearLoad();
@@ -110,7 +113,7 @@ describe('canary capacity', () => {
   });
 
   it('rolls back an autoscaled baseline that target tracking could not shrink, with its scaling exactly as before', async () => {
-    const { endpointName, model, v1 } = await endpointWithNewVersion(h, 'cap-rb-scaled', RPS);
+    const { endpointName, model, v1, trafficStartedAt } = await endpointWithNewVersion(h, 'cap-rb-scaled', RPS);
     await h.aws.sagemaker.send(
       new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: endpointName,
@@ -122,6 +125,7 @@ describe('canary capacity', () => {
       (ep) => ep.EndpointStatus === 'InService' && ep.ProductionVariants?.[0]?.CurrentInstanceCount === 3,
     );
     // 60 req/s per instance is the target: 3 instances at 53 hold, at 27 (half the traffic gone) they would shrink to 2.
+    await untilTrafficFillsWindow(trafficStartedAt, SIMULATION_WINDOW_MS);
     await trackInvocations(h.aws, endpointName, { min: 1, max: 6, targetPerMinute: 3600 });
     const scalingBefore = await scalingOf(h.aws, endpointName);
     const sampler = sampleEndpoint(h, endpointName);
