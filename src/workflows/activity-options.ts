@@ -11,7 +11,7 @@ import {
   type RetryPolicy,
 } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { ResolvedPollPolicy } from '../domain/polling';
+import { nextPollInterval, type ResolvedPollPolicy } from '../domain/polling';
 
 /**
  * Activity options shared by the pipelines. Non-retryable failures (validation, not found, conflicts) are
@@ -106,6 +106,35 @@ export const LOCAL_CALL: LocalActivityOptions = {
 const isLocal = (name: string): boolean => (LOCAL_ACTIVITIES as readonly string[]).includes(name);
 
 /**
+ * Patch: two more kinds of call run locally, asked at each call like LOCAL_ACTIVITIES_PATCH.
+ * LOCAL_FIRST_LONG_ACTIVITIES get one local attempt (LOCAL_FIRST_ATTEMPT) before they run as the
+ * heartbeating regular activity (LONG_CALL) they were; LOCAL_SINCE_FIRST_CALLS are short calls added after
+ * LOCAL_ACTIVITIES (which must not change: a history's choice of local or regular is replayed from it).
+ */
+export const LOCAL_FIRST_CALLS_PATCH = 'local-first-calls';
+
+/**
+ * Long calls whose usual size is short: a stage transition reads the model's versions (one request per
+ * version in SageMaker's registry) and moves one or two of them; a variant's scaling is a few describes per
+ * variant. A model with a few dozen versions answers in well under a second, so the first attempt runs
+ * locally; one that takes longer (a long history, a slow or throttled registry) times out after 5 s and
+ * runs again as a regular activity that heartbeats, its attempts visible in `modelship status`. Repeating
+ * either is harmless: a transition sets the same stage, a describe reads again.
+ */
+export const LOCAL_FIRST_LONG_ACTIVITIES = ['transitionModelStage', 'describeVariantScaling'] as const satisfies ReadonlyArray<
+  (typeof LONG_ACTIVITIES)[number]
+>;
+
+/** Short calls that run as local activities (LOCAL_CALL) under LOCAL_FIRST_CALLS_PATCH. */
+export const LOCAL_SINCE_FIRST_CALLS = ['endpointConfigUserTags'] as const satisfies ReadonlyArray<keyof Activities>;
+
+const isLocalFirstLong = (name: string): boolean => (LOCAL_FIRST_LONG_ACTIVITIES as readonly string[]).includes(name);
+const isLocalSinceFirstCalls = (name: string): boolean => (LOCAL_SINCE_FIRST_CALLS as readonly string[]).includes(name);
+
+/** One local attempt of a LOCAL_FIRST_LONG_ACTIVITIES call: any failure but a non-retryable one sends it to LONG_CALL. */
+const LOCAL_FIRST_ATTEMPT: LocalActivityOptions = { startToCloseTimeout: '5s', retry: { maximumAttempts: 1 } };
+
+/**
  * A local call that ended without an answer that should stand: its attempts ran out (or timed out) on a
  * retryable failure. Non-retryable failures (validation, not found, conflicts: the AWS error interceptor
  * marks them, for local activities too) and cancellation are the answer, as they were for regular ones.
@@ -133,26 +162,33 @@ export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
   const short = wf.proxyActivities<Activities>(AWS_CALL);
   const long = wf.proxyActivities<Activities>(LONG_CALL);
   const local = wf.proxyLocalActivities<Activities>(LOCAL_CALL);
+  const localOnce = wf.proxyLocalActivities<Activities>(LOCAL_FIRST_ATTEMPT);
   type Call = (...args: unknown[]) => Promise<unknown>;
   const pick = (proxy: wf.ActivityInterfaceFor<Activities>, name: string) => proxy[name as keyof Activities] as unknown as Call;
+  /** `name` as a local activity (with `patch`), then, if its local attempts ran out, as `regular`. */
+  const localThen =
+    (name: string, patch: string, localProxy: wf.ActivityInterfaceFor<Activities>, regular: wf.ActivityInterfaceFor<Activities>) =>
+    async (...args: unknown[]) => {
+      if (!wf.patched(patch)) return pick(regular, name)(...args);
+      try {
+        return await pick(localProxy, name)(...args);
+      } catch (err) {
+        if (!retriesRanOut(err)) throw err;
+        wf.log.warn('local activity ran out of attempts; retrying it as a regular activity', {
+          activityType: name,
+          error: (err as ActivityFailure).cause?.message,
+        });
+        return pick(regular, name)(...args);
+      }
+    };
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
+      if (isLocalFirstLong(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, localOnce, long);
       if (isLong(name)) return pick(long, name);
-      if (!isLocal(name)) return pick(short, name);
-      return async (...args: unknown[]) => {
-        if (!wf.patched(LOCAL_ACTIVITIES_PATCH)) return pick(short, name)(...args);
-        try {
-          return await pick(local, name)(...args);
-        } catch (err) {
-          if (!retriesRanOut(err)) throw err;
-          wf.log.warn('local activity ran out of attempts; retrying it as a regular activity', {
-            activityType: name,
-            error: (err as ActivityFailure).cause?.message,
-          });
-          return pick(short, name)(...args);
-        }
-      };
+      if (isLocal(name)) return localThen(name, LOCAL_ACTIVITIES_PATCH, local, short);
+      if (isLocalSinceFirstCalls(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, local, short);
+      return pick(short, name);
     },
   });
 }
@@ -189,6 +225,60 @@ export function undoActivities<A extends object>(timeoutMs: number, patchId = 'b
   if (!wf.patched(patchId)) return { undo: wf.proxyActivities<A>(UNDO) };
   const boundMs = compensationBoundMs(timeoutMs);
   return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
+}
+
+/**
+ * Patch: the first polls of a wait (LOCAL_POLL_WINDOW_MS of them) run as one local activity retrying in the
+ * worker, and only a wait still unfinished after it becomes the regular activity it was. Asked at each
+ * wait, like LOCAL_ACTIVITIES_PATCH, so histories recorded before it replay unchanged.
+ */
+export const LOCAL_FIRST_POLLS_PATCH = 'local-first-polls';
+
+/**
+ * How long a wait polls locally. A weight shift or an emulated transition settles within it, with no task
+ * through the server; a real endpoint creation or update (minutes) leaves it after a few polls. Short,
+ * because the worker holds the workflow task meanwhile: a status query waits for it (at most this long).
+ */
+export const LOCAL_POLL_WINDOW_MS = 3_000;
+
+/** The polling activities whose first polls run locally under LOCAL_FIRST_POLLS_PATCH. */
+const LOCAL_FIRST_POLLS = ['awaitEndpointInService', 'awaitEndpointDeleted'] as const satisfies ReadonlyArray<keyof Activities>;
+
+/**
+ * The activities of a wait whose attempts are polls, bounded overall by `deadlineMs`: pollingOptions for
+ * every one, and for LOCAL_FIRST_POLLS (with LOCAL_FIRST_POLLS_PATCH) the polls of the first
+ * LOCAL_POLL_WINDOW_MS as a local activity. The regular activity that takes over continues the backoff
+ * where the local polls stopped (its first poll comes at once, the next after the next interval), so a
+ * long wait makes about one DescribeEndpoint call more than before, and its deadline is what remains.
+ */
+export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number): wf.ActivityInterfaceFor<Activities> {
+  const regular = wf.proxyActivities<Activities>(pollingOptions(poll, deadlineMs));
+  const windowMs = Math.min(LOCAL_POLL_WINDOW_MS, deadlineMs);
+  const local = wf.proxyLocalActivities<Activities>({
+    startToCloseTimeout: windowMs,
+    scheduleToCloseTimeout: windowMs,
+    retry: { initialInterval: poll.minMs, backoffCoefficient: poll.backoff, maximumInterval: poll.maxMs },
+  });
+  type Call = (...args: unknown[]) => Promise<unknown>;
+  const pick = (proxy: wf.ActivityInterfaceFor<Activities>, name: string) => proxy[name as keyof Activities] as unknown as Call;
+  return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return pick(regular, name);
+      return async (...args: unknown[]) => {
+        if (!wf.patched(LOCAL_FIRST_POLLS_PATCH)) return pick(regular, name)(...args);
+        const started = Date.now();
+        try {
+          return await pick(local, name)(...args);
+        } catch (err) {
+          if (!retriesRanOut(err)) throw err;
+        }
+        const remainingMs = Math.max(1_000, deadlineMs - (Date.now() - started));
+        const rest = pollingOptions({ ...poll, minMs: nextPollInterval(poll, windowMs) }, remainingMs);
+        return pick(wf.proxyActivities<Activities>(rest), name)(...args);
+      };
+    },
+  });
 }
 
 /** A wait whose attempts are polls, bounded overall by `deadline`. */
