@@ -87,7 +87,9 @@ async function main(): Promise<void> {
         worker: AFTER,
         cleanup: values.cleanup!,
         ...real,
-        timeoutMs: Math.min(minutes(quick ? 5 : 6), minutes(2) + n * 2_000),
+        // A rollout makes about 15 DescribeEndpoint calls, so the account's budget alone needs n × 15 / budget
+        // seconds (1000 rollouts at 30/s: over 8 minutes); the limit leaves twice that on top of 2 minutes.
+        timeoutMs: Math.max(Math.min(minutes(quick ? 5 : 6), minutes(2) + n * 2_000), minutes(2) + (2 * n * 15_000) / real.describeEndpointBudget),
       }));
       const compare: Entry[] = [
         // Before/after where the budget binds.

@@ -97,6 +97,8 @@ export async function runPipeline<W extends Workflow, S>(p: StartPipeline<W, S>,
 
 /** How long the waiting loop waits for a status query's answer. */
 const QUERY_DEADLINE_MS = 5000;
+/** How long the query after the run closed may take: the result is known, so only a few seconds more. */
+const FINAL_QUERY_DEADLINE_MS = 3000;
 /** How long queries go unanswered, with no worker polling meanwhile, before the loop says no worker polls. */
 const NO_ANSWER_MS = 5000;
 
@@ -170,16 +172,30 @@ export async function follow<S>(
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
+  // A run whose steps all passed within one workflow task (local activities) answered no query while it
+  // ran: one more query, of the closed run, prints the decisions it recorded that no line named yet.
+  const missedMilestones = async () => {
+    if (out.json) return;
+    try {
+      const status = await handle.client.withDeadline(Date.now() + FINAL_QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+      const stamp = `[${formatDuration(Date.now() - started).padStart(6)}]`;
+      for (const m of milestoneLines(status)) if (!printed.has(m)) console.log(`${stamp} ${m}`);
+    } catch {
+      // No worker answered in time: the decisions are in the run's history and its result.
+    }
+  };
   try {
     const result = await handle.result();
     done = true;
     await progress;
+    await missedMilestones();
     if (out.json) console.log(JSON.stringify({ status: 'succeeded', result }, null, 2));
     else console.log(`succeeded in ${formatDuration(Date.now() - started)}${out.printResult === false ? '' : `\n${JSON.stringify(result, null, 2)}`}`);
     return EXIT.ok;
   } catch (err) {
     done = true;
     await progress;
+    await missedMilestones();
     return reportFailure(err, out);
   }
 }

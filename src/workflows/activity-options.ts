@@ -105,6 +105,29 @@ export const LOCAL_CALL: LocalActivityOptions = {
 
 const isLocal = (name: string): boolean => (LOCAL_ACTIVITIES as readonly string[]).includes(name);
 
+/** Local calls that move an endpoint: a later check that reads the endpoint would see their effect. */
+const ENDPOINT_MOVES = ['createEndpoint', 'updateEndpoint'] as const satisfies ReadonlyArray<(typeof LOCAL_ACTIVITIES)[number]>;
+
+/**
+ * Whether a local call moved an endpoint since the last regular activity completed, i.e. possibly in the
+ * workflow task still open: its marker is only recorded when that task completes. A worker that dies
+ * before then leaves the next one to replay the task and run its calls again, including the checks
+ * before the move, which would now read the endpoint this run moved as another actor's change (or as an
+ * endpoint that already existed). So the wait after a move starts as a regular activity (pollingActivities),
+ * which completes the task: the window stays the few milliseconds between the move and the task's end.
+ * Per run: each workflow run has its own module state.
+ */
+let unrecordedEndpointMove = false;
+
+/** A regular activity completed: a new workflow task began, so every earlier local call is recorded. */
+async function regularCall(call: Promise<unknown>): Promise<unknown> {
+  try {
+    return await call;
+  } finally {
+    unrecordedEndpointMove = false;
+  }
+}
+
 /**
  * Patch: two more kinds of call run locally, asked at each call like LOCAL_ACTIVITIES_PATCH.
  * LOCAL_FIRST_LONG_ACTIVITIES get one local attempt (LOCAL_FIRST_ATTEMPT) before they run as the
@@ -154,9 +177,10 @@ function retriesRanOut(err: unknown): boolean {
 
 /**
  * The pipelines' AWS activities: LONG_CALL for LONG_ACTIVITIES, AWS_CALL for every other; with patch
- * LOCAL_ACTIVITIES_PATCH, LOCAL_ACTIVITIES first as local activities. Without the patch only options differ
- * from `proxyActivities(AWS_CALL)` (the same activity types, arguments and order), so histories recorded
- * with it replay unchanged. docs/activity-execution.md describes the trade.
+ * LOCAL_ACTIVITIES_PATCH, LOCAL_ACTIVITIES first as local activities; with LOCAL_FIRST_CALLS_PATCH, one
+ * local attempt of LOCAL_FIRST_LONG_ACTIVITIES and LOCAL_SINCE_FIRST_CALLS as local activities. Without the
+ * patches only options differ from `proxyActivities(AWS_CALL)` (the same activity types, arguments and
+ * order), so histories recorded with it replay unchanged. docs/activity-execution.md describes the trade.
  */
 export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
   const short = wf.proxyActivities<Activities>(AWS_CALL);
@@ -169,26 +193,28 @@ export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
   const localThen =
     (name: string, patch: string, localProxy: wf.ActivityInterfaceFor<Activities>, regular: wf.ActivityInterfaceFor<Activities>) =>
     async (...args: unknown[]) => {
-      if (!wf.patched(patch)) return pick(regular, name)(...args);
+      if (!wf.patched(patch)) return regularCall(pick(regular, name)(...args));
       try {
-        return await pick(localProxy, name)(...args);
+        const result = await pick(localProxy, name)(...args);
+        if ((ENDPOINT_MOVES as readonly string[]).includes(name)) unrecordedEndpointMove = true;
+        return result;
       } catch (err) {
         if (!retriesRanOut(err)) throw err;
         wf.log.warn('local activity ran out of attempts; retrying it as a regular activity', {
           activityType: name,
           error: (err as ActivityFailure).cause?.message,
         });
-        return pick(regular, name)(...args);
+        return regularCall(pick(regular, name)(...args));
       }
     };
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       if (isLocalFirstLong(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, localOnce, long);
-      if (isLong(name)) return pick(long, name);
+      if (isLong(name)) return (...args: unknown[]) => regularCall(pick(long, name)(...args));
       if (isLocal(name)) return localThen(name, LOCAL_ACTIVITIES_PATCH, local, short);
       if (isLocalSinceFirstCalls(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, local, short);
-      return pick(short, name);
+      return (...args: unknown[]) => regularCall(pick(short, name)(...args));
     },
   });
 }
@@ -264,9 +290,10 @@ export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number):
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
-      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return pick(regular, name);
+      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return (...args: unknown[]) => regularCall(pick(regular, name)(...args));
       return async (...args: unknown[]) => {
-        if (!wf.patched(LOCAL_FIRST_POLLS_PATCH)) return pick(regular, name)(...args);
+        // After a local endpoint move, the wait's first poll is a regular activity: see unrecordedEndpointMove.
+        if (unrecordedEndpointMove || !wf.patched(LOCAL_FIRST_POLLS_PATCH)) return regularCall(pick(regular, name)(...args));
         const started = Date.now();
         try {
           return await pick(local, name)(...args);
@@ -275,7 +302,7 @@ export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number):
         }
         const remainingMs = Math.max(1_000, deadlineMs - (Date.now() - started));
         const rest = pollingOptions({ ...poll, minMs: nextPollInterval(poll, windowMs) }, remainingMs);
-        return pick(wf.proxyActivities<Activities>(rest), name)(...args);
+        return regularCall(pick(wf.proxyActivities<Activities>(rest), name)(...args));
       };
     },
   });

@@ -74,3 +74,49 @@ describe('a deploy whose worker is killed mid-call', () => {
     });
   }
 });
+
+describe('a deploy whose worker is killed while it waits for the endpoint it created', () => {
+  it('finishes as the create it was: the task that created the endpoint was recorded before the wait', async () => {
+    const endpoint = uniqueName('crash-wait');
+    const taskQueue = uniqueName('crash-queue');
+    // Creating lasts about 9 s: the kill lands in the wait for InService.
+    h.emulator.control.setFaults([{ kind: 'slowTransitions', factor: 30, transitions: ['create'], endpoints: [endpoint] }]);
+    let worker = await startWorkerProcess(h, taskQueue, bundlePath);
+    try {
+      const handle = await h.client.workflow.start(deployModel, {
+        workflowId: endpointWorkflowId(endpoint),
+        taskQueue,
+        // `create`: an endpoint found by a repeated check would be refused as one that already existed.
+        args: [deployInput(endpoint, `m-${endpoint}`, '1', { mode: 'create' })],
+      });
+      await eventually(
+        () => h.emulator.control.state().endpoints.find((e) => e.name === endpoint),
+        (ep) => ep !== undefined,
+        30_000,
+      );
+      // Killed once the wait is scheduled (the task with the create is recorded), or 1 s into the wait
+      // if it never is: a wait polling locally holds that task open for its first 3 s.
+      const seen = Date.now();
+      await eventually(
+        async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          return events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitEndpointInService') || Date.now() - seen > 1000;
+        },
+        (ready) => ready,
+        30_000,
+      );
+      worker.kill('SIGKILL');
+      await new Promise((r) => worker.once('exit', r));
+      worker = await startWorkerProcess(h, taskQueue, bundlePath);
+      const result = await handle.result().catch((err: Error) => {
+        throw new Error(`the deploy failed: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      });
+      assert.equal(result.endpointName, endpoint);
+      const ep = h.emulator.control.state().endpoints.find((e) => e.name === endpoint);
+      assert.deepEqual([ep?.status, ep?.endpointConfigName], ['InService', result.endpointConfigName]);
+    } finally {
+      h.emulator.control.setFaults([]);
+      worker.kill('SIGKILL');
+    }
+  });
+});
