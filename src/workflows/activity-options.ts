@@ -105,29 +105,6 @@ export const LOCAL_CALL: LocalActivityOptions = {
 
 const isLocal = (name: string): boolean => (LOCAL_ACTIVITIES as readonly string[]).includes(name);
 
-/** Local calls that move an endpoint: a later check that reads the endpoint would see their effect. */
-const ENDPOINT_MOVES = ['createEndpoint', 'updateEndpoint'] as const satisfies ReadonlyArray<(typeof LOCAL_ACTIVITIES)[number]>;
-
-/**
- * Whether a local call moved an endpoint since the last regular activity completed, i.e. possibly in the
- * workflow task still open: its marker is only recorded when that task completes. A worker that dies
- * before then leaves the next one to replay the task and run its calls again, including the checks
- * before the move, which would now read the endpoint this run moved as another actor's change (or as an
- * endpoint that already existed). So the wait after a move starts as a regular activity (pollingActivities),
- * which completes the task: the window stays the few milliseconds between the move and the task's end.
- * Per run: each workflow run has its own module state.
- */
-let unrecordedEndpointMove = false;
-
-/** A regular activity completed: a new workflow task began, so every earlier local call is recorded. */
-async function regularCall(call: Promise<unknown>): Promise<unknown> {
-  try {
-    return await call;
-  } finally {
-    unrecordedEndpointMove = false;
-  }
-}
-
 /**
  * Patch: two more kinds of call run locally, asked at each call like LOCAL_ACTIVITIES_PATCH.
  * LOCAL_FIRST_LONG_ACTIVITIES get one local attempt (LOCAL_FIRST_ATTEMPT) before they run as the
@@ -193,28 +170,26 @@ export function awsActivities(): wf.ActivityInterfaceFor<Activities> {
   const localThen =
     (name: string, patch: string, localProxy: wf.ActivityInterfaceFor<Activities>, regular: wf.ActivityInterfaceFor<Activities>) =>
     async (...args: unknown[]) => {
-      if (!wf.patched(patch)) return regularCall(pick(regular, name)(...args));
+      if (!wf.patched(patch)) return pick(regular, name)(...args);
       try {
-        const result = await pick(localProxy, name)(...args);
-        if ((ENDPOINT_MOVES as readonly string[]).includes(name)) unrecordedEndpointMove = true;
-        return result;
+        return await pick(localProxy, name)(...args);
       } catch (err) {
         if (!retriesRanOut(err)) throw err;
         wf.log.warn('local activity ran out of attempts; retrying it as a regular activity', {
           activityType: name,
           error: (err as ActivityFailure).cause?.message,
         });
-        return regularCall(pick(regular, name)(...args));
+        return pick(regular, name)(...args);
       }
     };
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       if (isLocalFirstLong(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, localOnce, long);
-      if (isLong(name)) return (...args: unknown[]) => regularCall(pick(long, name)(...args));
+      if (isLong(name)) return pick(long, name);
       if (isLocal(name)) return localThen(name, LOCAL_ACTIVITIES_PATCH, local, short);
       if (isLocalSinceFirstCalls(name)) return localThen(name, LOCAL_FIRST_CALLS_PATCH, local, short);
-      return (...args: unknown[]) => regularCall(pick(short, name)(...args));
+      return pick(short, name);
     },
   });
 }
@@ -271,6 +246,21 @@ export const LOCAL_POLL_WINDOW_MS = 3_000;
 const LOCAL_FIRST_POLLS = ['awaitEndpointInService', 'awaitEndpointDeleted'] as const satisfies ReadonlyArray<keyof Activities>;
 
 /**
+ * The activities of a wait right after a local call moved the endpoint (createEndpoint, updateEndpoint):
+ * always regular, so that its first poll completes the workflow task that made the move. A local call is
+ * recorded only when its task completes; a worker that dies first leaves the next one to run the whole
+ * task again, the checks before the move included, and those would read the endpoint this run moved as
+ * one that already existed or as another actor's change. A local wait would hold that task open for
+ * LOCAL_POLL_WINDOW_MS; the regular one keeps the window to the milliseconds between the move and the
+ * task's end. Chosen by call site, not by what ran before in the task: the order in which local and
+ * regular results arrive differs between a live run and its replay, so only the code's own sequence is
+ * deterministic.
+ */
+export function waitsAfterMove(poll: ResolvedPollPolicy, deadlineMs: number): wf.ActivityInterfaceFor<Activities> {
+  return wf.proxyActivities<Activities>(pollingOptions(poll, deadlineMs));
+}
+
+/**
  * The activities of a wait whose attempts are polls, bounded overall by `deadlineMs`: pollingOptions for
  * every one, and for LOCAL_FIRST_POLLS (with LOCAL_FIRST_POLLS_PATCH) the polls of the first
  * LOCAL_POLL_WINDOW_MS as a local activity. The regular activity that takes over continues the backoff
@@ -290,10 +280,9 @@ export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number):
   return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
-      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return (...args: unknown[]) => regularCall(pick(regular, name)(...args));
+      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return pick(regular, name);
       return async (...args: unknown[]) => {
-        // After a local endpoint move, the wait's first poll is a regular activity: see unrecordedEndpointMove.
-        if (unrecordedEndpointMove || !wf.patched(LOCAL_FIRST_POLLS_PATCH)) return regularCall(pick(regular, name)(...args));
+        if (!wf.patched(LOCAL_FIRST_POLLS_PATCH)) return pick(regular, name)(...args);
         const started = Date.now();
         try {
           return await pick(local, name)(...args);
@@ -302,7 +291,7 @@ export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number):
         }
         const remainingMs = Math.max(1_000, deadlineMs - (Date.now() - started));
         const rest = pollingOptions({ ...poll, minMs: nextPollInterval(poll, windowMs) }, remainingMs);
-        return regularCall(pick(wf.proxyActivities<Activities>(rest), name)(...args));
+        return pick(wf.proxyActivities<Activities>(rest), name)(...args);
       };
     },
   });
