@@ -43,14 +43,3 @@ export function resolvePollPolicy(policy: PollPolicy = {}): ResolvedPollPolicy {
 export function pollDelayMs(attempt: number, policy: ResolvedPollPolicy): number {
   return Math.min(policy.maxMs, policy.minMs * policy.backoff ** Math.max(0, attempt - 1));
 }
-
-/** The retry interval a wait has reached after `elapsedMs` of polling from `poll.minMs` with its backoff. */
-export function nextPollInterval(poll: Pick<ResolvedPollPolicy, 'minMs' | 'maxMs' | 'backoff'>, elapsedMs: number): number {
-  let t = 0;
-  let interval = poll.minMs;
-  while (interval > 0 && t + interval <= elapsedMs) {
-    t += interval;
-    interval = Math.min(interval * poll.backoff, poll.maxMs);
-  }
-  return interval;
-}

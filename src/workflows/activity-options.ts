@@ -11,7 +11,7 @@ import {
   type RetryPolicy,
 } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { nextPollInterval, type ResolvedPollPolicy } from '../domain/polling';
+import type { ResolvedPollPolicy } from '../domain/polling';
 
 /**
  * Activity options shared by the pipelines. Non-retryable failures (validation, not found, conflicts) are
@@ -226,75 +226,6 @@ export function undoActivities<A extends object>(timeoutMs: number, patchId = 'b
   if (!wf.patched(patchId)) return { undo: wf.proxyActivities<A>(UNDO) };
   const boundMs = compensationBoundMs(timeoutMs);
   return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
-}
-
-/**
- * Patch: the first polls of a wait (LOCAL_POLL_WINDOW_MS of them) run as one local activity retrying in the
- * worker, and only a wait still unfinished after it becomes the regular activity it was. Asked at each
- * wait, like LOCAL_ACTIVITIES_PATCH, so histories recorded before it replay unchanged.
- */
-export const LOCAL_FIRST_POLLS_PATCH = 'local-first-polls';
-
-/**
- * How long a wait polls locally. A weight shift or an emulated transition settles within it, with no task
- * through the server; a real endpoint creation or update (minutes) leaves it after a few polls. Short,
- * because the worker holds the workflow task meanwhile: a status query waits for it (at most this long).
- */
-export const LOCAL_POLL_WINDOW_MS = 3_000;
-
-/** The polling activities whose first polls run locally under LOCAL_FIRST_POLLS_PATCH. */
-const LOCAL_FIRST_POLLS = ['awaitEndpointInService', 'awaitEndpointDeleted'] as const satisfies ReadonlyArray<keyof Activities>;
-
-/**
- * The activities of a wait right after a local call moved the endpoint (createEndpoint, updateEndpoint):
- * always regular, so that its first poll completes the workflow task that made the move. A local call is
- * recorded only when its task completes; a worker that dies first leaves the next one to run the whole
- * task again, the checks before the move included, and those would read the endpoint this run moved as
- * one that already existed or as another actor's change. A local wait would hold that task open for
- * LOCAL_POLL_WINDOW_MS; the regular one keeps the window to the milliseconds between the move and the
- * task's end. Chosen by call site, not by what ran before in the task: the order in which local and
- * regular results arrive differs between a live run and its replay, so only the code's own sequence is
- * deterministic.
- */
-export function waitsAfterMove(poll: ResolvedPollPolicy, deadlineMs: number): wf.ActivityInterfaceFor<Activities> {
-  return wf.proxyActivities<Activities>(pollingOptions(poll, deadlineMs));
-}
-
-/**
- * The activities of a wait whose attempts are polls, bounded overall by `deadlineMs`: pollingOptions for
- * every one, and for LOCAL_FIRST_POLLS (with LOCAL_FIRST_POLLS_PATCH) the polls of the first
- * LOCAL_POLL_WINDOW_MS as a local activity. The regular activity that takes over continues the backoff
- * where the local polls stopped (its first poll comes at once, the next after the next interval), so a
- * long wait makes about one DescribeEndpoint call more than before, and its deadline is what remains.
- */
-export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number): wf.ActivityInterfaceFor<Activities> {
-  const regular = wf.proxyActivities<Activities>(pollingOptions(poll, deadlineMs));
-  const windowMs = Math.min(LOCAL_POLL_WINDOW_MS, deadlineMs);
-  const local = wf.proxyLocalActivities<Activities>({
-    startToCloseTimeout: windowMs,
-    scheduleToCloseTimeout: windowMs,
-    retry: { initialInterval: poll.minMs, backoffCoefficient: poll.backoff, maximumInterval: poll.maxMs },
-  });
-  type Call = (...args: unknown[]) => Promise<unknown>;
-  const pick = (proxy: wf.ActivityInterfaceFor<Activities>, name: string) => proxy[name as keyof Activities] as unknown as Call;
-  return new Proxy({} as wf.ActivityInterfaceFor<Activities>, {
-    get(_, name) {
-      if (typeof name !== 'string') return undefined;
-      if (!(LOCAL_FIRST_POLLS as readonly string[]).includes(name)) return pick(regular, name);
-      return async (...args: unknown[]) => {
-        if (!wf.patched(LOCAL_FIRST_POLLS_PATCH)) return pick(regular, name)(...args);
-        const started = Date.now();
-        try {
-          return await pick(local, name)(...args);
-        } catch (err) {
-          if (!retriesRanOut(err)) throw err;
-        }
-        const remainingMs = Math.max(1_000, deadlineMs - (Date.now() - started));
-        const rest = pollingOptions({ ...poll, minMs: nextPollInterval(poll, windowMs) }, remainingMs);
-        return pick(wf.proxyActivities<Activities>(rest), name)(...args);
-      };
-    },
-  });
 }
 
 /** A wait whose attempts are polls, bounded overall by `deadline`. */

@@ -34,7 +34,7 @@ import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
-import { awsActivities, pollingActivities, UNDO, undoActivities, waitsAfterMove } from './activity-options';
+import { awsActivities, pollingOptions, UNDO, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { CanaryState } from './canary-state';
 import { reportsCancelled } from './cancelled';
@@ -74,10 +74,8 @@ interface CanaryRun {
    * tags say this run created it).
    */
   restoreFromMoved?: boolean;
-  /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout; the first polls run locally. */
+  /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
   waits: ReturnType<typeof wf.proxyActivities<Activities>>;
-  /** The wait right after UpdateEndpoint: regular from its first poll (waitsAfterMove). */
-  waitsAfterMove: ReturnType<typeof wf.proxyActivities<Activities>>;
   /** How long those waits tolerate OutOfService (poll.outOfService). */
   outOfServiceMs: number;
   notify: (event: string, extra?: Record<string, unknown>) => Promise<void>;
@@ -175,7 +173,7 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const notApproved = refuseVersion(req, version);
   if (notApproved) throw ApplicationFailure.nonRetryable(notApproved.reason, notApproved.type);
   const poll = resolvePollPolicy(req.poll);
-  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
+  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
   const endpoint = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(endpoint.configName!);
   const capacity = wf.patched('canary-capacity');
@@ -205,7 +203,6 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
     lateUndo: boundedLateUndo ? boundedUndo : unboundedUndo,
     boundedLateUndo,
     waits,
-    waitsAfterMove: waitsAfterMove(poll, parseDuration(req.inServiceTimeout)),
     outOfServiceMs: poll.outOfServiceMs,
     notify,
     modelRef,
@@ -275,7 +272,7 @@ async function startRamp(run: CanaryRun): Promise<void> {
   if (await holdOutsideWindow(req, state, run.notify)) throw abortedFailure(state);
   await pinBaseline(run);
   await aws.updateEndpoint({ endpointName, endpointConfigName: rampConfig });
-  const ramped = await run.waitsAfterMove.awaitEndpointInService(endpointName, run.outOfServiceMs);
+  const ramped = await run.waits.awaitEndpointInService(endpointName, run.outOfServiceMs);
   expectServing(run, ramped, req.steps[0]);
   state.status.stepIndex = 0;
   state.status.canaryWeight = req.steps[0];
@@ -657,7 +654,7 @@ async function promote(run: CanaryRun): Promise<void> {
   // The final config has no canary variant; the final variant keeps the baseline's name and so its scaling.
   if (run.canaryScaling) await removeCanaryScaling(run, aws);
   await aws.updateEndpoint({ endpointName: req.endpointName, endpointConfigName: finalConfig });
-  const promoted = await run.waitsAfterMove.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
+  const promoted = await run.waits.awaitEndpointInService(req.endpointName, run.outOfServiceMs);
   const problems = endpointMismatches(promoted, { configName: finalConfig, variants: [{ variantName: plan.baseline.variantName }] });
   if (problems.length) throw fail(`promoting ${req.endpointName} to version ${run.version.version} failed: ${problems.join('; ')}`, FAILURE.EndpointDrift);
   if (run.promoteAt100) {

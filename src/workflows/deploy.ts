@@ -11,7 +11,7 @@ import type { Owner } from '../domain/ownership';
 import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { awsActivities, pollingActivities, undoActivities, waitsAfterMove } from './activity-options';
+import { awsActivities, pollingOptions, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
@@ -53,10 +53,8 @@ interface DeployRun {
   req: DeployRequest;
   state: DeployState;
   poll: ResolvedPollPolicy;
-  /** Waits: attempts are polls, bounded by inServiceTimeout; the first polls run locally. */
+  /** Waits: attempts are polls, bounded by inServiceTimeout. */
   waits: wf.ActivityInterfaceFor<Activities>;
-  /** The wait right after the endpoint moved: regular from its first poll (waitsAfterMove). */
-  waitsAfterMove: wf.ActivityInterfaceFor<Activities>;
   /** Compensation and cleanup, bounded overall (older histories retry them without end). */
   undo: wf.ActivityInterfaceFor<Activities>;
 }
@@ -90,9 +88,9 @@ function start(input: DeployInput, holder: { state?: DeployState }): DeployRun {
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
   const poll = resolvePollPolicy(req.poll);
-  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
+  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
   const { undo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
-  return { req, state, poll, waits, waitsAfterMove: waitsAfterMove(poll, parseDuration(req.inServiceTimeout)), undo };
+  return { req, state, poll, waits, undo };
 }
 
 /** MLflow's `create` mode: an existing endpoint is refused before anything is registered. */
@@ -325,7 +323,7 @@ async function createEndpoint({ run, saga, owner, ownedOnly, target }: DeploySte
 
 /** Waits for InService and checks that the endpoint serves the new config and variant; returns its ARN. */
 async function awaitServing({ run, target }: DeployStep): Promise<string> {
-  const { req, state, waitsAfterMove: waits, poll } = run;
+  const { req, state, waits, poll } = run;
   state.step('waiting-in-service');
   const ep = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   state.step('verifying');

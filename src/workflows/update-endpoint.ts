@@ -10,7 +10,7 @@ import { updateInputSchema, type UpdateInput, type UpdateRequest } from '../doma
 import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
-import { awsActivities, pollingActivities, pollingOptions, undoActivities, waitsAfterMove } from './activity-options';
+import { awsActivities, pollingOptions, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
@@ -56,10 +56,8 @@ interface UpdateRun {
   name: string;
   state: UpdateState;
   poll: ResolvedPollPolicy;
-  /** Waits: attempts are polls, bounded by inServiceTimeout; the first polls run locally. */
+  /** Waits: attempts are polls, bounded by inServiceTimeout. */
   waits: wf.ActivityInterfaceFor<Activities>;
-  /** The wait right after UpdateEndpoint: regular from its first poll (waitsAfterMove). */
-  waitsAfterMove: wf.ActivityInterfaceFor<Activities>;
   /** Compensation steps, bounded overall (older histories retry them without end). */
   undo: wf.ActivityInterfaceFor<Activities>;
   /** Waits inside compensation, within the same bound (older histories: up to UNDO_WAIT_DEADLINE). */
@@ -90,10 +88,10 @@ function start(input: UpdateInput, holder: { state?: UpdateState }): UpdateRun {
   holder.state = state;
   wf.setHandler(updateStatusQuery, () => state.status);
   const poll = resolvePollPolicy(req.poll);
-  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
+  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
   const { undo, boundMs } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
   const undoWaits = wf.proxyActivities<Activities>(pollingOptions(poll, boundMs ?? parseDuration(UNDO_WAIT_DEADLINE)));
-  return { req, name: req.endpointName, state, poll, waits, waitsAfterMove: waitsAfterMove(poll, parseDuration(req.inServiceTimeout)), undo, undoWaits };
+  return { req, name: req.endpointName, state, poll, waits, undo, undoWaits };
 }
 
 /** Plans from what the endpoint runs now (the same planUpdate as `plan update`); a changing endpoint is waited for first. */
@@ -223,7 +221,7 @@ async function createEndpointConfig({ state, undo }: UpdateRun, saga: Saga, plan
  *    AWS's rule cannot block the way back either, then sets the counts and weights live before the update.
  */
 async function moveEndpoint(
-  { name, state, waitsAfterMove: waits, undo, undoWaits, poll }: UpdateRun,
+  { name, state, waits, undo, undoWaits, poll }: UpdateRun,
   saga: Saga,
   plan: UpdatePlan,
   owner: Owner,

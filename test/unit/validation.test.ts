@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deployInputSchema, type DeployInput } from '../../src/domain/deploy/input';
 import { deployInstanceCount } from '../../src/domain/deploy/plan';
 import { parseDuration, formatDuration } from '../../src/domain/duration';
-import { nextPollInterval, pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
+import { pollDelayMs, resolvePollPolicy } from '../../src/domain/polling';
 import { validate } from '../../src/domain/validation';
 import { image, ROLE } from '../support/fixtures';
 
@@ -88,14 +88,5 @@ describe('durations and polling', () => {
     const delays = [1, 2, 3, 10, 50].map((n) => pollDelayMs(n, policy));
     assert.deepEqual(delays.slice(0, 3), [1000, 1500, 2250]);
     assert.equal(delays[4], 30_000);
-  });
-
-  it('continues the backoff where local polls stopped: after 3 s of polls at 0, 1 and 2.5 s, the next comes 2.25 s later', () => {
-    const policy = resolvePollPolicy();
-    assert.equal(nextPollInterval(policy, 3000), 2250);
-    assert.equal(nextPollInterval(policy, 0), 1000);
-    assert.equal(nextPollInterval(policy, 999), 1000);
-    assert.equal(nextPollInterval(resolvePollPolicy({ min: '100ms', max: '300ms' }), 3000), 300);
-    assert.equal(nextPollInterval(policy, 10 * 60_000), 30_000);
   });
 });

@@ -65,37 +65,15 @@ describe('short AWS calls as local activities', () => {
         `${call} ran as a local activity`,
       );
     }
-    // The wait after CreateEndpoint starts as a regular activity: it completes the task that created the
-    // endpoint, so a worker dying in the wait cannot make the checks before the create run again.
-    assert.deepEqual(scheduled, ['awaitEndpointInService'], 'only the wait after the endpoint move is a regular activity');
+    // The wait is a regular activity: it completes the task that created the endpoint, so a worker dying
+    // in the wait cannot make the checks before the create run again (worker-crash.test.ts).
+    assert.deepEqual(scheduled, ['awaitEndpointInService'], 'only the wait is a regular activity');
     // The stage transitions (they list the model's versions) try locally first (patch local-first-calls).
     assert.ok(
       markers.some((m) => m.includes('local-first-calls')),
       'the local-first-calls marker is recorded',
     );
     assert.equal(markers.filter((m) => m.includes('"transitionModelStage"')).length, 2, 'both stage transitions ran locally');
-
-    // A second version onto the same endpoint: its first wait (for the endpoint it found) polls locally,
-    // the wait after its UpdateEndpoint is regular again.
-    const v2 = await h.client.workflow.execute(deployModel, {
-      workflowId: endpointWorkflowId(endpoint),
-      taskQueue: h.taskQueue,
-      args: [deployInput(endpoint, `m-${endpoint}`, '2')],
-    });
-    assert.equal(v2.version, 2);
-    const second = (await h.client.workflow.getHandle(endpointWorkflowId(endpoint)).fetchHistory()).events ?? [];
-    const secondScheduled = second.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
-    const secondMarkers = second.filter((e) => e.markerRecordedEventAttributes).map(markerText);
-    assert.ok(
-      secondMarkers.some((m) => m.includes('local-first-polls')),
-      'the local-first-polls marker is recorded',
-    );
-    assert.equal(secondMarkers.filter((m) => m.includes('"awaitEndpointInService"')).length, 1, 'the wait before the update polled locally');
-    assert.equal(
-      secondScheduled.filter((n) => n === 'awaitEndpointInService').length,
-      1,
-      `the wait after the update is regular: ${secondScheduled.join(', ')}`,
-    );
   });
 
   it('a stage transition slower than its local attempt runs again as the regular activity that heartbeats', async () => {

@@ -94,8 +94,9 @@ describe('a deploy whose worker is killed while it waits for the endpoint it cre
         (ep) => ep !== undefined,
         30_000,
       );
-      // Killed once the wait is scheduled (the task with the create is recorded), or 1 s into the wait
-      // if it never is: a wait polling locally holds that task open for its first 3 s.
+      // Killed once the wait is scheduled (the task with the create is recorded), or 1 s into the wait if
+      // it never is: a wait run as a local activity would hold that task open, and the next worker would
+      // run the create's checks again (it failed so when the wait polled locally for its first 3 s).
       const seen = Date.now();
       await eventually(
         async () => {
