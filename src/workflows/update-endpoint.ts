@@ -195,9 +195,11 @@ async function raiseCapacity({ name, state, waits, undo, undoWaits, poll }: Upda
 async function awaitUnchangedEndpoint({ name, state, waits, poll }: UpdateRun, plan: UpdatePlan): Promise<void> {
   state.step('waiting-in-service');
   const settled = await waits.awaitEndpointInService(name, poll.outOfServiceMs);
-  // Already on the new config: a worker died after this run's move and before the task recording it
-  // ended, and this step runs again; the move is not repeated. (The name hashes the config's content: a
-  // config another run made with the same content is not ours, and the ownership check of step 5 refuses it.)
+  // Already on the new config: this run's own move, if this step ever runs again after it (a worker that
+  // died before the task recording the move ended, were that task to include this wait). Defensive: the
+  // wait is a regular activity, recorded before the move. The move is not repeated. (The name hashes the
+  // config's content: a config another run made with the same content is not ours, and step 5's ownership
+  // check refuses it.)
   const ownMoveRepeated = settled.configName === plan.newConfigName && wf.patched('update-own-move-repeated');
   if (settled.configName !== plan.currentConfigName && !ownMoveRepeated) {
     throw failure(FAILURE.ConcurrentChange, `endpoint ${name} moved from ${plan.currentConfigName} to ${settled.configName} while the update was prepared`);
