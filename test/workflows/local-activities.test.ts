@@ -39,18 +39,22 @@ function chain(err: unknown): string {
   return out.join(' <- ');
 }
 
+/** Deploys a new endpoint to the end and returns the run's history. */
+async function deployedHistory(endpoint: string): Promise<HistoryEvent[]> {
+  const handle = await h.client.workflow.start(deployModel, {
+    workflowId: endpointWorkflowId(endpoint),
+    taskQueue: h.taskQueue,
+    args: [deployInput(endpoint, `m-${endpoint}`)],
+  });
+  await handle.result();
+  return (await handle.fetchHistory()).events ?? [];
+}
+
 const SHORT_CALLS = ['registerModelVersion', 'setModelApproval', 'describeEndpoint', 'createModel', 'createEndpointConfig', 'createEndpoint'];
 
 describe('short AWS calls as local activities', () => {
-  it('a new deploy makes its short calls as local activities and its waits and version listings as regular ones', async () => {
-    const endpoint = uniqueName('local');
-    const handle = await h.client.workflow.start(deployModel, {
-      workflowId: endpointWorkflowId(endpoint),
-      taskQueue: h.taskQueue,
-      args: [deployInput(endpoint, `m-${endpoint}`)],
-    });
-    await handle.result();
-    const events = (await handle.fetchHistory()).events ?? [];
+  it('a new deploy makes its short calls and stage transitions as local activities and its wait as a regular one', async () => {
+    const events = await deployedHistory(uniqueName('local'));
 
     const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
     const markers = events.filter((e) => e.markerRecordedEventAttributes).map(markerText);
@@ -81,13 +85,7 @@ describe('short AWS calls as local activities', () => {
     // The first transition's UpdateModelPackage outlasts the local attempt's 5 s; the regular attempt's does not.
     h.emulator.control.setFaults([{ kind: 'latency', operations: ['UpdateModelPackage'], ms: 7000, times: 1 }]);
     try {
-      const handle = await h.client.workflow.start(deployModel, {
-        workflowId: endpointWorkflowId(endpoint),
-        taskQueue: h.taskQueue,
-        args: [deployInput(endpoint, `m-${endpoint}`)],
-      });
-      await handle.result();
-      const events = (await handle.fetchHistory()).events ?? [];
+      const events = await deployedHistory(endpoint);
       const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => !!a);
       const transition = scheduled.find((a) => a.activityType?.name === 'transitionModelStage');
       assert.ok(transition, `the timed-out transition ran as a regular activity: ${scheduled.map((a) => a.activityType?.name).join(', ')}`);
