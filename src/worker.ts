@@ -115,3 +115,34 @@ export async function checkReadiness(worker: Pick<Worker, 'getState'>, connectio
   ]);
   return { ready: state === 'RUNNING' && temporal === 'ok' && aws === 'ok', state, temporal, aws };
 }
+
+/** What the worker process knows at a probe: the worker and connection once made, and why AWS is not reachable yet. */
+export interface ReadinessState {
+  worker?: Pick<Worker, 'getState'>;
+  connection?: NativeConnection;
+  awsProblem?: string;
+}
+
+/**
+ * The `/readyz` answer. Probes that arrive together share one full check (Temporal and AWS are asked at
+ * most once per `cacheMs`), but only while the worker polls: before that the answer costs nothing and is
+ * given fresh, so the first probe after polling starts says ready. (A cached "starting" answer held a
+ * worker that polled after 1 s not ready until the cache ran out.)
+ */
+export function readinessProbe(
+  current: () => ReadinessState,
+  check: (worker: Pick<Worker, 'getState'>, connection: NativeConnection) => Promise<Readiness>,
+  cacheMs = 2000,
+): () => Promise<Readiness> {
+  let last: { at: number; value: Promise<Readiness> } | undefined;
+  return async () => {
+    const { worker, connection, awsProblem } = current();
+    const state = worker?.getState() ?? 'STARTING';
+    if (!worker || !connection || state !== 'RUNNING') {
+      last = undefined;
+      return { ready: false, state, temporal: connection ? 'ok' : 'not connected yet', aws: awsProblem ?? 'ok' };
+    }
+    if (!last || Date.now() - last.at > cacheMs) last = { at: Date.now(), value: check(worker, connection) };
+    return last.value;
+  };
+}

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createAwsClients, type AwsClients } from '../../aws';
 import { registryFromConfig, type RegistryKind } from '../../activities/mlflow-registry';
 import { createLogger, temporalLogger } from '../../logging';
-import { AwsConfigError, checkAwsConfig, checkAwsEndpoint, checkReadiness, createWorker, type Readiness } from '../../worker';
+import { AwsConfigError, checkAwsConfig, checkAwsEndpoint, checkReadiness, createWorker, readinessProbe } from '../../worker';
 import { awsConfig, type AwsOptions } from '../aws-options';
 import { temporalTls, type TemporalOptions } from '../connection';
 import { CliError, EXIT } from '../exit-codes';
@@ -42,10 +42,10 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   let worker: Worker | undefined;
   let connection: NativeConnection | undefined;
   let awsProblem: string | undefined;
-  const readiness = cachedFor(2000, async (): Promise<Readiness> => {
-    if (worker && connection) return checkReadiness(worker, connection, aws);
-    return { ready: false, state: 'STARTING', temporal: connection ? 'ok' : 'not connected yet', aws: awsProblem ?? 'ok' };
-  });
+  const readiness = readinessProbe(
+    () => ({ worker, connection, awsProblem }),
+    (w, c) => checkReadiness(w, c, aws),
+  );
   const health = flags.healthPort
     ? createServer((req, res) => {
         // Liveness: the process answers. Readiness: the worker polls, and Temporal and AWS answer.
@@ -135,13 +135,4 @@ async function awaitAwsEndpoint(aws: AwsClients, logger: Logger, notReady: (prob
   } finally {
     process.off('SIGTERM', stop).off('SIGINT', stop);
   }
-}
-
-/** `fn`, called at most once per `ms`: probes that arrive together share one check. */
-function cachedFor<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: fn() };
-    return last.value;
-  };
 }
