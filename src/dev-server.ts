@@ -47,6 +47,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
 class DevServerExitedEarly extends Error {}
 
+/**
+ * Server settings of the embedded dev server. Eager activity dispatch: a workflow task's completion that
+ * schedules an activity gets that activity back in its response when the worker has a free slot, instead
+ * of the server queueing it for the next poll; the SDK asks for it by default (ActivityOptions
+ * `allowEagerDispatch`), the server grants it only with this setting. On this machine it halves a
+ * regular activity's round trip (docs/benchmarks.md, "Engine overhead"). A cluster sets the same
+ * dynamic config key; a killed worker's eager activity times out like any started one.
+ */
+export const DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'] as const;
+
 async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
   const args = [
     'server',
@@ -60,6 +70,7 @@ async function startOnce(options: DevServerOptions, port: number): Promise<DevSe
     '--log-level',
     'warn',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
+    ...DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
   ];
