@@ -157,6 +157,8 @@ export interface CampaignReport {
   scalingSteps: ScalingStep[];
   /** Canary rollouts on autoscaled endpoints during which no variant of the endpoint scaled out (the simulation never acted mid-rollout). */
   canariesWithoutScaleOut: string[];
+  /** Per canary: when its variant first scaled out, from its start and before its close (the margin the check has). */
+  canaryScaleOuts: string[];
   /** Per worker SIGKILL: the pipelines it caught mid-run and the seconds until each made its next step on the new worker. */
   killRecoveries: KillRecovery[];
   /** Over every affected pipeline of every kill. */
@@ -391,8 +393,10 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         model: { name: group, version: 2 },
         executionRoleArn: ROLE,
         steps: [50, 100],
-        // Long enough at 50 % for the canary variant's own target tracking to scale it out (see below).
-        bake: '3s',
+        // Long enough at 50 % for the canary variant's own target tracking to scale it out (see below): the
+        // simulation needs its 2 s window filled above the target, which took about 1.5 s after the ramp on an
+        // idle machine; 5 s leaves room for a busy one (traffic generated late, a kill between ramp and bake).
+        bake: '5s',
         gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
         poll: FAST_POLL,
       };
@@ -1317,6 +1321,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return !scalingSteps.some((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
         })
         .map((p) => p.endpoint),
+      canaryScaleOuts: pipelines
+        .filter((p) => p.kind.startsWith('canary-'))
+        .map((p) => {
+          const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
+          const out = scalingSteps.find((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
+          const s = (ms: number) => (ms / 1000).toFixed(1);
+          return out
+            ? `${p.endpoint}: ${s(out.time - from)}s after its start, ${s(to - out.time)}s before it closed`
+            : `${p.endpoint}: none (ran ${s(to - from)}s)`;
+        }),
       killRecoveries,
       recoveryMedianSeconds: median(allRecoveries),
       recoveryMaxSeconds: allRecoveries.length ? Math.max(...allRecoveries) : undefined,
@@ -1367,6 +1381,7 @@ export function formatSummary(r: CampaignReport): string {
     ...r.lookalikeChanges.map((x) => `    ${x}`),
     `  autoscaling simulation: ${r.scalingSteps.length} steps (${r.scalingSteps.map((x) => `${x.resourceId.replace(/^endpoint\//, '')} ${x.from}->${x.to}`).join(', ') || 'none'})`,
     `  canaries without a scale-out mid-rollout: ${r.canariesWithoutScaleOut.length}${r.canariesWithoutScaleOut.length ? ` (${r.canariesWithoutScaleOut.join(', ')})` : ''}`,
+    ...r.canaryScaleOuts.map((x) => `    ${x}`),
     ...formatRecoveries(r),
     `  over capacity: ${r.overCapacity.length}`,
     ...r.overCapacity.map((x) => `    ${x}`),
