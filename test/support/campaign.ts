@@ -157,7 +157,7 @@ export interface CampaignReport {
   scalingSteps: ScalingStep[];
   /** Canary rollouts on autoscaled endpoints during which no variant of the endpoint scaled out (the simulation never acted mid-rollout). */
   canariesWithoutScaleOut: string[];
-  /** Per canary: when its variant first scaled out, from its start and before its close (the margin the check has). */
+  /** Per canary: when its variant first scaled out and when the rollout closed, from its start. */
   canaryScaleOuts: string[];
   /** Per worker SIGKILL: the pipelines it caught mid-run and the seconds until each made its next step on the new worker. */
   killRecoveries: KillRecovery[];
@@ -394,8 +394,8 @@ function makeScenario(kind: ScenarioKind, index: number, prefix: string): Scenar
         executionRoleArn: ROLE,
         steps: [50, 100],
         // Long enough at 50 % for the canary variant's own target tracking to scale it out (see below): the
-        // simulation needs its 2 s window filled above the target, which took about 1.5 s after the ramp on an
-        // idle machine; 5 s leaves room for a busy one (traffic generated late, a kill between ramp and bake).
+        // simulation needs its 2 s window filled above the target after the ramp. 5 s (3 s before) leaves
+        // room for a busy machine, where traffic is generated late or a kill lands between ramp and bake.
         bake: '5s',
         gate: { minInvocations: 5, metricPeriod: '1s', maxErrorRate: 0.05 },
         poll: FAST_POLL,
@@ -1327,9 +1327,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
           const out = scalingSteps.find((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
           const s = (ms: number) => (ms / 1000).toFixed(1);
-          return out
-            ? `${p.endpoint}: ${s(out.time - from)}s after its start, ${s(to - out.time)}s before it closed`
-            : `${p.endpoint}: none (ran ${s(to - from)}s)`;
+          return `${p.endpoint}: ${out ? `scaled out ${s(out.time - from)}s after its start` : 'no scale-out'}, closed after ${s(to - from)}s`;
         }),
       killRecoveries,
       recoveryMedianSeconds: median(allRecoveries),
