@@ -228,6 +228,11 @@ export function undoActivities<A extends object>(timeoutMs: number, patchId = 'b
   return { undo: wf.proxyActivities<A>({ ...UNDO, scheduleToCloseTimeout: boundMs }), boundMs };
 }
 
+/** The activities of a wait whose attempts are polls (pollingOptions), bounded overall by `deadlineMs`. */
+export function pollingActivities(poll: ResolvedPollPolicy, deadlineMs: number): wf.ActivityInterfaceFor<Activities> {
+  return wf.proxyActivities<Activities>(pollingOptions(poll, deadlineMs));
+}
+
 /** A wait whose attempts are polls, bounded overall by `deadline`. */
 export function pollingOptions(poll: ResolvedPollPolicy, deadlineMs: number): ActivityOptions {
   const retry: RetryPolicy = {

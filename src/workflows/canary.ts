@@ -34,7 +34,7 @@ import { resolvePollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, isFailureType, rolledBack, type FailureType } from '../domain/failures';
 import { validate } from '../domain/validation';
 import { nextWindowStart } from '../domain/windows';
-import { awsActivities, pollingOptions, UNDO, undoActivities } from './activity-options';
+import { awsActivities, pollingActivities, UNDO, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { CanaryState } from './canary-state';
 import { reportsCancelled } from './cancelled';
@@ -75,7 +75,7 @@ interface CanaryRun {
    */
   restoreFromMoved?: boolean;
   /** Activities whose attempts are polls (awaitEndpointInService), bounded by inServiceTimeout. */
-  waits: ReturnType<typeof wf.proxyActivities<Activities>>;
+  waits: wf.ActivityInterfaceFor<Activities>;
   /** How long those waits tolerate OutOfService (poll.outOfService). */
   outOfServiceMs: number;
   notify: (event: string, extra?: Record<string, unknown>) => Promise<void>;
@@ -173,7 +173,7 @@ async function prepare(req: CanaryRequest, state: CanaryState, modelRef?: Resolv
   const notApproved = refuseVersion(req, version);
   if (notApproved) throw ApplicationFailure.nonRetryable(notApproved.reason, notApproved.type);
   const poll = resolvePollPolicy(req.poll);
-  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
+  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
   const endpoint = await waits.awaitEndpointInService(req.endpointName, poll.outOfServiceMs);
   const config = await aws.describeEndpointConfig(endpoint.configName!);
   const capacity = wf.patched('canary-capacity');

@@ -10,7 +10,7 @@ import { resolvePollPolicy } from '../domain/polling';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { awsActivities, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingActivities, undoActivities } from './activity-options';
 import { reportsCancelled } from './cancelled';
 import { rootMessage } from './saga';
 
@@ -43,7 +43,7 @@ export async function deleteSageMakerEndpoint(input: DeleteInput): Promise<Delet
     status.step = s;
     wf.upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: s }]);
   };
-  const waits = wf.proxyActivities<Activities>(pollingOptions(resolvePollPolicy(req.poll), parseDuration(req.deleteTimeout)));
+  const waits = pollingActivities(resolvePollPolicy(req.poll), parseDuration(req.deleteTimeout));
   // The scaling restore is bounded (twice deleteTimeout): one that keeps failing ends the run as
   // RollbackIncomplete naming what is left. Runs started before the patch retry it without end.
   const guard = undoActivities<Activities>(parseDuration(req.deleteTimeout), 'delete-bounded-scaling-restore');

@@ -11,7 +11,7 @@ import type { Owner } from '../domain/ownership';
 import { resolvePollPolicy, type ResolvedPollPolicy } from '../domain/polling';
 import { failure, FAILURE, invalidInput, rolledBack } from '../domain/failures';
 import { validate } from '../domain/validation';
-import { awsActivities, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingActivities, undoActivities } from './activity-options';
 import { DeployState } from './deploy-state';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
@@ -88,7 +88,7 @@ function start(input: DeployInput, holder: { state?: DeployState }): DeployRun {
   wf.setHandler(approveSignal, (d) => state.decide('approved', d));
   wf.setHandler(rejectSignal, (d) => state.decide('rejected', d));
   const poll = resolvePollPolicy(req.poll);
-  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
+  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
   const { undo } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
   return { req, state, poll, waits, undo };
 }

@@ -10,7 +10,7 @@ import { updateInputSchema, type UpdateInput, type UpdateRequest } from '../doma
 import { type UpdateResult } from '../domain/update/status';
 import { failure, FAILURE, refused, rolledBack } from '../domain/failures';
 import { validate, type InputIssue } from '../domain/validation';
-import { awsActivities, pollingOptions, undoActivities } from './activity-options';
+import { awsActivities, pollingActivities, undoActivities } from './activity-options';
 import { requireOurs, runOwner, withOriginalTags } from './ownership';
 import { reportsCancelled } from './cancelled';
 import { rootMessage, Saga } from './saga';
@@ -88,9 +88,9 @@ function start(input: UpdateInput, holder: { state?: UpdateState }): UpdateRun {
   holder.state = state;
   wf.setHandler(updateStatusQuery, () => state.status);
   const poll = resolvePollPolicy(req.poll);
-  const waits = wf.proxyActivities<Activities>(pollingOptions(poll, parseDuration(req.inServiceTimeout)));
+  const waits = pollingActivities(poll, parseDuration(req.inServiceTimeout));
   const { undo, boundMs } = undoActivities<Activities>(parseDuration(req.inServiceTimeout));
-  const undoWaits = wf.proxyActivities<Activities>(pollingOptions(poll, boundMs ?? parseDuration(UNDO_WAIT_DEADLINE)));
+  const undoWaits = pollingActivities(poll, boundMs ?? parseDuration(UNDO_WAIT_DEADLINE));
   return { req, name: req.endpointName, state, poll, waits, undo, undoWaits };
 }
 
