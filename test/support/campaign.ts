@@ -1287,6 +1287,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const scalingDiffs = await compareScaling(aws, state, scenarios);
     const lookalikeChanges = [...(await compareLookalikes(aws, lookalikes)), ...(await compareActorMade(aws, scenarios))];
     const scalingSteps = emulator.control.scalingSteps();
+    // Each canary's first scale-out between its start and its close (the simulation acting mid-rollout).
+    const canaryScaleOuts = pipelines
+      .filter((p) => p.kind.startsWith('canary-'))
+      .map((p) => {
+        const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
+        const out = scalingSteps.find((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
+        return { endpoint: p.endpoint, from, to, out };
+      });
     log(`final checks took ${((Date.now() - checksStart) / 1000).toFixed(1)}s`);
     return {
       seed,
@@ -1314,21 +1322,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       ),
       peakLoads,
       scalingSteps,
-      canariesWithoutScaleOut: pipelines
-        .filter((p) => p.kind.startsWith('canary-'))
-        .filter((p) => {
-          const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
-          return !scalingSteps.some((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
-        })
-        .map((p) => p.endpoint),
-      canaryScaleOuts: pipelines
-        .filter((p) => p.kind.startsWith('canary-'))
-        .map((p) => {
-          const [from, to] = [startedAt.get(p.endpoint)!, finished.get(p.endpoint)!.at];
-          const out = scalingSteps.find((x) => x.resourceId.startsWith(`endpoint/${p.endpoint}/variant/`) && x.to > x.from && x.time >= from && x.time <= to);
-          const s = (ms: number) => (ms / 1000).toFixed(1);
-          return `${p.endpoint}: ${out ? `scaled out ${s(out.time - from)}s after its start` : 'no scale-out'}, closed after ${s(to - from)}s`;
-        }),
+      canariesWithoutScaleOut: canaryScaleOuts.filter((c) => !c.out).map((c) => c.endpoint),
+      canaryScaleOuts: canaryScaleOuts.map(({ endpoint, from, to, out }) => {
+        const s = (ms: number) => (ms / 1000).toFixed(1);
+        return `${endpoint}: ${out ? `scaled out ${s(out.time - from)}s after its start` : 'no scale-out'}, closed after ${s(to - from)}s`;
+      }),
       killRecoveries,
       recoveryMedianSeconds: median(allRecoveries),
       recoveryMaxSeconds: allRecoveries.length ? Math.max(...allRecoveries) : undefined,
